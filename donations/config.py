@@ -1,0 +1,238 @@
+"""Settings from the environment, checked once at start-up.
+
+Every setting has a name in the environment (the names are a contract with
+operators: see `.env.example`), a parser that turns the text into a value, and
+a default when the law or common sense gives one. `load_config()` reads them
+all and `validate()` refuses a bad or dangerous combination with a message
+naming the variable, so a misconfigured service never starts half-right.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from donations.tax import TaxRules
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing, malformed or dangerous; the message names it."""
+
+
+def _text(value: str) -> str:
+    return value.strip()
+
+
+def _int(value: str) -> int:
+    return int(value.strip())
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _decimal(value: str) -> Decimal:
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation as exc:
+        raise ValueError("expected a decimal number such as 0.66") from exc
+    if not number.is_finite():
+        raise ValueError("expected a finite number")
+    return number
+
+
+def _rate(value: str) -> Decimal:
+    rate = _decimal(value)
+    if not 0 < rate <= 1:
+        raise ValueError("expected a rate between 0 and 1, such as 0.66")
+    return rate
+
+
+def _euros_as_cents(value: str) -> int:
+    from receipts.money import AmountError, parse_euros
+
+    try:
+        return parse_euros(value)
+    except AmountError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _date(value: str) -> dt.date:
+    return dt.date.fromisoformat(value.strip())
+
+
+def _month_day(value: str) -> tuple[int, int]:
+    """An IFI filing deadline without its year, such as `06-12`."""
+    match = re.fullmatch(r"\s*(\d{2})-(\d{2})\s*", value)
+    if not match:
+        raise ValueError("expected MM-DD, such as 06-12")
+    month, day = int(match[1]), int(match[2])
+    dt.date(2024, month, day)  # a leap year, so 02-29 is accepted; raises otherwise
+    return month, day
+
+
+def _database_url(value: str) -> str:
+    url = value.strip()
+    # Heroku-style URLs still say postgres://; SQLAlchemy wants a driver name.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    key: str
+    parse: Callable[[str], Any]
+    default: Any = None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("SECRET_KEY", "SECRET_KEY", _text),
+    Setting("FLASK_ENV_NAME", "ENV_NAME", _text, "development"),
+    Setting("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", _database_url),
+    Setting("PUBLIC_BASE_URL", "PUBLIC_BASE_URL", _text),
+    Setting("LOG_LEVEL", "LOG_LEVEL", _text, "INFO"),
+    # Stripe
+    Setting("STRIPE_SECRET_KEY", "STRIPE_SECRET_KEY", _text),
+    Setting("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET", _text),
+    Setting("STRIPE_API_BASE", "STRIPE_API_BASE", _text),
+    Setting("STRIPE_WEBHOOK_TOLERANCE", "STRIPE_WEBHOOK_TOLERANCE", _int, 300),
+    # Receipts, mail and jobs
+    Setting("RECEIPTS_DIR", "RECEIPTS_DIR", _text),
+    Setting("MAIL_SERVER", "MAIL_SERVER", _text),
+    Setting("MAIL_PORT", "MAIL_PORT", _int, 25),
+    Setting("MAIL_USERNAME", "MAIL_USERNAME", _text),
+    Setting("MAIL_PASSWORD", "MAIL_PASSWORD", _text),
+    Setting("MAIL_USE_TLS", "MAIL_USE_TLS", _bool, False),
+    Setting("MAIL_DEFAULT_SENDER", "MAIL_DEFAULT_SENDER", _text, "dons@example.org"),
+    Setting("CELERY_BROKER_URL", "CELERY_BROKER_URL", _text),
+    # The foundation's identity, printed on pages and receipts
+    Setting("FOUNDATION_NAME", "FOUNDATION_NAME", _text, "Institut de recherche sur le cerveau (démonstration)"),
+    Setting("FOUNDATION_ADDRESS", "FOUNDATION_ADDRESS", _text, "1 rue de l'Exemple, 75013 Paris, France"),
+    Setting("FOUNDATION_SIREN", "FOUNDATION_SIREN", _text, "000000000"),
+    Setting("FOUNDATION_RNA", "FOUNDATION_RNA", _text, ""),
+    Setting("FOUNDATION_OBJECT", "FOUNDATION_OBJECT", _text, "Recherche sur les maladies du système nerveux"),
+    Setting("FOUNDATION_RUP_DECREE_DATE", "FOUNDATION_RUP_DECREE_DATE", _date, dt.date(2006, 9, 13)),
+    Setting("FOUNDATION_RUP_JO_DATE", "FOUNDATION_RUP_JO_DATE", _date, dt.date(2006, 9, 15)),
+    Setting("FOUNDATION_SIGNATORY_NAME", "FOUNDATION_SIGNATORY_NAME", _text, "Signataire de démonstration"),
+    Setting("FOUNDATION_SIGNATORY_TITLE", "FOUNDATION_SIGNATORY_TITLE", _text, "Directeur général"),
+    Setting("FOUNDATION_SIGNATURE_IMAGE", "FOUNDATION_SIGNATURE_IMAGE", _text, ""),
+    # Tax rules in force (defaults: the law as of 2026)
+    Setting("TAX_INCOME_TAX_RATE", "TAX_INCOME_TAX_RATE", _rate, Decimal("0.66")),
+    Setting("TAX_INCOME_TAX_CEILING", "TAX_INCOME_TAX_CEILING", _rate, Decimal("0.20")),
+    Setting("TAX_IFI_RATE", "TAX_IFI_RATE", _rate, Decimal("0.75")),
+    Setting("TAX_IFI_REDUCTION_CAP", "TAX_IFI_REDUCTION_CAP", _euros_as_cents, 5_000_000),
+    Setting("TAX_COMPANY_RATE", "TAX_COMPANY_RATE", _rate, Decimal("0.60")),
+    Setting("TAX_COMPANY_REDUCED_RATE", "TAX_COMPANY_REDUCED_RATE", _rate, Decimal("0.40")),
+    Setting("TAX_COMPANY_REDUCED_RATE_ABOVE", "TAX_COMPANY_REDUCED_RATE_ABOVE", _euros_as_cents, 200_000_000),
+    Setting("TAX_COMPANY_FLOOR", "TAX_COMPANY_FLOOR", _euros_as_cents, 2_000_000),
+    Setting("TAX_COMPANY_TURNOVER_CEILING", "TAX_COMPANY_TURNOVER_CEILING", _rate, Decimal("0.005")),
+    Setting("TAX_IFI_DEADLINE", "TAX_IFI_DEADLINE", _month_day, (6, 12)),
+    Setting("CERFA_COMPANY_VERSION", "CERFA_COMPANY_VERSION", _text, "16216*01"),
+    # Giving
+    Setting("DONATION_MIN", "DONATION_MIN_CENTS", _euros_as_cents, 500),
+    Setting("DONATION_MAX", "DONATION_MAX_CENTS", _euros_as_cents, 100_000_000),
+    Setting("DONATION_PRESETS", "DONATION_PRESETS", _text, "30,50,100,200"),
+    Setting("DONATION_MONTHLY_PRESETS", "DONATION_MONTHLY_PRESETS", _text, "10,15,30,50"),
+    Setting("DONATION_IFI_PRESETS", "DONATION_IFI_PRESETS", _text, "500,1000,5000,10000"),
+)
+
+DANGEROUS_DEFAULT_SECRET = "dev-only-not-secret"
+SANDBOX_DEFAULT_URL = "http://127.0.0.1:12111"
+# Only ever shared between this service and the local sandbox; never a Stripe secret.
+SANDBOX_WEBHOOK_SECRET = "whsec_local_sandbox_only"
+SANDBOX_API_KEY = "sk_test_local_sandbox"
+
+
+def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Read every setting from `environ`, parsed, with defaults filled in.
+
+    Raises ConfigError naming the first variable that cannot be parsed.
+    """
+    config: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.env)
+        if raw is None or raw.strip() == "":
+            config[setting.key] = setting.default
+            continue
+        try:
+            config[setting.key] = setting.parse(raw)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"{setting.env}={raw!r} is not valid: {exc}") from exc
+    # Without a Stripe key the service talks to the local sandbox (DESIGN.md).
+    config["STRIPE_USES_SANDBOX"] = not config["STRIPE_SECRET_KEY"]
+    if config["STRIPE_USES_SANDBOX"]:
+        config["STRIPE_API_BASE"] = config["STRIPE_API_BASE"] or SANDBOX_DEFAULT_URL
+        config["STRIPE_WEBHOOK_SECRET"] = config["STRIPE_WEBHOOK_SECRET"] or SANDBOX_WEBHOOK_SECRET
+    return config
+
+
+def tax_rules_from(config: Mapping[str, Any]) -> TaxRules:
+    """The tax rules in force, built from the TAX_* settings."""
+    return TaxRules(
+        income_tax_rate=config["TAX_INCOME_TAX_RATE"],
+        income_tax_ceiling=config["TAX_INCOME_TAX_CEILING"],
+        ifi_rate=config["TAX_IFI_RATE"],
+        ifi_reduction_cap_cents=config["TAX_IFI_REDUCTION_CAP"],
+        company_rate=config["TAX_COMPANY_RATE"],
+        company_reduced_rate=config["TAX_COMPANY_REDUCED_RATE"],
+        company_reduced_rate_above_cents=config["TAX_COMPANY_REDUCED_RATE_ABOVE"],
+        company_floor_cents=config["TAX_COMPANY_FLOOR"],
+        company_turnover_ceiling=config["TAX_COMPANY_TURNOVER_CEILING"],
+    )
+
+
+def parse_presets(text: str) -> list[int]:
+    """Preset amounts of the widget, in cents, from "30,50,100"."""
+    from receipts.money import parse_euros
+
+    return [parse_euros(part) for part in text.split(",") if part.strip()]
+
+
+def validate(config: Mapping[str, Any]) -> None:
+    """Refuse a bad or dangerous combination of settings, naming the variable."""
+    env_name = config.get("ENV_NAME") or "development"
+    if env_name not in {"development", "testing", "production"}:
+        raise ConfigError("FLASK_ENV_NAME must be development, testing or production")
+    secret = config.get("SECRET_KEY")
+    if env_name == "production" and (not secret or secret == DANGEROUS_DEFAULT_SECRET or len(secret) < 32):
+        raise ConfigError("SECRET_KEY must be set to a random string of 32 characters or more in production")
+    if not secret:
+        raise ConfigError("SECRET_KEY is not set")
+
+    key = config.get("STRIPE_SECRET_KEY") or ""
+    if key and not key.startswith(("sk_test_", "sk_live_", "rk_test_", "rk_live_")):
+        raise ConfigError("STRIPE_SECRET_KEY must be a Stripe secret key (sk_test_… or sk_live_…)")
+    live = key.startswith(("sk_live_", "rk_live_"))
+    if live and config.get("STRIPE_API_BASE"):
+        raise ConfigError("STRIPE_API_BASE (the local sandbox) cannot be used with a live STRIPE_SECRET_KEY")
+    if key and not config.get("STRIPE_WEBHOOK_SECRET"):
+        raise ConfigError("STRIPE_WEBHOOK_SECRET must be set when STRIPE_SECRET_KEY is set")
+    if not key and env_name == "production":
+        raise ConfigError("STRIPE_SECRET_KEY must be set in production (the local sandbox is a development tool)")
+
+    for name in ("TAX_INCOME_TAX_RATE", "TAX_IFI_RATE", "TAX_COMPANY_RATE"):
+        if not isinstance(config.get(name), Decimal):
+            raise ConfigError(f"{name} must be a rate such as 0.66")
+    if config["DONATION_MIN_CENTS"] > config["DONATION_MAX_CENTS"]:
+        raise ConfigError("DONATION_MIN must not exceed DONATION_MAX")
+    for name in ("DONATION_PRESETS", "DONATION_MONTHLY_PRESETS", "DONATION_IFI_PRESETS"):
+        try:
+            parse_presets(config[name])
+        except ValueError as exc:
+            raise ConfigError(f"{name}={config[name]!r} is not valid: {exc}") from exc
+    signature = config.get("FOUNDATION_SIGNATURE_IMAGE")
+    if signature and not Path(signature).is_file():
+        raise ConfigError(f"FOUNDATION_SIGNATURE_IMAGE={signature!r}: no such file")

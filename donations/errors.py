@@ -1,0 +1,59 @@
+"""Error pages: every refusal a 4xx with a message a person can act on."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+
+def _messages() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood. Please check what you sent."),
+        403: _("You are not allowed to see this page."),
+        404: _("This page does not exist."),
+        405: _("This address does not accept this kind of request."),
+        413: _("What you sent is too large."),
+        429: _("Too many attempts. Please wait a moment and try again."),
+        500: _("Something went wrong on our side. Nothing you sent was lost; please try again later."),
+    }
+
+
+def wants_json() -> bool:
+    return request.path.startswith(("/api/", "/stripe/")) or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, message: str | None = None) -> tuple[Response | str, int]:
+    message = message or _messages().get(status) or _messages()[400]
+    if wants_json():
+        return jsonify(error=message), status
+    try:
+        return render_template("errors/error.html", status=status, message=message), status
+    except Exception:  # an error page must never fail in turn
+        log.exception("the error page itself failed to render")
+        return Response(message, status=status, mimetype="text/plain"), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        return error_response(
+            400, _("Your form has expired or was not sent by this site. Please reload the page and try again.")
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        status = error.code or 500
+        if status >= 500:
+            return error_response(status)
+        return error_response(status)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):  # type: ignore[no-untyped-def]
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return error_response(InternalServerError.code)

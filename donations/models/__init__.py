@@ -1,0 +1,38 @@
+"""The service's data: one module per aggregate, all importable from here."""
+
+from donations.models.donation import (
+    Donation,
+    DonationKind,
+    DonationStatus,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    TaxScheme,
+)
+from donations.models.donor import Donor, DonorType
+from donations.models.receipt import Receipt, ReceiptForm, ReceiptKind, ReceiptSequence, ReceiptStatus, receipt_payment
+from donations.models.staff import AuditEntry, StaffRole, StaffUser
+from donations.models.stripe_event import EventOutcome, StripeEvent
+
+__all__ = [
+    "AuditEntry",
+    "Donation",
+    "DonationKind",
+    "DonationStatus",
+    "Donor",
+    "DonorType",
+    "EventOutcome",
+    "Payment",
+    "PaymentMethod",
+    "PaymentStatus",
+    "Receipt",
+    "ReceiptForm",
+    "ReceiptKind",
+    "ReceiptSequence",
+    "ReceiptStatus",
+    "StaffRole",
+    "StaffUser",
+    "StripeEvent",
+    "TaxScheme",
+    "receipt_payment",
+]

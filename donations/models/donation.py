@@ -1,0 +1,157 @@
+"""What a donor asked to give, and each sum actually received for it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from donations.clock import utcnow
+from donations.extensions import db
+from donations.models.types import UTCDateTime, enum_column
+from donations.tax import Scheme as TaxScheme
+
+if TYPE_CHECKING:
+    from donations.models.donor import Donor
+
+
+class DonationKind(enum.StrEnum):
+    ONE_OFF = "one_off"
+    MONTHLY = "monthly"
+    IFI = "ifi"
+
+
+class DonationStatus(enum.StrEnum):
+    PENDING = "pending"  # checkout created, nothing paid yet
+    PROCESSING = "processing"  # a SEPA debit is on its way
+    PAID = "paid"  # a one-off or IFI gift received
+    ACTIVE = "active"  # a monthly gift running
+    PAUSED = "paused"  # a monthly gift on hold
+    FAILED = "failed"  # the payment did not go through
+    EXPIRED = "expired"  # the donor never paid
+    CANCELLED = "cancelled"  # a monthly gift stopped
+    REFUNDED = "refunded"  # every euro received was given back
+
+
+# Donations move only forward: a paid gift never goes back to pending.
+DONATION_TRANSITIONS: dict[DonationStatus, frozenset[DonationStatus]] = {
+    DonationStatus.PENDING: frozenset(
+        {
+            DonationStatus.PROCESSING,
+            DonationStatus.PAID,
+            DonationStatus.ACTIVE,
+            DonationStatus.FAILED,
+            DonationStatus.EXPIRED,
+            DonationStatus.CANCELLED,
+        }
+    ),
+    DonationStatus.PROCESSING: frozenset(
+        {DonationStatus.PAID, DonationStatus.ACTIVE, DonationStatus.FAILED, DonationStatus.CANCELLED}
+    ),
+    DonationStatus.PAID: frozenset({DonationStatus.REFUNDED}),
+    DonationStatus.ACTIVE: frozenset({DonationStatus.PAUSED, DonationStatus.CANCELLED, DonationStatus.FAILED}),
+    DonationStatus.PAUSED: frozenset({DonationStatus.ACTIVE, DonationStatus.CANCELLED}),
+    # A failed debit may be retried by Stripe and succeed after all.
+    DonationStatus.FAILED: frozenset({DonationStatus.PAID, DonationStatus.ACTIVE, DonationStatus.CANCELLED}),
+    # A session can be paid in the seconds before Stripe expires it.
+    DonationStatus.EXPIRED: frozenset({DonationStatus.PAID, DonationStatus.ACTIVE, DonationStatus.PROCESSING}),
+    DonationStatus.CANCELLED: frozenset(),
+    DonationStatus.REFUNDED: frozenset(),
+}
+
+
+class PaymentMethod(enum.StrEnum):
+    CARD = "card"
+    SEPA_DEBIT = "sepa_debit"
+
+
+class PaymentStatus(enum.StrEnum):
+    PROCESSING = "processing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class Donation(db.Model):
+    """A gift as the donor asked for it, with the tax rule in force that day."""
+
+    __tablename__ = "donation"
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint("ifi_cents >= 0 AND ifi_cents <= amount_cents", name="ifi_split_within_amount"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
+    donor_id: Mapped[int] = mapped_column(ForeignKey("donor.id"), index=True)
+    kind: Mapped[DonationKind] = mapped_column(enum_column(DonationKind))
+    tax_scheme: Mapped[TaxScheme] = mapped_column(enum_column(TaxScheme))
+    tax_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))
+    # Every rate and cap in force when the gift was made (TaxRules.as_dict()),
+    # so a later change of law never rewrites history.
+    tax_rules: Mapped[dict[str, Any]] = mapped_column(JSON)
+    amount_cents: Mapped[int]
+    # The part claimed against IFI; the rest counts for income tax (never both).
+    ifi_cents: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="eur")
+    status: Mapped[DonationStatus] = mapped_column(enum_column(DonationStatus), default=DonationStatus.PENDING, index=True)
+    livemode: Mapped[bool] = mapped_column(default=False)
+    stripe_checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_subscription_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    donor: Mapped[Donor] = relationship(back_populates="donations")
+    payments: Mapped[list[Payment]] = relationship(back_populates="donation", order_by="Payment.received_at")
+
+    def can_move_to(self, status: DonationStatus) -> bool:
+        """Whether the donation may go from its status to `status` (forward only)."""
+        return status == self.status or status in DONATION_TRANSITIONS[self.status]
+
+    def move_to(self, status: DonationStatus) -> bool:
+        """Move forward to `status`; answer False (and change nothing) when that would go back."""
+        if not self.can_move_to(status):
+            return False
+        self.status = status
+        return True
+
+
+class Payment(db.Model):
+    """A sum actually received (or on its way) for a donation."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint("refunded_cents >= 0 AND refunded_cents <= amount_cents", name="refund_within_amount"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    donation_id: Mapped[int] = mapped_column(ForeignKey("donation.id"), index=True)
+    amount_cents: Mapped[int]
+    refunded_cents: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="eur")
+    method: Mapped[PaymentMethod] = mapped_column(enum_column(PaymentMethod))
+    status: Mapped[PaymentStatus] = mapped_column(enum_column(PaymentStatus))
+    disputed: Mapped[bool] = mapped_column(default=False)
+    dispute_status: Mapped[str | None] = mapped_column(String(40))
+    livemode: Mapped[bool] = mapped_column(default=False)
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_charge_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_invoice_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # The instant Stripe says the money arrived, and its date in Paris, which
+    # decides the tax year.
+    received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    received_on: Mapped[dt.date | None] = mapped_column(index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    donation: Mapped[Donation] = relationship(back_populates="payments")
+
+    @property
+    def kept_cents(self) -> int:
+        """What the foundation keeps of this payment after refunds."""
+        return self.amount_cents - self.refunded_cents

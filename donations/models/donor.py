@@ -1,0 +1,63 @@
+"""The people and companies who give."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from donations.clock import utcnow
+from donations.extensions import db
+from donations.models.types import UTCDateTime, enum_column
+
+if TYPE_CHECKING:
+    from donations.models.donation import Donation
+
+
+class DonorType(enum.StrEnum):
+    INDIVIDUAL = "individual"
+    COMPANY = "company"
+
+
+class Donor(db.Model):
+    """Who gave: what a receipt must name, and how to reach them."""
+
+    __tablename__ = "donor"
+    __table_args__ = (
+        CheckConstraint("length(country) = 2", name="country_alpha2"),
+        CheckConstraint(
+            "donor_type = 'individual' OR (company_name IS NOT NULL AND siren IS NOT NULL)",
+            name="company_identified",
+        ),
+        Index("ix_donor_email", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
+    donor_type: Mapped[DonorType] = mapped_column(enum_column(DonorType))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
+    company_name: Mapped[str | None] = mapped_column(String(200))
+    legal_form: Mapped[str | None] = mapped_column(String(100))
+    siren: Mapped[str | None] = mapped_column(String(9))
+    address_line1: Mapped[str] = mapped_column(String(200))
+    address_line2: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str] = mapped_column(String(20))
+    city: Mapped[str] = mapped_column(String(100))
+    country: Mapped[str] = mapped_column(String(2))
+    locale: Mapped[str] = mapped_column(String(5), default="fr")
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    donations: Mapped[list[Donation]] = relationship(back_populates="donor")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+

@@ -1,0 +1,87 @@
+"""Tax receipts as issued: never updated afterwards except to be cancelled."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from donations.clock import utcnow
+from donations.extensions import db
+from donations.models.types import UTCDateTime, enum_column
+
+if TYPE_CHECKING:
+    from donations.models.donation import Payment
+    from donations.models.donor import Donor
+
+
+class ReceiptForm(enum.StrEnum):
+    INDIVIDUAL = "11580"  # Cerfa 11580*05, art. 200 and 978
+    COMPANY = "16216"  # Cerfa 16216, art. 238 bis
+
+
+class ReceiptKind(enum.StrEnum):
+    PER_GIFT = "per_gift"
+    ANNUAL = "annual"
+
+
+class ReceiptStatus(enum.StrEnum):
+    ISSUED = "issued"
+    CANCELLED = "cancelled"
+
+
+receipt_payment = Table(
+    "receipt_payment",
+    db.Model.metadata,
+    Column("receipt_id", Integer, ForeignKey("receipt.id"), primary_key=True),
+    Column("payment_id", Integer, ForeignKey("payment.id"), primary_key=True),
+)
+
+
+class ReceiptSequence(db.Model):
+    """The last number given in a calendar year; bumped in the receipt's own transaction."""
+
+    __tablename__ = "receipt_sequence"
+    __table_args__ = (CheckConstraint("last_number >= 0", name="last_number_not_negative"),)
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Receipt(db.Model):
+    """A French tax receipt: its number, its frozen mentions, and the payments it covers."""
+
+    __tablename__ = "receipt"
+    __table_args__ = (
+        UniqueConstraint("year", "sequence", name="uq_receipt_year_sequence"),
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint("sequence > 0", name="sequence_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    year: Mapped[int]
+    sequence: Mapped[int]
+    form: Mapped[ReceiptForm] = mapped_column(enum_column(ReceiptForm, length=8))
+    kind: Mapped[ReceiptKind] = mapped_column(enum_column(ReceiptKind))
+    donor_id: Mapped[int] = mapped_column(ForeignKey("donor.id"), index=True)
+    amount_cents: Mapped[int]
+    # Every mention printed on the PDF, frozen at issue: the PDF is drawn from this alone.
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    verification_code: Mapped[str] = mapped_column(String(64))
+    status: Mapped[ReceiptStatus] = mapped_column(enum_column(ReceiptStatus), default=ReceiptStatus.ISSUED)
+    livemode: Mapped[bool] = mapped_column(default=False)
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    emailed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("receipt.id"), unique=True)
+
+    donor: Mapped[Donor] = relationship()
+    payments: Mapped[list[Payment]] = relationship(secondary=receipt_payment)
+    replaces: Mapped[Receipt | None] = relationship(remote_side=[id], back_populates="replaced_by")
+    replaced_by: Mapped[Receipt | None] = relationship(back_populates="replaces")

@@ -1,0 +1,60 @@
+"""The net-cost widget of the landing page: which gift, and what it really costs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from donations.config import parse_presets, tax_rules_from
+from donations.models import DonationKind
+from donations.tax import Reduction, Scheme, TaxRules, tax_reduction
+
+MONTHS_IN_A_YEAR = 12
+DEFAULT_PRESET_INDEX = {DonationKind.ONE_OFF: 2, DonationKind.MONTHLY: 1, DonationKind.IFI: 1}
+PRESET_SETTINGS = {
+    DonationKind.ONE_OFF: "DONATION_PRESETS",
+    DonationKind.MONTHLY: "DONATION_MONTHLY_PRESETS",
+    DonationKind.IFI: "DONATION_IFI_PRESETS",
+}
+
+
+def scheme_for(kind: DonationKind, company: bool = False) -> Scheme:
+    """The tax scheme a gift falls under: IFI gifts under IFI, companies under art. 238 bis."""
+    if company:
+        return Scheme.COMPANY
+    return Scheme.IFI if kind == DonationKind.IFI else Scheme.INCOME_TAX
+
+
+@dataclass(frozen=True)
+class NetCost:
+    """A gift and what it costs after the reduction (and over a year, for a monthly gift)."""
+
+    kind: DonationKind
+    amount_cents: int
+    reduction: Reduction
+    yearly: Reduction | None
+    rules: TaxRules
+
+    @property
+    def ceiling_rate(self):  # type: ignore[no-untyped-def]
+        return self.rules.income_tax_ceiling
+
+
+def net_cost(kind: DonationKind, amount_cents: int, config: Mapping[str, Any]) -> NetCost:
+    """The widget's figures for `amount_cents` given as `kind`, under the rules in force."""
+    rules = tax_rules_from(config)
+    scheme = scheme_for(kind)
+    yearly = None
+    if kind == DonationKind.MONTHLY:
+        yearly = tax_reduction(scheme, amount_cents * MONTHS_IN_A_YEAR, rules)
+    return NetCost(kind, amount_cents, tax_reduction(scheme, amount_cents, rules), yearly, rules)
+
+
+def presets(config: Mapping[str, Any]) -> dict[DonationKind, list[int]]:
+    """Preset amounts, in cents, for each kind of gift."""
+    return {kind: parse_presets(config[setting]) for kind, setting in PRESET_SETTINGS.items()}
+
+
+def default_amount(kind: DonationKind, config: Mapping[str, Any]) -> int:
+    amounts = presets(config)[kind]
+    return amounts[min(DEFAULT_PRESET_INDEX[kind], len(amounts) - 1)]

@@ -1,0 +1,1 @@
+"""Tax receipts: numbering, amounts and the Cerfa documents given to donors."""
