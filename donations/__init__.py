@@ -65,8 +65,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from donations.errors import register_error_handlers
     from donations.security import register_security_headers
 
+    from donations.cli import register_commands
+
     register_error_handlers(app)
     register_security_headers(app)
+    register_commands(app)
     return app
 
 
@@ -108,6 +111,9 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     limiter.init_app(app)
+    from donations.payments import make_client
+
+    app.extensions["stripe_client"] = make_client(app.config)
     import donations.auth  # noqa: F401  (registers the staff user loader)
     import donations.models  # noqa: F401  (registers the tables with the metadata)
 
@@ -115,9 +121,11 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from donations.api import bp as api_bp
     from donations.public import bp as public_bp
+    from donations.webhooks import bp as webhooks_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(webhooks_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -35,15 +35,11 @@ class NetCost:
     yearly: Reduction | None
     rules: TaxRules
 
-    @property
-    def ceiling_rate(self):  # type: ignore[no-untyped-def]
-        return self.rules.income_tax_ceiling
 
-
-def net_cost(kind: DonationKind, amount_cents: int, config: Mapping[str, Any]) -> NetCost:
+def net_cost(kind: DonationKind, amount_cents: int, config: Mapping[str, Any], company: bool = False) -> NetCost:
     """The widget's figures for `amount_cents` given as `kind`, under the rules in force."""
     rules = tax_rules_from(config)
-    scheme = scheme_for(kind)
+    scheme = scheme_for(kind, company)
     yearly = None
     if kind == DonationKind.MONTHLY:
         yearly = tax_reduction(scheme, amount_cents * MONTHS_IN_A_YEAR, rules)

@@ -34,4 +34,4 @@ def test_every_string_in_the_code_is_in_the_french_catalogue(tmp_path: Path) -> 
 
         wanted = {m.id for m in read(f) if m.id}
     known = {m.id for m in _french_catalog() if m.id and m.string}
-    assert sorted(wanted - known) == []
+    assert sorted(map(str, wanted - known)) == []

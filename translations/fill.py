@@ -18,12 +18,13 @@ def main(source: str) -> None:
     with CATALOG.open("rb") as f:
         catalog = read_po(f, locale="fr")
     for message in catalog:
-        if message.id and not message.string and message.id in french:
+        empty = not message.string or (isinstance(message.string, tuple) and not any(message.string))
+        if message.id and empty and message.id in french:
             message.string = french[message.id]
             message.flags.discard("fuzzy")
     with CATALOG.open("wb") as f:
         write_po(f, catalog, width=100)
-    missing = [m.id for m in catalog if m.id and not m.string]
+    missing = [m.id for m in catalog if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))]
     print(f"{len(missing)} untranslated", *missing, sep="\n")
 
 

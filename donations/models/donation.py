@@ -8,7 +8,7 @@ import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from donations.clock import utcnow
@@ -100,7 +100,11 @@ class Donation(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="eur")
     status: Mapped[DonationStatus] = mapped_column(enum_column(DonationStatus), default=DonationStatus.PENDING, index=True)
     livemode: Mapped[bool] = mapped_column(default=False)
+    # The form's one-time token: a double submit finds the donation it already made.
+    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     stripe_checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    checkout_url: Mapped[str | None] = mapped_column(Text)
+    checkout_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     stripe_subscription_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -1,15 +1,29 @@
-"""Views of the public pages: parse the query, call the domain, render."""
+"""Views of the public pages: parse the request, call the domain, render."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+import logging
+import secrets
 
+import stripe
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from donations import giving
 from donations.amounts import parse_visitor_amount
-from donations.i18n import euros_input
-from donations.models import DonationKind
+from donations.clock import utcnow
+from donations.config import tax_rules_from
+from donations.extensions import db
+from donations.i18n import current_language, euros_input
+from donations.models import Donation, DonationKind, DonationStatus, DonorType
+from donations.payments import PaymentServiceError
 from donations.public import bp
+from donations.public.forms import DonationForm
 from donations.widget import default_amount, net_cost, presets
 from receipts.money import format_euros
+
+log = logging.getLogger(__name__)
 
 
 def _requested_kind() -> DonationKind:
@@ -17,6 +31,10 @@ def _requested_kind() -> DonationKind:
         return DonationKind(request.args.get("kind", ""))
     except ValueError:
         return DonationKind.ONE_OFF
+
+
+def _stripe() -> stripe.StripeClient:
+    return current_app.extensions["stripe_client"]
 
 
 @bp.get("/")
@@ -43,14 +61,133 @@ def landing():  # type: ignore[no-untyped-def]
     )
 
 
+def _render_form(form: DonationForm, status: int = 200, problem: str | None = None):  # type: ignore[no-untyped-def]
+    config = current_app.config
+    kind = DonationKind(form.kind.data) if form.kind.data in DonationKind._value2member_map_ else DonationKind.ONE_OFF
+    amount, _error = parse_visitor_amount(form.amount.data, config["DONATION_MAX_CENTS"])
+    figures = net_cost(kind, amount, config, company=form.is_company) if amount else None
+    return render_template("public/donate.html", form=form, figures=figures, problem=problem), status
+
+
 @bp.get("/donate")
 def donate():  # type: ignore[no-untyped-def]
-    """The donation form (the next step of the project); for now, says it is coming."""
-    config = current_app.config
-    kind = _requested_kind()
+    """The donation form, prefilled from the widget's `kind` and `amount`."""
+    form = DonationForm(formdata=None)
+    form.kind.data = _requested_kind().value
     chosen = request.args.get("amount", "")
     if chosen == "other":
         chosen = request.args.get("other_amount", "")
-    amount, error = parse_visitor_amount(chosen, config["DONATION_MAX_CENTS"])
-    figures = net_cost(kind, amount, config) if amount else None
-    return render_template("public/donate_soon.html", kind=kind, amount_cents=amount, error=error, figures=figures)
+    amount, _error = parse_visitor_amount(chosen, current_app.config["DONATION_MAX_CENTS"])
+    form.amount.data = euros_input(amount) if amount else ""
+    if request.args.get("donor_type") == DonorType.COMPANY.value and form.kind.data != DonationKind.IFI.value:
+        form.donor_type.data = DonorType.COMPANY.value
+    form.submission_token.data = secrets.token_urlsafe(24)
+    return _render_form(form)
+
+
+@bp.post("/donate")
+def donate_submit():  # type: ignore[no-untyped-def]
+    """Record the pending donation and send the donor to Stripe Checkout (303)."""
+    form = DonationForm()
+    if not form.validate():
+        return _render_form(form, 400)
+    gift = _gift_from(form)
+    donation = giving.donation_for_submission(db.session, gift.submission_token)
+    try:
+        if donation is not None:
+            giving.check_same_gift(donation, gift)
+        else:
+            donation = _record(gift)
+    except giving.DuplicateSubmission:
+        form.submission_token.data = secrets.token_urlsafe(24)
+        return _render_form(form, 409, _("This form was already sent for another gift. Please check the amount and send it again."))
+    if donation.status != DonationStatus.PENDING:
+        return redirect(url_for("public.thanks", public_id=donation.public_id), 303)
+    try:
+        url = giving.open_checkout(db.session, donation, _stripe(), _links(donation), utcnow())
+        db.session.commit()
+    except PaymentServiceError:
+        db.session.rollback()
+        log.exception("donation %s: no checkout session", donation.public_id)
+        return _render_form(form, 503, _("The payment service cannot be reached right now. Your details are kept; please try again in a moment."))
+    return redirect(url, 303)
+
+
+def _record(gift: giving.GiftRequest) -> Donation:
+    """Save the pending donation before calling Stripe, so nothing is lost if Stripe fails."""
+    rules = tax_rules_from(current_app.config)
+    livemode = str(current_app.config.get("STRIPE_SECRET_KEY") or "").startswith(("sk_live_", "rk_live_"))
+    try:
+        donation = giving.start_donation(db.session, gift, rules, livemode)
+        db.session.commit()
+        return donation
+    except IntegrityError:
+        # The same form sent twice at once: the other request recorded it first.
+        db.session.rollback()
+        donation = giving.donation_for_submission(db.session, gift.submission_token)
+        if donation is None:
+            raise
+        giving.check_same_gift(donation, gift)
+        return donation
+
+
+def _gift_from(form: DonationForm) -> giving.GiftRequest:
+    company = form.is_company
+    details = giving.DonorDetails(
+        donor_type=DonorType(form.donor_type.data),
+        first_name=form.first_name.data or "",
+        last_name=form.last_name.data or "",
+        email=form.email.data or "",
+        address_line1=form.address_line1.data or "",
+        address_line2=form.address_line2.data or "",
+        postal_code=form.postal_code.data or "",
+        city=form.city.data or "",
+        country=form.country.data or "FR",
+        locale=current_language(),
+        company_name=(form.company_name.data or "") if company else "",
+        legal_form=(form.legal_form.data or "") if company else "",
+        siren=(form.siren.data or "") if company else "",
+    )
+    assert form.amount_cents is not None
+    return giving.GiftRequest(
+        kind=DonationKind(form.kind.data),
+        amount_cents=form.amount_cents,
+        donor=details,
+        submission_token=form.submission_token.data or secrets.token_urlsafe(24),
+    )
+
+
+def _links(donation: Donation) -> giving.CheckoutLinks:
+    foundation = current_app.config["FOUNDATION_NAME"]
+    thanks = url_for("public.thanks", public_id=donation.public_id, _external=True)
+    return giving.CheckoutLinks(
+        success_url=thanks + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=url_for("public.cancelled", public_id=donation.public_id, _external=True),
+        product_name=_("Monthly gift to %(name)s", name=foundation)
+        if donation.kind == DonationKind.MONTHLY
+        else _("Gift to %(name)s", name=foundation),
+        description=_("Gift %(id)s", id=donation.public_id),
+    )
+
+
+def _donation_or_404(public_id: str) -> Donation:
+    donation = db.session.scalars(db.select(Donation).where(Donation.public_id == public_id)).first()
+    if donation is None:
+        abort(404)
+    return donation
+
+
+@bp.get("/donate/thanks/<public_id>")
+def thanks(public_id: str):  # type: ignore[no-untyped-def]
+    """Tells the truth: received only once Stripe has confirmed the payment."""
+    donation = _donation_or_404(public_id)
+    company = donation.donor.donor_type == DonorType.COMPANY
+    figures = net_cost(donation.kind, donation.amount_cents, current_app.config, company=company)
+    return render_template("public/thanks.html", donation=donation, status=donation.status.value, figures=figures)
+
+
+@bp.get("/donate/cancelled/<public_id>")
+def cancelled(public_id: str):  # type: ignore[no-untyped-def]
+    """The donor left Stripe's page: nothing was taken; offer the form again."""
+    donation = _donation_or_404(public_id)
+    return render_template("public/cancelled.html", donation=donation)

@@ -105,8 +105,9 @@ def test_unknown_page_answers_404_with_a_message(client: FlaskClient) -> None:
     assert "Cette page n'existe pas." in html_lib.unescape(response.get_data(as_text=True))
 
 
-def test_donate_link_shows_the_chosen_gift_until_the_form_exists(client: FlaskClient) -> None:
-    response = client.get("/donate?kind=one_off&amount=other&other_amount=75")
+def test_widget_other_amount_prefills_the_donation_form(client: FlaskClient) -> None:
+    response = client.get("/donate?kind=monthly&amount=other&other_amount=75")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert f"75,00{NBSP}€" in html
+    assert re.search(r'<input[^>]*name="amount"[^>]*value="75"', html)
+    assert re.search(r'<input checked[^>]*name="kind"[^>]*value="monthly"', html)

@@ -1,0 +1,139 @@
+"""Every call the service makes to Stripe's API, and nothing else.
+
+One `StripeClient` per application (built by `make_client`), pointed at the
+local sandbox when no key is configured. Each function takes the client as
+an argument, sends explicit idempotency keys where a retry could create
+something twice, and returns Stripe's objects as plain dicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import stripe
+
+from donations.config import SANDBOX_API_KEY
+
+log = logging.getLogger(__name__)
+
+# Stripe's hosted checkout takes cards and SEPA Direct Debit for this service.
+PAYMENT_METHOD_TYPES = ["card", "sepa_debit"]
+CHECKOUT_LIFETIME = dt.timedelta(hours=24)
+
+
+class PaymentServiceError(RuntimeError):
+    """Stripe could not be reached or refused a call; the message is safe to log."""
+
+
+def make_client(config: Mapping[str, Any]) -> stripe.StripeClient:
+    """The application's one Stripe client: real Stripe with a key, else the sandbox."""
+    if config.get("STRIPE_USES_SANDBOX"):
+        base = config["STRIPE_API_BASE"].rstrip("/")
+        return stripe.StripeClient(
+            SANDBOX_API_KEY,
+            base_addresses={"api": base, "files": base, "connect": base, "meter_events": base},
+            max_network_retries=2,
+        )
+    return stripe.StripeClient(config["STRIPE_SECRET_KEY"], max_network_retries=2)
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    """What a Checkout Session for one donation needs; built by the giving flow."""
+
+    donation_public_id: str
+    monthly: bool
+    amount_cents: int
+    product_name: str
+    description: str
+    locale: str
+    success_url: str
+    cancel_url: str
+    customer_email: str
+    customer_id: str | None
+    now: dt.datetime
+
+
+def checkout_params(request: CheckoutRequest) -> dict[str, Any]:
+    """The parameters of the Checkout Session (kept apart so tests can check every key)."""
+    metadata = {"donation_id": request.donation_public_id}
+    price_data: dict[str, Any] = {
+        "currency": "eur",
+        "unit_amount": request.amount_cents,
+        "product_data": {"name": request.product_name},
+    }
+    params: dict[str, Any] = {
+        "line_items": [{"price_data": price_data, "quantity": 1}],
+        "allowed_payment_method_types": PAYMENT_METHOD_TYPES,
+        "locale": request.locale,
+        "client_reference_id": request.donation_public_id,
+        "metadata": metadata,
+        "success_url": request.success_url,
+        "cancel_url": request.cancel_url,
+        "expires_at": int((request.now + CHECKOUT_LIFETIME).timestamp()),
+    }
+    if request.customer_id:
+        params["customer"] = request.customer_id
+    else:
+        params["customer_email"] = request.customer_email
+    if request.monthly:
+        price_data["recurring"] = {"interval": "month"}
+        params["mode"] = "subscription"
+        params["subscription_data"] = {"metadata": metadata, "description": request.description}
+    else:
+        params["mode"] = "payment"
+        # Stripe allows submit_type only in payment mode.
+        params["submit_type"] = "donate"
+        params["payment_intent_data"] = {"metadata": metadata, "description": request.description}
+        if not request.customer_id:
+            params["customer_creation"] = "always"
+    return params
+
+
+def create_checkout_session(client: stripe.StripeClient, request: CheckoutRequest) -> dict[str, Any]:
+    """Create the Checkout Session of a donation; a repeat for the same donation returns the same session."""
+    try:
+        session = client.v1.checkout.sessions.create(
+            params=checkout_params(request),  # type: ignore[arg-type]
+            options={"idempotency_key": f"checkout-{request.donation_public_id}"},
+        )
+    except stripe.StripeError as error:
+        raise PaymentServiceError(f"Stripe refused the checkout session: {error.user_message or error}") from error
+    return _plain(session)
+
+
+def retrieve_checkout_session(client: stripe.StripeClient, session_id: str) -> dict[str, Any]:
+    """The Checkout Session as Stripe has it now."""
+    return _plain(client.v1.checkout.sessions.retrieve(session_id))
+
+
+def retrieve_payment_intent(client: stripe.StripeClient, payment_intent_id: str) -> dict[str, Any]:
+    """The PaymentIntent with its latest charge expanded (amount, method, refunds)."""
+    return _plain(client.v1.payment_intents.retrieve(payment_intent_id, params={"expand": ["latest_charge"]}))
+
+
+def retrieve_charge(client: stripe.StripeClient, charge_id: str) -> dict[str, Any]:
+    """The Charge as Stripe has it now."""
+    return _plain(client.v1.charges.retrieve(charge_id))
+
+
+def retrieve_invoice(client: stripe.StripeClient, invoice_id: str) -> dict[str, Any]:
+    """The Invoice as Stripe has it now."""
+    return _plain(client.v1.invoices.retrieve(invoice_id))
+
+
+def retrieve_subscription(client: stripe.StripeClient, subscription_id: str) -> dict[str, Any]:
+    """The Subscription as Stripe has it now (status, pause, amount)."""
+    return _plain(client.v1.subscriptions.retrieve(subscription_id))
+
+
+def expire_checkout_session(client: stripe.StripeClient, session_id: str) -> dict[str, Any]:
+    """Close an open Checkout Session so it can no longer be paid."""
+    return _plain(client.v1.checkout.sessions.expire(session_id))

@@ -1,0 +1,137 @@
+"""The real service over HTTP, with the Stripe sandbox beside it, both on loopback.
+
+The app runs in a werkzeug server thread on its own database; the sandbox
+sends it signed webhooks; tests act as a browser with `requests`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import socket
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+import pytest
+import requests
+from flask import Flask
+from werkzeug.serving import make_server
+
+from stripe_sandbox import SandboxHandle, serve_in_thread
+
+WEBHOOK_SECRET = "whsec_e2e_tests"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerThread:
+    """A WSGI app served from a background thread."""
+
+    def __init__(self, app: Flask, port: int) -> None:
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+        self.server.server_close()
+
+
+@dataclass
+class Live:
+    """The running service and sandbox, and a browser-like session."""
+
+    app: Flask
+    url: str
+    sandbox: SandboxHandle
+    browser: requests.Session
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.browser.get(self.url + path, timeout=10, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.browser.post(self.url + path, timeout=10, allow_redirects=False, **kwargs)
+
+    def control(self, path: str, **data: Any) -> dict[str, Any]:
+        response = requests.post(f"{self.sandbox.url}/_sandbox/{path}", data=data, timeout=10)
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    def settle_webhooks(self, timeout: float = 15.0) -> None:
+        assert self.sandbox.sandbox.wait_for_webhooks(timeout), self.sandbox.sandbox.webhook_status()
+
+
+def form_fields(page: str) -> dict[str, str]:
+    """The hidden inputs of a page (the CSRF token and the form's one-time token)."""
+    fields = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        if 'type="hidden"' in tag:
+            name = re.search(r'name="([^"]+)"', tag)
+            value = re.search(r'value="([^"]*)"', tag)
+            if name:
+                fields[name.group(1)] = html.unescape(value.group(1)) if value else ""
+    return fields
+
+
+INDIVIDUAL = {
+    "donor_type": "individual",
+    "first_name": "Camille",
+    "last_name": "Martin",
+    "email": "camille.martin@example.org",
+    "address_line1": "12 rue des Lilas",
+    "postal_code": "75013",
+    "city": "Paris",
+    "country": "FR",
+    "consent": "y",
+}
+
+COMPANY = {
+    **INDIVIDUAL,
+    "donor_type": "company",
+    "email": "mecenat@acme.example",
+    "company_name": "ACME Industries",
+    "legal_form": "SAS",
+    "siren": "732 829 320",
+}
+
+
+@pytest.fixture
+def live(make_app: Callable[..., Flask]) -> Iterator[Live]:
+    app_port = free_port()
+    sandbox = serve_in_thread(
+        {
+            "webhook_url": f"http://127.0.0.1:{app_port}/stripe/webhook",
+            "webhook_secret": WEBHOOK_SECRET,
+            "sepa_delay": -1,  # tests settle SEPA debits when they choose
+            "retry_schedule": [0.1, 0.2, 0.5, 1.0],
+        }
+    )
+    app = make_app(STRIPE_API_BASE=sandbox.url, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
+    server = ServerThread(app, app_port)
+    browser = requests.Session()
+    try:
+        yield Live(app=app, url=server.url, sandbox=sandbox, browser=browser)
+    finally:
+        browser.close()
+        sandbox.stop()
+        server.stop()
+
+
+@pytest.fixture
+def give(live: Live) -> Callable[..., requests.Response]:
+    """A callable that fills /donate like a person and returns the 303 (or the refusal)."""
+
+    def fill(kind: str = "one_off", amount: str = "50", donor: dict[str, str] | None = None, **overrides: str) -> requests.Response:
+        page = live.get(f"/donate?kind={kind}&amount={amount}")
+        assert page.status_code == 200
+        data = {**form_fields(page.text), "kind": kind, "amount": amount, **(donor or INDIVIDUAL), **overrides}
+        return live.post("/donate", data=data)
+
+    return fill
