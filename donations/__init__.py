@@ -1,134 +1,20 @@
-"""The donation service: `create_app()` builds the Flask application."""
+"""The donation service.
+
+`create_app()` builds the Flask application. The package itself imports no
+web framework, so that the data model (`donations.models`), the tax rules
+(`donations.tax`) and the receipts (`receipts/`) can be used without Flask.
+"""
 
 from __future__ import annotations
 
-import logging
-import os
-from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from dotenv import dotenv_values
-from flask import Flask
-
-from donations.config import SETTINGS, load_config, validate
-from donations.extensions import babel, csrf, db, limiter, login_manager, migrate
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SUPPORTED_LOCALES = ("fr", "en")
-_SETTING_NAMES = {setting.env for setting in SETTINGS}
-
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the application.
+    """Build the application (see `donations.app.create_app`)."""
+    from donations.app import create_app as build
 
-    `config` holds settings by their environment names (parsed and checked like
-    the environment) and plain Flask keys. With `TESTING` set, only `config` is
-    read: a test never picks up a developer's keys from the environment or `.env`.
-    """
-    config = dict(config or {})
-    testing = bool(config.get("TESTING"))
-    if testing:
-        environ: dict[str, str] = {}
-    else:
-        environ = {k: v for k, v in dotenv_values(PROJECT_ROOT / ".env").items() if v is not None}
-        environ.update(os.environ)
-    environ.update({k: str(v) for k, v in config.items() if k in _SETTING_NAMES})
-    if testing:
-        environ.setdefault("FLASK_ENV_NAME", "testing")
-
-    app = Flask(
-        __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
-    )
-    settings = load_config(environ)
-    if not settings["SECRET_KEY"] and settings["ENV_NAME"] != "production":
-        # Development without a .env still starts; sessions just do not survive a restart.
-        settings["SECRET_KEY"] = os.urandom(32).hex()
-        log.warning("SECRET_KEY is not set: using a random key for this process only")
-    app.config.update(_defaults(app, settings))
-    app.config.update(settings)
-    if not app.config["SQLALCHEMY_DATABASE_URI"]:
-        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'donations.sqlite'}"
-    app.config.update({k: v for k, v in config.items() if k not in _SETTING_NAMES})
-    validate(app.config)
-
-    _configure_logging(app)
-    _init_extensions(app)
-    _register_blueprints(app)
-    _register_template_helpers(app)
-
-    from donations.errors import register_error_handlers
-    from donations.security import register_security_headers
-
-    from donations.cli import register_commands
-
-    register_error_handlers(app)
-    register_security_headers(app)
-    register_commands(app)
-    return app
-
-
-def _defaults(app: Flask, settings: Mapping[str, Any]) -> dict[str, Any]:
-    production = settings["ENV_NAME"] == "production"
-    return {
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "MAX_CONTENT_LENGTH": 1024 * 1024,
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": production,
-        "REMEMBER_COOKIE_SECURE": production,
-        "REMEMBER_COOKIE_HTTPONLY": True,
-        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
-        "BABEL_DEFAULT_LOCALE": "fr",
-        "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
-        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
-        "RECEIPTS_DIR": str(Path(app.instance_path) / "receipts"),
-        "WTF_CSRF_TIME_LIMIT": None,
-    }
-
-
-def _configure_logging(app: Flask) -> None:
-    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("donations").setLevel(level)
-
-
-def _init_extensions(app: Flask) -> None:
-    from donations.i18n import select_locale
-
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
-    csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
-    login_manager.init_app(app)
-    limiter.init_app(app)
-    from donations.payments import make_client
-
-    app.extensions["stripe_client"] = make_client(app.config)
-    import donations.auth  # noqa: F401  (registers the staff user loader)
-    import donations.models  # noqa: F401  (registers the tables with the metadata)
-
-
-def _register_blueprints(app: Flask) -> None:
-    from donations.api import bp as api_bp
-    from donations.public import bp as public_bp
-    from donations.webhooks import bp as webhooks_bp
-
-    app.register_blueprint(public_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(webhooks_bp)
-
-
-def _register_template_helpers(app: Flask) -> None:
-    from donations.i18n import register_template_helpers
-
-    register_template_helpers(app)
+    return build(config)

@@ -12,7 +12,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from donations.clock import utcnow
-from donations.extensions import db
+from donations.models.base import Base
 from donations.models.types import UTCDateTime, enum_column
 from donations.tax import Scheme as TaxScheme
 
@@ -76,7 +76,7 @@ class PaymentStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class Donation(db.Model):
+class Donation(Base):
     """A gift as the donor asked for it, with the tax rule in force that day."""
 
     __tablename__ = "donation"
@@ -125,7 +125,7 @@ class Donation(db.Model):
         return True
 
 
-class Payment(db.Model):
+class Payment(Base):
     """A sum actually received (or on its way) for a donation."""
 
     __tablename__ = "payment"

@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from donations.clock import utcnow
-from donations.extensions import db
+from donations.models.base import Base
 from donations.models.types import UTCDateTime, enum_column
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ class DonorType(enum.StrEnum):
     COMPANY = "company"
 
 
-class Donor(db.Model):
+class Donor(Base):
     """Who gave: what a receipt must name, and how to reach them."""
 
     __tablename__ = "donor"

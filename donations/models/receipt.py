@@ -10,7 +10,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from donations.clock import utcnow
-from donations.extensions import db
+from donations.models.base import Base
 from donations.models.types import UTCDateTime, enum_column
 
 if TYPE_CHECKING:
@@ -35,13 +35,13 @@ class ReceiptStatus(enum.StrEnum):
 
 receipt_payment = Table(
     "receipt_payment",
-    db.Model.metadata,
+    Base.metadata,
     Column("receipt_id", Integer, ForeignKey("receipt.id"), primary_key=True),
     Column("payment_id", Integer, ForeignKey("payment.id"), primary_key=True),
 )
 
 
-class ReceiptSequence(db.Model):
+class ReceiptSequence(Base):
     """The last number given in a calendar year; bumped in the receipt's own transaction."""
 
     __tablename__ = "receipt_sequence"
@@ -51,7 +51,7 @@ class ReceiptSequence(db.Model):
     last_number: Mapped[int] = mapped_column(default=0)
 
 
-class Receipt(db.Model):
+class Receipt(Base):
     """A French tax receipt: its number, its frozen mentions, and the payments it covers."""
 
     __tablename__ = "receipt"

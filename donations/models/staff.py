@@ -6,12 +6,11 @@ import datetime as dt
 import enum
 from typing import Any
 
-from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from donations.clock import utcnow
-from donations.extensions import db
+from donations.models.base import Base
 from donations.models.types import UTCDateTime, enum_column
 
 
@@ -20,7 +19,7 @@ class StaffRole(enum.StrEnum):
     ADMIN = "admin"
 
 
-class StaffUser(UserMixin, db.Model):
+class StaffUser(Base):
     __tablename__ = "staff_user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,12 +30,19 @@ class StaffUser(UserMixin, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
+    # What Flask-Login asks of a user, without importing it into the data model.
+    is_authenticated = True
+    is_anonymous = False
+
     @property
-    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+    def is_active(self) -> bool:
         return self.active
 
+    def get_id(self) -> str:
+        return str(self.id)
 
-class AuditEntry(db.Model):
+
+class AuditEntry(Base):
     """One action in the back office; written once, never edited by the app."""
 
     __tablename__ = "audit_entry"

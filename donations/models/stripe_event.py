@@ -10,7 +10,7 @@ from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from donations.clock import utcnow
-from donations.extensions import db
+from donations.models.base import Base
 from donations.models.types import UTCDateTime, enum_column
 
 
@@ -21,7 +21,7 @@ class EventOutcome(enum.StrEnum):
     FAILED = "failed"
 
 
-class StripeEvent(db.Model):
+class StripeEvent(Base):
     __tablename__ = "stripe_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
