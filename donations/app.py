@@ -70,6 +70,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_security_headers(app)
     register_commands(app)
+    from donations.receipts_cli import receipts_cli
+
+    app.cli.add_command(receipts_cli)
     return app
 
 
@@ -121,11 +124,13 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from donations.api import bp as api_bp
     from donations.public import bp as public_bp
+    from donations.verification import bp as receipts_bp
     from donations.webhooks import bp as webhooks_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(receipts_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

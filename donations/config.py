@@ -102,7 +102,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", "SECRET_KEY", _text),
     Setting("FLASK_ENV_NAME", "ENV_NAME", _text, "development"),
     Setting("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", _database_url),
-    Setting("PUBLIC_BASE_URL", "PUBLIC_BASE_URL", _text),
+    Setting("PUBLIC_BASE_URL", "PUBLIC_BASE_URL", _text, "http://127.0.0.1:5000"),
     Setting("LOG_LEVEL", "LOG_LEVEL", _text, "INFO"),
     # Stripe
     Setting("STRIPE_SECRET_KEY", "STRIPE_SECRET_KEY", _text),
@@ -211,6 +211,12 @@ def validate(config: Mapping[str, Any]) -> None:
         raise ConfigError("SECRET_KEY must be set to a random string of 32 characters or more in production")
     if not secret:
         raise ConfigError("SECRET_KEY is not set")
+
+    base_url = str(config.get("PUBLIC_BASE_URL") or "")
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigError("PUBLIC_BASE_URL must be the service's address, such as https://dons.example.org")
+    if env_name == "production" and not base_url.startswith("https://"):
+        raise ConfigError("PUBLIC_BASE_URL must use https in production (receipts print it)")
 
     key = config.get("STRIPE_SECRET_KEY") or ""
     if key and not key.startswith(("sk_test_", "sk_live_", "rk_test_", "rk_live_")):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, request, session
+from flask_babel import format_date as babel_format_date
 from flask_babel import get_locale
 
+from donations.clock import paris_date
 from receipts.identity import FoundationIdentity
 from receipts.money import format_euros, format_rate
 
@@ -50,8 +53,17 @@ def euros_input(cents: int) -> str:
     return str(euros) if rest == 0 else f"{euros},{rest:02d}"
 
 
+def format_day(instant: dt.datetime | dt.date | None) -> str:
+    """A day in the visitor's language (the Paris date of an instant): 24 novembre 2026."""
+    if instant is None:
+        return ""
+    day = paris_date(instant) if isinstance(instant, dt.datetime) else instant
+    return babel_format_date(day, format="long")
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["euros_input"] = euros_input
+    app.jinja_env.filters["format_date"] = format_day
     app.jinja_env.filters["euros"] = format_euros
     app.jinja_env.filters["rate"] = format_rate_for_language
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import stripe
 from sqlalchemy import select
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session
 from donations.clock import from_timestamp, utcnow
 from donations.fulfilment import Fulfilment, apply_event
 from donations.models import EventOutcome, StripeEvent
+from donations.receipting import PaymentReceipts
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +34,6 @@ class Delivery(enum.StrEnum):
     IGNORED = "ignored"
     DUPLICATE = "duplicate"
     FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class EventHooks:
-    """Side effects the caller wants after a payment settles or is refunded (queued, not run here)."""
-
-    on_payment_settled: Callable[[Any], None] | None = None
-    on_payment_refunded: Callable[[Any], None] | None = None
 
 
 def _stored(session: Session, stripe_id: str) -> StripeEvent | None:
@@ -79,19 +71,24 @@ def _claim(session: Session, event: dict[str, Any]) -> StripeEvent | None:
     return record
 
 
-def receive_event(session: Session, client: stripe.StripeClient, event: dict[str, Any], hooks: EventHooks = EventHooks()) -> Delivery:
-    """Store and apply a verified event; commits. Answers what happened, for the HTTP status."""
+def receive_event(session: Session, client: stripe.StripeClient, event: dict[str, Any]) -> Delivery:
+    """Store and apply a verified event, with the receipts it issues or cancels; commits.
+
+    Answers what happened, for the HTTP status. PDFs are stored and emails
+    sent only once the transaction has committed.
+    """
     record = _claim(session, event)
     if record is None:
         session.rollback()
         return Delivery.DUPLICATE
     record.attempts += 1
+    receipts = PaymentReceipts(session)
     ctx = Fulfilment(
         session=session,
         client=client,
         event_time=from_timestamp(event.get("created") or utcnow().timestamp()),
-        on_payment_settled=hooks.on_payment_settled,
-        on_payment_refunded=hooks.on_payment_refunded,
+        on_payment_settled=receipts.payment_settled,
+        on_payment_refunded=receipts.payment_refunded,
     )
     try:
         applied = apply_event(ctx, event)
@@ -106,6 +103,7 @@ def receive_event(session: Session, client: stripe.StripeClient, event: dict[str
         _record_failure(session, event, repr(error))
         return Delivery.FAILED
     log.info("event %s (%s): %s", event["id"], event.get("type"), applied.outcome)
+    receipts.effects.after_commit()
     return Delivery.APPLIED if applied.outcome == EventOutcome.APPLIED else Delivery.IGNORED
 
 

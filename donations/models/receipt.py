@@ -67,6 +67,8 @@ class Receipt(Base):
     sequence: Mapped[int]
     form: Mapped[ReceiptForm] = mapped_column(enum_column(ReceiptForm, length=8))
     kind: Mapped[ReceiptKind] = mapped_column(enum_column(ReceiptKind))
+    # The CGI article the gift falls under (200, 978 or 238 bis), for the art. 222 bis totals.
+    article: Mapped[str] = mapped_column(String(10), index=True)
     donor_id: Mapped[int] = mapped_column(ForeignKey("donor.id"), index=True)
     amount_cents: Mapped[int]
     # Every mention printed on the PDF, frozen at issue: the PDF is drawn from this alone.
@@ -77,11 +79,17 @@ class Receipt(Base):
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     emailed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # When the donor was told of the cancellation (or got the replacement).
+    cancel_notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("receipt.id"), unique=True)
 
     donor: Mapped[Donor] = relationship()
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status == ReceiptStatus.ISSUED
     payments: Mapped[list[Payment]] = relationship(secondary=receipt_payment)
     replaces: Mapped[Receipt | None] = relationship(remote_side=[id], back_populates="replaced_by")
     replaced_by: Mapped[Receipt | None] = relationship(back_populates="replaces")

@@ -103,7 +103,13 @@ COMPANY = {
 
 
 @pytest.fixture
-def live(make_app: Callable[..., Flask]) -> Iterator[Live]:
+def live_settings() -> dict[str, Any]:
+    """Extra settings of the live app; a folder's conftest overrides it (e.g. a mail server)."""
+    return {}
+
+
+@pytest.fixture
+def live(make_app: Callable[..., Flask], live_settings: dict[str, Any]) -> Iterator[Live]:
     app_port = free_port()
     sandbox = serve_in_thread(
         {
@@ -113,7 +119,7 @@ def live(make_app: Callable[..., Flask]) -> Iterator[Live]:
             "retry_schedule": [0.1, 0.2, 0.5, 1.0],
         }
     )
-    app = make_app(STRIPE_API_BASE=sandbox.url, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
+    app = make_app(STRIPE_API_BASE=sandbox.url, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, **live_settings)
     server = ServerThread(app, app_port)
     browser = requests.Session()
     try:

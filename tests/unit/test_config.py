@@ -67,7 +67,9 @@ def test_production_needs_a_real_secret_key_and_a_stripe_key() -> None:
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         checked({"FLASK_ENV_NAME": "production", "SECRET_KEY": "short"})
     with pytest.raises(ConfigError, match="STRIPE_SECRET_KEY"):
-        checked({"FLASK_ENV_NAME": "production", "SECRET_KEY": "s" * 40})
+        checked({"FLASK_ENV_NAME": "production", "SECRET_KEY": "s" * 40, "PUBLIC_BASE_URL": "https://dons.example.org"})
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        checked({"FLASK_ENV_NAME": "production", "SECRET_KEY": "s" * 40, "STRIPE_SECRET_KEY": "sk_live_1", "STRIPE_WEBHOOK_SECRET": "whsec_1"})
 
 
 def test_live_key_with_the_sandbox_refuses_to_build_the_app() -> None:

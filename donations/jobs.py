@@ -1,0 +1,46 @@
+"""Background work: emails and PDFs after a commit, and the January batch.
+
+Without a broker, a job runs inline, right after the transaction that asked
+for it has committed, and is retried a few times on failure. What a job
+leaves undone stays visible in the database (a receipt not yet emailed), so
+`flask receipts send-pending` can finish it later; nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable
+
+log = logging.getLogger(__name__)
+
+INLINE_RETRY_DELAYS = (0.2, 0.5)
+
+_JOBS: dict[str, Callable[..., Any]] = {}
+
+
+def job(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a function as a job that can be queued by name."""
+
+    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+        _JOBS[name] = function
+        return function
+
+    return register
+
+
+def enqueue(name: str, *args: Any) -> None:
+    """Run the job now (inline mode), retrying; failures are logged, never raised."""
+    import donations.mail  # noqa: F401  (registers the email jobs)
+
+    function = _JOBS[name]
+    for attempt, delay in enumerate((*INLINE_RETRY_DELAYS, None), start=1):
+        try:
+            function(*args)
+            return
+        except Exception:
+            log.warning("job %s%r failed (attempt %d)", name, args, attempt, exc_info=True)
+            if delay is None:
+                log.error("job %s%r gave up; it stays pending", name, args)
+                return
+            time.sleep(delay)

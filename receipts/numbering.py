@@ -1,0 +1,48 @@
+"""The yearly, gapless sequence of receipt numbers: 2026-000001, 2026-000002, …
+
+The counter of the year is bumped by one UPDATE (an upsert for the first
+receipt of a year) in the transaction that inserts the receipt. The row stays
+locked until that transaction ends: concurrent issuers wait their turn, and a
+transaction that rolls back gives its number back with everything else, so
+numbers are never skipped, doubled or reused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from donations.models import ReceiptSequence
+
+NUMBER_FORMAT = "{year:04d}-{sequence:06d}"
+
+
+@dataclass(frozen=True)
+class ReceiptNumber:
+    year: int
+    sequence: int
+
+    @property
+    def text(self) -> str:
+        return NUMBER_FORMAT.format(year=self.year, sequence=self.sequence)
+
+
+def next_number(session: Session, year: int) -> ReceiptNumber:
+    """Take the next number of `year` inside the caller's transaction."""
+    dialect = session.get_bind().dialect.name
+    table = ReceiptSequence.__table__
+    if dialect == "postgresql":
+        insert = postgresql.insert(table)
+    elif dialect == "sqlite":
+        insert = sqlite.insert(table)
+    else:  # pragma: no cover - the service runs on SQLite or PostgreSQL
+        raise RuntimeError(f"no receipt numbering for the {dialect} database")
+    statement = (
+        insert.values(year=year, last_number=1)
+        .on_conflict_do_update(index_elements=[table.c.year], set_={"last_number": table.c.last_number + 1})
+        .returning(table.c.last_number)
+    )
+    sequence = session.execute(statement).scalar_one()
+    return ReceiptNumber(year, sequence)
