@@ -32,14 +32,12 @@ def pay(live: Live, give: Callable[..., requests.Response], **form: object) -> D
 
 def receipts_of(live: Live, donation: Donation) -> list[Receipt]:
     with live.app.app_context():
-        receipts = db.session.scalars(
-            select(Receipt)
-            .join(receipt_payment, receipt_payment.c.receipt_id == Receipt.id)
+        covering = (
+            select(receipt_payment.c.receipt_id)
             .join(Payment, Payment.id == receipt_payment.c.payment_id)
             .where(Payment.donation_id == donation.id)
-            .distinct()
-            .order_by(Receipt.id)
-        ).all()
+        )
+        receipts = db.session.scalars(select(Receipt).where(Receipt.id.in_(covering)).order_by(Receipt.id)).all()
         for receipt in receipts:
             _ = receipt.payments, receipt.replaces
         db.session.expunge_all()
@@ -199,3 +197,24 @@ def test_declaration_counts_issued_receipts_by_article(live: Live, give, smtp) -
     assert "1 receipt(s)" in lines["200"] and "100,00" in lines["200"]
     assert "1 receipt(s)" in lines["978"] and "1\u202f000,00" in lines["978"]
     assert "2 receipt(s)" in result.output.splitlines()[-1]
+
+
+def test_receipts_are_issued_while_smtp_is_down_and_emailed_when_it_is_back(live: Live, give, smtp) -> None:  # type: ignore[no-untyped-def]
+    mailbox, port = smtp
+    live.app.config["MAIL_PORT"] = 9  # nothing listens there: every attempt is refused
+    donation = pay(live, give, kind="one_off", amount="60")
+    [receipt] = receipts_of(live, donation)
+    assert receipt.status == ReceiptStatus.ISSUED and receipt.emailed_at is None
+    assert mailbox.messages == []
+
+    runner = live.app.test_cli_runner()
+    still_down = runner.invoke(args=["receipts", "send-pending"])
+    assert still_down.exit_code == 1 and "1 still pending" in still_down.output
+
+    live.app.config["MAIL_PORT"] = port
+    back = runner.invoke(args=["receipts", "send-pending"])
+    assert back.exit_code == 0 and "1 email(s) sent" in back.output
+    [message] = mailbox.wait_for(1)
+    assert receipt.number in message["Subject"]
+    [receipt] = receipts_of(live, donation)
+    assert receipt.emailed_at is not None

@@ -1,0 +1,87 @@
+"""Receipts issued per second through the service's own path, against reportlab
+drawing the same page alone, measured in the same process.
+
+The service's path, per receipt: the payment settles in a webhook's
+transaction, the receipt takes its number from the yearly sequence, its
+snapshot is frozen and its PDF drawn and hashed, the row is committed and the
+PDF stored. The email job is timed apart (with workers it runs elsewhere;
+inline, here with no SMTP server, it follows in the same process), and a
+second ratio counts it in. The anchor draws the same receipt's page with
+`receipts.cerfa.draw_receipt`.
+
+    .venv/bin/python bench/receipts.py [RECEIPTS]      (target: ratio >= 0.5)
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_migrate import upgrade  # noqa: E402
+
+from donations import create_app  # noqa: E402
+from donations.extensions import db  # noqa: E402
+from donations import jobs  # noqa: E402
+from donations.models import Payment, Receipt  # noqa: E402
+from donations.receipting import PaymentReceipts, receipt_store  # noqa: E402
+from receipts.cerfa import draw_receipt  # noqa: E402
+from receipts.snapshot import ReceiptSnapshot  # noqa: E402
+from tests.receipts.factories import settled_payment  # noqa: E402
+
+
+def main(count: int) -> None:
+    logging.disable(logging.INFO)
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "bench",
+                "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite",
+                "RECEIPTS_DIR": f"{tmp}/receipts",
+            }
+        )
+        with app.app_context():
+            upgrade()
+            payment_ids = [settled_payment(db.session, 5000 + i).id for i in range(count)]
+            db.session.commit()
+
+            issuing_seconds = email_seconds = 0.0
+            for payment_id in payment_ids:
+                started = time.perf_counter()
+                receipts = PaymentReceipts(db.session)
+                receipts.payment_settled(db.session.get(Payment, payment_id))
+                db.session.commit()
+                store = receipt_store()
+                for item in receipts.effects.issued:
+                    store.save(item.receipt.number, item.pdf)
+                issued_at = time.perf_counter()
+                for item in receipts.effects.issued:
+                    jobs.enqueue("send_receipt_email", item.receipt.id)
+                issuing_seconds += issued_at - started
+                email_seconds += time.perf_counter() - issued_at
+            issued = db.session.scalar(db.select(db.func.count()).select_from(Receipt))
+            assert issued == count, f"{issued} receipts issued for {count} payments"
+            snapshots = [ReceiptSnapshot.from_json(r.snapshot) for r in db.session.scalars(db.select(Receipt))]
+
+        started = time.perf_counter()
+        for snapshot in snapshots:
+            draw_receipt(snapshot)
+        anchor_seconds = time.perf_counter() - started
+
+    issuing_rate = count / issuing_seconds
+    inline_rate = count / (issuing_seconds + email_seconds)
+    anchor_rate = count / anchor_seconds
+    print(f"receipts issued through the service      : {issuing_rate:8.1f} /s  ({count} receipts, SQLite, PDF stored)")
+    print(f"  … and emailed inline (no worker)       : {inline_rate:8.1f} /s")
+    print(f"reportlab drawing the same page alone    : {anchor_rate:8.1f} /s")
+    print(f"ratio issued / reportlab alone           : {issuing_rate / anchor_rate:8.2f}  (target >= 0.50)")
+    print(f"ratio issued and emailed / reportlab     : {inline_rate / anchor_rate:8.2f}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 300)

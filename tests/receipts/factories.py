@@ -1,0 +1,86 @@
+"""Builders of donors, donations and settled payments straight in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from itertools import count
+
+from sqlalchemy.orm import Session
+
+from donations.clock import paris_date
+from donations.models import Donation, DonationKind, DonationStatus, Donor, DonorType, Payment, PaymentMethod, PaymentStatus
+from donations.tax import Scheme, TaxRules
+from receipts.identity import FoundationIdentity
+from receipts.issuing import IssuingContext
+
+_serial = count(1)
+
+FOUNDATION = FoundationIdentity(
+    name="Fondation de test",
+    address="1 rue de l'Exemple, 75013 Paris, France",
+    siren="123456789",
+    rna="",
+    object="Recherche sur le cerveau",
+    rup_decree_date=dt.date(2006, 9, 13),
+    rup_journal_officiel_date=dt.date(2006, 9, 15),
+    signatory_name="Claire Martin",
+    signatory_title="Présidente",
+    signature_image="",
+)
+
+
+def issuing_context(now: dt.datetime | None = None) -> IssuingContext:
+    return IssuingContext(
+        foundation=FOUNDATION,
+        company_form_version="16216*01",
+        now=now or dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.timezone.utc),
+        verification_url=lambda number, code: f"https://dons.example.org/receipts/verify/{number}?c={code}",
+        country_name=lambda code: "France",
+    )
+
+
+def settled_payment(
+    session: Session,
+    amount_cents: int = 5000,
+    kind: DonationKind = DonationKind.ONE_OFF,
+    received_at: dt.datetime | None = None,
+    donor: Donor | None = None,
+) -> Payment:
+    """A donor (or the one given), a paid donation and its succeeded payment."""
+    serial = next(_serial)
+    rules = TaxRules()
+    if donor is None:
+        donor = Donor(
+            donor_type=DonorType.INDIVIDUAL,
+            first_name="Camille",
+            last_name=f"Martin {serial}",
+            email=f"donor{serial}@example.org",
+            address_line1="12 rue des Lilas",
+            postal_code="75013",
+            city="Paris",
+            country="FR",
+            locale="fr",
+        )
+    donation = Donation(
+        donor=donor,
+        kind=kind,
+        tax_scheme=Scheme.INCOME_TAX,
+        tax_rate=rules.income_tax_rate,
+        tax_rules=rules.as_dict(),
+        amount_cents=amount_cents,
+        ifi_cents=0,
+        status=DonationStatus.ACTIVE if kind == DonationKind.MONTHLY else DonationStatus.PAID,
+    )
+    received_at = received_at or dt.datetime(2026, 3, 12, 9, 30, tzinfo=dt.timezone.utc)
+    payment = Payment(
+        donation=donation,
+        amount_cents=amount_cents,
+        refunded_cents=0,
+        method=PaymentMethod.CARD,
+        status=PaymentStatus.SUCCEEDED,
+        received_at=received_at,
+        received_on=paris_date(received_at),
+    )
+    session.add(payment)
+    session.flush()
+    return payment
