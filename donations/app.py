@@ -123,6 +123,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from donations.api import bp as api_bp
+    from donations.portal import bp as portal_bp
     from donations.public import bp as public_bp
     from donations.verification import bp as receipts_bp
     from donations.webhooks import bp as webhooks_bp
@@ -131,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(receipts_bp)
+    app.register_blueprint(portal_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -111,3 +111,19 @@ def send_pending() -> tuple[int, int]:
             log.warning("email for receipt %s still pending", receipt_id, exc_info=True)
             pending += 1
     return sent, pending
+
+
+@job("send_sign_in_email")
+def send_sign_in_email(email: str, token: str) -> None:
+    """The donor portal's single-use sign-in link, in the donor's language."""
+    from donations.portal_access import LINK_LIFETIME, donor_for_email
+
+    donor = donor_for_email(db.session, email)
+    if donor is None:
+        return
+    link = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/my/sign-in/{token}"
+    with force_locale(donor.locale or "fr"):
+        subject = _("Your sign-in link to your donor area")
+        minutes = int(LINK_LIFETIME.total_seconds() // 60)
+        message = _message(email, subject, "sign_in", donor=donor, link=link, minutes=minutes)
+    deliver(message)

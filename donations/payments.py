@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import stripe
 
@@ -115,8 +115,14 @@ def retrieve_checkout_session(client: stripe.StripeClient, session_id: str) -> d
 
 
 def retrieve_payment_intent(client: stripe.StripeClient, payment_intent_id: str) -> dict[str, Any]:
-    """The PaymentIntent with its latest charge expanded (amount, method, refunds)."""
-    return _plain(client.v1.payment_intents.retrieve(payment_intent_id, params={"expand": ["latest_charge"]}))
+    """The PaymentIntent with its latest charge expanded (amount, method, refunds).
+
+    The charge's balance transaction is expanded too: its `created` is when
+    the money was booked (for a SEPA debit, days after the charge was made).
+    """
+    return _plain(
+        client.v1.payment_intents.retrieve(payment_intent_id, params={"expand": ["latest_charge.balance_transaction"]})
+    )
 
 
 def retrieve_charge(client: stripe.StripeClient, charge_id: str) -> dict[str, Any]:
@@ -125,8 +131,24 @@ def retrieve_charge(client: stripe.StripeClient, charge_id: str) -> dict[str, An
 
 
 def retrieve_invoice(client: stripe.StripeClient, invoice_id: str) -> dict[str, Any]:
-    """The Invoice as Stripe has it now."""
-    return _plain(client.v1.invoices.retrieve(invoice_id))
+    """The Invoice as Stripe has it now, with its payments (Stripe includes them only when expanded)."""
+    return _plain(client.v1.invoices.retrieve(invoice_id, params={"expand": ["payments"]}))
+
+
+def invoice_of_payment_intent(client: stripe.StripeClient, payment_intent_id: str) -> str | None:
+    """The id of the invoice a PaymentIntent pays, if any (PaymentIntents no longer name their invoice)."""
+    page = client.v1.invoice_payments.list(
+        params={"payment": {"type": "payment_intent", "payment_intent": payment_intent_id}, "limit": 1}
+    )
+    for invoice_payment in page.data:
+        invoice = _plain(invoice_payment).get("invoice")
+        return invoice.get("id") if isinstance(invoice, dict) else invoice
+    return None
+
+
+def retrieve_dispute(client: stripe.StripeClient, dispute_id: str) -> dict[str, Any]:
+    """The Dispute as Stripe has it now (its status decides what we record)."""
+    return _plain(client.v1.disputes.retrieve(dispute_id))
 
 
 def retrieve_subscription(client: stripe.StripeClient, subscription_id: str) -> dict[str, Any]:
@@ -134,6 +156,66 @@ def retrieve_subscription(client: stripe.StripeClient, subscription_id: str) -> 
     return _plain(client.v1.subscriptions.retrieve(subscription_id))
 
 
+def list_events(client: stripe.StripeClient, created_gte: int) -> Iterator[dict[str, Any]]:
+    """Every event Stripe still holds created at or after `created_gte` (Unix time), newest first.
+
+    Stripe keeps events for 30 days; pages are fetched as the iterator goes.
+    """
+    page = client.v1.events.list(params={"created": {"gte": created_gte}, "limit": 100})
+    for event in page.auto_paging_iter():
+        yield _plain(event)
+
+
 def expire_checkout_session(client: stripe.StripeClient, session_id: str) -> dict[str, Any]:
     """Close an open Checkout Session so it can no longer be paid."""
     return _plain(client.v1.checkout.sessions.expire(session_id))
+
+
+# --- monthly gifts managed by the donor (portal) and by finance -------------------------
+
+
+def change_subscription_amount(
+    client: stripe.StripeClient, subscription_id: str, amount_cents: int, idempotency_key: str
+) -> dict[str, Any]:
+    """Charge `amount_cents` a month from the next invoice on (no proration: a gift is not prorated)."""
+    current = retrieve_subscription(client, subscription_id)
+    item = current["items"]["data"][0]
+    price = item["price"]
+    product = price["product"]["id"] if isinstance(price.get("product"), dict) else price["product"]
+    params = {
+        "items": [
+            {
+                "id": item["id"],
+                "price_data": {
+                    "currency": "eur",
+                    "unit_amount": amount_cents,
+                    "product": product,
+                    "recurring": {"interval": "month"},
+                },
+            }
+        ],
+        "proration_behavior": "none",
+    }
+    return _plain(
+        client.v1.subscriptions.update(subscription_id, params=params, options={"idempotency_key": idempotency_key})  # type: ignore[arg-type]
+    )
+
+
+def pause_subscription(client: stripe.StripeClient, subscription_id: str) -> dict[str, Any]:
+    """Stop collecting the monthly gift until it is resumed (invoices are voided meanwhile)."""
+    return _plain(client.v1.subscriptions.update(subscription_id, params={"pause_collection": {"behavior": "void"}}))
+
+
+def resume_subscription(client: stripe.StripeClient, subscription_id: str) -> dict[str, Any]:
+    """Collect the monthly gift again from the next invoice."""
+    return _plain(client.v1.subscriptions.update(subscription_id, params={"pause_collection": ""}))  # type: ignore[typeddict-item]
+
+
+def cancel_subscription(client: stripe.StripeClient, subscription_id: str) -> dict[str, Any]:
+    """Stop a monthly gift now; the customer.subscription.deleted webhook records it."""
+    return _plain(client.v1.subscriptions.cancel(subscription_id))
+
+
+def create_billing_portal_session(client: stripe.StripeClient, customer_id: str, return_url: str) -> dict[str, Any]:
+    """A Stripe billing portal session where the donor updates their card or IBAN."""
+    return _plain(client.v1.billing_portal.sessions.create(params={"customer": customer_id, "return_url": return_url}))

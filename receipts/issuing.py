@@ -101,6 +101,10 @@ def _issue(
     replaces: Receipt | None,
     livemode: bool,
 ) -> Issued:
+    # A replacement names the donor exactly as the receipt it replaces did.
+    donor_as_printed = (
+        DonorMentions.from_json(replaces.snapshot["donor"]) if replaces is not None else donor_mentions(donor, ctx.country_name)
+    )
     form = ReceiptForm.COMPANY if article == "238 bis" else ReceiptForm.INDIVIDUAL
     number = next_number(session, ctx.today.year)
     code = secrets.token_urlsafe(12)
@@ -114,7 +118,7 @@ def _issue(
         specimen=not livemode,
         issued_on=ctx.today,
         foundation=FoundationMentions.from_identity(ctx.foundation, signature_sha),
-        donor=donor_mentions(donor, ctx.country_name),
+        donor=donor_as_printed,
         amount_cents=amount_cents,
         articles=(article,),
         form_of_gift="declaration_de_don_manuel",

@@ -53,6 +53,10 @@ class Donor(Base):
     locale: Mapped[str] = mapped_column(String(5), default="fr")
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Erasure (GDPR): personal data removed, or kept locked because receipts
+    # issued to this donor must be kept six years.
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    locked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     donations: Mapped[list[Donation]] = relationship(back_populates="donor")
 
@@ -61,3 +65,16 @@ class Donor(Base):
         return f"{self.first_name} {self.last_name}"
 
 
+
+
+class DonorSignIn(Base):
+    """A single-use sign-in link of the donor portal, kept by the hash of its token."""
+
+    __tablename__ = "donor_sign_in"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

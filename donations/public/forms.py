@@ -33,7 +33,48 @@ def country_choices(language: str) -> list[SelectChoice]:
     return [SelectChoice(code, name) for code, name in france + [c for c in countries if c[0] != "FR"]]
 
 
-class DonationForm(FlaskForm):
+def gift_amount_cents(text: str | None) -> int:
+    """The cents of a gift typed in a form, within the configured bounds (ValidationError otherwise)."""
+    config = current_app.config
+    try:
+        cents = parse_euros(text, max_cents=config["DONATION_MAX_CENTS"])
+    except AmountError as error:
+        raise ValidationError(amount_error_message(error, config["DONATION_MAX_CENTS"])) from error
+    if cents < config["DONATION_MIN_CENTS"]:
+        raise ValidationError(_l("The smallest gift is %(minimum)s.", minimum=format_euros(config["DONATION_MIN_CENTS"])))
+    return cents
+
+
+class PostalAddressForm(FlaskForm):
+    """A full postal address with its country, as a receipt prints it."""
+
+    address_line1 = StringField(
+        _l("Address"),
+        validators=[DataRequired(_l("Please enter your postal address.")), Length(max=200, message=_l("At most 200 characters."))],
+    )
+    address_line2 = StringField(
+        _l("Address (continued)"), validators=[Optional(), Length(max=200, message=_l("At most 200 characters."))]
+    )
+    postal_code = StringField(
+        _l("Postal code"),
+        validators=[DataRequired(_l("Please enter your postal code.")), Length(max=20, message=_l("At most 20 characters."))],
+    )
+    city = StringField(
+        _l("City"), validators=[DataRequired(_l("Please enter your city.")), Length(max=100, message=_l("At most 100 characters."))]
+    )
+    country = SelectField(_l("Country"), default="FR", validators=[DataRequired(_l("Please choose your country."))])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices(str(get_locale() or "fr"))
+
+    def validate_postal_code(self, field: StringField) -> None:
+        code = (field.data or "").strip()
+        if self.country.data == "FR" and not (len(code) == 5 and code.isdigit()):
+            raise ValidationError(_l("A French postal code has five digits, such as 75013."))
+
+
+class DonationForm(PostalAddressForm):
     """The fields of /donate (their names are a contract with campaign sites)."""
 
     kind = RadioField(
@@ -72,21 +113,6 @@ class DonationForm(FlaskForm):
             Length(max=254, message=_l("At most 254 characters.")),
         ],
     )
-    address_line1 = StringField(
-        _l("Address"),
-        validators=[DataRequired(_l("Please enter your postal address.")), Length(max=200, message=_l("At most 200 characters."))],
-    )
-    address_line2 = StringField(
-        _l("Address (continued)"), validators=[Optional(), Length(max=200, message=_l("At most 200 characters."))]
-    )
-    postal_code = StringField(
-        _l("Postal code"),
-        validators=[DataRequired(_l("Please enter your postal code.")), Length(max=20, message=_l("At most 20 characters."))],
-    )
-    city = StringField(
-        _l("City"), validators=[DataRequired(_l("Please enter your city.")), Length(max=100, message=_l("At most 100 characters."))]
-    )
-    country = SelectField(_l("Country"), default="FR", validators=[DataRequired(_l("Please choose your country."))])
     company_name = StringField(_l("Company name"), validators=[Length(max=200, message=_l("At most 200 characters."))])
     legal_form = StringField(_l("Legal form (SA, SAS, SARL…)"), validators=[Length(max=100, message=_l("At most 100 characters."))])
     siren = StringField(_l("SIREN number"))
@@ -98,32 +124,16 @@ class DonationForm(FlaskForm):
 
     amount_cents: int | None = None
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.country.choices = country_choices(str(get_locale() or "fr"))
-
     @property
     def is_company(self) -> bool:
         return self.donor_type.data == DonorType.COMPANY.value
 
     def validate_amount(self, field: StringField) -> None:
-        config = current_app.config
-        try:
-            cents = parse_euros(field.data, max_cents=config["DONATION_MAX_CENTS"])
-        except AmountError as error:
-            raise ValidationError(amount_error_message(error, config["DONATION_MAX_CENTS"])) from error
-        if cents < config["DONATION_MIN_CENTS"]:
-            raise ValidationError(_l("The smallest gift is %(minimum)s.", minimum=format_euros(config["DONATION_MIN_CENTS"])))
-        self.amount_cents = cents
+        self.amount_cents = gift_amount_cents(field.data)
 
     def validate_kind(self, field: RadioField) -> None:
         if field.data == DonationKind.IFI.value and self.is_company:
             raise ValidationError(_l("IFI gifts are for individuals; a company gives under article 238 bis."))
-
-    def validate_postal_code(self, field: StringField) -> None:
-        code = (field.data or "").strip()
-        if self.country.data == "FR" and not (len(code) == 5 and code.isdigit()):
-            raise ValidationError(_l("A French postal code has five digits, such as 75013."))
 
     def validate_company_name(self, field: StringField) -> None:
         if self.is_company and not (field.data or "").strip():

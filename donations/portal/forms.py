@@ -1,0 +1,47 @@
+"""Forms of the donor portal."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+from donations.public.forms import PostalAddressForm, gift_amount_cents
+
+
+class SignInRequestForm(FlaskForm):
+    email = StringField(
+        _l("Email"),
+        validators=[
+            DataRequired(_l("Please enter your email address.")),
+            Email(_l("Please enter a valid email address, such as name@example.org.")),
+            Length(max=254, message=_l("At most 254 characters.")),
+        ],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs the CSRF token (sign in, pause, resume, card)."""
+
+
+class StopForm(FlaskForm):
+    confirm = BooleanField(_l("Yes, stop my monthly gift"), validators=[DataRequired(_l("Please tick the box to confirm."))])
+
+
+class EraseForm(FlaskForm):
+    confirm = BooleanField(
+        _l("Yes, erase my personal data"), validators=[DataRequired(_l("Please tick the box to confirm."))]
+    )
+
+
+class AmountForm(FlaskForm):
+    amount = StringField(_l("New monthly amount in euros"), validators=[DataRequired(_l("Please enter an amount."))])
+    amount_cents: int | None = None
+
+    def validate_amount(self, field: StringField) -> None:
+        self.amount_cents = gift_amount_cents(field.data)
+
+
+class AddressForm(PostalAddressForm):
+    """The address printed on future receipts."""

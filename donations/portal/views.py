@@ -1,0 +1,264 @@
+"""Views of the donor portal: parse the request, call the domain, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import logging
+import secrets
+from typing import Any, Callable
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from donations import donor_records, payments, portal_access
+from donations.clock import utcnow
+from donations.extensions import db, limiter
+from donations.jobs import enqueue
+from donations.i18n import euros_input
+from donations.models import DonationKind
+from donations.portal import bp
+from donations.portal.forms import AddressForm, AmountForm, ConfirmForm, EraseForm, SignInRequestForm, StopForm
+from donations.receipting import pdf_of
+from donations.widget import net_cost
+from receipts.money import format_euros
+
+log = logging.getLogger(__name__)
+
+SESSION_LIFETIME = dt.timedelta(hours=1)
+
+
+def _signed_in_email() -> str | None:
+    email = session.get("donor_email")
+    until = session.get("donor_until", 0)
+    if not email or until < utcnow().timestamp():
+        session.pop("donor_email", None)
+        return None
+    return email
+
+
+def donor_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Pages of a signed-in donor; others are sent to ask for a link."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        email = _signed_in_email()
+        if email is None:
+            return redirect(url_for("portal.start"))
+        return view(email, *args, **kwargs)
+
+    return wrapped
+
+
+def _stripe():  # type: ignore[no-untyped-def]
+    return current_app.extensions["stripe_client"]
+
+
+@bp.get("")
+def start():  # type: ignore[no-untyped-def]
+    """Ask for a sign-in link (or go straight to the gifts when signed in)."""
+    if _signed_in_email():
+        return redirect(url_for("portal.gifts"))
+    return render_template("portal/start.html", form=SignInRequestForm())
+
+
+@bp.post("")
+@limiter.limit("5 per minute;20 per hour", methods=["POST"])
+def request_link():  # type: ignore[no-untyped-def]
+    """Email a sign-in link if the address is known; the answer is the same either way."""
+    form = SignInRequestForm()
+    if not form.validate():
+        return render_template("portal/start.html", form=form), 400
+    token = portal_access.create_sign_in(db.session, form.email.data, utcnow())
+    db.session.commit()
+    if token is not None:
+        enqueue("send_sign_in_email", portal_access.normalise_email(form.email.data), token)
+    return render_template("portal/link_sent.html")
+
+
+@bp.get("/sign-in/<token>")
+def sign_in(token: str):  # type: ignore[no-untyped-def]
+    """A button to sign in: mail scanners that open links do not spend the token."""
+    return render_template("portal/sign_in.html", form=ConfirmForm(), token=token)
+
+
+@bp.post("/sign-in/<token>")
+def sign_in_confirm(token: str):  # type: ignore[no-untyped-def]
+    form = ConfirmForm()
+    if not form.validate():
+        abort(400)
+    email = portal_access.redeem_sign_in(db.session, token, utcnow())
+    db.session.commit()
+    if email is None:
+        return render_template("portal/link_invalid.html"), 410
+    session["donor_email"] = email
+    session["donor_until"] = (utcnow() + SESSION_LIFETIME).timestamp()
+    return redirect(url_for("portal.gifts"), 303)
+
+
+@bp.post("/sign-out")
+def sign_out():  # type: ignore[no-untyped-def]
+    session.pop("donor_email", None)
+    session.pop("donor_until", None)
+    return redirect(url_for("public.landing"), 303)
+
+
+@bp.get("/gifts")
+@donor_required
+def gifts(email: str):  # type: ignore[no-untyped-def]
+    donors = donor_records.donors_of(db.session, email)
+    donations = sorted((g for d in donors for g in d.donations), key=lambda g: g.created_at, reverse=True)
+    receipts = donor_records.receipts_of(db.session, donors)
+    return render_template("portal/gifts.html", email=email, donations=donations, receipts=receipts, donors=donors)
+
+
+@bp.get("/receipts/<number>.pdf")
+@donor_required
+def receipt_pdf(email: str, number: str):  # type: ignore[no-untyped-def]
+    receipt = donor_records.owned_receipt(db.session, email, number)
+    if receipt is None:
+        abort(404)
+    return Response(
+        pdf_of(receipt),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="recu-fiscal-{receipt.number}.pdf"'},
+    )
+
+
+def _monthly_or_404(email: str, public_id: str):  # type: ignore[no-untyped-def]
+    donation = donor_records.owned_donation(db.session, email, public_id)
+    if donation is None or donation.kind != DonationKind.MONTHLY or not donation.stripe_subscription_id:
+        abort(404)
+    return donation
+
+
+@bp.route("/gifts/<public_id>", methods=["GET", "POST"])
+@donor_required
+def monthly_gift(email: str, public_id: str):  # type: ignore[no-untyped-def]
+    """A monthly gift: change its amount (from the next payment), pause, resume or stop it."""
+    donation = _monthly_or_404(email, public_id)
+    form = AmountForm()
+    if request.method == "GET":
+        form.amount.data = euros_input(donation.amount_cents)
+    company = donation.tax_scheme.value == "company"
+    if request.method == "POST":
+        if not form.validate():
+            return render_template("portal/monthly.html", donation=donation, form=form, stop_form=StopForm(formdata=None), confirm=ConfirmForm(), figures=None), 400
+        try:
+            payments.change_subscription_amount(
+                _stripe(), donation.stripe_subscription_id, form.amount_cents, f"amount-{donation.public_id}-{secrets.token_hex(8)}"
+            )
+        except Exception:
+            log.exception("donation %s: the amount could not be changed", donation.public_id)
+            flash(_("The payment service cannot be reached right now. Please try again in a moment."), "error")
+            return redirect(url_for("portal.monthly_gift", public_id=public_id), 303)
+        figures = net_cost(DonationKind.MONTHLY, form.amount_cents, current_app.config, company=company)
+        flash(
+            _("From your next payment, your monthly gift will be %(amount)s, that is %(net)s after the tax reduction.",
+              amount=format_euros(form.amount_cents), net=format_euros(figures.reduction.net_cost_cents)),
+            "ok",
+        )
+        return redirect(url_for("portal.monthly_gift", public_id=public_id), 303)
+    figures = net_cost(DonationKind.MONTHLY, donation.amount_cents, current_app.config, company=company)
+    return render_template("portal/monthly.html", donation=donation, form=form, stop_form=StopForm(formdata=None), confirm=ConfirmForm(), figures=figures)
+
+
+def _subscription_action(email: str, public_id: str, action: Callable[[Any, str], Any], done: str, form: Any = None):  # type: ignore[no-untyped-def]
+    donation = _monthly_or_404(email, public_id)
+    form = form or ConfirmForm()
+    if not form.validate():
+        flash(_("Please tick the box to confirm."), "error")
+        return redirect(url_for("portal.monthly_gift", public_id=public_id), 303)
+    try:
+        action(_stripe(), donation.stripe_subscription_id)
+    except Exception:
+        log.exception("donation %s: %s failed", donation.public_id, action.__name__)
+        flash(_("The payment service cannot be reached right now. Please try again in a moment."), "error")
+        return redirect(url_for("portal.monthly_gift", public_id=public_id), 303)
+    flash(done, "ok")
+    return redirect(url_for("portal.monthly_gift", public_id=public_id), 303)
+
+
+@bp.post("/gifts/<public_id>/pause")
+@donor_required
+def pause(email: str, public_id: str):  # type: ignore[no-untyped-def]
+    return _subscription_action(email, public_id, payments.pause_subscription, _("Your monthly gift is paused. You can resume it at any time."))
+
+
+@bp.post("/gifts/<public_id>/resume")
+@donor_required
+def resume(email: str, public_id: str):  # type: ignore[no-untyped-def]
+    return _subscription_action(email, public_id, payments.resume_subscription, _("Your monthly gift resumes from the next payment."))
+
+
+@bp.post("/gifts/<public_id>/stop")
+@donor_required
+def stop(email: str, public_id: str):  # type: ignore[no-untyped-def]
+    return _subscription_action(
+        email, public_id, payments.cancel_subscription, _("Your monthly gift is stopped. Thank you for your support."), StopForm()
+    )
+
+
+@bp.post("/card")
+@donor_required
+def update_card(email: str):  # type: ignore[no-untyped-def]
+    """Send the donor to Stripe's billing portal to change their card or IBAN."""
+    if not ConfirmForm().validate():
+        abort(400)
+    customer = next((d.stripe_customer_id for d in donor_records.donors_of(db.session, email) if d.stripe_customer_id), None)
+    if customer is None:
+        abort(404)
+    try:
+        portal = payments.create_billing_portal_session(_stripe(), customer, url_for("portal.gifts", _external=True))
+    except Exception:
+        log.exception("billing portal session failed")
+        flash(_("The payment service cannot be reached right now. Please try again in a moment."), "error")
+        return redirect(url_for("portal.gifts"), 303)
+    return redirect(portal["url"], 303)
+
+
+@bp.route("/address", methods=["GET", "POST"])
+@donor_required
+def address(email: str):  # type: ignore[no-untyped-def]
+    """The postal address printed on future receipts."""
+    donors = donor_records.donors_of(db.session, email)
+    form = AddressForm(obj=donors[-1] if donors and request.method == "GET" else None)
+    if request.method == "POST":
+        if not form.validate():
+            return render_template("portal/address.html", form=form), 400
+        donor_records.update_address(
+            db.session, email, line1=form.address_line1.data, line2=form.address_line2.data or "",
+            postal_code=form.postal_code.data, city=form.city.data, country=form.country.data,
+        )
+        db.session.commit()
+        flash(_("Your address is updated. It will be printed on your next receipts; past receipts do not change."), "ok")
+        return redirect(url_for("portal.gifts"), 303)
+    return render_template("portal/address.html", form=form)
+
+
+@bp.get("/data.json")
+@donor_required
+def data_export(email: str):  # type: ignore[no-untyped-def]
+    body = json.dumps(donor_records.export(db.session, email), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={"Content-Disposition": 'attachment; filename="mes-donnees.json"'})
+
+
+@bp.route("/erase", methods=["GET", "POST"])
+@donor_required
+def erase(email: str):  # type: ignore[no-untyped-def]
+    """Erase the donor's personal data, except what receipts must keep (listed)."""
+    form = EraseForm()
+    if request.method == "POST":
+        if not form.validate():
+            return render_template("portal/erase.html", form=form), 400
+        try:
+            report = donor_records.erase(db.session, email, utcnow())
+        except donor_records.ActiveMonthlyGift:
+            db.session.rollback()
+            flash(_("Please stop your monthly gift first; then you can erase your data."), "error")
+            return render_template("portal/erase.html", form=form), 409
+        db.session.commit()
+        session.pop("donor_email", None)
+        return render_template("portal/erased.html", report=report)
+    return render_template("portal/erase.html", form=form)

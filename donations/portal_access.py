@@ -1,0 +1,77 @@
+"""Signing donors in to their portal with single-use links sent by email.
+
+Only the hash of a token is stored, so a copy of the database cannot be used
+to sign in; a token works once, for a short time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from donations.models import Donor, DonorSignIn
+
+LINK_LIFETIME = dt.timedelta(minutes=20)
+LINKS_PER_EMAIL_PER_HOUR = 3
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def donor_for_email(session: Session, email: str) -> Donor | None:
+    """The most recent donor record with this email that was not erased."""
+    return session.scalars(
+        select(Donor)
+        .where(func.lower(Donor.email) == normalise_email(email), Donor.erased_at.is_(None))
+        .order_by(Donor.id.desc())
+    ).first()
+
+
+def create_sign_in(session: Session, email: str, now: dt.datetime) -> str | None:
+    """A new sign-in token for a known email, or None (unknown, or too many links lately).
+
+    The caller answers the same either way, so nobody learns who gave.
+    """
+    email = normalise_email(email)
+    if donor_for_email(session, email) is None:
+        return None
+    recent = session.scalar(
+        select(func.count()).select_from(DonorSignIn).where(
+            DonorSignIn.email == email, DonorSignIn.created_at > now - dt.timedelta(hours=1)
+        )
+    )
+    if recent >= LINKS_PER_EMAIL_PER_HOUR:
+        return None
+    token = secrets.token_urlsafe(32)
+    session.add(DonorSignIn(email=email, token_hash=_hash(token), created_at=now, expires_at=now + LINK_LIFETIME))
+    session.flush()
+    return token
+
+
+def redeem_sign_in(session: Session, token: str, now: dt.datetime) -> str | None:
+    """The email a token signs in, spending the token; None if unknown, used or expired.
+
+    One conditional UPDATE both checks and spends the token, so two clicks at
+    once cannot both sign in.
+    """
+    if not token or len(token) > 100:
+        return None
+    token_hash = _hash(token)
+    spent = session.execute(
+        update(DonorSignIn)
+        .where(DonorSignIn.token_hash == token_hash, DonorSignIn.used_at.is_(None), DonorSignIn.expires_at > now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:
+        return None
+    return session.scalars(select(DonorSignIn.email).where(DonorSignIn.token_hash == token_hash)).one()
