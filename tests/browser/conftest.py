@@ -1,0 +1,93 @@
+"""A real browser (Debian's Chromium driven by Playwright) on the live service and sandbox.
+
+Skipped, with a message, where Chromium is not installed (`.ci/run` installs it).
+Each step leaves a screenshot under tests/e2e/screenshots/; a failing test
+also leaves the page's console log there.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from tests.e2e.conftest import give, live  # noqa: F401  (the live service and sandbox)
+from tests.receipts.conftest import live_settings, smtp  # noqa: F401  (mail to aiosmtpd)
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "e2e" / "screenshots"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PHONE = {"width": 375, "height": 812}
+LAPTOP = {"width": 1366, "height": 900}
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed: browser journeys skipped (apt-get install chromium)")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(params=["laptop", "phone"])
+def viewport(request: pytest.FixtureRequest) -> dict[str, int]:
+    return LAPTOP if request.param == "laptop" else PHONE
+
+
+class Steps:
+    """Screenshots of each step, named after the test, and the console log."""
+
+    def __init__(self, page: Any, name: str) -> None:
+        self.page = page
+        self.name = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+        self.count = 0
+        self.console: list[str] = []
+        page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
+        page.on("pageerror", lambda error: self.console.append(f"pageerror: {error}"))
+
+    def shot(self, label: str) -> None:
+        self.count += 1
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{self.name}-{self.count:02d}-{label}.png"), full_page=True)
+
+    def failed(self) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{self.name}-FAILED.png"), full_page=True)
+        (SCREENSHOTS / f"{self.name}-FAILED-console.log").write_text("\n".join(self.console) + "\n")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        steps = getattr(item, "_steps", None)
+        if steps is not None:
+            steps.failed()
+
+
+@pytest.fixture
+def page(browser: Any, viewport: dict[str, int], request: pytest.FixtureRequest) -> Iterator[Any]:
+    context = browser.new_context(viewport=viewport, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    steps = Steps(page, request.node.name)
+    request.node._steps = steps
+    page.steps = steps
+    yield page
+    context.close()

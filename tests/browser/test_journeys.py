@@ -1,0 +1,152 @@
+"""What a person sees, in a real browser: giving, form errors, the IFI cap, the keyboard,
+and accessibility (axe-core) on every page of those journeys, on a laptop and a phone."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import Live
+from tests.receipts.conftest import Mailbox
+
+NBSP = "\u00a0"
+AXE = Axe()
+
+
+def assert_accessible(page: Any, label: str) -> None:
+    """No serious or critical axe-core violation on the page as it is now."""
+    page.steps.shot(label)
+    results = AXE.run(page)
+    bad = [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], f"{label}: {bad}"
+
+
+def fill_donor(page: Any, english: bool = True) -> None:
+    labels = (
+        {"First names": "Camille", "Last name": "Martin", "Email": "camille.martin@example.org",
+         "Address": "12 rue des Lilas", "Postal code": "75013", "City": "Paris"}
+        if english else
+        {"Prénom(s)": "Camille", "Nom": "Martin", "Adresse e-mail": "camille.martin@example.org",
+         "Adresse": "12 rue des Lilas", "Code postal": "75013", "Ville": "Paris"}
+    )
+    for label, value in labels.items():
+        page.get_by_label(label, exact=True).fill(value)
+    page.locator("#consent").check()
+
+
+def pay_on_checkout(page: Any, live: Live) -> None:
+    expect(page).to_have_url(re.compile("^" + re.escape(live.sandbox.url) + "/checkout/"))
+    page.steps.shot("stripe-checkout")
+    page.get_by_label("Numéro de carte / Card number").fill("4242 4242 4242 4242")
+    page.get_by_label("Date d'expiration (MM/AA) / Expiry date (MM/YY)").fill("12/34")
+    page.get_by_label("Cryptogramme / CVC").fill("123")
+    page.locator("form").filter(has=page.locator("#card_number")).get_by_role("button").click()
+
+
+def wait_for_thanks(page: Any, live: Live, text: str) -> None:
+    expect(page).to_have_url(re.compile(re.escape(live.url) + "/donate/thanks/"))
+    live.settle_webhooks()
+    page.reload()
+    expect(page.locator("#thanks-title")).to_have_text(text)
+
+
+def test_monthly_gift_from_the_article_to_the_receipt(page: Any, live: Live, smtp: tuple[Mailbox, int]) -> None:
+    mailbox, _ = smtp
+    page.goto(live.url + "/")
+    expect(page.locator("h1")).to_have_text("La dystonie")
+    expect(page.locator("#net-cost-text")).to_have_text(f"soit 34,00{NBSP}€ après réduction d'impôt de 66{NBSP}%")
+    assert_accessible(page, "article-fr")
+
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("h1")).to_have_text("Dystonia")
+    page.evaluate("window.__noReload = true")
+    page.locator("label[for=kind-monthly]").click()
+    page.locator("label[for=preset-other]").click()
+    page.locator("#other-amount").fill("15")
+    expect(page.locator("#net-cost-text")).to_contain_text(f"5,10{NBSP}€ a month")
+    expect(page.locator("#net-cost-text")).to_contain_text(f"61,20{NBSP}€ a year")
+    assert page.evaluate("window.__noReload") is True, "the net cost must update without a reload"
+    assert_accessible(page, "widget-monthly-15-en")
+
+    page.get_by_role("button", name="Donate").click()
+    expect(page.locator("#donate-title")).to_have_text("Make a donation")
+    expect(page.locator("#amount")).to_have_value("15")
+    expect(page.locator("input[name=kind][value=monthly]")).to_be_checked()
+    assert_accessible(page, "donation-form")
+    fill_donor(page)
+    page.get_by_role("button", name="Continue to secure payment").click()
+    pay_on_checkout(page, live)
+    wait_for_thanks(page, live, "Thank you, we have received your gift")
+    expect(page.locator("#donation-status")).to_contain_text(f"15,00{NBSP}€")
+    assert_accessible(page, "thanks")
+
+    # A monthly gift's receipt is the annual recap, emailed by the January batch.
+    year = str(__import__("datetime").date.today().year)
+    result = live.app.test_cli_runner().invoke(args=["receipts", "annual", "--year", year])
+    assert "1 annual receipt(s) issued" in result.output, result.output
+    [message] = mailbox.wait_for(1)
+    assert message["To"] == "camille.martin@example.org"
+    assert message["Subject"].startswith("Your tax receipt no.")
+
+
+def test_form_errors_stand_next_to_their_fields_and_keep_what_was_typed(page: Any, live: Live) -> None:
+    page.goto(live.url + "/donate?kind=one_off&amount=50")
+    page.get_by_label("Prénom(s)").fill("Camille")
+    page.get_by_label("Adresse e-mail").fill("camille-at-example")
+    page.get_by_label("Code postal").fill("750")
+    page.get_by_label("Montant en euros").fill("12,345")
+    page.get_by_role("button", name="Continue vers le paiement sécurisé".replace("Continue", "Continuer")).click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    expect(page.locator("#email-error")).to_have_text("Veuillez saisir une adresse e-mail valide, par exemple nom@exemple.fr.")
+    expect(page.locator("#postal_code-error")).to_contain_text("cinq chiffres")
+    expect(page.locator("#last_name-error")).to_have_text("Veuillez saisir votre nom.")
+    expect(page.locator("#amount-error")).to_contain_text("deux décimales")
+    expect(page.locator("#consent-error")).to_be_visible()
+    expect(page.locator("#email")).to_have_value("camille-at-example")
+    expect(page.locator("#first_name")).to_have_value("Camille")
+    expect(page.locator("#amount")).to_have_value("12,345")
+    assert page.locator("#email").get_attribute("aria-invalid") == "true"
+    assert "email-error" in page.locator("#email").get_attribute("aria-describedby")
+    assert_accessible(page, "form-errors")
+
+
+def test_an_ifi_donor_of_80000_euros_sees_the_cap_explained(page: Any, live: Live) -> None:
+    page.goto(live.url + "/")
+    page.locator("label[for=kind-ifi]").click()
+    page.locator("label[for=preset-other]").click()
+    page.locator("#other-amount").fill("80000")
+    expect(page.locator("#net-cost-text")).to_have_text(
+        f"soit 30\u202f000,00{NBSP}€ : la réduction d'IFI est plafonnée à 50\u202f000,00{NBSP}€ par an"
+    )
+    expect(page.locator("#net-cost-rule")).to_contain_text("plafonnée")
+    assert_accessible(page, "ifi-cap")
+
+
+def test_the_widget_works_with_the_keyboard_alone_with_a_visible_focus(page: Any, live: Live) -> None:
+    page.goto(live.url + "/")
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.name") == "kind":
+            break
+    else:
+        raise AssertionError("the type of gift cannot be reached with Tab")
+    focused = page.evaluate("document.activeElement.id")
+    outline = page.evaluate(
+        "id => getComputedStyle(document.querySelector(`label[for=${id}]`)).outlineStyle", focused
+    )
+    assert outline not in ("", "none"), "the focused choice has no visible outline"
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.value") == "monthly"
+    expect(page.locator("#net-cost-text")).to_contain_text("par mois")
+    while page.evaluate("document.activeElement.id") != "other-amount":
+        page.keyboard.press("Tab")
+    page.keyboard.type("30")
+    expect(page.locator("#net-cost-text")).to_contain_text(f"10,20{NBSP}€ par mois")
+    page.steps.shot("keyboard")
