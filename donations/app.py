@@ -117,6 +117,10 @@ def _init_extensions(app: Flask) -> None:
     from donations.payments import make_client
 
     app.extensions["stripe_client"] = make_client(app.config)
+    if app.config.get("CELERY_BROKER_URL"):
+        from donations.worker import make_celery
+
+        make_celery(app)
     import donations.auth  # noqa: F401  (registers the staff user loader)
     import donations.models  # noqa: F401  (registers the tables with the metadata)
 

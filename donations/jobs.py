@@ -1,5 +1,6 @@
 """Background work: emails and PDFs after a commit, and the January batch.
 
+With CELERY_BROKER_URL set, jobs go to Celery workers (`donations.worker`).
 Without a broker, a job runs inline, right after the transaction that asked
 for it has committed, and is retried a few times on failure. What a job
 leaves undone stays visible in the database (a receipt not yet emailed), so
@@ -11,6 +12,8 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any, Callable
+
+from flask import current_app
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +32,26 @@ def job(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return register
 
 
+def run_registered(name: str, *args: Any) -> None:
+    """Run a registered job once (a worker calls this)."""
+    import donations.mail  # noqa: F401  (registers the email jobs)
+
+    _JOBS[name](*args)
+
+
 def enqueue(name: str, *args: Any) -> None:
-    """Run the job now (inline mode), retrying; failures are logged, never raised."""
+    """Queue the job for the Celery workers, or run it now (inline), retrying.
+
+    Failures are logged, never raised: what a job leaves undone stays pending
+    in the database.
+    """
+    celery = current_app.extensions.get("celery")
+    if celery is not None:
+        try:
+            celery.send_task("donations.run_job", args=[name, *args])
+            return
+        except Exception:
+            log.exception("job %s%r could not be queued; running it inline", name, args)
     import donations.mail  # noqa: F401  (registers the email jobs)
 
     function = _JOBS[name]

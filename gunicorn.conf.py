@@ -1,0 +1,25 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Each value can be overridden from the environment (GUNICORN_WORKERS, …).
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+worker_class = "gthread"
+# Stripe waits up to 30 s for a webhook answer; a request never needs longer.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then so a slow leak never grows for weeks.
+max_requests = 2000
+max_requests_jitter = 200
+# Behind a reverse proxy that sets X-Forwarded-Proto for HTTPS.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-"
+errorlog = "-"
+# The app reads its configuration once per worker, after the fork.
+preload_app = False

@@ -1,0 +1,89 @@
+"""With a broker, jobs run on a real Celery worker (Redis on 127.0.0.1:6379)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from donations.extensions import db
+from donations.models import Receipt
+from donations.receipting import PaymentReceipts
+from tests.receipts.conftest import Mailbox, smtp  # noqa: F401  (the local SMTP server)
+from tests.receipts.factories import settled_payment
+
+ROOT = Path(__file__).resolve().parents[2]
+BROKER = "redis://127.0.0.1:6379/11"
+
+
+def redis_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+pytestmark = pytest.mark.skipif(not redis_answers(), reason="no Redis on 127.0.0.1:6379: Celery worker test skipped")
+
+
+def test_receipt_email_is_sent_by_a_celery_worker(
+    make_app: Callable[..., Flask], database_url: str, tmp_path: Path, smtp: tuple[Mailbox, int]  # noqa: F811
+) -> None:
+    import redis
+
+    redis.Redis.from_url(BROKER).flushdb()
+    mailbox, port = smtp
+    settings = {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "worker-test",
+        "FLASK_ENV_NAME": "development",
+        "STRIPE_API_BASE": "http://127.0.0.1:9",
+        "STRIPE_WEBHOOK_SECRET": "whsec_test_suite",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(port),
+        "CELERY_BROKER_URL": BROKER,
+        "RECEIPTS_DIR": str(tmp_path / "receipts"),
+    }
+    log = (tmp_path / "worker.log").open("wb")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "donations.celery_worker", "worker", "--pool=solo", "--loglevel=WARNING"],
+        cwd=ROOT,
+        env={**os.environ, **settings},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        app = make_app(**{k: v for k, v in settings.items() if k != "FLASK_ENV_NAME"})
+        with app.app_context():
+            payment = settled_payment(db.session, 4200)
+            db.session.commit()
+            receipts = PaymentReceipts(db.session)
+            receipts.payment_settled(payment)
+            db.session.commit()
+            receipts.effects.after_commit()  # queues the email for the worker
+            [message] = mailbox.wait_for(1, timeout=30)
+            assert "Votre reçu fiscal" in message["Subject"]
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                db.session.expire_all()
+                if db.session.scalars(select(Receipt)).one().emailed_at is not None:
+                    break
+                time.sleep(0.1)
+            assert db.session.scalars(select(Receipt)).one().emailed_at is not None
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        log.close()
