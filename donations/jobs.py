@@ -32,10 +32,14 @@ def job(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return register
 
 
+def _register_jobs() -> None:
+    import donations.annual_batch  # noqa: F401  (the January batch's chunks)
+    import donations.mail  # noqa: F401  (the emails)
+
+
 def run_registered(name: str, *args: Any) -> None:
     """Run a registered job once (a worker calls this)."""
-    import donations.mail  # noqa: F401  (registers the email jobs)
-
+    _register_jobs()
     _JOBS[name](*args)
 
 
@@ -52,14 +56,16 @@ def enqueue(name: str, *args: Any) -> None:
             return
         except Exception:
             log.exception("job %s%r could not be queued; running it inline", name, args)
-    import donations.mail  # noqa: F401  (registers the email jobs)
-
+    _register_jobs()
     function = _JOBS[name]
     for attempt, delay in enumerate((*INLINE_RETRY_DELAYS, None), start=1):
         try:
             function(*args)
             return
         except Exception:
+            from donations.extensions import db
+
+            db.session.rollback()  # leave no half-done change for the next job
             log.warning("job %s%r failed (attempt %d)", name, args, attempt, exc_info=True)
             if delay is None:
                 log.error("job %s%r gave up; it stays pending", name, args)

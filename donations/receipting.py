@@ -80,6 +80,8 @@ class ReceiptEffects:
         """Store the new PDFs, then send the emails (in the background when workers run)."""
         store = receipt_store()
         for item in self.issued:
+            if item.pdf is None:
+                continue  # drawn by the job that emails it
             try:
                 store.save(item.receipt.number, item.pdf)
             except OSError:
@@ -119,20 +121,24 @@ class PaymentReceipts:
 def pdf_of(receipt: Receipt) -> bytes:
     """The receipt's PDF: the stored file, or drawn again from the snapshot when the file is lost.
 
-    Either way it must hash as recorded at issue; anything else is an integrity error.
+    Either way it must hash as recorded at issue; anything else is an integrity
+    error. A receipt of the January batch is drawn here the first time, and its
+    hash recorded then (the caller commits).
     """
     store = receipt_store()
     pdf = store.load(receipt.number)
-    if pdf is not None and sha256_of(pdf) == receipt.pdf_sha256:
+    if pdf is not None and receipt.pdf_sha256 is not None and sha256_of(pdf) == receipt.pdf_sha256:
         return pdf
-    if pdf is not None:
+    if pdf is not None and receipt.pdf_sha256 is not None:
         log.error("receipt %s: the stored PDF does not match its hash; drawing it again", receipt.number)
     snapshot = ReceiptSnapshot.from_json(receipt.snapshot)
     signature = None
     if snapshot.foundation.signature_sha256:
         signature = _signature_path(snapshot.foundation.signature_sha256).read_bytes()
     pdf = draw_receipt(snapshot, signature)
-    if sha256_of(pdf) != receipt.pdf_sha256:
+    if receipt.pdf_sha256 is None:
+        receipt.pdf_sha256 = sha256_of(pdf)
+    elif sha256_of(pdf) != receipt.pdf_sha256:
         raise ReceiptIntegrityError(f"receipt {receipt.number}: the redrawn PDF does not match its recorded hash")
     store.save(receipt.number, pdf)
     return pdf

@@ -7,10 +7,11 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from flask import current_app
+
+from donations import annual_batch
 from donations.extensions import db
 from donations.mail import send_pending
-from donations.receipting import ReceiptEffects, issuing_context
-from receipts.annual import donors_due, donors_waiting, issue_recap_for_donor
 from receipts.declaration import declaration_for
 from receipts.money import format_euros
 
@@ -19,23 +20,27 @@ receipts_cli = AppGroup("receipts", help="Tax receipts: annual recaps, declarati
 
 @receipts_cli.command("annual")
 @click.option("--year", type=int, required=True, help="The calendar year of the monthly gifts.")
-def annual_command(year: int) -> None:
-    """Issue the annual recap of every monthly donor for YEAR (safe to run again)."""
-    waiting = donors_waiting(db.session, year)
-    due = [donor_id for donor_id in donors_due(db.session, year) if donor_id not in waiting]
-    issued = 0
-    total = 0
-    effects = ReceiptEffects()
-    with click.progressbar(due, label=f"Annual recaps {year}", file=sys.stderr) as donors:
-        for donor_id in donors:
-            result = issue_recap_for_donor(db.session, donor_id, year, issuing_context())
-            db.session.commit()
-            if result is not None:
-                effects.issued.append(result)
-                issued += 1
-                total += result.receipt.amount_cents
-                effects.after_commit()
-    click.echo(f"{issued} annual receipt(s) issued for {year}, {format_euros(total)} in all.")
+@click.option("--email/--no-email", default=True, help="Email each recap (default) or leave it to `send-pending`.")
+def annual_command(year: int, email: bool) -> None:
+    """Issue the annual recap of every monthly donor for YEAR (safe to run again).
+
+    With Celery workers (CELERY_BROKER_URL) the donors are queued by chunks;
+    without, they are issued here, chunk by chunk, with a progress bar.
+    """
+    due, waiting = annual_batch.plan(year)
+    if current_app.extensions.get("celery") is not None:
+        queued = annual_batch.queue_for_workers(year, due, email)
+        click.echo(f"{len(due)} donor(s) queued for {year} in {queued} chunk(s) for the workers.")
+    else:
+        with click.progressbar(length=len(due), label=f"Annual recaps {year}", file=sys.stderr) as bar:
+
+            def progress(parts):  # type: ignore[no-untyped-def]
+                for part in parts:
+                    yield part
+                    bar.update(len(part))
+
+            issued = annual_batch.run_inline(year, due, email, progress)
+        click.echo(f"{issued} annual receipt(s) issued for {year}.")
     if waiting:
         click.echo(f"{len(waiting)} donor(s) wait for a payment still being processed; run again once it settles.")
 

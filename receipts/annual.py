@@ -9,7 +9,8 @@ never listed twice, and a run with nothing left to do issues nothing.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections import defaultdict
+from typing import Sequence
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -26,7 +27,8 @@ from donations.models import (
     ReceiptStatus,
     receipt_payment,
 )
-from receipts.issuing import IssuingContext, Issued, issue_annual
+from receipts.issuing import IssuingContext, Issued, new_receipt
+from receipts.numbering import next_numbers
 
 
 def year_bounds(year: int) -> tuple[dt.date, dt.date]:
@@ -78,23 +80,50 @@ def donors_waiting(session: Session, year: int) -> set[int]:
     return set(session.scalars(query))
 
 
-def issue_recap_for_donor(session: Session, donor_id: int, year: int, ctx: IssuingContext) -> Issued | None:
-    """The recap of one donor for `year` (the caller commits)."""
-    donor = session.get(Donor, donor_id)
-    if donor is None:
-        return None
-    payments = session.scalars(
+def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: IssuingContext) -> list[Issued]:
+    """The recaps of these donors for `year`, in the caller's transaction (which commits).
+
+    Numbers are taken as one block for exactly the recaps issued, so a chunk
+    either commits all its receipts and numbers or none. PDFs are not drawn
+    here: the email job draws, stores and hashes each one.
+    """
+    rows = session.execute(
         _monthly_payments_of_year(year)
-        .where(Donation.donor_id == donor_id, Payment.status == PaymentStatus.SUCCEEDED)
+        .add_columns(Donation.donor_id)
+        .where(Donation.donor_id.in_(donor_ids), Payment.status == PaymentStatus.SUCCEEDED)
+        .where(Payment.refunded_cents < Payment.amount_cents)
         .where(_not_in_an_issued_recap())
-        .order_by(Payment.received_on, Payment.id)
+        .order_by(Donation.donor_id, Payment.received_on, Payment.id)
     ).all()
-    article = "238 bis" if donor.donor_type == DonorType.COMPANY else "200"
-    return issue_annual(session, donor, payments, article, year_bounds(year), ctx)
+    by_donor: dict[int, list[Payment]] = defaultdict(list)
+    for payment, donor_id in rows:
+        by_donor[donor_id].append(payment)
+    if not by_donor:
+        return []
+    donors = {d.id: d for d in session.scalars(select(Donor).where(Donor.id.in_(list(by_donor))))}
+    plans = [(donors[donor_id], payments) for donor_id, payments in sorted(by_donor.items())]
+    numbers = next_numbers(session, ctx.today.year, len(plans))
+    issued = [
+        new_receipt(
+            ctx,
+            number,
+            donor=donor,
+            article="238 bis" if donor.donor_type == DonorType.COMPANY else "200",
+            kind=ReceiptKind.ANNUAL,
+            amount_cents=sum(p.kept_cents for p in payments),
+            payments=payments,
+            paid_on=None,
+            period=year_bounds(year),
+            replaces=None,
+            livemode=all(p.livemode for p in payments),
+            draw=False,
+        )
+        for number, (donor, payments) in zip(numbers, plans)
+    ]
+    session.add_all([item.receipt for item in issued])
+    session.flush()
+    return issued
 
 
-@dataclass
-class AnnualSummary:
-    issued: list[str] = field(default_factory=list)
-    waiting: list[int] = field(default_factory=list)
-    total_cents: int = 0
+def chunks(ids: Sequence[int], size: int) -> list[list[int]]:
+    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]

@@ -34,7 +34,7 @@ from donations.models import (
 )
 from receipts.cerfa import draw_receipt
 from receipts.identity import FoundationIdentity
-from receipts.numbering import next_number
+from receipts.numbering import ReceiptNumber, next_number
 from receipts.snapshot import SCHEMA_VERSION, DonorMentions, FoundationMentions, PaymentLine, ReceiptSnapshot
 from receipts.storage import sha256_of
 
@@ -62,10 +62,14 @@ class IssuingContext:
 
 @dataclass(frozen=True)
 class Issued:
-    """A receipt just issued, with its PDF (to store and email once the transaction commits)."""
+    """A receipt just issued, with its PDF (to store and email once the transaction commits).
+
+    The January batch issues without drawing (`pdf` is None): the PDF is drawn,
+    stored and its hash recorded by the job that emails it.
+    """
 
     receipt: Receipt
-    pdf: bytes
+    pdf: bytes | None
 
 
 def donor_mentions(donor: Donor, country_name: Callable[[str], str]) -> DonorMentions:
@@ -101,12 +105,46 @@ def _issue(
     replaces: Receipt | None,
     livemode: bool,
 ) -> Issued:
+    issued = new_receipt(
+        ctx,
+        next_number(session, ctx.today.year),
+        donor=donor,
+        article=article,
+        kind=kind,
+        amount_cents=amount_cents,
+        payments=payments,
+        paid_on=paid_on,
+        period=period,
+        replaces=replaces,
+        livemode=livemode,
+        draw=True,
+    )
+    session.add(issued.receipt)
+    session.flush()
+    return issued
+
+
+def new_receipt(
+    ctx: IssuingContext,
+    number: ReceiptNumber,
+    *,
+    donor: Donor,
+    article: str,
+    kind: ReceiptKind,
+    amount_cents: int,
+    payments: list[Payment],
+    paid_on: dt.date | None,
+    period: tuple[dt.date, dt.date] | None,
+    replaces: Receipt | None,
+    livemode: bool,
+    draw: bool,
+) -> Issued:
+    """A receipt row with its frozen snapshot under `number` (the caller adds it to the session)."""
     # A replacement names the donor exactly as the receipt it replaces did.
     donor_as_printed = (
         DonorMentions.from_json(replaces.snapshot["donor"]) if replaces is not None else donor_mentions(donor, ctx.country_name)
     )
     form = ReceiptForm.COMPANY if article == "238 bis" else ReceiptForm.INDIVIDUAL
-    number = next_number(session, ctx.today.year)
     code = secrets.token_urlsafe(12)
     signature_sha = sha256_of(ctx.signature_png) if ctx.signature_png else ""
     snapshot = ReceiptSnapshot(
@@ -130,7 +168,7 @@ def _issue(
         replaces=replaces.number if replaces is not None else None,
         verification_url=ctx.verification_url(number.text, code),
     )
-    pdf = draw_receipt(snapshot, ctx.signature_png)
+    pdf = draw_receipt(snapshot, ctx.signature_png) if draw else None
     receipt = Receipt(
         number=number.text,
         year=number.year,
@@ -145,12 +183,10 @@ def _issue(
         status=ReceiptStatus.ISSUED,
         livemode=livemode,
         issued_at=ctx.now,
-        pdf_sha256=sha256_of(pdf),
+        pdf_sha256=sha256_of(pdf) if pdf is not None else None,
         replaces=replaces,
     )
     receipt.payments = list(payments)
-    session.add(receipt)
-    session.flush()
     return Issued(receipt, pdf)
 
 

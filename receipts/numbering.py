@@ -31,6 +31,16 @@ class ReceiptNumber:
 
 def next_number(session: Session, year: int) -> ReceiptNumber:
     """Take the next number of `year` inside the caller's transaction."""
+    return next_numbers(session, year, 1)[0]
+
+
+def next_numbers(session: Session, year: int, count: int) -> list[ReceiptNumber]:
+    """Take the next `count` numbers of `year` at once (the January batch issues by chunks).
+
+    The caller must issue exactly `count` receipts in the same transaction.
+    """
+    if count < 1:
+        raise ValueError("count must be at least 1")
     dialect = session.get_bind().dialect.name
     table = ReceiptSequence.__table__
     if dialect == "postgresql":
@@ -40,9 +50,9 @@ def next_number(session: Session, year: int) -> ReceiptNumber:
     else:  # pragma: no cover - the service runs on SQLite or PostgreSQL
         raise RuntimeError(f"no receipt numbering for the {dialect} database")
     statement = (
-        insert.values(year=year, last_number=1)
-        .on_conflict_do_update(index_elements=[table.c.year], set_={"last_number": table.c.last_number + 1})
+        insert.values(year=year, last_number=count)
+        .on_conflict_do_update(index_elements=[table.c.year], set_={"last_number": table.c.last_number + count})
         .returning(table.c.last_number)
     )
-    sequence = session.execute(statement).scalar_one()
-    return ReceiptNumber(year, sequence)
+    last = session.execute(statement).scalar_one()
+    return [ReceiptNumber(year, sequence) for sequence in range(last - count + 1, last + 1)]

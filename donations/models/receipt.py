@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from donations.clock import utcnow
@@ -38,6 +38,8 @@ receipt_payment = Table(
     Base.metadata,
     Column("receipt_id", Integer, ForeignKey("receipt.id"), primary_key=True),
     Column("payment_id", Integer, ForeignKey("payment.id"), primary_key=True),
+    # Which receipts cover a payment is asked on every refund and by the January batch.
+    Index("ix_receipt_payment_payment_id", "payment_id"),
 )
 
 

@@ -119,8 +119,10 @@ def receipt_pdf(email: str, number: str):  # type: ignore[no-untyped-def]
     receipt = donor_records.owned_receipt(db.session, email, number)
     if receipt is None:
         abort(404)
+    pdf = pdf_of(receipt)
+    db.session.commit()  # a first drawing records the PDF's hash
     return Response(
-        pdf_of(receipt),
+        pdf,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="recu-fiscal-{receipt.number}.pdf"'},
     )

@@ -1,0 +1,51 @@
+"""Many monthly donors and their payments, inserted in bulk (for load tests and benches)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import sqlalchemy as sa
+
+from donations.models import Donation, Donor, Payment
+from donations.tax import TaxRules
+
+BATCH = 5000
+
+
+def make_monthly_donors(engine: sa.Engine, donors: int, payments_each: int = 12, year: int = 2026) -> None:
+    """`donors` monthly donors, each with `payments_each` settled card payments of 15 € in `year`."""
+    rules = TaxRules().as_dict()
+    now = dt.datetime.now(dt.timezone.utc)
+    with engine.begin() as conn:
+        first_id = (conn.scalar(sa.select(sa.func.max(Donor.id))) or 0) + 1
+        for start in range(0, donors, BATCH):
+            ids = range(first_id + start, first_id + min(start + BATCH, donors))
+            conn.execute(
+                sa.insert(Donor.__table__),
+                [
+                    dict(id=i, public_id=str(uuid.uuid4()), donor_type="individual", first_name="Camille", last_name=f"Martin {i}",
+                         email=f"donor{i}@example.org", address_line1="12 rue des Lilas", postal_code="75013", city="Paris",
+                         country="FR", locale="fr", created_at=now)
+                    for i in ids
+                ],
+            )
+            conn.execute(
+                sa.insert(Donation.__table__),
+                [
+                    dict(id=i, public_id=str(uuid.uuid4()), donor_id=i, kind="monthly", tax_scheme="income_tax", tax_rate=0.66,
+                         tax_rules=rules, amount_cents=1500, ifi_cents=0, currency="eur", status="active", livemode=False,
+                         created_at=now, updated_at=now)
+                    for i in ids
+                ],
+            )
+            conn.execute(
+                sa.insert(Payment.__table__),
+                [
+                    dict(donation_id=i, amount_cents=1500, refunded_cents=0, currency="eur", method="card", status="succeeded",
+                         disputed=False, livemode=False, received_at=dt.datetime(year, month, 5, 9, 0, tzinfo=dt.timezone.utc),
+                         received_on=dt.date(year, month, 5), created_at=now)
+                    for i in ids
+                    for month in range(1, payments_each + 1)
+                ],
+            )
