@@ -18,7 +18,7 @@ test-postgres: install-dev translations
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install-dev translations
-	@for script in bench/*.py; do [ -e "$$script" ] || continue; echo "== $$script"; PYTHONPATH=. $(PY) $$script || exit 1; done
+	@for script in landing webhooks receipts annual_batch; do echo "== bench/$$script.py"; PYTHONPATH=. $(PY) bench/$$script.py || exit 1; done
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

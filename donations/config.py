@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -194,11 +195,16 @@ def tax_rules_from(config: Mapping[str, Any]) -> TaxRules:
     )
 
 
-def parse_presets(text: str) -> list[int]:
-    """Preset amounts of the widget, in cents, from "30,50,100"."""
+@lru_cache(maxsize=64)
+def _preset_cents(text: str) -> tuple[int, ...]:
     from receipts.money import parse_euros
 
-    return [parse_euros(part) for part in text.split(",") if part.strip()]
+    return tuple(parse_euros(part) for part in text.split(",") if part.strip())
+
+
+def parse_presets(text: str) -> list[int]:
+    """Preset amounts of the widget, in cents, from "30,50,100"."""
+    return list(_preset_cents(text))
 
 
 def validate(config: Mapping[str, Any]) -> None:

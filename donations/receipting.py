@@ -78,6 +78,8 @@ class ReceiptEffects:
 
     def after_commit(self) -> None:
         """Store the new PDFs, then send the emails (in the background when workers run)."""
+        if not self.issued and not self.cancelled:
+            return
         store = receipt_store()
         for item in self.issued:
             if item.pdf is None:

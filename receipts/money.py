@@ -8,6 +8,7 @@ where text becomes cents (`parse_euros`) and cents become text
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from decimal import Decimal
 
 from babel.numbers import format_currency, format_percent
@@ -85,6 +86,7 @@ def parse_euros(text: str | None, *, max_cents: int = 100_000_000_000) -> int:
     return int(cents)
 
 
+@lru_cache(maxsize=8192)  # pure; pages format the same few amounts again and again
 def format_euros(cents: int) -> str:
     """Return cents as French money: 3400 -> "34,00 €", 3000000 -> "30 000,00 €".
 
@@ -100,6 +102,7 @@ def format_euros(cents: int) -> str:
     )
 
 
+@lru_cache(maxsize=256)
 def format_rate(rate: Decimal) -> str:
     """Return a rate as a French percentage: 0.66 -> "66 %", 0.755 -> "75,5 %".
 

@@ -39,6 +39,8 @@ def make_monthly_donors(engine: sa.Engine, donors: int, payments_each: int = 12,
                     for i in ids
                 ],
             )
+            if not payments_each:
+                continue
             conn.execute(
                 sa.insert(Payment.__table__),
                 [

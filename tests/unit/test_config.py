@@ -111,3 +111,8 @@ def test_env_example_documents_every_setting_and_is_valid() -> None:
     config = load_config({**{k: v or "" for k, v in example.items()}, "SECRET_KEY": "k" * 40})
     validate(config)
     assert tax_rules_from(config) == TaxRules()
+
+
+def test_unset_receipts_dir_keeps_the_instance_folder_default() -> None:
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://", "RECEIPTS_DIR": ""})
+    assert app.config["RECEIPTS_DIR"].endswith("instance/receipts")
