@@ -49,8 +49,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # Development without a .env still starts; sessions just do not survive a restart.
         settings["SECRET_KEY"] = os.urandom(32).hex()
         log.warning("SECRET_KEY is not set: using a random key for this process only")
-    app.config.update(_defaults(app, settings))
-    app.config.update(settings)
+    defaults = _defaults(app, settings)
+    app.config.update(defaults)
+    # An unset setting keeps the factory's default (e.g. RECEIPTS_DIR under instance/).
+    app.config.update({k: v for k, v in settings.items() if v is not None or k not in defaults})
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'donations.sqlite'}"
