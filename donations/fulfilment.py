@@ -1,11 +1,12 @@
 """What a Stripe event does to donations and payments.
 
-Events arrive late, twice and out of order, so every handler reads the state
-it needs (from the event, or from Stripe where order matters) and moves
-things only forward: a payment never goes back from succeeded to processing,
-a refunded amount never shrinks, a cancelled monthly gift stays cancelled.
-Handlers add and flush; the caller (the webhook or the reconcile command)
-owns the transaction.
+Events arrive late, twice and out of order, so every handler reads the state it
+needs (from the event, or from Stripe where order matters) and moves things only
+forward: a payment never goes back from succeeded to processing, a refunded amount
+never shrinks, a cancelled monthly gift stays cancelled. Handlers add and flush;
+the caller (the webhook or `flask stripe reconcile`) owns the transaction. Two
+events of one donation may be applied at once (two web workers): each handler
+locks the donation's row first, so the second waits and then sees the first's work.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import stripe
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from donations import payments
@@ -24,6 +25,11 @@ from donations.clock import from_timestamp, paris_date
 from donations.models import Donation, DonationKind, DonationStatus, Donor, EventOutcome, Payment, PaymentMethod, PaymentStatus
 
 log = logging.getLogger(__name__)
+
+# A dispute in one of these statuses is over: nothing Stripe sends later reopens it.
+DISPUTE_CLOSED = frozenset({"won", "lost", "warning_closed", "prevented"})
+# A PaymentIntent in any other status has not brought money (it failed or waits for the donor).
+INTENT_STATUS = {"succeeded": PaymentStatus.SUCCEEDED, "processing": PaymentStatus.PROCESSING}
 
 
 @dataclass(frozen=True)
@@ -46,45 +52,43 @@ class Applied:
 IGNORED = Applied(EventOutcome.IGNORED)
 
 
-# --- finding our records ------------------------------------------------------
+# --- finding our records (each handler locks the donation it works on) ---------
+
+
+def _locked(session: Session, query: Select[tuple[Donation]]) -> Donation | None:
+    """The donation, its row locked until the transaction ends (PostgreSQL; SQLite serialises writers)."""
+    # FOR NO KEY UPDATE: rows that refer to the donation (payments, receipts) can still be inserted.
+    locked = query.with_for_update(key_share=True).execution_options(populate_existing=True)
+    return session.scalars(locked).first()
 
 
 def _donation_by_public_id(session: Session, public_id: str | None) -> Donation | None:
-    if not public_id:
-        return None
-    return session.scalars(select(Donation).where(Donation.public_id == public_id)).first()
+    return _locked(session, select(Donation).where(Donation.public_id == public_id)) if public_id else None
 
 
 def _donation_for_metadata(session: Session, obj: dict[str, Any]) -> Donation | None:
-    metadata = obj.get("metadata") or {}
-    return _donation_by_public_id(session, metadata.get("donation_id"))
+    return _donation_by_public_id(session, (obj.get("metadata") or {}).get("donation_id"))
 
 
 def _donation_for_subscription(session: Session, subscription_id: str | None, metadata: dict[str, Any] | None) -> Donation | None:
     donation = _donation_by_public_id(session, (metadata or {}).get("donation_id"))
     if donation is None and subscription_id:
-        donation = session.scalars(select(Donation).where(Donation.stripe_subscription_id == subscription_id)).first()
+        donation = _locked(session, select(Donation).where(Donation.stripe_subscription_id == subscription_id))
     return donation
 
 
 def _payment_for(session: Session, *, intent_id: str | None = None, charge_id: str | None = None, invoice_id: str | None = None) -> Payment | None:
-    conditions = []
-    if intent_id:
-        conditions.append(Payment.stripe_payment_intent_id == intent_id)
-    if charge_id:
-        conditions.append(Payment.stripe_charge_id == charge_id)
-    if invoice_id:
-        conditions.append(Payment.stripe_invoice_id == invoice_id)
+    ids = ((Payment.stripe_payment_intent_id, intent_id), (Payment.stripe_charge_id, charge_id))
+    conditions = [column == value for column, value in (*ids, (Payment.stripe_invoice_id, invoice_id)) if value]
     if not conditions:
         return None
-    return session.scalars(select(Payment).where(or_(*conditions))).first()
+    # Read afresh: another worker may have changed the row since this session last saw it.
+    query = select(Payment).where(or_(*conditions)).order_by(Payment.id).execution_options(populate_existing=True)
+    return session.scalars(query).first()
 
 
-def _id(value: Any) -> str | None:
-    """An id from a field that may hold the id or the expanded object."""
-    if isinstance(value, dict):
-        return value.get("id")
-    return value
+def _id(value: Any) -> str | None:  # a field may hold the id or the expanded object
+    return value.get("id") if isinstance(value, dict) else value
 
 
 # --- recording payments ---------------------------------------------------------
@@ -93,6 +97,16 @@ def _id(value: Any) -> str | None:
 def _move(donation: Donation, status: DonationStatus) -> None:
     if donation.status != status and not donation.move_to(status):
         log.info("donation %s stays %s (not moved back to %s)", donation.public_id, donation.status, status)
+
+
+def _follow_payment(donation: Donation, payment: Payment) -> None:
+    """A one-off or IFI gift's status is its one payment's: paid, then refunded once nothing is kept."""
+    if donation.kind == DonationKind.MONTHLY:
+        return
+    status = {PaymentStatus.SUCCEEDED: DonationStatus.PAID, PaymentStatus.PROCESSING: DonationStatus.PROCESSING}
+    _move(donation, status.get(payment.status, DonationStatus.FAILED))
+    if payment.status == PaymentStatus.SUCCEEDED and payment.kept_cents == 0:
+        _move(donation, DonationStatus.REFUNDED)
 
 
 def _settle(ctx: Fulfilment, payment: Payment, status: PaymentStatus, received_at: dt.datetime | None) -> None:
@@ -110,52 +124,48 @@ def _settle(ctx: Fulfilment, payment: Payment, status: PaymentStatus, received_a
         payment.status = status
 
 
-def _status_of_intent(intent: dict[str, Any]) -> PaymentStatus:
-    status = intent.get("status")
-    if status == "succeeded":
-        return PaymentStatus.SUCCEEDED
-    if status == "processing":
-        return PaymentStatus.PROCESSING
-    return PaymentStatus.FAILED
-
-
 def _method_of(charge: dict[str, Any] | None, intent: dict[str, Any]) -> PaymentMethod:
-    kind = ((charge or {}).get("payment_method_details") or {}).get("type")
-    if kind is None:
-        types = intent.get("payment_method_types") or ["card"]
-        kind = types[0]
+    kind = ((charge or {}).get("payment_method_details") or {}).get("type") or (intent.get("payment_method_types") or ["card"])[0]
     return PaymentMethod.SEPA_DEBIT if kind == "sepa_debit" else PaymentMethod.CARD
 
 
+def _booked_at(charge: dict[str, Any] | None) -> dt.datetime | None:
+    """When Stripe booked the money: the same instant whichever event brings the payment first."""
+    booking = (charge or {}).get("balance_transaction")
+    return from_timestamp(booking["created"] if isinstance(booking, dict) else charge["created"]) if charge else None
+
+
 def record_intent_payment(
-    ctx: Fulfilment, donation: Donation, intent_id: str, *, invoice_id: str | None = None, received_at: dt.datetime | None = None
+    ctx: Fulfilment, donation: Donation, intent_id: str, *, invoice_id: str | None = None,
+    received_at: dt.datetime | None = None, intent: dict[str, Any] | None = None,
 ) -> Payment | None:
-    """Create or bring up to date the payment of a PaymentIntent, read from Stripe as it is now."""
-    intent = payments.retrieve_payment_intent(ctx.client, intent_id)
+    """Create or bring up to date the payment of a PaymentIntent, read from Stripe as it is now.
+
+    The caller has locked `donation`. Refunds Stripe already made are counted
+    before the payment settles, so a receipt states only what is kept.
+    """
+    intent = intent or payments.retrieve_payment_intent(ctx.client, intent_id)
     charge = intent.get("latest_charge") if isinstance(intent.get("latest_charge"), dict) else None
     amount = intent.get("amount_received") or intent.get("amount") or 0
     if amount <= 0:
         return None
     payment = _payment_for(ctx.session, intent_id=intent_id, charge_id=_id(charge), invoice_id=invoice_id)
-    status = _status_of_intent(intent)
     if payment is None:
-        payment = Payment(
-            donation=donation,
-            amount_cents=amount,
-            refunded_cents=0,
-            method=_method_of(charge, intent),
-            status=PaymentStatus.PROCESSING,
-            livemode=bool(intent.get("livemode")),
-        )
+        payment = Payment(donation=donation, amount_cents=amount, refunded_cents=0, method=_method_of(charge, intent))
+        payment.status, payment.livemode = PaymentStatus.PROCESSING, bool(intent.get("livemode"))
         ctx.session.add(payment)
     payment.stripe_payment_intent_id = payment.stripe_payment_intent_id or intent_id
     payment.stripe_invoice_id = payment.stripe_invoice_id or invoice_id
+    refunded = (charge or {}).get("amount_refunded") or 0
     if charge:
         payment.stripe_charge_id = payment.stripe_charge_id or charge["id"]
         payment.method = _method_of(charge, intent)
-    _settle(ctx, payment, status, received_at)
-    if charge:
-        _apply_refund(ctx, payment, charge.get("amount_refunded") or 0)
+        if payment.status != PaymentStatus.SUCCEEDED:
+            # No receipt exists yet: it will be issued for what is kept.
+            payment.refunded_cents = min(max(payment.refunded_cents, refunded), payment.amount_cents)
+    _settle(ctx, payment, INTENT_STATUS.get(intent.get("status") or "", PaymentStatus.FAILED), _booked_at(charge) or received_at)
+    _apply_refund(ctx, payment, refunded)
+    _follow_payment(donation, payment)
     return payment
 
 
@@ -165,17 +175,19 @@ def _apply_refund(ctx: Fulfilment, payment: Payment, amount_refunded: int) -> No
     if refunded == payment.refunded_cents:
         return
     payment.refunded_cents = refunded
-    donation = payment.donation
-    if payment.kept_cents == 0 and donation.kind != DonationKind.MONTHLY:
-        _move(donation, DonationStatus.REFUNDED)
+    _follow_payment(payment.donation, payment)
     ctx.session.flush()
     if ctx.on_payment_refunded:
         ctx.on_payment_refunded(payment)
 
 
 def _remember_customer(session: Session, donation: Donation, customer_id: str | None) -> None:
+    if not customer_id:
+        return
     donor = donation.donor
-    if not customer_id or donor.stripe_customer_id:
+    # Another gift of the same donor may be recording its customer right now.
+    session.refresh(donor, with_for_update={"key_share": True})
+    if donor.stripe_customer_id:
         return
     taken = session.scalars(select(Donor).where(Donor.stripe_customer_id == customer_id)).first()
     if taken is None:
@@ -187,9 +199,8 @@ def _remember_customer(session: Session, donation: Donation, customer_id: str | 
 
 def checkout_completed(ctx: Fulfilment, session_obj: dict[str, Any]) -> Applied:
     """The donor finished Stripe Checkout: paid at once (card) or on its way (SEPA)."""
-    donation = _donation_for_metadata(ctx.session, session_obj) or _donation_by_public_id(
-        ctx.session, session_obj.get("client_reference_id")
-    )
+    donation = _donation_for_metadata(ctx.session, session_obj)
+    donation = donation or _donation_by_public_id(ctx.session, session_obj.get("client_reference_id"))
     if donation is None:
         return IGNORED
     donation.stripe_checkout_session_id = donation.stripe_checkout_session_id or session_obj["id"]
@@ -203,12 +214,7 @@ def checkout_completed(ctx: Fulfilment, session_obj: dict[str, Any]) -> Applied:
     if not intent_id:
         return Applied(EventOutcome.APPLIED, donation)
     donation.stripe_payment_intent_id = donation.stripe_payment_intent_id or intent_id
-    payment = record_intent_payment(ctx, donation, intent_id)
-    if payment is not None and payment.status == PaymentStatus.SUCCEEDED:
-        _move(donation, DonationStatus.PAID)
-    elif payment is not None and payment.status == PaymentStatus.FAILED:
-        _move(donation, DonationStatus.FAILED)
-    else:
+    if record_intent_payment(ctx, donation, intent_id) is None:
         _move(donation, DonationStatus.PROCESSING)
     return Applied(EventOutcome.APPLIED, donation)
 
@@ -237,29 +243,21 @@ def _invoice_subscription(invoice: dict[str, Any]) -> tuple[str | None, dict[str
 
 
 def _invoice_intent(ctx: Fulfilment, invoice: dict[str, Any]) -> str | None:
+    """The PaymentIntent that paid the invoice (its successful attempt when there were several)."""
     listing = invoice.get("payments")
     if not listing:
         listing = payments.retrieve_invoice(ctx.client, invoice["id"]).get("payments")
-    for invoice_payment in (listing or {}).get("data", []):
-        intent = _id((invoice_payment.get("payment") or {}).get("payment_intent"))
-        if intent:
-            return intent
-    return None
+    attempts = [p for p in (listing or {}).get("data", []) if _id((p.get("payment") or {}).get("payment_intent"))]
+    attempts.sort(key=lambda p: p.get("status") != "paid")
+    return _id(attempts[0]["payment"]["payment_intent"]) if attempts else None
 
 
 def _invoice_payment(ctx: Fulfilment, donation: Donation, invoice: dict[str, Any], amount: int, status: PaymentStatus) -> Payment:
     """The payment of an invoice, created with `status` when Stripe did not give us its PaymentIntent."""
     payment = _payment_for(ctx.session, invoice_id=invoice["id"])
     if payment is None:
-        payment = Payment(
-            donation=donation,
-            amount_cents=amount,
-            refunded_cents=0,
-            method=PaymentMethod.CARD,
-            status=status,
-            stripe_invoice_id=invoice["id"],
-            livemode=bool(invoice.get("livemode")),
-        )
+        payment = Payment(donation=donation, amount_cents=amount, refunded_cents=0, method=PaymentMethod.CARD, status=status)
+        payment.stripe_invoice_id, payment.livemode = invoice["id"], bool(invoice.get("livemode"))
         ctx.session.add(payment)
     return payment
 
@@ -320,36 +318,34 @@ def subscription_changed(ctx: Fulfilment, subscription: dict[str, Any]) -> Appli
 
 
 def _payment_for_charge(ctx: Fulfilment, charge_id: str) -> Payment | None:
-    """Our payment for a charge; when the refund or dispute came first, read the charge from Stripe."""
+    """Our payment for a charge, read under its donation's lock; recorded now when the refund or dispute came first."""
     payment = _payment_for(ctx.session, charge_id=charge_id)
-    if payment is not None:
-        return payment
-    charge = payments.retrieve_charge(ctx.client, charge_id)
-    intent_id = _id(charge.get("payment_intent"))
-    if not intent_id:
-        return None
-    payment = _payment_for(ctx.session, intent_id=intent_id)
-    if payment is not None:
-        payment.stripe_charge_id = payment.stripe_charge_id or charge_id
-        return payment
+    if payment is None:
+        intent_id = _id(payments.retrieve_charge(ctx.client, charge_id).get("payment_intent"))
+        if not intent_id:
+            return None
+        payment = _payment_for(ctx.session, intent_id=intent_id)
+        if payment is None:
+            return _record_unseen_payment(ctx, intent_id)
+    _locked(ctx.session, select(Donation).where(Donation.id == payment.donation_id))
+    ctx.session.refresh(payment)  # as the worker that held the lock left it
+    payment.stripe_charge_id = payment.stripe_charge_id or charge_id
+    return payment
+
+
+def _record_unseen_payment(ctx: Fulfilment, intent_id: str) -> Payment | None:
+    """A payment we have not heard of yet: a one-off gift (metadata) or a month of a monthly one (its invoice)."""
     intent = payments.retrieve_payment_intent(ctx.client, intent_id)
     donation = _donation_for_metadata(ctx.session, intent)
     invoice_id = None
     if donation is None:
-        donation, invoice_id = _donation_for_invoice_of_intent(ctx, intent)
+        invoice_id = payments.invoice_of_payment_intent(ctx.client, intent_id)
+        if invoice_id:
+            subscription_id, metadata = _invoice_subscription(payments.retrieve_invoice(ctx.client, invoice_id))
+            donation = _donation_for_subscription(ctx.session, subscription_id, metadata)
     if donation is None:
         return None
-    return record_intent_payment(ctx, donation, intent_id, invoice_id=invoice_id, received_at=from_timestamp(charge["created"]))
-
-
-def _donation_for_invoice_of_intent(ctx: Fulfilment, intent: dict[str, Any]) -> tuple[Donation | None, str | None]:
-    """A monthly payment's donation, through the invoice Stripe made it for."""
-    invoice_id = _id((intent.get("payment_details") or {}).get("invoice")) or _id(intent.get("invoice"))
-    if not invoice_id:
-        return None, None
-    invoice = payments.retrieve_invoice(ctx.client, invoice_id)
-    subscription_id, metadata = _invoice_subscription(invoice)
-    return _donation_for_subscription(ctx.session, subscription_id, metadata), invoice_id
+    return record_intent_payment(ctx, donation, intent_id, invoice_id=invoice_id, intent=intent)
 
 
 def charge_refunded(ctx: Fulfilment, charge: dict[str, Any]) -> Applied:
@@ -362,16 +358,16 @@ def charge_refunded(ctx: Fulfilment, charge: dict[str, Any]) -> Applied:
 
 
 def dispute_changed(ctx: Fulfilment, dispute: dict[str, Any]) -> Applied:
-    """A donor's bank contests a payment; a lost dispute takes the money back."""
+    """A donor's bank contests a payment; a lost dispute takes the money back (read from Stripe as it is now)."""
     charge_id = _id(dispute.get("charge"))
     payment = _payment_for_charge(ctx, charge_id) if charge_id else None
     if payment is None:
         return IGNORED
+    current = payments.retrieve_dispute(ctx.client, dispute["id"])
     payment.disputed = True
-    status = dispute.get("status")
-    if payment.dispute_status != "lost":
-        payment.dispute_status = status
-    if status == "lost":
+    if payment.dispute_status not in DISPUTE_CLOSED:
+        payment.dispute_status = current.get("status") or dispute.get("status")
+    if payment.dispute_status == "lost":
         _apply_refund(ctx, payment, payment.amount_cents)
     return Applied(EventOutcome.APPLIED, payment.donation)
 
@@ -394,8 +390,9 @@ HANDLERS: dict[str, Callable[[Fulfilment, dict[str, Any]], Applied]] = {
 
 
 def apply_event(ctx: Fulfilment, event: dict[str, Any]) -> Applied:
-    """Apply one verified event; types the service does not handle are ignored."""
+    """Apply one verified event; types the service does not handle, or events without an object, are ignored."""
     handler = HANDLERS.get(event.get("type", ""))
-    if handler is None:
+    obj = (event.get("data") or {}).get("object")
+    if handler is None or not isinstance(obj, dict):
         return IGNORED
-    return handler(ctx, event["data"]["object"])
+    return handler(ctx, obj)

@@ -160,10 +160,12 @@ def list_events(client: stripe.StripeClient, created_gte: int) -> Iterator[dict[
     """Every event Stripe still holds created at or after `created_gte` (Unix time), newest first.
 
     Stripe keeps events for 30 days; pages are fetched as the iterator goes.
+    Each event is a dict as a webhook body would carry it (decimal amounts
+    stay strings), so it can be stored as JSON like a delivered one.
     """
     page = client.v1.events.list(params={"created": {"gte": created_gte}, "limit": 100})
     for event in page.auto_paging_iter():
-        yield _plain(event)
+        yield event.to_dict(for_json=True)
 
 
 def expire_checkout_session(client: stripe.StripeClient, session_id: str) -> dict[str, Any]:
@@ -219,3 +221,22 @@ def cancel_subscription(client: stripe.StripeClient, subscription_id: str) -> di
 def create_billing_portal_session(client: stripe.StripeClient, customer_id: str, return_url: str) -> dict[str, Any]:
     """A Stripe billing portal session where the donor updates their card or IBAN."""
     return _plain(client.v1.billing_portal.sessions.create(params={"customer": customer_id, "return_url": return_url}))
+
+
+# --- refunds asked by finance ------------------------------------------------------------
+
+
+def refund_payment(
+    client: stripe.StripeClient, payment_intent_id: str, amount_cents: int, idempotency_key: str
+) -> dict[str, Any]:
+    """Refund `amount_cents` of a PaymentIntent's charge; the charge.refunded webhook records it.
+
+    The idempotency key makes a repeated request (a double submit, a network
+    retry) refund once. Stripe refuses an amount above what remains unrefunded.
+    """
+    return _plain(
+        client.v1.refunds.create(
+            params={"payment_intent": payment_intent_id, "amount": amount_cents},
+            options={"idempotency_key": idempotency_key},
+        )
+    )

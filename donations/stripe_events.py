@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 import stripe
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,34 +40,49 @@ def _stored(session: Session, stripe_id: str) -> StripeEvent | None:
     return session.scalars(select(StripeEvent).where(StripeEvent.stripe_id == stripe_id)).first()
 
 
-def _new_record(session: Session, event: dict[str, Any]) -> StripeEvent:
+def _new_record(session: Session, event: dict[str, Any], attempts: int = 0) -> StripeEvent:
     record = StripeEvent(
         stripe_id=event["id"],
         type=event.get("type", ""),
         livemode=bool(event.get("livemode")),
         created=from_timestamp(event.get("created") or 0),
         payload=event,
-        attempts=0,
+        attempts=attempts,
     )
     session.add(record)
     return record
 
 
 def _claim(session: Session, event: dict[str, Any]) -> StripeEvent | None:
-    """The event's row, created if new; None when it was already applied (a repeat)."""
-    record = _stored(session, event["id"])
-    if record is None:
-        record = _new_record(session, event)
-        try:
-            session.flush()
-        except IntegrityError:
-            # Another delivery of the same event got there first.
-            session.rollback()
-            record = _stored(session, event["id"])
-            if record is None:
-                raise
-    if record.outcome in FINISHED:
-        return None
+    """The event's row, counting this attempt; None when it was already applied (a repeat).
+
+    A new event is claimed by inserting its row (a second delivery at once
+    waits on the unique id, then sees it applied). A stored failure is claimed
+    by one UPDATE that both counts the attempt and locks the row, so two
+    retries at once cannot both apply it.
+    """
+    claimed = session.execute(
+        update(StripeEvent)
+        .where(StripeEvent.stripe_id == event["id"], StripeEvent.outcome.not_in(FINISHED))
+        .values(attempts=StripeEvent.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount == 1:
+        record = _stored(session, event["id"])
+        session.refresh(record)
+        return record
+    if _stored(session, event["id"]) is not None:
+        return None  # already applied or ignored
+    record = _new_record(session, event, attempts=1)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another delivery of the same event got there first.
+        session.rollback()
+        stored = _stored(session, event["id"])
+        if stored is None:
+            raise
+        return None if stored.outcome in FINISHED else _claim(session, event)
     return record
 
 
@@ -81,7 +96,6 @@ def receive_event(session: Session, client: stripe.StripeClient, event: dict[str
     if record is None:
         session.rollback()
         return Delivery.DUPLICATE
-    record.attempts += 1
     receipts = PaymentReceipts(session)
     ctx = Fulfilment(
         session=session,
@@ -114,7 +128,7 @@ def _record_failure(session: Session, event: dict[str, Any], error: str) -> None
         if record.outcome not in FINISHED:
             record.outcome = EventOutcome.FAILED
             record.error = error[:2000]
-            record.attempts += 1
+            record.attempts += 1  # the attempt's own count was rolled back with it
         session.commit()
     except Exception:
         session.rollback()

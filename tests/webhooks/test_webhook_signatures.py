@@ -1,0 +1,149 @@
+"""POST /stripe/webhook takes only what Stripe signed, for this mode, recently; it records the rest it cannot use."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any, Callable
+
+import pytest
+import sqlalchemy as sa
+import stripe
+from flask import Flask
+from flask.testing import FlaskClient
+
+from donations.extensions import db
+from donations.models import EventOutcome, StripeEvent
+from stripe_sandbox import sign
+from tests.webhooks.conftest import deliver, signed_post, stored_events
+
+SECRET = "whsec_test_suite"  # the test configuration's (tests/conftest.py)
+
+
+# Builders in the shapes of Stripe's published fixtures (../shared/stripe/fixtures3.json),
+# trimmed to the fields that identify the objects and the ones the service reads.
+def stripe_event(event_type: str, obj: dict[str, Any], *, livemode: bool = False) -> dict[str, Any]:
+    return {
+        "id": "evt_" + secrets.token_hex(12),
+        "object": "event",
+        "api_version": stripe.api_version,
+        "created": int(time.time()),
+        "data": {"object": obj},
+        "livemode": livemode,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "type": event_type,
+    }
+
+
+def checkout_session(donation_id: str, *, livemode: bool = False) -> dict[str, Any]:
+    now = int(time.time())
+    return {
+        "id": "cs_test_a1" + secrets.token_hex(28),
+        "object": "checkout.session",
+        "amount_total": 5000,
+        "client_reference_id": donation_id,
+        "created": now,
+        "currency": "eur",
+        "customer": "cus_" + secrets.token_hex(7),
+        "expires_at": now + 86400,
+        "livemode": livemode,
+        "metadata": {"donation_id": donation_id},
+        "mode": "payment",
+        "payment_intent": "pi_" + secrets.token_hex(12),
+        "payment_method_types": ["card", "sepa_debit"],
+        "payment_status": "paid",
+        "status": "complete",
+        "subscription": None,
+    }
+
+
+def events_stored(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(StripeEvent)) or 0
+
+
+def _body(event: dict[str, Any]) -> str:
+    return json.dumps(event, indent=2)
+
+
+def unsigned() -> tuple[str, str | None]:
+    return _body(stripe_event("checkout.session.completed", checkout_session("d-1"))), None
+
+
+def signed_with_another_secret() -> tuple[str, str | None]:
+    body = _body(stripe_event("checkout.session.completed", checkout_session("d-1")))
+    return body, sign(body, "whsec_someone_else")
+
+
+def tampered() -> tuple[str, str | None]:
+    body = _body(stripe_event("checkout.session.completed", checkout_session("d-1")))
+    return body.replace('"amount_total": 5000', '"amount_total": 50'), sign(body, SECRET)
+
+
+def stale() -> tuple[str, str | None]:
+    body = _body(stripe_event("checkout.session.completed", checkout_session("d-1")))
+    return body, sign(body, SECRET, int(time.time()) - 301)  # the tolerance is 300 s
+
+
+def not_json() -> tuple[str, str | None]:
+    body = "evt_123 checkout.session.completed"
+    return body, sign(body, SECRET)
+
+
+def live_event() -> tuple[str, str | None]:
+    body = _body(stripe_event("checkout.session.completed", checkout_session("d-1", livemode=True), livemode=True))
+    return body, sign(body, SECRET)
+
+
+@pytest.mark.parametrize("request_body", [unsigned, signed_with_another_secret, tampered, stale, not_json, live_event])
+def test_a_request_stripe_did_not_sign_for_us_is_refused_and_nothing_is_stored(
+    app: Flask, client: FlaskClient, request_body: Callable[[], tuple[str, str | None]]
+) -> None:
+    body, signature = request_body()
+    response = signed_post(client, body, signature)
+    assert response.status_code == 400
+    assert response.get_json()["error"]
+    assert events_stored(app) == 0
+
+
+def test_a_refused_signature_leaves_a_log_line_for_the_operator(client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
+    body, signature = signed_with_another_secret()
+    assert signed_post(client, body, signature).status_code == 400
+    assert any("bad or stale signature" in record.getMessage() for record in caplog.records)
+
+
+def test_the_signature_tolerance_is_a_setting(make_app: Callable[..., Flask]) -> None:
+    app = make_app(STRIPE_WEBHOOK_TOLERANCE="60")
+    client = app.test_client()
+    old = _body(stripe_event("customer.created", {"id": "cus_1", "object": "customer", "metadata": {}}))
+    assert signed_post(client, old, sign(old, SECRET, int(time.time()) - 90)).status_code == 400
+    recent = _body(stripe_event("customer.created", {"id": "cus_2", "object": "customer", "metadata": {}}))
+    assert signed_post(client, recent, sign(recent, SECRET, int(time.time()) - 30)).status_code == 200
+    assert events_stored(app) == 1
+
+
+def test_an_event_type_the_service_does_not_handle_is_stored_as_ignored(app: Flask, client: FlaskClient) -> None:
+    event = stripe_event("payout.paid", {"id": "po_1", "object": "payout", "amount": 12345})
+    response = deliver(client, event, SECRET)
+    assert (response.status_code, response.get_json()["outcome"]) == (200, "ignored")
+    [stored] = stored_events(app)
+    assert (stored.stripe_id, stored.type, stored.outcome, stored.error) == (event["id"], "payout.paid", EventOutcome.IGNORED, None)
+    assert stored.payload == event
+
+
+def test_an_event_about_a_donation_that_is_not_ours_is_ignored_without_error(app: Flask, client: FlaskClient) -> None:
+    # Another integration on the same Stripe account: its checkout names no donation of ours.
+    event = stripe_event("checkout.session.completed", checkout_session("not-one-of-ours"))
+    response = deliver(client, event, SECRET)
+    assert (response.status_code, response.get_json()["outcome"]) == (200, "ignored")
+    [stored] = stored_events(app)
+    assert (stored.outcome, stored.error, stored.attempts) == (EventOutcome.IGNORED, None, 1)
+
+
+def test_a_test_mode_event_is_refused_by_a_service_running_with_a_live_key(make_app: Callable[..., Flask]) -> None:
+    app = make_app(STRIPE_SECRET_KEY="sk_live_not_a_real_key", STRIPE_API_BASE="", STRIPE_WEBHOOK_SECRET=SECRET)
+    response = deliver(app.test_client(), stripe_event("checkout.session.completed", checkout_session("d-1")), SECRET)
+    assert response.status_code == 400
+    assert events_stored(app) == 0
