@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 
@@ -35,10 +35,3 @@ class FoundationIdentity:
             signatory_title=config["FOUNDATION_SIGNATORY_TITLE"],
             signature_image=config["FOUNDATION_SIGNATURE_IMAGE"] or "",
         )
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-safe mentions, for a receipt's frozen snapshot."""
-        data = asdict(self)
-        data["rup_decree_date"] = self.rup_decree_date.isoformat()
-        data["rup_journal_officiel_date"] = self.rup_journal_officiel_date.isoformat()
-        return data
