@@ -73,8 +73,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_security_headers(app)
     register_commands(app)
     from donations.receipts_cli import receipts_cli
+    from donations.staff_cli import staff_cli
 
     app.cli.add_command(receipts_cli)
+    app.cli.add_command(staff_cli)
     return app
 
 
@@ -92,7 +94,6 @@ def _defaults(app: Flask, settings: Mapping[str, Any]) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
-        "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RECEIPTS_DIR": str(Path(app.instance_path) / "receipts"),
         "WTF_CSRF_TIME_LIMIT": None,
@@ -129,6 +130,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from donations.api import bp as api_bp
+    from donations.finance import bp as finance_bp
     from donations.portal import bp as portal_bp
     from donations.public import bp as public_bp
     from donations.verification import bp as receipts_bp
@@ -139,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(receipts_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(finance_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

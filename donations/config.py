@@ -119,6 +119,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_USE_TLS", "MAIL_USE_TLS", _bool, False),
     Setting("MAIL_DEFAULT_SENDER", "MAIL_DEFAULT_SENDER", _text, "dons@example.org"),
     Setting("CELERY_BROKER_URL", "CELERY_BROKER_URL", _text),
+    # Where sign-in and link-request limits are counted; shared (redis://…) with several servers.
+    Setting("RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URI", _text, "memory://"),
+    Setting("FINANCE_IDLE_MINUTES", "FINANCE_IDLE_MINUTES", _int, 30),
     # The foundation's identity, printed on pages and receipts
     Setting("FOUNDATION_NAME", "FOUNDATION_NAME", _text, "Institut de recherche sur le cerveau (démonstration)"),
     Setting("FOUNDATION_ADDRESS", "FOUNDATION_ADDRESS", _text, "1 rue de l'Exemple, 75013 Paris, France"),

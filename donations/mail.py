@@ -80,8 +80,9 @@ def send_cancellation_email(receipt_id: int) -> None:
     with force_locale(donor.locale or "fr"):
         subject = _("Your tax receipt no. %(number)s has been cancelled", number=receipt.number)
         reasons = {"Remboursement": _("a refund"), "Litige perdu": _("a payment dispute lost")}
+        refund = (receipt.cancel_reason or "") in reasons
         reason = reasons.get(receipt.cancel_reason or "", receipt.cancel_reason or "")
-        message = _message(donor.email, subject, "receipt_cancelled", receipt=receipt, donor=donor, reason=reason)
+        message = _message(donor.email, subject, "receipt_cancelled", receipt=receipt, donor=donor, reason=reason, refund=refund)
     deliver(message)
     receipt.cancel_notified_at = utcnow()
     db.session.commit()

@@ -250,7 +250,7 @@ def follow_refund(session: Session, payment: Payment, ctx: IssuingContext, reaso
         cancel_receipt(receipt, reason, ctx.now)
         session.flush()
         if receipt.kind == ReceiptKind.PER_GIFT:
-            replacement = _replacement_per_gift(session, receipt, ctx)
+            replacement = issue_replacement(session, receipt, ctx)
         else:
             replacement = _replacement_annual(session, receipt, ctx)
         if replacement is not None:
@@ -258,8 +258,13 @@ def follow_refund(session: Session, payment: Payment, ctx: IssuingContext, reaso
     return issued
 
 
-def _replacement_per_gift(session: Session, old: Receipt, ctx: IssuingContext) -> Issued | None:
-    kept = sum(p.kept_cents for p in old.payments)
+def issue_replacement(session: Session, old: Receipt, ctx: IssuingContext, amount_cents: int | None = None) -> Issued | None:
+    """A per-gift receipt replacing the cancelled `old` one, for what is kept.
+
+    `amount_cents` defaults to what its payments keep after refunds; finance
+    may state it when it cancels a receipt by hand. None when nothing is kept.
+    """
+    kept = sum(p.kept_cents for p in old.payments) if amount_cents is None else amount_cents
     if kept <= 0:
         return None
     return _issue(

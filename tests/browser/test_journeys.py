@@ -4,6 +4,7 @@ and accessibility (axe-core) on every page of those journeys, on a laptop and a 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
@@ -150,3 +151,43 @@ def test_the_widget_works_with_the_keyboard_alone_with_a_visible_focus(page: Any
     page.keyboard.type("30")
     expect(page.locator("#net-cost-text")).to_contain_text(f"10,20{NBSP}€ par mois")
     page.steps.shot("keyboard")
+
+
+def test_a_finance_user_finds_a_gift_by_name_and_downloads_its_receipt(page: Any, live: Live, give, smtp) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from pypdf import PdfReader
+    from sqlalchemy import select
+
+    from donations.extensions import db
+    from donations.models import Receipt, StaffRole
+    from donations.staff import create_staff
+    from tests.receipts.test_receipts_e2e import pay
+
+    donation = pay(live, give, kind="one_off", amount="150")
+    with live.app.app_context():
+        create_staff(db.session, "compta@fondation.example", StaffRole.FINANCE, "correct horse battery staple")
+        db.session.commit()
+        receipt = db.session.scalars(select(Receipt).where(Receipt.donor_id == donation.donor_id)).one()
+
+    page.goto(live.url + "/finance/")
+    expect(page).to_have_url(re.compile("/finance/login"))
+    assert_accessible(page, "finance-login")
+    page.get_by_label("Adresse e-mail").fill("compta@fondation.example")
+    page.get_by_label("Mot de passe").fill("correct horse battery staple")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page).to_have_url(re.compile("/finance/$"))
+    assert_accessible(page, "finance-dashboard")
+
+    page.goto(live.url + "/finance/donations")
+    page.get_by_label("Rechercher").fill("Martin")
+    page.get_by_role("button", name="Rechercher").click()
+    page.locator("tbody tr", has_text="Martin").get_by_role("link").first.click()
+    expect(page).to_have_url(re.compile(f"/finance/donations/{donation.public_id}"))
+    assert_accessible(page, "finance-donation")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=receipt.number).first.click()
+    pdf = Path(download_info.value.path()).read_bytes()
+    text = re.sub(r"[\u00a0\u202f ]+", " ", PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
+    assert receipt.number in text and "***150,00 €***" in text

@@ -1,0 +1,128 @@
+"""The ZIP of every receipt issued in a period, with a CSV index, streamed as it is written.
+
+`zipfile` writes into a sink that only collects bytes; after each receipt the
+stream hands what was written to the client and forgets it. The sink cannot
+seek, so `zipfile` puts each entry's sizes after its data (a data descriptor),
+which every unzip tool reads. Receipts are read from the database in batches;
+what stays in memory is one batch, one PDF, and the ZIP's central directory
+(about half a kilobyte per receipt, which the format writes last): a year of
+20 000 receipts, 960 MB of PDFs, streams with a peak under 20 MB
+(bench/receipts_zip.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from donations.clock import PARIS
+from donations.finance.exports import BOM, RECEIPT_COLUMNS, receipt_columns, receipt_row, with_replaced_number
+from donations.finance.search import paris_midnight
+from donations.models import Donor, Receipt
+
+BATCH = 200
+INDEX_NAME = "index.csv"
+
+
+@dataclass(frozen=True)
+class Period:
+    """Paris calendar days of issue, both included."""
+
+    first: dt.date
+    last: dt.date
+
+    @property
+    def slug(self) -> str:
+        """How the period names the file: the year alone when it is one whole year."""
+        if (self.first.month, self.first.day, self.last.month, self.last.day) == (1, 1, 12, 31) and self.first.year == self.last.year:
+            return str(self.first.year)
+        return f"{self.first.isoformat()}_{self.last.isoformat()}"
+
+    def where(self) -> tuple[Any, ...]:
+        return (Receipt.issued_at >= paris_midnight(self.first), Receipt.issued_at < paris_midnight(self.last + dt.timedelta(days=1)))
+
+
+def count_in(session: Session, period: Period) -> int:
+    """How many receipts (issued or cancelled) were issued in the period."""
+    return session.scalar(select(func.count()).select_from(Receipt).where(*period.where())) or 0
+
+
+class _Sink:
+    """A write-only file: what zipfile writes waits here until the stream takes it."""
+
+    def __init__(self) -> None:
+        # One growing buffer, not a list of pieces: closing the archive writes four small pieces per entry.
+        self._buffer = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self._buffer += data
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = bytes(self._buffer)
+        self._buffer.clear()
+        return data
+
+
+def _entry(name: str, instant: dt.datetime) -> zipfile.ZipInfo:
+    local = instant.astimezone(PARIS)
+    info = zipfile.ZipInfo(name, date_time=(local.year, local.month, local.day, local.hour, local.minute, local.second))
+    # PDFs are already compressed; storing them costs no CPU and the archive is barely larger.
+    info.compress_type = zipfile.ZIP_STORED
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def receipts_zip(session: Session, period: Period, pdf_of: Callable[[Receipt], bytes]) -> Iterator[bytes]:
+    """The ZIP's bytes, chunk by chunk: each receipt's PDF as `<number>.pdf`, then `index.csv`."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, mode="w") as archive:  # type: ignore[arg-type]  # a write-only sink is enough
+        last_id = 0
+        while True:
+            batch = session.scalars(
+                select(Receipt).where(*period.where(), Receipt.id > last_id).order_by(Receipt.id).limit(BATCH)
+            ).all()
+            if not batch:
+                break
+            for receipt in batch:
+                archive.writestr(_entry(f"{receipt.number}.pdf", receipt.issued_at), pdf_of(receipt))
+                yield sink.take()
+            last_id = batch[-1].id
+            for receipt in batch:
+                session.expunge(receipt)  # done with: the session need not keep it
+        yield from _index(session, period, archive, sink)
+    yield sink.take()
+
+
+def _index(session: Session, period: Period, archive: zipfile.ZipFile, sink: _Sink) -> Iterator[bytes]:
+    """Write `index.csv` (one row per receipt, same columns as the receipts export), a batch at a time."""
+    index = _entry(INDEX_NAME, dt.datetime.now(dt.timezone.utc))
+    index.compress_type = zipfile.ZIP_DEFLATED
+    query = with_replaced_number(
+        select(*receipt_columns(), Receipt.id).join(Donor, Donor.id == Receipt.donor_id).where(*period.where())
+    )
+    with archive.open(index, mode="w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+        writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
+        text.write(BOM)
+        writer.writerow(("file", *RECEIPT_COLUMNS))
+        last_id = 0
+        while True:
+            rows = session.execute(query.where(Receipt.id > last_id).order_by(Receipt.id).limit(BATCH)).all()
+            if not rows:
+                break
+            for row in rows:
+                # row: the receipt columns, then its id, then the number of the receipt it replaces.
+                writer.writerow((f"{row[0]}.pdf", *receipt_row(row[:-2], row[-1])))
+            last_id = rows[-1][-2]
+            text.flush()
+            yield sink.take()

@@ -1,0 +1,164 @@
+"""CSV exports as French spreadsheets open them: UTF-8 with a BOM, `;` between fields, decimal commas.
+
+Column names and coded values (`one_off`, `issued`, …) are the same in every
+language: accountants script these files. Rows are produced as the database
+yields them, so an export of any size streams in bounded memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import datetime as dt
+from typing import Any, Iterable, Iterator, Sequence
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased
+
+from donations.clock import paris_date
+from donations.finance.search import DonationFilter, donations_select, receipts_select
+from donations.models import Donation, Donor, Payment, PaymentStatus, Receipt
+from receipts.declaration import Declaration
+
+BOM = "\ufeff"
+# Rows written between two chunks sent to the client.
+ROWS_PER_CHUNK = 200
+BATCH = 500
+
+DONATION_COLUMNS = (
+    "donation", "created_on", "kind", "tax_scheme", "status", "amount", "received", "refunded",
+    "donor_type", "first_name", "last_name", "company_name", "siren", "email", "postal_code", "city", "country",
+    "stripe_checkout_session", "stripe_payment_intent", "stripe_subscription",
+)
+RECEIPT_COLUMNS = (
+    "number", "year", "issued_on", "status", "kind", "form", "article", "amount", "donor", "email",
+    "postal_code", "city", "country", "replaces", "cancelled_on", "cancel_reason", "emailed_on", "specimen",
+)
+
+
+def decimal_comma(cents: int | None) -> str:
+    """Cents as a French spreadsheet reads a number: 1234,50 (no grouping, no currency sign)."""
+    if cents is None:
+        return ""
+    sign = "-" if cents < 0 else ""
+    euros, rest = divmod(abs(int(cents)), 100)
+    return f"{sign}{euros},{rest:02d}"
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: str | None) -> str:
+    """Text typed by donors or staff, made inert for spreadsheets: a leading = + - @ would start a formula."""
+    text = value or ""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _day(value: dt.datetime | dt.date | None) -> str:
+    if value is None:
+        return ""
+    return (paris_date(value) if isinstance(value, dt.datetime) else value).isoformat()
+
+
+def _code(value: Any) -> str:
+    return "" if value is None else str(getattr(value, "value", value))
+
+
+def stream_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
+    """The CSV file in chunks: the BOM and header first, then a chunk every few rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    buffer.write(BOM)
+    writer.writerow(header)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow(row)
+        if count % ROWS_PER_CHUNK == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def _streamed(session: Session, query: Select[Any]) -> Iterator[Any]:
+    # yield_per: PostgreSQL reads through a server-side cursor, SQLite row by row; never the whole result at once.
+    yield from session.execute(query.execution_options(yield_per=BATCH))
+
+
+def donation_rows(session: Session, f: DonationFilter) -> Iterator[list[str]]:
+    """One row per donation matching the filter, with what was received and refunded on it."""
+    money = (
+        select(
+            Payment.donation_id,
+            func.sum(Payment.amount_cents).label("received"),
+            func.sum(Payment.refunded_cents).label("refunded"),
+        )
+        .where(Payment.status == PaymentStatus.SUCCEEDED)
+        .group_by(Payment.donation_id)
+        .subquery()
+    )
+    query = donations_select(
+        f,
+        Donation.public_id, Donation.created_at, Donation.kind, Donation.tax_scheme, Donation.status, Donation.amount_cents,
+        money.c.received, money.c.refunded,
+        Donor.donor_type, Donor.first_name, Donor.last_name, Donor.company_name, Donor.siren, Donor.email,
+        Donor.postal_code, Donor.city, Donor.country,
+        Donation.stripe_checkout_session_id, Donation.stripe_payment_intent_id, Donation.stripe_subscription_id,
+    ).outerjoin(money, money.c.donation_id == Donation.id)
+    for row in _streamed(session, query):
+        (public_id, created_at, kind, scheme, status, amount, received, refunded, donor_type, first, last, company,
+         siren, email, postal_code, city, country, session_id, intent_id, subscription_id) = row
+        yield [
+            public_id, _day(created_at), _code(kind), _code(scheme), _code(status), decimal_comma(amount),
+            decimal_comma(received or 0), decimal_comma(refunded or 0), _code(donor_type), inert(first), inert(last),
+            inert(company), inert(siren), inert(email), inert(postal_code), inert(city), country, session_id or "",
+            intent_id or "", subscription_id or "",
+        ]
+
+
+def receipt_columns() -> tuple[Any, ...]:
+    """The columns a receipt row is made of (see `receipt_row`); the query must join Donor."""
+    return (
+        Receipt.number, Receipt.year, Receipt.issued_at, Receipt.status, Receipt.kind, Receipt.form, Receipt.article,
+        Receipt.amount_cents, Donor.donor_type, Donor.first_name, Donor.last_name, Donor.company_name, Donor.email,
+        Donor.postal_code, Donor.city, Donor.country, Receipt.replaces_id, Receipt.cancelled_at, Receipt.cancel_reason,
+        Receipt.emailed_at, Receipt.livemode,
+    )
+
+
+def receipt_row(row: Sequence[Any], replaced_number: str | None) -> list[str]:
+    """A receipt's CSV row from the columns of `receipt_columns()`."""
+    (number, year, issued_at, status, kind, form, article, amount, donor_type, first, last, company, email,
+     postal_code, city, country, _replaces_id, cancelled_at, reason, emailed_at, livemode) = row
+    donor = company if _code(donor_type) == "company" and company else f"{first} {last}".strip()
+    return [
+        number, str(year), _day(issued_at), _code(status), _code(kind), _code(form), article, decimal_comma(amount),
+        inert(donor), inert(email), inert(postal_code), inert(city), country, replaced_number or "", _day(cancelled_at), inert(reason),
+        _day(emailed_at), "" if livemode else "yes",
+    ]
+
+
+def rows_of_receipts(session: Session, query: Select[Any]) -> Iterator[list[str]]:
+    """Receipt rows of a query selecting `receipt_columns()` (its last column: the replaced receipt's number)."""
+    for row in _streamed(session, query):
+        yield receipt_row(row[:-1], row[-1])
+
+
+def with_replaced_number(query: Select[Any]) -> Select[Any]:
+    """Add the number of the receipt each one replaces (an outer self-join)."""
+    replaced = aliased(Receipt)
+    return query.add_columns(replaced.number).outerjoin(replaced, replaced.id == Receipt.replaces_id)
+
+
+def receipt_rows(session: Session, f: DonationFilter) -> Iterator[list[str]]:
+    """One row per receipt covering a payment of a donation matching the filter."""
+    return rows_of_receipts(session, with_replaced_number(receipts_select(f, *receipt_columns())))
+
+
+def declaration_rows(declaration: Declaration) -> list[list[str]]:
+    """The art. 222 bis figures of a year: one row per article of the CGI, then the total."""
+    rows = [[str(declaration.year), line.article, str(line.count), decimal_comma(line.amount_cents)] for line in declaration.lines]
+    rows.append([str(declaration.year), "total", str(declaration.count), decimal_comma(declaration.amount_cents)])
+    return rows
+
+
+DECLARATION_COLUMNS = ("year", "article", "receipts", "amount")

@@ -1,0 +1,148 @@
+"""Signing in and out of the back office, and the admin's page of staff accounts.
+
+Sign-in is limited against guessing (Flask-Limiter; only failed attempts
+count): after 9 failures in a row for one email from one address within 15
+minutes, the 10th attempt is answered 429 (a good password ends the row); 30
+failures in 15 minutes from one address whatever the emails; 50 failures an
+hour for one email from anywhere. Keying by address
+and email together means an attacker guessing someone's password slows
+themselves down, not that person, who signs in from another address.
+"""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import login_user
+
+from donations import audit
+from donations.clock import utcnow
+from donations.extensions import db, limiter
+from donations.finance import bp
+from donations.finance.access import client_ip, end_session, public, safe_next, signed_in_staff, staff_required, start_session
+from donations.finance.forms import LoginForm, StaffActiveForm, StaffForm
+from donations.models import StaffRole, StaffUser
+from donations.staff import StaffError, all_staff, authenticate, create_staff, normalise_email, set_active
+
+ALL_STAFF = (StaffRole.FINANCE, StaffRole.ADMIN)
+
+
+def _email_key() -> str:
+    return "finance-login:" + (normalise_email(request.form.get("email", "")) or "-")
+
+
+def _address_and_email_key() -> str:
+    return f"{get_remote_address()}|{_email_key()}"
+
+
+def _failed(response: Response) -> bool:
+    # A good password answers 303; anything else (wrong password, bad form) counts as a failure.
+    return response.status_code != 303
+
+
+def _forget_failures() -> None:
+    """A good password ends the row of failures for this email from this address (the wider limits stay)."""
+    pair = _address_and_email_key()
+    for applied in limiter.current_limits:
+        if pair in applied.request_args:
+            applied.limiter.clear(applied.limit, *applied.request_args)
+
+
+def _home(staff: StaffUser) -> str:
+    return url_for("finance.staff_list") if staff.role == StaffRole.ADMIN else url_for("finance.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit("9 per 15 minutes", key_func=_address_and_email_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit("30 per 15 minutes", key_func=get_remote_address, methods=["POST"], deduct_when=_failed)
+@limiter.limit("50 per hour", key_func=_email_key, methods=["POST"], deduct_when=_failed)
+def login():  # type: ignore[no-untyped-def]
+    """The sign-in form; one message for every failure, whatever its cause."""
+    staff = signed_in_staff()
+    if staff is not None and request.method == "GET":
+        return redirect(_home(staff))
+    form = LoginForm()
+    failed = False
+    if request.method == "POST" and form.validate():
+        staff = authenticate(db.session, form.email.data, form.password.data, utcnow())
+        if staff is not None:
+            _forget_failures()
+            start_session(staff)
+            login_user(staff)
+            audit.record(db.session, staff, audit.SIGN_IN, staff, client_ip())
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")) or _home(staff), 303)
+        # What was typed as the email is kept only if it looks like one: people type passwords there too.
+        typed = normalise_email(form.email.data)[:254]
+        audit.record(db.session, None, audit.SIGN_IN_FAILED, None, client_ip(), {"email": typed if "@" in typed else "(not an email)"})
+        db.session.commit()
+        failed = True
+    return render_template("finance/login.html", form=form, failed=failed), (401 if failed else 200)
+
+
+@bp.post("/logout")
+@staff_required(*ALL_STAFF)
+def logout():  # type: ignore[no-untyped-def]
+    """Sign out (a POST with the CSRF token: a link elsewhere cannot sign anyone out)."""
+    staff = signed_in_staff()
+    audit.record(db.session, staff, audit.SIGN_OUT, staff, client_ip())
+    db.session.commit()
+    end_session()
+    flash(_("You are signed out."), "ok")
+    return redirect(url_for("finance.login"), 303)
+
+
+def _staff_error_message(error: StaffError) -> str:
+    messages = {
+        "taken": _("An account already exists for this email."),
+        "bad_email": _("Please enter a valid email address, such as name@example.org."),
+    }
+    return messages.get(error.code, str(error))
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+@staff_required(StaffRole.ADMIN)
+def staff_list():  # type: ignore[no-untyped-def]
+    """Every account, and a form to add one."""
+    form = StaffForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                created = create_staff(db.session, form.email.data, StaffRole(form.role.data), form.password.data)
+            except StaffError as error:
+                db.session.rollback()
+                form.email.errors = [_staff_error_message(error)]
+            else:
+                audit.record(db.session, signed_in_staff(), audit.STAFF_CREATED, created, client_ip(), {"role": created.role.value})
+                db.session.commit()
+                flash(_("Account created for %(email)s.", email=created.email), "ok")
+                return redirect(url_for("finance.staff_list"), 303)
+        status = 400
+    return render_template("finance/staff.html", form=form, accounts=all_staff(db.session)), status
+
+
+@bp.route("/staff/<int:staff_id>/active", methods=["GET", "POST"])
+@staff_required(StaffRole.ADMIN)
+def staff_active(staff_id: int):  # type: ignore[no-untyped-def]
+    """Deactivate an account (it can no longer sign in) or reactivate it, once confirmed."""
+    account = db.session.get(StaffUser, staff_id)
+    if account is None:
+        abort(404)
+    form = StaffActiveForm()
+    acting = signed_in_staff()
+    if request.method == "POST" and form.validate():
+        try:
+            set_active(account, not account.active, acting)  # type: ignore[arg-type]
+        except StaffError:
+            flash(_("You cannot deactivate your own account."), "error")
+            return redirect(url_for("finance.staff_list"), 303)
+        action = audit.STAFF_REACTIVATED if account.active else audit.STAFF_DEACTIVATED
+        audit.record(db.session, acting, action, account, client_ip())
+        db.session.commit()
+        flash(_("Account of %(email)s updated.", email=account.email), "ok")
+        return redirect(url_for("finance.staff_list"), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("finance/staff_active.html", form=form, account=account), status

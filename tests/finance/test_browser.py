@@ -1,0 +1,112 @@
+"""The back office in a real browser on a laptop screen: keyboard only, and no serious axe-core violation.
+
+Skipped where Chromium is not installed (as tests/browser/ is).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+import pytest
+import requests
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from donations.extensions import db
+from donations.models import StaffRole
+from donations.staff import create_staff
+from tests.e2e.conftest import Live
+from tests.finance.conftest import FINANCE_EMAIL, PASSWORD
+from tests.receipts.test_receipts_e2e import pay
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+LAPTOP = {"width": 1366, "height": 768}
+AXE = Axe()
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed: back-office browser test skipped")
+
+
+def in_a_browser(shots: Path, journey: Callable[[Any], None]) -> None:
+    """Run `journey(page)` in Chromium on a laptop-sized window, in a thread of its own.
+
+    Playwright's sync API owns its thread's event loop, and tests/browser/ keeps
+    one open in the main thread for the whole session.
+    """
+
+    def run() -> None:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            try:
+                page = browser.new_context(viewport=LAPTOP, locale="fr-FR").new_page()
+                page.set_default_timeout(15000)
+                page.shots = shots  # a screenshot of each page, to look at when the test fails
+                journey(page)
+            finally:
+                browser.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(run).result()
+
+
+def tab_to(page: Any, element_id: str, most: int = 30) -> None:
+    """Press Tab until the element has the focus, as a keyboard user does."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.id") == element_id:
+            return
+    raise AssertionError(f"#{element_id} cannot be reached with the Tab key")
+
+
+def accessible(page: Any, label: str) -> None:
+    page.screenshot(path=str(page.shots / f"{label}.png"), full_page=True)
+    violations = AXE.run(page).response["violations"]
+    bad = [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in violations if v["impact"] in ("serious", "critical")]
+    assert bad == [], f"{label}: {bad}"
+    # Nothing wider than a laptop's screen but the tables' own scrolling boxes.
+    assert page.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
+
+
+def test_finance_works_with_the_keyboard_on_a_laptop(live: Live, give: Callable[..., requests.Response], smtp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    donation = pay(live, give, kind="one_off", amount="120")
+    with live.app.app_context():
+        create_staff(db.session, FINANCE_EMAIL, StaffRole.FINANCE, PASSWORD)
+        db.session.commit()
+
+    def journey(page: Any) -> None:
+        page.goto(f"{live.url}/finance/")
+        expect(page).to_have_url(f"{live.url}/finance/login?next=/finance/")
+        accessible(page, "login")
+        # Keyboard only: Tab past the skip link and the header's links to the form, then its fields in order.
+        tab_to(page, "email")
+        page.keyboard.type(FINANCE_EMAIL)
+        page.keyboard.press("Tab")
+        page.keyboard.type(PASSWORD)
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(f"{live.url}/finance/")
+        accessible(page, "dashboard")
+
+        page.goto(f"{live.url}/finance/donations?lang=en")
+        accessible(page, "donations")
+        tab_to(page, "q")
+        page.keyboard.type("Martin")
+        page.keyboard.press("Enter")
+        link = page.locator(f'a[href="/finance/donations/{donation.public_id}"]')
+        expect(link).to_have_count(1)
+        link.focus()
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="Payments")).to_be_visible()
+        accessible(page, "donation")
+
+        page.get_by_role("link", name="Refund").focus()
+        page.keyboard.press("Enter")
+        accessible(page, "refund")
+        for path in ("/finance/receipts", "/finance/declaration", "/finance/audit"):
+            page.goto(live.url + path)
+            accessible(page, path.rsplit("/", 1)[-1])
+
+    in_a_browser(tmp_path, journey)
