@@ -1,0 +1,94 @@
+"""Webhook load, full form: 10 000 real events for 2 000 donations, 20 % sent twice, shuffled, from 8
+concurrent senders, against gunicorn with 2 workers on PostgreSQL; events applied per second, against
+the bare Flask page of bench/webhooks.py served the same way, measured in the same run.
+
+It runs tests/load/test_webhook_load.py with LOAD_FULL=1 (so every check of the test holds on the
+figure) on a database of its own, created and dropped here (`bench_webhook_load` on the server of
+TEST_DATABASE_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test), never the test database.
+
+    PYTHONPATH=. .venv/bin/python bench/webhook_load.py [--sqlite] [--events N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sqlalchemy as sa  # noqa: E402
+
+from bench.http_load import Gunicorn, rate  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DATABASE = "bench_webhook_load"
+
+
+def admin_engine(url: str) -> sa.Engine:
+    return sa.create_engine(sa.make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def bare_page_rate() -> float:
+    page = ROOT / "bench" / "bare_page.html"
+    mine = not page.exists()
+    if mine:  # the page of bench/webhooks.py's anchor
+        page.write_text("<p>{{ text }}</p>" * 200)
+    try:
+        with Gunicorn("bench.bare_app:app", {"SECRET_KEY": "bench" * 8, "LOG_LEVEL": "WARNING"}) as bare:
+            return rate(lambda s, n: s.get(bare.url + "/").status_code)[0]
+    finally:
+        if mine:
+            page.unlink(missing_ok=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sqlite", action="store_true", help="run on SQLite instead of PostgreSQL")
+    parser.add_argument("--events", type=int, help="a shorter run (LOAD_EVENTS) instead of the full 10 000")
+    args = parser.parse_args()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("TEST_DATABASE_URL", None)
+    if args.events:
+        env["LOAD_EVENTS"] = str(args.events)
+    else:
+        env["LOAD_FULL"] = "1"
+    engine = None
+    if not args.sqlite:
+        url = sa.make_url(os.environ.get("TEST_DATABASE_URL") or DEFAULT_SERVER).set(database=DATABASE)
+        engine = admin_engine(url.render_as_string(hide_password=False))
+        with engine.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+            conn.execute(sa.text(f"CREATE DATABASE {DATABASE}"))
+        env["TEST_DATABASE_URL"] = url.render_as_string(hide_password=False)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            report = Path(tmp) / "report.json"
+            env["LOAD_REPORT"] = str(report)
+            command = [sys.executable, "-m", "pytest", "tests/load/test_webhook_load.py", "-q", "-p", "no:logging", "-x"]
+            result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+            if result.returncode != 0 or not report.exists():
+                print(result.stdout[-6000:], result.stderr[-3000:], sep="\n")
+                sys.exit(f"the webhook load test failed (exit {result.returncode})")
+            figures = json.loads(report.read_text())
+    finally:
+        if engine is not None:
+            with engine.connect() as conn:
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+            engine.dispose()
+    bare = bare_page_rate()
+    print(f"webhook load: {figures['events']} events for {figures['donations']} donations, {figures['deliveries']} deliveries "
+          f"(20 % twice, shuffled), 8 senders, gunicorn 2 workers, {figures['database']}; all checks of the test passed")
+    print(f"events applied (signed, stored, fulfilled)          : {figures['events_per_second']:8.1f} /s  "
+          f"({figures['deliveries_per_second']:.1f} deliveries/s, {figures['seconds_sending']:.1f} s)")
+    print(f"bare Flask page                                     : {bare:8.1f} req/s")
+    print(f"ratio events / bare                                 : {figures['events_per_second'] / bare:8.2f}")
+
+
+if __name__ == "__main__":
+    main()
