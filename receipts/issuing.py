@@ -138,8 +138,13 @@ def new_receipt(
     replaces: Receipt | None,
     livemode: bool,
     draw: bool,
+    link_payments: bool = True,
 ) -> Issued:
-    """A receipt row with its frozen snapshot under `number` (the caller adds it to the session)."""
+    """A receipt row with its frozen snapshot under `number` (the caller adds it to the session).
+
+    With `link_payments` False the caller links the payments itself (the
+    January batch inserts those rows in bulk).
+    """
     # A replacement names the donor exactly as the receipt it replaces did.
     donor_as_printed = (
         DonorMentions.from_json(replaces.snapshot["donor"]) if replaces is not None else donor_mentions(donor, ctx.country_name)
@@ -186,7 +191,8 @@ def new_receipt(
         pdf_sha256=sha256_of(pdf) if pdf is not None else None,
         replaces=replaces,
     )
-    receipt.payments = list(payments)
+    if link_payments:
+        receipt.payments = list(payments)
     return Issued(receipt, pdf)
 
 
