@@ -2,16 +2,16 @@
 
 D monthly donors (default 100 000) with 12 settled payments each (1.2 million
 payments for 100 000), bulk-inserted into a database of its own
-(`bench_annual`, created and dropped here, on the server of TEST_DATABASE_URL,
+(`bench_annual_<pid>`, created and dropped here, on the server of TEST_DATABASE_URL,
 default postgresql+psycopg://postgres@127.0.0.1:5432/test; never the test
 database itself). Then, as operations would run it:
 
 - inline (the anchor): `flask receipts annual --year 2026 --no-email` without a broker;
   wall time from launch to exit, and the command's peak memory (VmHWM);
 - the receipts emptied, then with workers: 2 `celery -A donations.celery_worker worker
-  --pool=solo` processes on Redis (127.0.0.1:6379, database 13, flushed first), and the
-  same command with CELERY_BROKER_URL queueing the chunks; wall time from launch to the
-  last chunk committed (all D recaps in the database), peak memory of each worker
+  --pool=solo` processes on Redis (127.0.0.1:6379, the first of databases 12-15 no other
+  run holds, flushed first), and the same command with CELERY_BROKER_URL queueing the
+  chunks; wall time from launch to the last chunk committed (all D recaps in the database), peak memory of each worker
   (VmHWM, read before they stop) and of the queueing command.
 
 Each run is checked: D recaps, numbers 1..D, 12 payments on each.
@@ -49,8 +49,10 @@ from tests.load.bulk import make_monthly_donors  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-DATABASE = "bench_annual"
-BROKER = "redis://127.0.0.1:6379/13"
+DATABASE = f"bench_annual_{os.getpid()}"  # its own, so that two runs at once never meet
+REDIS = "redis://127.0.0.1:6379/{}"
+REDIS_DATABASES = range(12, 16)  # the first one no other run holds, flushed first
+OWNER_KEY = "bench:annual_batch_workers:owner"
 WORKERS = 2
 YEAR = 2026
 DEADLINE = 1800  # seconds for any one run
@@ -121,6 +123,18 @@ def check(engine: sa.Engine, donors: int, label: str) -> None:
 def vacuum(engine: sa.Engine) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text("VACUUM ANALYZE"))
+
+
+def claim_redis_database() -> tuple[redis.Redis, str]:
+    """A Redis database of REDIS_DATABASES held by no other run (marked with our pid for an hour), flushed."""
+    for number in REDIS_DATABASES:
+        url = REDIS.format(number)
+        client = redis.Redis.from_url(url)
+        if client.set(OWNER_KEY, os.getpid(), nx=True, ex=3600):
+            client.flushdb()
+            client.set(OWNER_KEY, os.getpid(), ex=3600)
+            return client, url
+    raise SystemExit(f"no free Redis database among {list(REDIS_DATABASES)} (each holds {OWNER_KEY})")
 
 
 class Autoanalyze(threading.Thread):
@@ -201,17 +215,16 @@ def main() -> None:
     logging.disable(logging.INFO)
     url = sa.make_url(os.environ.get("TEST_DATABASE_URL") or DEFAULT_SERVER).set(database=DATABASE)
     bench_url = url.render_as_string(hide_password=False)
+    broker, broker_url = claim_redis_database()
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
         conn.execute(sa.text(f"CREATE DATABASE {DATABASE}"))
-    broker = redis.Redis.from_url(BROKER)
     engine = sa.create_engine(bench_url)
-    with engine.connect() as conn:
-        autovacuum = conn.execute(sa.text("SHOW autovacuum")).scalar_one() == "on"
-    analyze_every = 0.0 if autovacuum else args.analyze_every
     workers = None
     try:
+        with engine.connect() as conn:
+            autovacuum = conn.execute(sa.text("SHOW autovacuum")).scalar_one() == "on"
+        analyze_every = 0.0 if autovacuum else args.analyze_every
         with tempfile.TemporaryDirectory() as tmp:
             migrate(bench_url)
             started = time.perf_counter()
@@ -234,8 +247,7 @@ def main() -> None:
             with engine.begin() as conn:
                 conn.execute(sa.text("TRUNCATE receipt_payment, receipt, receipt_sequence CASCADE"))
             vacuum(engine)
-            broker.flushdb()
-            env["CELERY_BROKER_URL"] = BROKER
+            env["CELERY_BROKER_URL"] = broker_url
             workers = Workers(env, Path(tmp))
             with Autoanalyze(engine, analyze_every):
                 started = time.perf_counter()

@@ -3,7 +3,7 @@ concurrent senders, against gunicorn with 2 workers on PostgreSQL; events applie
 the bare Flask page of bench/webhooks.py served the same way, measured in the same run.
 
 It runs tests/load/test_webhook_load.py with LOAD_FULL=1 (so every check of the test holds on the
-figure) on a database of its own, created and dropped here (`bench_webhook_load` on the server of
+figure) on a database of its own, created and dropped here (`bench_webhook_load_<pid>` on the server of
 TEST_DATABASE_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test), never the test database.
 
     PYTHONPATH=. .venv/bin/python bench/webhook_load.py [--sqlite] [--events N]
@@ -27,7 +27,7 @@ from bench.http_load import Gunicorn, rate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-DATABASE = "bench_webhook_load"
+DATABASE = f"bench_webhook_load_{os.getpid()}"  # its own, so that two runs at once never meet
 
 
 def admin_engine(url: str) -> sa.Engine:
@@ -63,7 +63,6 @@ def main() -> None:
         url = sa.make_url(os.environ.get("TEST_DATABASE_URL") or DEFAULT_SERVER).set(database=DATABASE)
         engine = admin_engine(url.render_as_string(hide_password=False))
         with engine.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
             conn.execute(sa.text(f"CREATE DATABASE {DATABASE}"))
         env["TEST_DATABASE_URL"] = url.render_as_string(hide_password=False)
     try:
@@ -83,7 +82,8 @@ def main() -> None:
             engine.dispose()
     bare = bare_page_rate()
     print(f"webhook load: {figures['events']} events for {figures['donations']} donations, {figures['deliveries']} deliveries "
-          f"(20 % twice, shuffled), 8 senders, gunicorn 2 workers, {figures['database']}; all checks of the test passed")
+          f"(20 % twice, shuffled), 8 senders, gunicorn 2 workers, {figures['database']}; all checks of the test passed "
+          f"(gifts made at the sandbox in {figures['seconds_making']:.0f} s)")
     print(f"events applied (signed, stored, fulfilled)          : {figures['events_per_second']:8.1f} /s  "
           f"({figures['deliveries_per_second']:.1f} deliveries/s, {figures['seconds_sending']:.1f} s)")
     print(f"bare Flask page                                     : {bare:8.1f} req/s")
