@@ -9,11 +9,10 @@ from donations.amounts import parse_visitor_amount
 from donations.config import tax_rules_from
 from donations.i18n import format_rate_for_language
 from donations.tax import Reduction, Scheme, tax_reduction
+from donations.widget import MONTHS_IN_A_YEAR
 from receipts.money import format_euros
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-
-MONTHS_IN_A_YEAR = 12
 
 
 def _bad_request(message: str) -> tuple[Response, int]:

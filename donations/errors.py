@@ -48,10 +48,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
-        status = error.code or 500
-        if status >= 500:
-            return error_response(status)
-        return error_response(status)
+        return error_response(error.code or 500)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):  # type: ignore[no-untyped-def]

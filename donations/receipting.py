@@ -144,7 +144,3 @@ def pdf_of(receipt: Receipt) -> bytes:
         raise ReceiptIntegrityError(f"receipt {receipt.number}: the redrawn PDF does not match its recorded hash")
     store.save(receipt.number, pdf)
     return pdf
-
-
-def hooks_for(session: Session) -> PaymentReceipts:
-    return PaymentReceipts(session)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -91,34 +91,9 @@ def donor_mentions(donor: Donor, country_name: Callable[[str], str]) -> DonorMen
     )
 
 
-def _issue(
-    session: Session,
-    ctx: IssuingContext,
-    *,
-    donor: Donor,
-    article: str,
-    kind: ReceiptKind,
-    amount_cents: int,
-    payments: list[Payment],
-    paid_on: dt.date | None,
-    period: tuple[dt.date, dt.date] | None,
-    replaces: Receipt | None,
-    livemode: bool,
-) -> Issued:
-    issued = new_receipt(
-        ctx,
-        next_number(session, ctx.today.year),
-        donor=donor,
-        article=article,
-        kind=kind,
-        amount_cents=amount_cents,
-        payments=payments,
-        paid_on=paid_on,
-        period=period,
-        replaces=replaces,
-        livemode=livemode,
-        draw=True,
-    )
+def _issue(session: Session, ctx: IssuingContext, **facts: Any) -> Issued:
+    """Take the next number, build the receipt with its drawn PDF, add and flush it."""
+    issued = new_receipt(ctx, next_number(session, ctx.today.year), draw=True, **facts)
     session.add(issued.receipt)
     session.flush()
     return issued
