@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Sequence
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from donations.models import (
@@ -87,6 +87,7 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
     either commits all its receipts and numbers or none. PDFs are not drawn
     here: the email job draws, stores and hashes each one.
     """
+    _hold_monthly_gifts(session, donor_ids)
     rows = session.execute(
         _monthly_payments_of_year(year)
         .add_columns(Donation.donor_id)
@@ -147,6 +148,22 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
         ],
     )
     return issued
+
+
+def _hold_monthly_gifts(session: Session, donor_ids: Sequence[int]) -> None:
+    """Lock the donors' monthly gifts until the chunk commits, before anything is read.
+
+    Two runs over the same donors (a batch started twice, a job redelivered
+    while a rerun takes the same donors) then take turns: the second reads
+    after the first committed and finds the payments covered. A refund or
+    renewal being applied to one of these gifts, which locks the donation the
+    same way, finishes first or waits for the recap.
+    """
+    gifts = Donation.donor_id.in_(donor_ids) & (Donation.kind == DonationKind.MONTHLY)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Donation.id).where(gifts).order_by(Donation.id).with_for_update(key_share=True))
+    else:  # SQLite has no row locks: a write takes its one write lock now, and reads after it see the last commit
+        session.execute(update(Donation).where(gifts).values(updated_at=Donation.updated_at).execution_options(synchronize_session=False))
 
 
 def chunks(ids: Sequence[int], size: int) -> list[list[int]]:
