@@ -46,6 +46,7 @@ import redis  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from tests.load.bulk import make_monthly_donors  # noqa: E402
+from tests.load.celery_workers import CeleryWorkers, vm_hwm_mb  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -97,13 +98,6 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float,
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{output[-3000:]}")
     return elapsed, peak, output
-
-
-def vm_hwm_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmHWM for process {pid}")
 
 
 def issued(engine: sa.Engine) -> int:
@@ -164,47 +158,6 @@ class Autoanalyze(threading.Thread):
             self.join(timeout=60)
 
 
-class Workers:
-    """WORKERS Celery worker processes (solo pool: one process each, one chunk at a time)."""
-
-    def __init__(self, env: dict[str, str], directory: Path) -> None:
-        self.logs = [directory / f"worker{n}.log" for n in range(WORKERS)]
-        self.processes = []
-        for n, log in enumerate(self.logs):
-            command = [sys.executable, "-m", "celery", "-A", "donations.celery_worker", "worker", "--pool=solo", "--loglevel=INFO",
-                       "-n", f"bench{n}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
-            with log.open("wb") as out:
-                self.processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT))
-        deadline = time.monotonic() + 60
-        while not all("ready." in log.read_text(errors="replace") for log in self.logs):
-            self.alive()
-            if time.monotonic() > deadline:
-                self.stop()
-                raise SystemExit("the Celery workers did not start within 60 s\n" + self.tail())
-            time.sleep(0.1)
-
-    def alive(self) -> None:
-        if any(p.poll() is not None for p in self.processes):
-            raise SystemExit("a Celery worker died\n" + self.tail())
-
-    def tail(self) -> str:
-        return "\n".join(log.read_text(errors="replace")[-2000:] for log in self.logs)
-
-    def peak_mb(self) -> list[float]:
-        return [vm_hwm_mb(p.pid) for p in self.processes]
-
-    def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("donors", nargs="?", type=int, default=100_000)
@@ -248,7 +201,7 @@ def main() -> None:
                 conn.execute(sa.text("TRUNCATE receipt_payment, receipt, receipt_sequence CASCADE"))
             vacuum(engine)
             env["CELERY_BROKER_URL"] = broker_url
-            workers = Workers(env, Path(tmp))
+            workers = CeleryWorkers(env, Path(tmp), WORKERS, prefix="bench")
             with Autoanalyze(engine, analyze_every):
                 started = time.perf_counter()
                 queue_seconds, queue_mb, output = run_measured(command, env)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,18 +17,11 @@ from donations.extensions import db
 from donations.models import Receipt
 from donations.receipting import PaymentReceipts
 from tests.receipts.conftest import Mailbox, smtp  # noqa: F401  (the local SMTP server)
+from tests.load.celery_workers import redis_answers
 from tests.receipts.factories import settled_payment
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = "redis://127.0.0.1:6379/11"
-
-
-def redis_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 pytestmark = pytest.mark.skipif(not redis_answers(), reason="no Redis on 127.0.0.1:6379: Celery worker test skipped")

@@ -1,5 +1,10 @@
 """A January batch killed with SIGKILL half-way, then run again: no recap missing,
-doubled or skipped, and the numbers run on without a gap."""
+doubled or skipped, and the numbers run on without a gap.
+
+Inline, the `receipts annual` command itself is killed. With Celery, a worker
+is killed in the middle of a chunk; a worker started in its place takes the
+other chunks, and the batch run again queues what the dead one left.
+"""
 
 from __future__ import annotations
 
@@ -10,51 +15,129 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
-from donations.models import Receipt, receipt_payment
+from donations.annual_batch import CHUNK_SIZE
+from donations.models import Donation, Receipt, receipt_payment
 from tests.load.bulk import make_monthly_donors
+from tests.load.celery_workers import CeleryWorker, redis_answers
 
 ROOT = Path(__file__).resolve().parents[2]
 DONORS = 2500
+COMMAND = [sys.executable, "-m", "flask", "--app", "wsgi", "receipts", "annual", "--year", "2026", "--no-email"]
+BROKER = "redis://127.0.0.1:6379/10"
 
 
-def test_batch_killed_mid_way_then_rerun_issues_each_recap_once(database_url: str, tmp_path: Path) -> None:
-    engine = sa.create_engine(database_url)
-    make_monthly_donors(engine, DONORS)
-    env = {
+def batch_env(database_url: str, tmp_path: Path, broker: str = "") -> dict[str, str]:
+    return {
         **os.environ,
         "DATABASE_URL": database_url,
         "SECRET_KEY": "batch-test",
         "STRIPE_API_BASE": "http://127.0.0.1:9",
         "STRIPE_WEBHOOK_SECRET": "whsec_batch",
         "RECEIPTS_DIR": str(tmp_path / "receipts"),
-        "CELERY_BROKER_URL": "",
+        "CELERY_BROKER_URL": broker,
     }
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "receipts", "annual", "--year", "2026", "--no-email"]
-    first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    count = sa.select(sa.func.count()).select_from(Receipt)
-    deadline = time.monotonic() + 60
-    with engine.connect() as conn:
-        while conn.execute(count).scalar_one() == 0 and time.monotonic() < deadline and first.poll() is None:
-            time.sleep(0.02)
-            conn.rollback()
-    first.send_signal(signal.SIGKILL)
-    first.wait()
-    with engine.connect() as conn:
-        after_kill = conn.execute(count).scalar_one()
-    assert 0 < after_kill < DONORS, "the batch should have been killed part-way"
 
-    second = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert second.returncode == 0, second.stderr
-    assert f"{DONORS - after_kill} annual receipt(s) issued" in second.stdout
 
+def issued(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(Receipt)).scalar_one()
+
+
+def assert_each_recap_once(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         sequences = conn.execute(sa.select(Receipt.sequence).order_by(Receipt.sequence)).scalars().all()
         donors_with_recaps = conn.execute(sa.select(sa.func.count(sa.distinct(Receipt.donor_id)))).scalar_one()
         payments_listed = conn.execute(sa.select(sa.func.count()).select_from(receipt_payment)).scalar_one()
         distinct_payments = conn.execute(sa.select(sa.func.count(sa.distinct(receipt_payment.c.payment_id)))).scalar_one()
-    engine.dispose()
     assert sequences == list(range(1, DONORS + 1))
     assert donors_with_recaps == DONORS
     assert payments_listed == distinct_payments == DONORS * 12
+
+
+def test_batch_killed_mid_way_then_rerun_issues_each_recap_once(database_url: str, tmp_path: Path) -> None:
+    engine = sa.create_engine(database_url)
+    make_monthly_donors(engine, DONORS)
+    env = batch_env(database_url, tmp_path)
+    first = subprocess.Popen(COMMAND, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while issued(engine) == 0 and time.monotonic() < deadline and first.poll() is None:
+        time.sleep(0.02)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    after_kill = issued(engine)
+    assert 0 < after_kill < DONORS, "the batch should have been killed part-way"
+
+    second = subprocess.run(COMMAND, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr
+    assert f"{DONORS - after_kill} annual receipt(s) issued" in second.stdout
+    assert_each_recap_once(engine)
+    engine.dispose()
+
+
+@pytest.mark.skipif(not redis_answers(), reason="no Redis on 127.0.0.1:6379: the Celery worker crash test is skipped")
+def test_worker_killed_mid_chunk_then_batch_rerun_issues_each_recap_once(database_url: str, tmp_path: Path) -> None:
+    import redis
+
+    broker = redis.Redis.from_url(BROKER)
+    broker.flushdb()
+    engine = sa.create_engine(database_url)
+    make_monthly_donors(engine, DONORS)
+    env = batch_env(database_url, tmp_path, BROKER)
+    with engine.connect() as conn:
+        first_chunk = conn.execute(sa.text("SELECT id FROM donor ORDER BY id LIMIT :n"), {"n": CHUNK_SIZE}).scalars().all()
+
+    # The test holds the first chunk's gifts, so the worker that takes that chunk is caught in
+    # the middle of it (it waits for them, as it would for a refund being applied) when killed.
+    holder = engine.connect()
+    if engine.dialect.name == "postgresql":
+        holder.execute(sa.select(Donation.id).where(Donation.donor_id.in_(first_chunk)).with_for_update())
+    else:
+        holder.exec_driver_sql("BEGIN IMMEDIATE")
+    doomed = CeleryWorker(env, tmp_path / "doomed.log", "doomed")
+    replacement = None
+    try:
+        queued = subprocess.run(COMMAND, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert f"{DONORS} donor(s) queued for 2026 in {DONORS // CHUNK_SIZE} chunk(s)" in queued.stdout, queued.stdout + queued.stderr
+        deadline = time.monotonic() + 60
+        while doomed.jobs_received == 0:
+            assert doomed.process.poll() is None and time.monotonic() < deadline, doomed.output()[-3000:]
+            time.sleep(0.05)
+        time.sleep(0.5)  # inside the chunk, waiting for the held gifts
+        doomed.kill()
+        holder.rollback()
+        holder.close()
+        assert issued(engine) == 0
+
+        replacement = CeleryWorker(env, tmp_path / "replacement.log", "replacement")
+        wait_for(lambda: issued(engine) == DONORS - CHUNK_SIZE, replacement)
+        time.sleep(1)  # nothing more comes: the killed worker's chunk is not acknowledged, so not done
+        assert issued(engine) == DONORS - CHUNK_SIZE
+
+        again = subprocess.run(COMMAND, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert f"{CHUNK_SIZE} donor(s) queued for 2026 in 1 chunk(s)" in again.stdout, again.stdout + again.stderr
+        wait_for(lambda: issued(engine) == DONORS, replacement)
+        # What is still unacknowledged (the dead worker's chunk) would be delivered again after
+        # Redis' visibility timeout: issuing it now, as that delivery would, adds nothing.
+        inline = subprocess.run(COMMAND, cwd=ROOT, env={**env, "CELERY_BROKER_URL": ""}, capture_output=True, text=True, timeout=120)
+        assert "0 annual receipt(s) issued for 2026." in inline.stdout, inline.stdout + inline.stderr
+        assert_each_recap_once(engine)
+    finally:
+        if not holder.closed:
+            holder.rollback()
+            holder.close()
+        for worker in (doomed, replacement):
+            if worker is not None:
+                worker.stop()
+        engine.dispose()
+        broker.flushdb()
+
+
+def wait_for(condition, worker: CeleryWorker, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert worker.process.poll() is None, worker.output()[-3000:]
+        assert time.monotonic() < deadline, worker.output()[-3000:]
+        time.sleep(0.1)
