@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app wsgi
 
-.PHONY: run test test-postgres bench install install-dev translations migrate clean
+.PHONY: run test test-postgres bench audit lock install install-dev translations migrate clean
 
 run: install translations .env
 	$(FLASK) db upgrade
@@ -17,20 +17,47 @@ test: install-dev translations
 test-postgres: install-dev translations
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
 
+# The benchmarks, then the load and fault tests of tests/load in full. Those that need
+# PostgreSQL (and Redis, for the Celery workers) run when they answer on 127.0.0.1.
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+answers = $(PY) -c "import socket, sys; socket.create_connection(('127.0.0.1', $(1)), 1)" 2>/dev/null
+
 bench: install-dev translations
-	@for script in landing webhooks receipts annual_batch; do echo "== bench/$$script.py"; PYTHONPATH=. $(PY) bench/$$script.py || exit 1; done
+	@for script in landing webhooks receipts receipts_zip annual_batch; do echo "== bench/$$script.py"; PYTHONPATH=. $(PY) bench/$$script.py || exit 1; done
+	@if $(call answers,5432) && $(call answers,6379); then \
+	  echo "== bench/annual_batch_workers.py"; TEST_DATABASE_URL=$(PG_URL) PYTHONPATH=. $(PY) bench/annual_batch_workers.py || exit 1; \
+	else echo "!! PostgreSQL or Redis does not answer: bench/annual_batch_workers.py SKIPPED"; fi
+	@if $(call answers,5432); then \
+	  echo "== bench/webhook_load.py (tests/load/test_webhook_load.py in full)"; TEST_DATABASE_URL=$(PG_URL) PYTHONPATH=. $(PY) bench/webhook_load.py || exit 1; \
+	  echo "== the fault tests of tests/load on PostgreSQL"; TEST_DATABASE_URL=$(PG_URL) $(PY) -m pytest tests/load -q -rs --deselect tests/load/test_webhook_load.py || exit 1; \
+	else echo "!! PostgreSQL does not answer: bench/webhook_load.py and the PostgreSQL fault tests SKIPPED"; fi
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade pip -c requirements-lock.txt
 
-$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -r requirements.txt
+# requirements-lock.txt pins the whole tree, transitive dependencies included.
+$(VENV)/.installed: requirements.txt requirements-lock.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt -c requirements-lock.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt requirements-lock.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c requirements-lock.txt
 	touch $(VENV)/.installed $@
+
+# Known vulnerabilities in the pinned tree (needs PyPI's JSON API or OSV; also run by
+# tests/security/test_dependencies.py, which skips loudly when neither answers).
+audit: install-dev
+	$(VENV)/bin/pip-audit --requirement requirements-lock.txt --no-deps --disable-pip --strict --progress-spinner off
+
+# After changing requirements*.txt: resolve them afresh in a throwaway virtualenv and pin
+# everything it installed.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -r requirements-dev.txt
+	{ sed -n '1,3p' requirements-lock.txt; .lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -v '^setuptools==' | LC_ALL=C sort -f; } > requirements-lock.new
+	mv requirements-lock.new requirements-lock.txt && rm -rf .lock-venv
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
