@@ -9,6 +9,7 @@ from typing import Any, Mapping
 
 from dotenv import dotenv_values
 from flask import Flask
+from sqlalchemy import event
 
 from donations.config import SETTINGS, load_config, validate
 from donations.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -100,6 +101,15 @@ def _defaults(app: Flask, settings: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite in WAL mode: readers never wait for the writer and a commit costs one fsync of the
+    log; synchronous=FULL keeps every commit durable (a webhook answered 200 is never lost)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
 def _configure_logging(app: Flask) -> None:
     level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
     root = logging.getLogger()
@@ -112,6 +122,9 @@ def _init_extensions(app: Flask) -> None:
     from donations.i18n import select_locale
 
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
