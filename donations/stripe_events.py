@@ -13,8 +13,8 @@ import logging
 from typing import Any
 
 import stripe
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from donations.clock import from_timestamp, utcnow
@@ -36,8 +36,39 @@ class Delivery(enum.StrEnum):
     FAILED = "failed"
 
 
+_EVENTS = StripeEvent.__table__
+_BY_STRIPE_ID = select(StripeEvent).where(StripeEvent.stripe_id == bindparam("stripe_id"))
+_CLAIM_STORED = (
+    update(_EVENTS)
+    .where(_EVENTS.c.stripe_id == bindparam("claimed_id"), _EVENTS.c.outcome.not_in(FINISHED))
+    .values(attempts=_EVENTS.c.attempts + 1)
+    .returning(_EVENTS.c.id)
+)
+_DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
 def _stored(session: Session, stripe_id: str) -> StripeEvent | None:
-    return session.scalars(select(StripeEvent).where(StripeEvent.stripe_id == stripe_id)).first()
+    return session.scalars(_BY_STRIPE_ID, {"stripe_id": stripe_id}).first()
+
+
+def _insert_if_new(session: Session, event: dict[str, Any]) -> int | None:
+    """Insert the event's row, counting this attempt, unless its id is stored: the new row's id, or None."""
+    insert = _DIALECT_INSERT[session.get_bind().dialect.name](_EVENTS)
+    statement = (
+        insert.values(
+            stripe_id=event["id"],
+            type=event.get("type", ""),
+            livemode=bool(event.get("livemode")),
+            created=from_timestamp(event.get("created") or 0),
+            payload=event,
+            outcome=EventOutcome.RECEIVED,
+            attempts=1,
+            received_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=[_EVENTS.c.stripe_id])
+        .returning(_EVENTS.c.id)
+    )
+    return session.execute(statement).scalar_one_or_none()
 
 
 def _new_record(session: Session, event: dict[str, Any], attempts: int = 0) -> StripeEvent:
@@ -53,37 +84,23 @@ def _new_record(session: Session, event: dict[str, Any], attempts: int = 0) -> S
     return record
 
 
-def _claim(session: Session, event: dict[str, Any]) -> StripeEvent | None:
-    """The event's row, counting this attempt; None when it was already applied (a repeat).
+def _claim(session: Session, event: dict[str, Any]) -> int | None:
+    """The id of the event's row, counting this attempt; None when it was already applied (a repeat).
 
-    A new event is claimed by inserting its row (a second delivery at once
-    waits on the unique id, then sees it applied). A stored failure is claimed
+    A new event is claimed by inserting its row: a second delivery at once
+    waits on the unique id, then finds it stored. A stored failure is claimed
     by one UPDATE that both counts the attempt and locks the row, so two
     retries at once cannot both apply it.
     """
-    claimed = session.execute(
-        update(StripeEvent)
-        .where(StripeEvent.stripe_id == event["id"], StripeEvent.outcome.not_in(FINISHED))
-        .values(attempts=StripeEvent.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount == 1:
-        record = _stored(session, event["id"])
-        session.refresh(record)
-        return record
-    if _stored(session, event["id"]) is not None:
+    claimed = _insert_if_new(session, event)
+    if claimed is not None:
+        return claimed
+    stored = _stored(session, event["id"])
+    if stored is None:  # the row that stood in the way is gone: cannot be, events are never deleted
+        raise RuntimeError(f"event {event['id']} is neither new nor stored")
+    if stored.outcome in FINISHED:
         return None  # already applied or ignored
-    record = _new_record(session, event, attempts=1)
-    try:
-        session.flush()
-    except IntegrityError:
-        # Another delivery of the same event got there first.
-        session.rollback()
-        stored = _stored(session, event["id"])
-        if stored is None:
-            raise
-        return None if stored.outcome in FINISHED else _claim(session, event)
-    return record
+    return session.execute(_CLAIM_STORED, {"claimed_id": event["id"]}).scalar_one_or_none()
 
 
 def receive_event(session: Session, client: stripe.StripeClient, event: dict[str, Any]) -> Delivery:
@@ -92,8 +109,8 @@ def receive_event(session: Session, client: stripe.StripeClient, event: dict[str
     Answers what happened, for the HTTP status. PDFs are stored and emails
     sent only once the transaction has committed.
     """
-    record = _claim(session, event)
-    if record is None:
+    claimed = _claim(session, event)
+    if claimed is None:
         session.rollback()
         return Delivery.DUPLICATE
     receipts = PaymentReceipts(session)
@@ -106,10 +123,16 @@ def receive_event(session: Session, client: stripe.StripeClient, event: dict[str
     )
     try:
         applied = apply_event(ctx, event)
-        record.outcome = applied.outcome
-        record.donation_id = applied.donation.id if applied.donation is not None else None
-        record.applied_at = utcnow()
-        record.error = None
+        session.execute(
+            update(_EVENTS)
+            .where(_EVENTS.c.id == claimed)
+            .values(
+                outcome=applied.outcome,
+                donation_id=applied.donation.id if applied.donation is not None else None,
+                applied_at=utcnow(),
+                error=None,
+            )
+        )
         session.commit()
     except Exception as error:  # recorded for finance and retried by Stripe
         session.rollback()
