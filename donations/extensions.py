@@ -1,5 +1,6 @@
 """Flask extensions, created unbound here and bound in `create_app()`."""
 
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -18,3 +19,13 @@ csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)
+
+
+@limiter.request_filter
+def _never_limited() -> bool:
+    """Every limit of the service is on a person's POST (sign-in, sign-in links): pages, the API
+    and Stripe's webhook deliveries skip the limiter.
+
+    tests/security/test_rate_limits.py checks that no limit is declared elsewhere.
+    """
+    return request.method != "POST" or request.blueprint == "webhooks"
