@@ -6,7 +6,7 @@ import logging
 import secrets
 
 import stripe
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -39,10 +39,28 @@ def _stripe() -> stripe.StripeClient:
 
 @bp.get("/")
 def landing():  # type: ignore[no-untyped-def]
-    """The dystonia article with the donation widget beside it."""
+    """The dystonia article with the donation widget beside it.
+
+    Plain visits (no query but `lang`, no message to flash) get the same page
+    in each language: it is rendered once per language and process, then
+    served as it is.
+    """
+    if request.args.keys() <= {"lang"} and "_flashes" not in session:
+        pages = current_app.extensions.setdefault("landing_pages", {})
+        language = current_language()
+        if language not in pages:
+            pages[language] = _render_landing(DonationKind.ONE_OFF, None)
+        html = pages[language]
+    else:
+        html = _render_landing(_requested_kind(), request.args.get("amount"))
+    response = make_response(html)
+    response.vary.add("Accept-Language")
+    return response
+
+
+def _render_landing(kind: DonationKind, asked_amount: str | None) -> str:
     config = current_app.config
-    kind = _requested_kind()
-    amount, _error = parse_visitor_amount(request.args.get("amount"), config["DONATION_MAX_CENTS"])
+    amount, _error = parse_visitor_amount(asked_amount, config["DONATION_MAX_CENTS"])
     if amount is None or amount < config["DONATION_MIN_CENTS"]:
         amount = default_amount(kind, config)
     all_presets = presets(config)

@@ -111,3 +111,19 @@ def test_widget_other_amount_prefills_the_donation_form(client: FlaskClient) -> 
     assert response.status_code == 200
     assert re.search(r'<input[^>]*name="amount"[^>]*value="75"', html)
     assert re.search(r'<input checked[^>]*name="kind"[^>]*value="monthly"', html)
+
+
+def test_plain_visits_get_the_page_rendered_once_per_language(app, client: FlaskClient) -> None:  # type: ignore[no-untyped-def]
+    french = client.get("/")
+    assert "Accept-Language" in french.headers["Vary"]  # a shared cache must not mix the languages
+    assert client.get("/?lang=fr").data == french.data
+    english = client.get("/?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in english
+    assert client.get("/?lang=fr").data == french.data
+    assert sorted(app.extensions["landing_pages"]) == ["en", "fr"]
+    # A visit with a query, or with a message to show, is rendered for itself.
+    assert net_cost_text(client.get("/?amount=200").get_data(as_text=True)).startswith("soit 68,00")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "Votre lien de connexion a expiré.")]
+    assert "Votre lien de connexion a expiré." in client.get("/").get_data(as_text=True)
+    assert client.get("/").data == french.data
