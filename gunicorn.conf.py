@@ -14,9 +14,10 @@ worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then so a slow leak never grows for weeks.
-max_requests = 2000
-max_requests_jitter = 200
+# Recycle workers now and then so a slow leak never grows for weeks; not so often that
+# booting a worker (about a second) weighs on the requests (bench/landing.py shows it).
+max_requests = 20000
+max_requests_jitter = 2000
 # Behind a reverse proxy that sets X-Forwarded-Proto for HTTPS.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"

@@ -1,6 +1,11 @@
 """Landing page requests per second under gunicorn (2 workers), against a bare
 Flask page rendering a template of the same size, measured in the same run.
 
+Both servers run side by side; each is warmed up, then they are measured in
+turn (bench/http_load.py's ROUNDS runs of 5 seconds each) and the ratio is
+the median of the runs' ratios, so that drift on the machine weighs on both
+alike.
+
     PYTHONPATH=. .venv/bin/python bench/landing.py     (target: ratio >= 0.8)
 """
 
@@ -14,9 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests  # noqa: E402
 
-from bench.http_load import Gunicorn, rate  # noqa: E402
-
-HERE = Path(__file__).resolve().parent
+from bench.http_load import ROUNDS, Gunicorn, bare_page, paired_rates  # noqa: E402
 
 
 def main() -> None:
@@ -24,15 +27,12 @@ def main() -> None:
         env = {"SECRET_KEY": "bench" * 8, "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite", "LOG_LEVEL": "WARNING"}
         with Gunicorn("wsgi:app", env) as service:
             landing = requests.get(service.url + "/").text
-            # The anchor renders a template of the same size (the landing page's own HTML, as static text).
-            (HERE / "bare_page.html").write_text(landing.replace("{", "&#123;").replace("}", "&#125;"))
-            service_rate, service_errors = rate(lambda s, n: s.get(service.url + "/").status_code)
-        with Gunicorn("bench.bare_app:app", env) as bare:
-            bare_rate, _ = rate(lambda s, n: s.get(bare.url + "/").status_code)
-        (HERE / "bare_page.html").unlink()
-    print(f"landing page (gunicorn, 2 workers): {service_rate:8.1f} req/s  ({service_errors} errors)")
-    print(f"bare Flask page of the same size   : {bare_rate:8.1f} req/s")
-    print(f"ratio landing / bare               : {service_rate / bare_rate:8.2f}  (target >= 0.80)")
+            # The anchor renders a template of the same size: the landing page's own HTML, as static text.
+            with bare_page(landing), Gunicorn("bench.bare_app:app", env) as bare:
+                figures = paired_rates(service.getter("/"), bare.getter("/"))
+    print(f"landing page (gunicorn, 2 workers): {figures.service:8.1f} req/s  ({figures.errors} errors; medians of {ROUNDS} runs in turn)")
+    print(f"bare Flask page of the same size   : {figures.anchor:8.1f} req/s")
+    print(f"ratio landing / bare               : {figures.ratio:8.2f}  (target >= 0.80; median of the runs' ratios)")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ TEST_DATABASE_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test), n
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -21,30 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa  # noqa: E402
-
-from bench.http_load import Gunicorn, rate  # noqa: E402
+from bench.databases import scratch_postgres  # noqa: E402
+from bench.http_load import bare_page_rate, landing_html  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-DATABASE = f"bench_webhook_load_{os.getpid()}"  # its own, so that two runs at once never meet
-
-
-def admin_engine(url: str) -> sa.Engine:
-    return sa.create_engine(sa.make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-
-
-def bare_page_rate() -> float:
-    page = ROOT / "bench" / "bare_page.html"
-    mine = not page.exists()
-    if mine:  # the page of bench/webhooks.py's anchor
-        page.write_text("<p>{{ text }}</p>" * 200)
-    try:
-        with Gunicorn("bench.bare_app:app", {"SECRET_KEY": "bench" * 8, "LOG_LEVEL": "WARNING"}) as bare:
-            return rate(lambda s, n: s.get(bare.url + "/").status_code)[0]
-    finally:
-        if mine:
-            page.unlink(missing_ok=True)
 
 
 def main() -> None:
@@ -58,29 +39,20 @@ def main() -> None:
         env["LOAD_EVENTS"] = str(args.events)
     else:
         env["LOAD_FULL"] = "1"
-    engine = None
-    if not args.sqlite:
-        url = sa.make_url(os.environ.get("TEST_DATABASE_URL") or DEFAULT_SERVER).set(database=DATABASE)
-        engine = admin_engine(url.render_as_string(hide_password=False))
-        with engine.connect() as conn:
-            conn.execute(sa.text(f"CREATE DATABASE {DATABASE}"))
-        env["TEST_DATABASE_URL"] = url.render_as_string(hide_password=False)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            report = Path(tmp) / "report.json"
-            env["LOAD_REPORT"] = str(report)
-            command = [sys.executable, "-m", "pytest", "tests/load/test_webhook_load.py", "-q", "-p", "no:logging", "-x"]
-            result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
-            if result.returncode != 0 or not report.exists():
-                print(result.stdout[-6000:], result.stderr[-3000:], sep="\n")
-                sys.exit(f"the webhook load test failed (exit {result.returncode})")
-            figures = json.loads(report.read_text())
-    finally:
-        if engine is not None:
-            with engine.connect() as conn:
-                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-            engine.dispose()
-    bare = bare_page_rate()
+    with contextlib.ExitStack() as stack:
+        if not args.sqlite:
+            env["TEST_DATABASE_URL"] = stack.enter_context(scratch_postgres("bench_webhook_load"))
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        report = Path(tmp) / "report.json"
+        env["LOAD_REPORT"] = str(report)
+        command = [sys.executable, "-m", "pytest", "tests/load/test_webhook_load.py", "-q", "-p", "no:logging", "-x"]
+        result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+        if result.returncode != 0 or not report.exists():
+            print(result.stdout[-6000:], result.stderr[-3000:], sep="\n")
+            sys.exit(f"the webhook load test failed (exit {result.returncode})")
+        figures = json.loads(report.read_text())
+    with tempfile.TemporaryDirectory() as tmp:  # the anchor: the landing page's HTML, served bare
+        bare = bare_page_rate(landing_html({"SECRET_KEY": "bench" * 8, "DATABASE_URL": f"sqlite:///{tmp}/landing.sqlite", "LOG_LEVEL": "WARNING"}))
     print(f"webhook load: {figures['events']} events for {figures['donations']} donations, {figures['deliveries']} deliveries "
           f"(20 % twice, shuffled), 8 senders, gunicorn 2 workers, {figures['database']}; all checks of the test passed "
           f"(gifts made at the sandbox in {figures['seconds_making']:.0f} s)")
