@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import stripe
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from donations import payments
@@ -55,15 +55,22 @@ IGNORED = Applied(EventOutcome.IGNORED)
 # --- finding our records (each handler locks the donation it works on) ---------
 
 
-def _locked(session: Session, query: Select[tuple[Donation]]) -> Donation | None:
-    """The donation, its row locked until the transaction ends (PostgreSQL; SQLite serialises writers)."""
-    # FOR NO KEY UPDATE: rows that refer to the donation (payments, receipts) can still be inserted.
-    locked = query.with_for_update(key_share=True).execution_options(populate_existing=True)
-    return session.scalars(locked).first()
+def _locking(column: Any) -> Select[tuple[Donation]]:
+    """The donation whose `column` is the `key` parameter, its row locked until the transaction ends
+    (PostgreSQL; SQLite serialises writers). FOR NO KEY UPDATE: rows that refer to the donation
+    (payments, receipts) can still be inserted. Built once per column: events arrive by the hundred."""
+    return select(Donation).where(column == bindparam("key")).with_for_update(key_share=True).execution_options(populate_existing=True)
+
+
+_BY_PUBLIC_ID, _BY_SUBSCRIPTION, _BY_ID = (_locking(c) for c in (Donation.public_id, Donation.stripe_subscription_id, Donation.id))
+
+
+def _locked(session: Session, query: Select[tuple[Donation]], key: Any) -> Donation | None:
+    return session.scalars(query, {"key": key}).first()
 
 
 def _donation_by_public_id(session: Session, public_id: str | None) -> Donation | None:
-    return _locked(session, select(Donation).where(Donation.public_id == public_id)) if public_id else None
+    return _locked(session, _BY_PUBLIC_ID, public_id) if public_id else None
 
 
 def _donation_for_metadata(session: Session, obj: dict[str, Any]) -> Donation | None:
@@ -73,7 +80,7 @@ def _donation_for_metadata(session: Session, obj: dict[str, Any]) -> Donation | 
 def _donation_for_subscription(session: Session, subscription_id: str | None, metadata: dict[str, Any] | None) -> Donation | None:
     donation = _donation_by_public_id(session, (metadata or {}).get("donation_id"))
     if donation is None and subscription_id:
-        donation = _locked(session, select(Donation).where(Donation.stripe_subscription_id == subscription_id))
+        donation = _locked(session, _BY_SUBSCRIPTION, subscription_id)
     return donation
 
 
@@ -327,7 +334,7 @@ def _payment_for_charge(ctx: Fulfilment, charge_id: str) -> Payment | None:
         payment = _payment_for(ctx.session, intent_id=intent_id)
         if payment is None:
             return _record_unseen_payment(ctx, intent_id)
-    _locked(ctx.session, select(Donation).where(Donation.id == payment.donation_id))
+    _locked(ctx.session, _BY_ID, payment.donation_id)
     ctx.session.refresh(payment)  # as the worker that held the lock left it
     payment.stripe_charge_id = payment.stripe_charge_id or charge_id
     return payment

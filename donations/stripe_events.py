@@ -44,7 +44,16 @@ _CLAIM_STORED = (
     .values(attempts=_EVENTS.c.attempts + 1)
     .returning(_EVENTS.c.id)
 )
-_DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_RECORD_OUTCOME = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("event_row"))
+    .values(outcome=bindparam("new_outcome"), donation_id=bindparam("new_donation"), applied_at=bindparam("now"), error=None)
+)
+# Built once: a statement made for each event costs more to build than to run.
+_INSERT_IF_NEW = {
+    name: dialect.insert(_EVENTS).on_conflict_do_nothing(index_elements=[_EVENTS.c.stripe_id]).returning(_EVENTS.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 def _stored(session: Session, stripe_id: str) -> StripeEvent | None:
@@ -53,22 +62,17 @@ def _stored(session: Session, stripe_id: str) -> StripeEvent | None:
 
 def _insert_if_new(session: Session, event: dict[str, Any]) -> int | None:
     """Insert the event's row, counting this attempt, unless its id is stored: the new row's id, or None."""
-    insert = _DIALECT_INSERT[session.get_bind().dialect.name](_EVENTS)
-    statement = (
-        insert.values(
-            stripe_id=event["id"],
-            type=event.get("type", ""),
-            livemode=bool(event.get("livemode")),
-            created=from_timestamp(event.get("created") or 0),
-            payload=event,
-            outcome=EventOutcome.RECEIVED,
-            attempts=1,
-            received_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=[_EVENTS.c.stripe_id])
-        .returning(_EVENTS.c.id)
-    )
-    return session.execute(statement).scalar_one_or_none()
+    row = {
+        "stripe_id": event["id"],
+        "type": event.get("type", ""),
+        "livemode": bool(event.get("livemode")),
+        "created": from_timestamp(event.get("created") or 0),
+        "payload": event,
+        "outcome": EventOutcome.RECEIVED,
+        "attempts": 1,
+        "received_at": utcnow(),
+    }
+    return session.execute(_INSERT_IF_NEW[session.get_bind().dialect.name], row).scalar_one_or_none()
 
 
 def _new_record(session: Session, event: dict[str, Any], attempts: int = 0) -> StripeEvent:
@@ -123,16 +127,8 @@ def receive_event(session: Session, client: stripe.StripeClient, event: dict[str
     )
     try:
         applied = apply_event(ctx, event)
-        session.execute(
-            update(_EVENTS)
-            .where(_EVENTS.c.id == claimed)
-            .values(
-                outcome=applied.outcome,
-                donation_id=applied.donation.id if applied.donation is not None else None,
-                applied_at=utcnow(),
-                error=None,
-            )
-        )
+        donation_id = applied.donation.id if applied.donation is not None else None
+        session.execute(_RECORD_OUTCOME, {"event_row": claimed, "new_outcome": applied.outcome, "new_donation": donation_id, "now": utcnow()})
         session.commit()
     except Exception as error:  # recorded for finance and retried by Stripe
         session.rollback()
