@@ -45,12 +45,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import redis  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
+from bench.databases import scratch_postgres  # noqa: E402
 from tests.load.bulk import make_monthly_donors  # noqa: E402
 from tests.load.celery_workers import CeleryWorkers, vm_hwm_mb  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-DATABASE = f"bench_annual_{os.getpid()}"  # its own, so that two runs at once never meet
 REDIS = "redis://127.0.0.1:6379/{}"
 REDIS_DATABASES = range(12, 16)  # the first one no other run holds, flushed first
 OWNER_KEY = "bench:annual_batch_workers:owner"
@@ -166,65 +165,58 @@ def main() -> None:
     args = parser.parse_args()
     donors = args.donors
     logging.disable(logging.INFO)
-    url = sa.make_url(os.environ.get("TEST_DATABASE_URL") or DEFAULT_SERVER).set(database=DATABASE)
-    bench_url = url.render_as_string(hide_password=False)
     broker, broker_url = claim_redis_database()
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {DATABASE}"))
-    engine = sa.create_engine(bench_url)
-    workers = None
-    try:
-        with engine.connect() as conn:
-            autovacuum = conn.execute(sa.text("SHOW autovacuum")).scalar_one() == "on"
-        analyze_every = 0.0 if autovacuum else args.analyze_every
-        with tempfile.TemporaryDirectory() as tmp:
-            migrate(bench_url)
-            started = time.perf_counter()
-            make_monthly_donors(engine, donors, year=YEAR)
-            vacuum(engine)
-            print(f"data: {donors} donors, {donors * 12} payments inserted in {time.perf_counter() - started:.1f} s "
-                  f"(this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)", flush=True)
-            env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": bench_url, "SECRET_KEY": "bench-annual-batch-0123456789abcdef",
-                   "FLASK_ENV_NAME": "development", "STRIPE_SECRET_KEY": "", "STRIPE_API_BASE": "http://127.0.0.1:9",
-                   "STRIPE_WEBHOOK_SECRET": "whsec_bench", "MAIL_SERVER": "", "RECEIPTS_DIR": f"{tmp}/receipts",
-                   "LOG_LEVEL": "WARNING", "CELERY_BROKER_URL": ""}
-            command = [sys.executable, "-m", "flask", "--app", "wsgi", "receipts", "annual", "--year", str(YEAR), "--no-email"]
-
-            with Autoanalyze(engine, analyze_every):
-                inline_seconds, inline_mb, output = run_measured(command, env)
-            assert f"{donors} annual receipt(s) issued" in output, output[-2000:]
-            check(engine, donors, "inline")
-            print(f"inline: {inline_seconds:.1f} s, {inline_mb:.0f} MB", flush=True)
-
-            with engine.begin() as conn:
-                conn.execute(sa.text("TRUNCATE receipt_payment, receipt, receipt_sequence CASCADE"))
-            vacuum(engine)
-            env["CELERY_BROKER_URL"] = broker_url
-            workers = CeleryWorkers(env, Path(tmp), WORKERS, prefix="bench")
-            with Autoanalyze(engine, analyze_every):
+    with scratch_postgres("bench_annual") as bench_url:
+        engine = sa.create_engine(bench_url)
+        workers = None
+        try:
+            with engine.connect() as conn:
+                autovacuum = conn.execute(sa.text("SHOW autovacuum")).scalar_one() == "on"
+            analyze_every = 0.0 if autovacuum else args.analyze_every
+            with tempfile.TemporaryDirectory() as tmp:
+                migrate(bench_url)
                 started = time.perf_counter()
-                queue_seconds, queue_mb, output = run_measured(command, env)
-                assert f"{donors} donor(s) queued" in output, output[-2000:]
-                deadline = time.monotonic() + DEADLINE
-                while issued(engine) < donors:
-                    workers.alive()
-                    if time.monotonic() > deadline:
-                        raise SystemExit(f"the workers did not finish within {DEADLINE} s\n" + workers.tail())
-                    time.sleep(0.1)
-                workers_seconds = time.perf_counter() - started
-            worker_mb = workers.peak_mb()
-            workers.stop()
-            workers = None
-            check(engine, donors, "workers")
-    finally:
-        if workers is not None:
-            workers.stop()
-        engine.dispose()
-        broker.flushdb()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        admin.dispose()
+                make_monthly_donors(engine, donors, year=YEAR)
+                vacuum(engine)
+                print(f"data: {donors} donors, {donors * 12} payments inserted in {time.perf_counter() - started:.1f} s "
+                      f"(this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)", flush=True)
+                env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": bench_url, "SECRET_KEY": "bench-annual-batch-0123456789abcdef",
+                       "FLASK_ENV_NAME": "development", "STRIPE_SECRET_KEY": "", "STRIPE_API_BASE": "http://127.0.0.1:9",
+                       "STRIPE_WEBHOOK_SECRET": "whsec_bench", "MAIL_SERVER": "", "RECEIPTS_DIR": f"{tmp}/receipts",
+                       "LOG_LEVEL": "WARNING", "CELERY_BROKER_URL": ""}
+                command = [sys.executable, "-m", "flask", "--app", "wsgi", "receipts", "annual", "--year", str(YEAR), "--no-email"]
+
+                with Autoanalyze(engine, analyze_every):
+                    inline_seconds, inline_mb, output = run_measured(command, env)
+                assert f"{donors} annual receipt(s) issued" in output, output[-2000:]
+                check(engine, donors, "inline")
+                print(f"inline: {inline_seconds:.1f} s, {inline_mb:.0f} MB", flush=True)
+
+                with engine.begin() as conn:
+                    conn.execute(sa.text("TRUNCATE receipt_payment, receipt, receipt_sequence CASCADE"))
+                vacuum(engine)
+                env["CELERY_BROKER_URL"] = broker_url
+                workers = CeleryWorkers(env, Path(tmp), WORKERS, prefix="bench")
+                with Autoanalyze(engine, analyze_every):
+                    started = time.perf_counter()
+                    queue_seconds, queue_mb, output = run_measured(command, env)
+                    assert f"{donors} donor(s) queued" in output, output[-2000:]
+                    deadline = time.monotonic() + DEADLINE
+                    while issued(engine) < donors:
+                        workers.alive()
+                        if time.monotonic() > deadline:
+                            raise SystemExit(f"the workers did not finish within {DEADLINE} s\n" + workers.tail())
+                        time.sleep(0.1)
+                    workers_seconds = time.perf_counter() - started
+                worker_mb = workers.peak_mb()
+                workers.stop()
+                workers = None
+                check(engine, donors, "workers")
+        finally:
+            if workers is not None:
+                workers.stop()
+            engine.dispose()
+            broker.flushdb()
     stats = "autovacuum on" if autovacuum else (f"autovacuum off: ANALYZE every {analyze_every:.0f} s" if analyze_every else "autovacuum off, no ANALYZE")
     print(f"annual batch, {donors} donors ({donors * 12} payments), PostgreSQL ({stats}), {os.cpu_count()} cores")
     print(f"inline (anchor)             : {inline_seconds:8.1f} s ({donors / inline_seconds:,.0f} recaps/s)   peak {inline_mb:5.0f} MB")

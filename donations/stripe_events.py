@@ -60,30 +60,25 @@ def _stored(session: Session, stripe_id: str) -> StripeEvent | None:
     return session.scalars(_BY_STRIPE_ID, {"stripe_id": stripe_id}).first()
 
 
-def _insert_if_new(session: Session, event: dict[str, Any]) -> int | None:
-    """Insert the event's row, counting this attempt, unless its id is stored: the new row's id, or None."""
-    row = {
+def _facts(event: dict[str, Any]) -> dict[str, Any]:
+    """What the event's row records of it."""
+    return {
         "stripe_id": event["id"],
         "type": event.get("type", ""),
         "livemode": bool(event.get("livemode")),
         "created": from_timestamp(event.get("created") or 0),
         "payload": event,
-        "outcome": EventOutcome.RECEIVED,
-        "attempts": 1,
-        "received_at": utcnow(),
     }
+
+
+def _insert_if_new(session: Session, event: dict[str, Any]) -> int | None:
+    """Insert the event's row, counting this attempt, unless its id is stored: the new row's id, or None."""
+    row = {**_facts(event), "outcome": EventOutcome.RECEIVED, "attempts": 1, "received_at": utcnow()}
     return session.execute(_INSERT_IF_NEW[session.get_bind().dialect.name], row).scalar_one_or_none()
 
 
-def _new_record(session: Session, event: dict[str, Any], attempts: int = 0) -> StripeEvent:
-    record = StripeEvent(
-        stripe_id=event["id"],
-        type=event.get("type", ""),
-        livemode=bool(event.get("livemode")),
-        created=from_timestamp(event.get("created") or 0),
-        payload=event,
-        attempts=attempts,
-    )
+def _new_record(session: Session, event: dict[str, Any]) -> StripeEvent:
+    record = StripeEvent(**_facts(event), attempts=0)
     session.add(record)
     return record
 

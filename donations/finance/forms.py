@@ -7,12 +7,13 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
 
 from donations.amounts import amount_error_message
 from donations.finance import labels
 from donations.finance.search import SORTS, DonationFilter
 from donations.models import DonationKind, DonationStatus, StaffRole, TaxScheme
+from donations.public.forms import email_address_field
 from donations.staff import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from receipts.money import AmountError, parse_euros
 
@@ -154,14 +155,7 @@ class CancelMonthlyForm(FlaskForm):
 class StaffForm(FlaskForm):
     """A new staff account: email, role and a password typed twice."""
 
-    email = StringField(
-        _l("Email"),
-        validators=[
-            DataRequired(_l("Please enter your email address.")),
-            Email(_l("Please enter a valid email address, such as name@example.org.")),
-            Length(max=254, message=_l("At most 254 characters.")),
-        ],
-    )
+    email = email_address_field()
     role = SelectField(_l("Role"), validators=[DataRequired()])
     password = PasswordField(
         _l("Password"),

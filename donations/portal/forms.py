@@ -5,20 +5,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired
 
-from donations.public.forms import PostalAddressForm, gift_amount_cents
+from donations.public.forms import PostalAddressForm, email_address_field, gift_amount_cents
 
 
 class SignInRequestForm(FlaskForm):
-    email = StringField(
-        _l("Email"),
-        validators=[
-            DataRequired(_l("Please enter your email address.")),
-            Email(_l("Please enter a valid email address, such as name@example.org.")),
-            Length(max=254, message=_l("At most 254 characters.")),
-        ],
-    )
+    email = email_address_field()
 
 
 class ConfirmForm(FlaskForm):

@@ -45,6 +45,18 @@ def gift_amount_cents(text: str | None) -> int:
     return cents
 
 
+
+def email_address_field() -> StringField:
+    """An email address as the forms ask for it: required, well formed, at most 254 characters."""
+    return StringField(
+        _l("Email"),
+        validators=[
+            DataRequired(_l("Please enter your email address.")),
+            Email(_l("Please enter a valid email address, such as name@example.org.")),
+            Length(max=254, message=_l("At most 254 characters.")),
+        ],
+    )
+
 class PostalAddressForm(FlaskForm):
     """A full postal address with its country, as a receipt prints it."""
 
@@ -105,14 +117,7 @@ class DonationForm(PostalAddressForm):
         _l("Last name"),
         validators=[DataRequired(_l("Please enter your last name.")), Length(max=100, message=_l("At most 100 characters."))],
     )
-    email = StringField(
-        _l("Email"),
-        validators=[
-            DataRequired(_l("Please enter your email address.")),
-            Email(_l("Please enter a valid email address, such as name@example.org.")),
-            Length(max=254, message=_l("At most 254 characters.")),
-        ],
-    )
+    email = email_address_field()
     company_name = StringField(_l("Company name"), validators=[Length(max=200, message=_l("At most 200 characters."))])
     legal_form = StringField(_l("Legal form (SA, SAS, SARL…)"), validators=[Length(max=100, message=_l("At most 100 characters."))])
     siren = StringField(_l("SIREN number"))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Callable
@@ -17,10 +15,9 @@ from donations.extensions import db
 from donations.models import Receipt
 from donations.receipting import PaymentReceipts
 from tests.receipts.conftest import Mailbox, smtp  # noqa: F401  (the local SMTP server)
-from tests.load.celery_workers import redis_answers
+from tests.load.celery_workers import CeleryWorker, redis_answers
 from tests.receipts.factories import settled_payment
 
-ROOT = Path(__file__).resolve().parents[2]
 BROKER = "redis://127.0.0.1:6379/11"
 
 
@@ -45,14 +42,7 @@ def test_receipt_email_is_sent_by_a_celery_worker(
         "CELERY_BROKER_URL": BROKER,
         "RECEIPTS_DIR": str(tmp_path / "receipts"),
     }
-    log = (tmp_path / "worker.log").open("wb")
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "donations.celery_worker", "worker", "--pool=solo", "--loglevel=WARNING"],
-        cwd=ROOT,
-        env={**os.environ, **settings},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    worker = CeleryWorker({**os.environ, **settings}, tmp_path / "worker.log", "jobs")
     try:
         app = make_app(**{k: v for k, v in settings.items() if k != "FLASK_ENV_NAME"})
         with app.app_context():
@@ -72,10 +62,4 @@ def test_receipt_email_is_sent_by_a_celery_worker(
                 time.sleep(0.1)
             assert db.session.scalars(select(Receipt)).one().emailed_at is not None
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-        log.close()
+        worker.stop()
