@@ -9,7 +9,7 @@ import stripe
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from donations import giving
+from donations import erasure, giving, payments
 from donations.clock import PARIS, utcnow
 from donations.extensions import db
 from donations.reconcile import DEFAULT_PERIOD, reconcile
@@ -24,6 +24,28 @@ def expire_command() -> None:
     count = giving.expire_abandoned(db.session, current_app.extensions["stripe_client"], utcnow())
     db.session.commit()
     click.echo(f"{count} pending donation(s) expired.")
+
+
+@donations_cli.command("purge-personal-data")
+def purge_personal_data_command() -> None:
+    """Remove personal data past its retention: expired sign-in links, old Stripe event payloads,
+    donors without a gift for six years (the receipts' retention). Run it daily; safe to run twice."""
+    client = current_app.extensions["stripe_client"]
+    try:
+        report = erasure.purge_expired(
+            db.session,
+            utcnow(),
+            lambda customer: payments.delete_customer(client, customer),
+            event_payload_days=current_app.config["EVENT_PAYLOAD_RETENTION_DAYS"],
+        )
+    except payments.PaymentServiceError as error:
+        db.session.rollback()
+        raise click.ClickException(f"nothing purged: {error}") from error
+    db.session.commit()
+    click.echo(
+        f"{report.sign_ins_deleted} sign-in link(s) deleted, {report.events_scrubbed} Stripe event payload(s) scrubbed, "
+        f"{report.donors_erased} inactive donor(s) erased, {report.gift_identities_erased} gift identit(ies) erased."
+    )
 
 
 @stripe_cli.command("reconcile")

@@ -122,6 +122,8 @@ SETTINGS: tuple[Setting, ...] = (
     # Where sign-in and link-request limits are counted; shared (redis://…) with several servers.
     Setting("RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URI", _text, "memory://"),
     Setting("FINANCE_IDLE_MINUTES", "FINANCE_IDLE_MINUTES", _int, 30),
+    # Personal data: days a stored Stripe event keeps its personal fields (`donations purge-personal-data`).
+    Setting("EVENT_PAYLOAD_RETENTION_DAYS", "EVENT_PAYLOAD_RETENTION_DAYS", _int, 400),
     # The foundation's identity, printed on pages and receipts
     Setting("FOUNDATION_NAME", "FOUNDATION_NAME", _text, "Institut de recherche sur le cerveau (démonstration)"),
     Setting("FOUNDATION_ADDRESS", "FOUNDATION_ADDRESS", _text, "1 rue de l'Exemple, 75013 Paris, France"),

@@ -1,15 +1,12 @@
-"""What the service holds about a donor: seeing it, correcting it, erasing it.
+"""What the service holds about a donor: seeing it and correcting it (erasing it: `erasure`).
 
-Receipts must be kept six years, unchanged (LPF art. L102 B; TAX_RULES.md), and
-each receipt already holds a frozen copy of the donor's name and address.
-Erasure therefore removes the donor's personal data from the donor records,
-and the receipts of the last six years keep their copy, locked.
+Each receipt holds a frozen copy of the name and address it prints, and each
+gift the identity given with it, so correcting a donor record never changes a
+receipt already issued.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,12 +14,7 @@ from sqlalchemy.orm import Session
 
 from donations.models import Donation, DonationKind, DonationStatus, Donor, Receipt
 
-RETENTION = dt.timedelta(days=6 * 366)
-ERASED = "—"
-
-
-class ActiveMonthlyGift(Exception):
-    """A monthly gift still runs: it must be stopped before the data can be erased."""
+FINISHED = (DonationStatus.CANCELLED, DonationStatus.REFUNDED, DonationStatus.EXPIRED)
 
 
 def donors_of(session: Session, email: str) -> list[Donor]:
@@ -58,6 +50,7 @@ def export(session: Session, email: str) -> dict[str, Any]:
                         "status": g.status.value,
                         "tax_scheme": g.tax_scheme.value,
                         "created_at": g.created_at.isoformat(),
+                        "given_as": g.identity,
                         "payments": [
                             {
                                 "amount_cents": p.amount_cents,
@@ -81,74 +74,35 @@ def export(session: Session, email: str) -> dict[str, Any]:
     }
 
 
-@dataclass
-class ErasureReport:
-    erased_records: int = 0
-    kept: list[dict[str, Any]] = field(default_factory=list)
+def update_address(session: Session, donor: Donor, *, line1: str, line2: str, postal_code: str, city: str, country: str) -> None:
+    """The signed-in donor's new address, for their record and the receipts still to come.
 
-
-def erase(session: Session, email: str, now: dt.datetime) -> ErasureReport:
-    """Erase the donor's personal data; receipts of the last six years keep theirs, locked.
-
-    Each receipt holds a frozen copy of the name and address it was issued to;
-    those copies are what the law makes the foundation keep, and they are
-    listed in the report. Refuses while a monthly gift is running
-    (ActiveMonthlyGift). The caller commits.
+    The monthly gifts still running that were given under this record's
+    identity take the new address too (their January recap prints it); a gift
+    given under another name, receipts already issued and other records of the
+    same email keep theirs.
     """
-    donors = donors_of(session, email)
-    running = [
-        g for d in donors for g in d.donations
-        if g.kind == DonationKind.MONTHLY and g.status in (DonationStatus.ACTIVE, DonationStatus.PAUSED, DonationStatus.PROCESSING)
-    ]
-    if running:
-        raise ActiveMonthlyGift(running[0].public_id)
-    report = ErasureReport()
-    for donor in donors:
-        receipts = session.scalars(
-            select(Receipt).where(Receipt.donor_id == donor.id, Receipt.issued_at > now - RETENTION).order_by(Receipt.id)
-        ).all()
-        if receipts:
-            donor.locked_at = now
-            report.kept.append(
-                {
-                    "reason": "tax receipts are kept six years (art. L102 B LPF)",
-                    "until": (max(r.issued_at for r in receipts) + RETENTION).date().isoformat(),
-                    "receipts": [r.number for r in receipts],
-                    "kept_on_each_receipt": ["name", "company name, legal form and SIREN", "postal address", "amounts and dates"],
-                }
-            )
-        _anonymise(donor, now)
-        report.erased_records += 1
+    before = donor.identity
+    donor.address_line1 = line1.strip()
+    donor.address_line2 = line2.strip() or None
+    donor.postal_code = postal_code.strip()
+    donor.city = city.strip()
+    donor.country = country
+    after = donor.identity
+    for gift in donor.donations:
+        if gift.kind == DonationKind.MONTHLY and gift.status not in FINISHED and gift.given_identity == before:
+            gift.identity = after.to_json()
     session.flush()
-    return report
 
 
-def _anonymise(donor: Donor, now: dt.datetime) -> None:
-    donor.first_name = ERASED
-    donor.last_name = ERASED
-    donor.email = f"erased-{donor.public_id}@invalid"
-    donor.address_line1 = ERASED
-    donor.address_line2 = None
-    donor.postal_code = ERASED
-    donor.city = ERASED
-    donor.stripe_customer_id = None
-    if donor.company_name is not None:
-        donor.company_name = ERASED
-        donor.legal_form = ERASED
-    donor.erased_at = now
-
-
-def update_address(session: Session, email: str, *, line1: str, line2: str, postal_code: str, city: str, country: str) -> int:
-    """The address printed on future receipts; receipts already issued keep theirs."""
-    donors = donors_of(session, email)
-    for donor in donors:
-        donor.address_line1 = line1.strip()
-        donor.address_line2 = line2.strip() or None
-        donor.postal_code = postal_code.strip()
-        donor.city = city.strip()
-        donor.country = country
-    session.flush()
-    return len(donors)
+def billing_customer(donors: list[Donor]) -> str | None:
+    """The Stripe customer whose card or IBAN the donor changes: their newest running monthly gift's."""
+    gifts = sorted((g for d in donors for g in d.donations if g.stripe_customer_id), key=lambda g: g.id, reverse=True)
+    running = [g for g in gifts if g.kind == DonationKind.MONTHLY and g.status not in FINISHED]
+    chosen = (running or gifts)[:1]
+    if chosen:
+        return chosen[0].stripe_customer_id
+    return next((d.stripe_customer_id for d in donors if d.stripe_customer_id), None)
 
 
 def owned_donation(session: Session, email: str, public_id: str) -> Donation | None:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from donations import payments
 from donations.clock import from_timestamp, paris_date
-from donations.models import Donation, DonationKind, DonationStatus, Donor, EventOutcome, Payment, PaymentMethod, PaymentStatus
+from donations.models import Donation, DonationKind, DonationStatus, EventOutcome, Payment, PaymentMethod, PaymentStatus
 
 log = logging.getLogger(__name__)
 
@@ -188,17 +188,15 @@ def _apply_refund(ctx: Fulfilment, payment: Payment, amount_refunded: int) -> No
         ctx.on_payment_refunded(payment)
 
 
-def _remember_customer(session: Session, donation: Donation, customer_id: str | None) -> None:
-    if not customer_id:
-        return
-    donor = donation.donor
-    # Another gift of the same donor may be recording its customer right now.
-    session.refresh(donor, with_for_update={"key_share": True})
-    if donor.stripe_customer_id:
-        return
-    taken = session.scalars(select(Donor).where(Donor.stripe_customer_id == customer_id)).first()
-    if taken is None:
-        donor.stripe_customer_id = customer_id
+def _remember_customer(donation: Donation, customer_id: str | None) -> None:
+    """The gift's own Stripe customer (its card or IBAN is changed there).
+
+    The donor record is left alone: the checkout may have been opened by
+    anyone who typed the donor's email, and a record changes only through the
+    signed-in portal.
+    """
+    if customer_id and not donation.stripe_customer_id:
+        donation.stripe_customer_id = customer_id
 
 
 # --- handlers -----------------------------------------------------------------------
@@ -211,7 +209,7 @@ def checkout_completed(ctx: Fulfilment, session_obj: dict[str, Any]) -> Applied:
     if donation is None:
         return IGNORED
     donation.stripe_checkout_session_id = donation.stripe_checkout_session_id or session_obj["id"]
-    _remember_customer(ctx.session, donation, _id(session_obj.get("customer")))
+    _remember_customer(donation, _id(session_obj.get("customer")))
     paid = session_obj.get("payment_status") in ("paid", "no_payment_required")
     if session_obj.get("mode") == "subscription":
         donation.stripe_subscription_id = donation.stripe_subscription_id or _id(session_obj.get("subscription"))

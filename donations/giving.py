@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from donations import payments
-from donations.models import Donation, DonationKind, DonationStatus, Donor, DonorType
+from donations.models import Donation, DonationKind, DonationStatus, Donor, DonorIdentity, DonorType
 from donations.tax import Scheme, TaxRules
 from donations.widget import scheme_for
 
@@ -28,21 +28,15 @@ class DuplicateSubmission(Exception):
 
 @dataclass(frozen=True)
 class DonorDetails:
-    """Who gives, as typed in the form (already validated)."""
+    """Who gives, as typed in the form (already validated): the identity, and how to reach them."""
 
-    donor_type: DonorType
-    first_name: str
-    last_name: str
+    identity: DonorIdentity
     email: str
-    address_line1: str
-    address_line2: str
-    postal_code: str
-    city: str
-    country: str
     locale: str
-    company_name: str = ""
-    legal_form: str = ""
-    siren: str = ""
+
+    @property
+    def donor_type(self) -> DonorType:
+        return DonorType(self.identity.donor_type)
 
 
 @dataclass(frozen=True)
@@ -54,31 +48,40 @@ class GiftRequest:
 
 
 def find_or_create_donor(session: Session, details: DonorDetails) -> Donor:
-    """The donor with this email (and SIREN, for a company), brought up to date, or a new one.
+    """The donor record of this email (and SIREN, for a company), or a new one.
 
-    Receipts freeze the identity they print, so updating the donor here never
-    changes a receipt already issued.
+    An existing record is never changed here: anyone can type an email on the
+    form, so what they type goes on their gift (`Donation.identity`), not on the
+    record of whoever owns that email. A record changes only through the
+    signed-in portal.
     """
     email = details.email.strip().lower()
-    query = select(Donor).where(func.lower(Donor.email) == email, Donor.donor_type == details.donor_type)
+    query = select(Donor).where(
+        func.lower(Donor.email) == email, Donor.donor_type == details.donor_type, Donor.erased_at.is_(None)
+    )
     if details.donor_type == DonorType.COMPANY:
-        query = query.where(Donor.siren == details.siren)
+        query = query.where(Donor.siren == details.identity.siren)
     donor = session.scalars(query.order_by(Donor.id)).first()
-    if donor is None:
-        donor = Donor(donor_type=details.donor_type, email=email)
-        session.add(donor)
-    donor.first_name = details.first_name.strip()
-    donor.last_name = details.last_name.strip()
-    donor.address_line1 = details.address_line1.strip()
-    donor.address_line2 = details.address_line2.strip() or None
-    donor.postal_code = details.postal_code.strip()
-    donor.city = details.city.strip()
-    donor.country = details.country
-    donor.locale = details.locale
+    if donor is not None:
+        return donor
+    identity = details.identity
+    donor = Donor(
+        donor_type=details.donor_type,
+        email=email,
+        first_name=identity.first_name,
+        last_name=identity.last_name,
+        address_line1=identity.address_line1,
+        address_line2=identity.address_line2 or None,
+        postal_code=identity.postal_code,
+        city=identity.city,
+        country=identity.country,
+        locale=details.locale,
+    )
     if details.donor_type == DonorType.COMPANY:
-        donor.company_name = details.company_name.strip()
-        donor.legal_form = details.legal_form.strip()
-        donor.siren = details.siren
+        donor.company_name = identity.company_name
+        donor.legal_form = identity.legal_form
+        donor.siren = identity.siren
+    session.add(donor)
     return donor
 
 
@@ -103,6 +106,7 @@ def check_same_gift(donation: Donation, gift: GiftRequest) -> None:
         donation.kind == gift.kind
         and donation.amount_cents == gift.amount_cents
         and donation.donor.email == gift.donor.email.strip().lower()
+        and donation.given_identity == gift.donor.identity
     )
     if not same:
         raise DuplicateSubmission(donation.public_id)
@@ -119,6 +123,7 @@ def start_donation(session: Session, gift: GiftRequest, rules: TaxRules, livemod
         tax_rate=_rate_for(scheme, rules),
         tax_rules=rules.as_dict(),
         amount_cents=gift.amount_cents,
+        identity=gift.donor.identity.to_json(),
         ifi_cents=gift.amount_cents if scheme == Scheme.IFI else 0,
         status=DonationStatus.PENDING,
         livemode=livemode,
@@ -143,7 +148,9 @@ def open_checkout(
     """Create (or find again) the donation's Checkout Session and return where to send the donor.
 
     The idempotency key comes from the donation, so a retry or a double submit
-    gets the same session from Stripe.
+    gets the same session from Stripe. The session is never opened on a
+    donor's existing Stripe customer (Stripe would offer their saved card and
+    address to whoever typed their email): Stripe gets the email only.
     """
     if donation.checkout_url and donation.status == DonationStatus.PENDING:
         return donation.checkout_url
@@ -157,7 +164,6 @@ def open_checkout(
         success_url=links.success_url,
         cancel_url=links.cancel_url,
         customer_email=donation.donor.email,
-        customer_id=donation.donor.stripe_customer_id,
         now=now,
     )
     checkout = payments.create_checkout_session(client, request)

@@ -57,7 +57,6 @@ class CheckoutRequest:
     success_url: str
     cancel_url: str
     customer_email: str
-    customer_id: str | None
     now: dt.datetime
 
 
@@ -79,10 +78,8 @@ def checkout_params(request: CheckoutRequest) -> dict[str, Any]:
         "cancel_url": request.cancel_url,
         "expires_at": int((request.now + CHECKOUT_LIFETIME).timestamp()),
     }
-    if request.customer_id:
-        params["customer"] = request.customer_id
-    else:
-        params["customer_email"] = request.customer_email
+    # Only the email, never an existing customer: see giving.open_checkout.
+    params["customer_email"] = request.customer_email
     if request.monthly:
         price_data["recurring"] = {"interval": "month"}
         params["mode"] = "subscription"
@@ -92,8 +89,7 @@ def checkout_params(request: CheckoutRequest) -> dict[str, Any]:
         # Stripe allows submit_type only in payment mode.
         params["submit_type"] = "donate"
         params["payment_intent_data"] = {"metadata": metadata, "description": request.description}
-        if not request.customer_id:
-            params["customer_creation"] = "always"
+        params["customer_creation"] = "always"
     return params
 
 
@@ -221,6 +217,19 @@ def cancel_subscription(client: stripe.StripeClient, subscription_id: str) -> di
 def create_billing_portal_session(client: stripe.StripeClient, customer_id: str, return_url: str) -> dict[str, Any]:
     """A Stripe billing portal session where the donor updates their card or IBAN."""
     return _plain(client.v1.billing_portal.sessions.create(params={"customer": customer_id, "return_url": return_url}))
+
+
+def delete_customer(client: stripe.StripeClient, customer_id: str) -> None:
+    """Delete a Stripe customer and what Stripe holds with it (email, name, address, saved
+    cards): the donor's data erasure. A customer already gone counts as deleted.
+    """
+    try:
+        client.v1.customers.delete(customer_id)
+    except stripe.InvalidRequestError as error:
+        if error.code != "resource_missing":
+            raise PaymentServiceError(f"Stripe refused to delete customer {customer_id}: {error}") from error
+    except stripe.StripeError as error:
+        raise PaymentServiceError(f"Stripe could not delete customer {customer_id}: {error}") from error
 
 
 # --- refunds asked by finance ------------------------------------------------------------

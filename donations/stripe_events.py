@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from donations.erasure import scrub_payload
 from donations.clock import from_timestamp, utcnow
 from donations.fulfilment import Fulfilment, apply_event
 from donations.models import EventOutcome, StripeEvent
@@ -67,7 +68,8 @@ def _facts(event: dict[str, Any]) -> dict[str, Any]:
         "type": event.get("type", ""),
         "livemode": bool(event.get("livemode")),
         "created": from_timestamp(event.get("created") or 0),
-        "payload": event,
+        # A deleted customer is someone's erasure (or Stripe's): its last copy is not kept.
+        "payload": scrub_payload(event) if event.get("type") == "customer.deleted" else event,
     }
 
 

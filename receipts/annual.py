@@ -19,6 +19,7 @@ from donations.models import (
     Donation,
     DonationKind,
     Donor,
+    DonorIdentity,
     DonorType,
     Payment,
     PaymentStatus,
@@ -90,7 +91,7 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
     _hold_monthly_gifts(session, donor_ids)
     rows = session.execute(
         _monthly_payments_of_year(year)
-        .add_columns(Donation.donor_id)
+        .add_columns(Donation.donor_id, Donation.identity)
         .where(Donation.donor_id.in_(donor_ids), Payment.status == PaymentStatus.SUCCEEDED)
         .where(Payment.refunded_cents < Payment.amount_cents)
         .order_by(Donation.donor_id, Payment.received_on, Payment.id)
@@ -109,21 +110,26 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
             )
         )
     )
-    by_donor: dict[int, list[Payment]] = defaultdict(list)
-    for payment, donor_id in rows:
+    # One recap per donor and identity given: a gift made with someone else's
+    # email under another name never lands on that person's recap.
+    by_donor: dict[tuple[int, DonorIdentity], list[Payment]] = defaultdict(list)
+    for payment, donor_id, identity in rows:
         if payment.id not in covered:
-            by_donor[donor_id].append(payment)
+            by_donor[(donor_id, DonorIdentity.from_json(identity))].append(payment)
     if not by_donor:
         return []
-    donors = {d.id: d for d in session.scalars(select(Donor).where(Donor.id.in_(list(by_donor))))}
-    plans = [(donors[donor_id], payments) for donor_id, payments in sorted(by_donor.items())]
+    donors = {d.id: d for d in session.scalars(select(Donor).where(Donor.id.in_({key[0] for key in by_donor})))}
+    plans = [
+        (donors[donor_id], identity, payments)
+        for (donor_id, identity), payments in sorted(by_donor.items(), key=lambda item: (item[0][0], min(p.id for p in item[1])))
+    ]
     numbers = next_numbers(session, ctx.today.year, len(plans))
     issued = [
         new_receipt(
             ctx,
             number,
             donor=donor,
-            article="238 bis" if donor.donor_type == DonorType.COMPANY else "200",
+            article="238 bis" if identity.donor_type == DonorType.COMPANY.value else "200",
             kind=ReceiptKind.ANNUAL,
             amount_cents=sum(p.kept_cents for p in payments),
             payments=payments,
@@ -133,8 +139,9 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
             livemode=all(p.livemode for p in payments),
             draw=False,
             link_payments=False,
+            identity=identity,
         )
-        for number, (donor, payments) in zip(numbers, plans)
+        for number, (donor, identity, payments) in zip(numbers, plans)
     ]
     session.add_all([item.receipt for item in issued])
     session.flush()
@@ -143,7 +150,7 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
         insert(receipt_payment),
         [
             {"receipt_id": item.receipt.id, "payment_id": payment.id}
-            for item, (_donor, payments) in zip(issued, plans)
+            for item, (_donor, _identity, payments) in zip(issued, plans)
             for payment in payments
         ],
     )

@@ -22,6 +22,7 @@ from donations.clock import paris_date
 from donations.models import (
     DonationKind,
     Donor,
+    DonorIdentity,
     DonorType,
     Payment,
     PaymentStatus,
@@ -72,23 +73,31 @@ class Issued:
     pdf: bytes | None
 
 
-def donor_mentions(donor: Donor, country_name: Callable[[str], str]) -> DonorMentions:
-    """The donor as the receipt prints them, frozen from today's record."""
-    company = donor.donor_type == DonorType.COMPANY
+def donor_mentions(identity: DonorIdentity, country_name: Callable[[str], str]) -> DonorMentions:
+    """The donor as the receipt prints them: the identity given with the gift(s), frozen."""
+    company = identity.donor_type == DonorType.COMPANY.value
     return DonorMentions(
-        donor_type=donor.donor_type.value,
-        first_name=donor.first_name or "",
-        last_name=donor.last_name or "",
-        company_name=(donor.company_name or "") if company else "",
-        legal_form=(donor.legal_form or "") if company else "",
-        siren=(donor.siren or "") if company else "",
-        address_line1=donor.address_line1,
-        address_line2=donor.address_line2 or "",
-        postal_code=donor.postal_code,
-        city=donor.city,
-        country=donor.country,
-        country_name=country_name(donor.country),
+        donor_type=identity.donor_type,
+        first_name=identity.first_name,
+        last_name=identity.last_name,
+        company_name=identity.company_name if company else "",
+        legal_form=identity.legal_form if company else "",
+        siren=identity.siren if company else "",
+        address_line1=identity.address_line1,
+        address_line2=identity.address_line2,
+        postal_code=identity.postal_code,
+        city=identity.city,
+        country=identity.country,
+        country_name=country_name(identity.country),
     )
+
+
+def identity_of(payments: Iterable[Payment]) -> DonorIdentity:
+    """The one identity the gifts of these payments were given with (a receipt prints one)."""
+    identities = {p.donation.given_identity for p in payments}
+    if len(identities) != 1:
+        raise ValueError(f"a receipt covers gifts of one identity, got {len(identities)}")
+    return identities.pop()
 
 
 def _issue(session: Session, ctx: IssuingContext, **facts: Any) -> Issued:
@@ -114,15 +123,20 @@ def new_receipt(
     livemode: bool,
     draw: bool,
     link_payments: bool = True,
+    identity: DonorIdentity | None = None,
 ) -> Issued:
     """A receipt row with its frozen snapshot under `number` (the caller adds it to the session).
 
-    With `link_payments` False the caller links the payments itself (the
-    January batch inserts those rows in bulk).
+    The donor is named as their gifts were given (`identity`, by default that
+    of the payments' donations, which must agree). With `link_payments` False
+    the caller links the payments itself (the January batch inserts those
+    rows in bulk).
     """
     # A replacement names the donor exactly as the receipt it replaces did.
     donor_as_printed = (
-        DonorMentions.from_json(replaces.snapshot["donor"]) if replaces is not None else donor_mentions(donor, ctx.country_name)
+        DonorMentions.from_json(replaces.snapshot["donor"])
+        if replaces is not None
+        else donor_mentions(identity or identity_of(payments), ctx.country_name)
     )
     form = ReceiptForm.COMPANY if article == "238 bis" else ReceiptForm.INDIVIDUAL
     code = secrets.token_urlsafe(12)

@@ -8,7 +8,7 @@ from flask import Blueprint
 
 from . import checkout_flow, refunds, subscriptions
 from .api_support import endpoint, list_page, sandbox
-from .errors import invalid
+from .errors import invalid, no_such
 from .objects import build_billing_portal_session, build_customer, new_id
 
 bp = Blueprint("stripe_api", __name__, url_prefix="/v1")
@@ -90,6 +90,8 @@ def retrieve_customer(params, customer_id):
 def update_customer(params, customer_id):
     store = _store()
     customer = store.get(customer_id, "customer")
+    if customer.get("deleted"):
+        raise no_such("customer", customer_id, "id")
     before = store.render(customer)
     _apply_customer(customer, params)
     changes = subscriptions.diff(before, store.render(customer))
@@ -98,10 +100,23 @@ def update_customer(params, customer_id):
     return customer
 
 
+@bp.delete("/customers/<customer_id>")
+@endpoint(P.CustomerDeleteParams)
+def delete_customer(params, customer_id):
+    """Stripe deletes the customer for good: what is left answers only that it was deleted."""
+    store = _store()
+    customer = store.get(customer_id, "customer")
+    store.emit("customer.deleted", customer)
+    customer.clear()
+    customer.update({"id": customer_id, "object": "customer", "deleted": True})
+    return customer
+
+
 @bp.get("/customers")
 @endpoint(P.CustomerListParams)
 def list_customers(params):
-    return list_page(_store().all("customer"), params, "/v1/customers", {"email": lambda c: c["email"]})
+    live = [c for c in _store().all("customer") if not c.get("deleted")]
+    return list_page(live, params, "/v1/customers", {"email": lambda c: c["email"]})
 
 
 # -- checkout sessions -------------------------------------------------------------------

@@ -50,6 +50,7 @@ def _donation(donor: Donor, amount_cents: int) -> Donation:
         tax_rate=rules.income_tax_rate,
         tax_rules=rules.as_dict(),
         amount_cents=amount_cents,
+        identity=donor.identity.to_json(),
     )
 
 
@@ -94,3 +95,29 @@ def test_donation_keeps_the_rules_in_force_and_moves_only_forward(db) -> None:  
     assert stored.move_to(DonationStatus.PAID)
     assert not stored.move_to(DonationStatus.PENDING)
     assert stored.status == DonationStatus.PAID
+
+
+def test_migration_gives_each_existing_donation_its_donors_identity_and_issued_receipts_stay(app: Flask) -> None:
+    """Upgrading a database of before 2026-12-01: each gift takes its donor record's identity as it stood."""
+    with app.app_context():
+        downgrade(revision="eafe624a7ed4")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO donor (id, public_id, donor_type, first_name, last_name, email, company_name, legal_form, siren,"
+                " address_line1, address_line2, postal_code, city, country, locale, stripe_customer_id, created_at)"
+                " VALUES (1, 'd1', 'company', 'Ada', 'Lovelace', 'ada@example.org', 'ACME', 'SAS', '732829320',"
+                " '1 rue A', NULL, '75001', 'Paris', 'FR', 'fr', 'cus_legacy', '2026-01-01 00:00:00')"
+            ))
+            for gift_id, subscription in ((1, None), (2, "sub_legacy")):
+                conn.execute(sa.text(
+                    "INSERT INTO donation (id, public_id, donor_id, kind, tax_scheme, tax_rate, tax_rules, amount_cents,"
+                    " ifi_cents, currency, status, livemode, stripe_subscription_id, created_at, updated_at)"
+                    " VALUES (:id, :public_id, 1, 'one_off', 'company', 0.6, '{}', 5000, 0, 'eur', 'paid', false,"
+                    " :subscription, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                ), {"id": gift_id, "public_id": f"g{gift_id}", "subscription": subscription})
+        upgrade()
+        gifts = db.session.scalars(sa.select(Donation).order_by(Donation.id)).all()
+        assert [g.given_identity.company_name for g in gifts] == ["ACME", "ACME"]
+        assert gifts[0].given_identity == db.session.get(Donor, 1).identity  # type: ignore[union-attr]
+        # A monthly gift was charged on its donor's customer: its card can still be changed there.
+        assert [g.stripe_customer_id for g in gifts] == [None, "cus_legacy"]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 
 from donations.clock import paris_date
 from donations.finance.search import DonationFilter, donations_select, receipts_select
-from donations.models import Donation, Donor, Payment, PaymentStatus, Receipt
+from donations.models import Donation, Donor, DonorIdentity, Payment, PaymentStatus, Receipt
 from receipts.declaration import Declaration
 
 BOM = "\ufeff"
@@ -100,18 +100,19 @@ def donation_rows(session: Session, f: DonationFilter) -> Iterator[list[str]]:
         f,
         Donation.public_id, Donation.created_at, Donation.kind, Donation.tax_scheme, Donation.status, Donation.amount_cents,
         money.c.received, money.c.refunded,
-        Donor.donor_type, Donor.first_name, Donor.last_name, Donor.company_name, Donor.siren, Donor.email,
-        Donor.postal_code, Donor.city, Donor.country,
+        Donation.identity, Donor.email,
         Donation.stripe_checkout_session_id, Donation.stripe_payment_intent_id, Donation.stripe_subscription_id,
     ).outerjoin(money, money.c.donation_id == Donation.id)
     for row in _streamed(session, query):
-        (public_id, created_at, kind, scheme, status, amount, received, refunded, donor_type, first, last, company,
-         siren, email, postal_code, city, country, session_id, intent_id, subscription_id) = row
+        (public_id, created_at, kind, scheme, status, amount, received, refunded, identity, email,
+         session_id, intent_id, subscription_id) = row
+        # The identity given with the gift: what its receipts print.
+        given = DonorIdentity.from_json(identity)
         yield [
             public_id, _day(created_at), _code(kind), _code(scheme), _code(status), decimal_comma(amount),
-            decimal_comma(received or 0), decimal_comma(refunded or 0), _code(donor_type), inert(first), inert(last),
-            inert(company), inert(siren), inert(email), inert(postal_code), inert(city), country, session_id or "",
-            intent_id or "", subscription_id or "",
+            decimal_comma(received or 0), decimal_comma(refunded or 0), given.donor_type, inert(given.first_name),
+            inert(given.last_name), inert(given.company_name), inert(given.siren), inert(email), inert(given.postal_code),
+            inert(given.city), given.country, session_id or "", intent_id or "", subscription_id or "",
         ]
 
 
@@ -119,17 +120,20 @@ def receipt_columns() -> tuple[Any, ...]:
     """The columns a receipt row is made of (see `receipt_row`); the query must join Donor."""
     return (
         Receipt.number, Receipt.year, Receipt.issued_at, Receipt.status, Receipt.kind, Receipt.form, Receipt.article,
-        Receipt.amount_cents, Donor.donor_type, Donor.first_name, Donor.last_name, Donor.company_name, Donor.email,
-        Donor.postal_code, Donor.city, Donor.country, Receipt.replaces_id, Receipt.cancelled_at, Receipt.cancel_reason,
+        Receipt.amount_cents, Receipt.snapshot["donor"], Donor.email, Receipt.replaces_id, Receipt.cancelled_at, Receipt.cancel_reason,
         Receipt.emailed_at, Receipt.livemode,
     )
 
 
 def receipt_row(row: Sequence[Any], replaced_number: str | None) -> list[str]:
     """A receipt's CSV row from the columns of `receipt_columns()`."""
-    (number, year, issued_at, status, kind, form, article, amount, donor_type, first, last, company, email,
-     postal_code, city, country, _replaces_id, cancelled_at, reason, emailed_at, livemode) = row
-    donor = company if _code(donor_type) == "company" and company else f"{first} {last}".strip()
+    (number, year, issued_at, status, kind, form, article, amount, printed, email,
+     _replaces_id, cancelled_at, reason, emailed_at, livemode) = row
+    # The donor as the receipt names them (its frozen snapshot), not as their record reads today.
+    donor = printed["company_name"] if printed["donor_type"] == "company" and printed["company_name"] else (
+        f"{printed['first_name']} {printed['last_name']}".strip()
+    )
+    postal_code, city, country = printed["postal_code"], printed["city"], printed["country"]
     return [
         number, str(year), _day(issued_at), _code(status), _code(kind), _code(form), article, decimal_comma(amount),
         inert(donor), inert(email), inert(postal_code), inert(city), country, replaced_number or "", _day(cancelled_at), inert(reason),

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from donations.clock import PARIS
@@ -71,6 +71,7 @@ def _search_terms(q: str) -> ColumnElement[bool]:
         Donation.stripe_payment_intent_id == exact,
         Donation.stripe_subscription_id == exact,
         Donor.stripe_customer_id == exact,
+        Donation.stripe_customer_id == exact,
         Donation.id.in_(by_payment),
         Donation.id.in_(by_receipt),
     )
@@ -80,6 +81,8 @@ def _search_terms(q: str) -> ColumnElement[bool]:
             Donor.last_name.icontains(word, autoescape=True),
             Donor.company_name.icontains(word, autoescape=True),
             Donor.email.icontains(word, autoescape=True),
+            # The name a gift was given with may differ from its donor record's.
+            cast(Donation.identity, Text).icontains(word, autoescape=True),
         )
         for word in exact.split()
     ]

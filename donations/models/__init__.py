@@ -9,7 +9,7 @@ from donations.models.donation import (
     PaymentStatus,
     TaxScheme,
 )
-from donations.models.donor import Donor, DonorSignIn, DonorType
+from donations.models.donor import Donor, DonorIdentity, DonorSignIn, DonorType
 from donations.models.receipt import Receipt, ReceiptForm, ReceiptKind, ReceiptSequence, ReceiptStatus, receipt_payment
 from donations.models.staff import AuditEntry, StaffRole, StaffUser
 from donations.models.stripe_event import EventOutcome, StripeEvent
@@ -20,6 +20,7 @@ __all__ = [
     "DonationKind",
     "DonationStatus",
     "Donor",
+    "DonorIdentity",
     "DonorSignIn",
     "DonorType",
     "EventOutcome",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from donations.clock import utcnow
 from donations.models.base import Base
 from donations.models.types import UTCDateTime, enum_column
+from donations.models.donor import DonorIdentity
 from donations.tax import Scheme as TaxScheme
 
 if TYPE_CHECKING:
@@ -107,11 +108,21 @@ class Donation(Base):
     checkout_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     stripe_subscription_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # The Stripe customer of this gift's checkout: a visitor's checkout is never opened on an
+    # existing donor's customer (saved card and address), so each gift keeps its own.
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # The identity given with this gift (DonorIdentity.to_json()): what its receipts print.
+    identity: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     donor: Mapped[Donor] = relationship(back_populates="donations")
     payments: Mapped[list[Payment]] = relationship(back_populates="donation", order_by="Payment.received_at")
+
+    @property
+    def given_identity(self) -> DonorIdentity:
+        """Who gave this gift, as given with it."""
+        return DonorIdentity.from_json(self.identity)
 
     def can_move_to(self, status: DonationStatus) -> bool:
         """Whether the donation may go from its status to `status` (forward only)."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from typing import TYPE_CHECKING
+from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING, Any, Mapping
 
 from sqlalchemy import CheckConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -64,7 +65,78 @@ class Donor(Base):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    @property
+    def identity(self) -> DonorIdentity:
+        """The identity this record holds today (changed only through the signed-in portal)."""
+        return DonorIdentity.of_donor(self)
 
+
+@dataclass(frozen=True)
+class DonorIdentity:
+    """Who gave a gift, as given with it: what that gift's receipts print.
+
+    A donation keeps the identity typed on its form, so whatever a visitor
+    types with someone's email never changes that person's record or their
+    receipts; a donor record changes only through the signed-in portal.
+    """
+
+    donor_type: str
+    first_name: str
+    last_name: str
+    address_line1: str
+    address_line2: str
+    postal_code: str
+    city: str
+    country: str
+    company_name: str = ""
+    legal_form: str = ""
+    siren: str = ""
+
+    @classmethod
+    def of_donor(cls, donor: Donor) -> DonorIdentity:
+        company = donor.donor_type == DonorType.COMPANY
+        return cls(
+            donor_type=DonorType(donor.donor_type).value,
+            first_name=donor.first_name or "",
+            last_name=donor.last_name or "",
+            address_line1=donor.address_line1 or "",
+            address_line2=donor.address_line2 or "",
+            postal_code=donor.postal_code or "",
+            city=donor.city or "",
+            country=donor.country or "",
+            company_name=(donor.company_name or "") if company else "",
+            legal_form=(donor.legal_form or "") if company else "",
+            siren=(donor.siren or "") if company else "",
+        )
+
+    def to_json(self) -> dict[str, str]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DonorIdentity:
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: str(value or "") for key, value in data.items() if key in known})
+
+    def with_address(self, *, line1: str, line2: str, postal_code: str, city: str, country: str) -> DonorIdentity:
+        return DonorIdentity(
+            **{**self.to_json(), "address_line1": line1, "address_line2": line2, "postal_code": postal_code, "city": city, "country": country}
+        )
+
+    def erased(self, mark: str) -> DonorIdentity:
+        """The same identity with every personal mention replaced by `mark` (GDPR erasure)."""
+        return DonorIdentity(
+            donor_type=self.donor_type,
+            first_name=mark,
+            last_name=mark,
+            address_line1=mark,
+            address_line2="",
+            postal_code=mark,
+            city=mark,
+            country=self.country,
+            company_name=mark if self.company_name else "",
+            legal_form=mark if self.legal_form else "",
+            siren=self.siren,
+        )
 
 
 class DonorSignIn(Base):

@@ -12,7 +12,7 @@ from typing import Any, Callable
 from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from donations import donor_records, payments, portal_access
+from donations import donor_records, erasure, payments, portal_access
 from donations.clock import utcnow
 from donations.extensions import db, limiter
 from donations.jobs import enqueue
@@ -208,7 +208,7 @@ def update_card(email: str):  # type: ignore[no-untyped-def]
     """Send the donor to Stripe's billing portal to change their card or IBAN."""
     if not ConfirmForm().validate():
         abort(400)
-    customer = next((d.stripe_customer_id for d in donor_records.donors_of(db.session, email) if d.stripe_customer_id), None)
+    customer = donor_records.billing_customer(donor_records.donors_of(db.session, email))
     if customer is None:
         abort(404)
     try:
@@ -230,7 +230,7 @@ def address(email: str):  # type: ignore[no-untyped-def]
         if not form.validate():
             return render_template("portal/address.html", form=form), 400
         donor_records.update_address(
-            db.session, email, line1=form.address_line1.data, line2=form.address_line2.data or "",
+            db.session, donors[-1], line1=form.address_line1.data, line2=form.address_line2.data or "",
             postal_code=form.postal_code.data, city=form.city.data, country=form.country.data,
         )
         db.session.commit()
@@ -255,11 +255,19 @@ def erase(email: str):  # type: ignore[no-untyped-def]
         if not form.validate():
             return render_template("portal/erase.html", form=form), 400
         try:
-            report = donor_records.erase(db.session, email, utcnow())
-        except donor_records.ActiveMonthlyGift:
+            report = erasure.erase_donors(
+                db.session, donor_records.donors_of(db.session, email), utcnow(),
+                delete_customer=lambda customer: payments.delete_customer(_stripe(), customer),
+            )
+        except erasure.ActiveMonthlyGift:
             db.session.rollback()
             flash(_("Please stop your monthly gift first; then you can erase your data."), "error")
             return render_template("portal/erase.html", form=form), 409
+        except payments.PaymentServiceError:
+            db.session.rollback()
+            log.exception("erasure: a Stripe customer could not be deleted")
+            flash(_("The payment service cannot be reached right now, so nothing was erased yet. Please try again in a moment."), "error")
+            return render_template("portal/erase.html", form=form), 503
         db.session.commit()
         session.pop("donor_email", None)
         return render_template("portal/erased.html", report=report)

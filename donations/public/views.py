@@ -16,7 +16,7 @@ from donations.clock import utcnow
 from donations.config import tax_rules_from
 from donations.extensions import db
 from donations.i18n import current_language, euros_input
-from donations.models import Donation, DonationKind, DonationStatus, DonorType
+from donations.models import Donation, DonationKind, DonationStatus, DonorIdentity, DonorType
 from donations.payments import PaymentServiceError
 from donations.public import bp
 from donations.public.forms import DonationForm
@@ -151,21 +151,20 @@ def _record(gift: giving.GiftRequest) -> Donation:
 
 def _gift_from(form: DonationForm) -> giving.GiftRequest:
     company = form.is_company
-    details = giving.DonorDetails(
-        donor_type=DonorType(form.donor_type.data),
-        first_name=form.first_name.data or "",
-        last_name=form.last_name.data or "",
-        email=form.email.data or "",
-        address_line1=form.address_line1.data or "",
-        address_line2=form.address_line2.data or "",
-        postal_code=form.postal_code.data or "",
-        city=form.city.data or "",
+    identity = DonorIdentity(
+        donor_type=DonorType(form.donor_type.data).value,
+        first_name=(form.first_name.data or "").strip(),
+        last_name=(form.last_name.data or "").strip(),
+        address_line1=(form.address_line1.data or "").strip(),
+        address_line2=(form.address_line2.data or "").strip(),
+        postal_code=(form.postal_code.data or "").strip(),
+        city=(form.city.data or "").strip(),
         country=form.country.data or "FR",
-        locale=current_language(),
-        company_name=(form.company_name.data or "") if company else "",
-        legal_form=(form.legal_form.data or "") if company else "",
+        company_name=(form.company_name.data or "").strip() if company else "",
+        legal_form=(form.legal_form.data or "").strip() if company else "",
         siren=(form.siren.data or "") if company else "",
     )
+    details = giving.DonorDetails(identity=identity, email=form.email.data or "", locale=current_language())
     assert form.amount_cents is not None
     return giving.GiftRequest(
         kind=DonationKind(form.kind.data),

@@ -83,6 +83,7 @@ def paid_gift(app: Flask) -> Callable[..., tuple[str, str | None, int]]:
                 payment.donation.tax_scheme = TaxScheme.IFI
             for name, value in donor.items():
                 setattr(payment.donation.donor, name, value)
+            payment.donation.identity = payment.donation.donor.identity.to_json()
             issued = issue_for_payment(db.session, payment, issuing_context())
             db.session.commit()
             if issued is not None:

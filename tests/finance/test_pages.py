@@ -140,3 +140,18 @@ def test_the_status_filter_finds_refunded_gifts(app: Flask, finance: FlaskClient
         donation.status = DonationStatus.REFUNDED
         db.session.commit()
     assert donation_ids(finance.get("/finance/donations?status=refunded").text) == [public_id]
+
+
+def test_a_gift_given_under_another_name_is_found_by_that_name_and_shown_as_given(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
+    public_id, _number, _payment_id = paid_gift(4200, last_name="Martin")
+    with app.app_context():
+        donation = db.session.scalars(select(Donation).where(Donation.public_id == public_id)).one()
+        donation.identity = {**donation.identity, "last_name": "Pirate", "city": "Marseille"}
+        db.session.commit()
+    found = finance.get("/finance/donations?q=Pirate&lang=en")
+    assert public_id in found.text
+    page = text_of(finance.get(f"/finance/donations/{public_id}?lang=en").text)
+    assert "Donation of Camille Pirate" in page and "Marseille" in page
+    assert "Donor record" in page and "its receipts print the identity above" in page

@@ -7,10 +7,17 @@ import uuid
 
 import sqlalchemy as sa
 
-from donations.models import Donation, Donor, Payment
+from donations.models import Donation, Donor, DonorIdentity, Payment
 from donations.tax import TaxRules
 
 BATCH = 5000
+
+
+def _identity(i: int) -> dict[str, str]:
+    return DonorIdentity(
+        donor_type="individual", first_name="Camille", last_name=f"Martin {i}", address_line1="12 rue des Lilas",
+        address_line2="", postal_code="75013", city="Paris", country="FR",
+    ).to_json()
 
 
 def make_monthly_donors(engine: sa.Engine, donors: int, payments_each: int = 12, year: int = 2026) -> None:
@@ -35,7 +42,7 @@ def make_monthly_donors(engine: sa.Engine, donors: int, payments_each: int = 12,
                 [
                     dict(id=i, public_id=str(uuid.uuid4()), donor_id=i, kind="monthly", tax_scheme="income_tax", tax_rate=0.66,
                          tax_rules=rules, amount_cents=1500, ifi_cents=0, currency="eur", status="active", livemode=False,
-                         created_at=now, updated_at=now)
+                         identity=_identity(i), created_at=now, updated_at=now)
                     for i in ids
                 ],
             )

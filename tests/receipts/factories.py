@@ -70,6 +70,7 @@ def settled_payment(
         amount_cents=amount_cents,
         ifi_cents=0,
         status=DonationStatus.ACTIVE if kind == DonationKind.MONTHLY else DonationStatus.PAID,
+        identity=donor.identity.to_json(),
     )
     received_at = received_at or dt.datetime(2026, 3, 12, 9, 30, tzinfo=dt.timezone.utc)
     payment = Payment(
