@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from donations.foundation_settings import FoundationSettingError, check_foundation
 from donations.tax import TaxRules
 
 
@@ -177,6 +178,10 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
             config[setting.key] = setting.parse(raw)
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"{setting.env}={raw!r} is not valid: {exc}") from exc
+    # Which settings took their default: in production the foundation's identity must not.
+    config["SETTINGS_DEFAULTED"] = frozenset(
+        s.env for s in SETTINGS if environ.get(s.env) is None or environ.get(s.env, "").strip() == ""
+    )
     # Without a Stripe key the service talks to the local sandbox (DESIGN.md).
     config["STRIPE_USES_SANDBOX"] = not config["STRIPE_SECRET_KEY"]
     if config["STRIPE_USES_SANDBOX"]:
@@ -253,3 +258,7 @@ def validate(config: Mapping[str, Any]) -> None:
     signature = config.get("FOUNDATION_SIGNATURE_IMAGE")
     if signature and not Path(signature).is_file():
         raise ConfigError(f"FOUNDATION_SIGNATURE_IMAGE={signature!r}: no such file")
+    try:
+        check_foundation(config, config.get("SETTINGS_DEFAULTED", frozenset()), production=env_name == "production")
+    except FoundationSettingError as error:
+        raise ConfigError(str(error)) from error

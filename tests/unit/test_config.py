@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -116,3 +117,51 @@ def test_env_example_documents_every_setting_and_is_valid() -> None:
 def test_unset_receipts_dir_keeps_the_instance_folder_default() -> None:
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://", "RECEIPTS_DIR": ""})
     assert app.config["RECEIPTS_DIR"].endswith("instance/receipts")
+
+
+REAL_FOUNDATION = {
+    "FLASK_ENV_NAME": "production",
+    "SECRET_KEY": "s" * 40,
+    "PUBLIC_BASE_URL": "https://dons.example.org",
+    "STRIPE_SECRET_KEY": "sk_live_1",
+    "STRIPE_WEBHOOK_SECRET": "whsec_1",
+    "FOUNDATION_NAME": "Fondation pour la recherche sur le cerveau",
+    "FOUNDATION_ADDRESS": "47 boulevard de l'Hôpital, 75013 Paris, France",
+    "FOUNDATION_SIREN": "732 829 320",
+    "FOUNDATION_RUP_DECREE_DATE": "2006-09-13",
+    "FOUNDATION_RUP_JO_DATE": "2006-09-15",
+    "FOUNDATION_SIGNATORY_NAME": "Claire Dupont",
+    "FOUNDATION_SIGNATORY_TITLE": "Directrice générale",
+    "FOUNDATION_SIGNATURE_IMAGE": str(Path(__file__).resolve().parents[1] / "support" / "signature.png"),
+}
+
+
+def test_production_starts_with_the_foundations_own_identity() -> None:
+    assert checked(REAL_FOUNDATION)["FOUNDATION_SIREN"] == "732 829 320"
+
+
+@pytest.mark.parametrize(
+    ("change", "variable"),
+    [
+        ({"FOUNDATION_SIREN": "000000000"}, "FOUNDATION_SIREN"),  # the demo placeholder (its check digit holds)
+        ({"FOUNDATION_SIREN": "732829321"}, "FOUNDATION_SIREN"),  # a wrong check digit
+        ({"FOUNDATION_NAME": "Institut de recherche sur le cerveau (démonstration)"}, "FOUNDATION_NAME"),
+        ({"FOUNDATION_SIGNATORY_NAME": "Signataire de démonstration"}, "FOUNDATION_SIGNATORY_NAME"),
+        ({"FOUNDATION_RUP_DECREE_DATE": ""}, "FOUNDATION_RUP_DECREE_DATE"),
+        ({"FOUNDATION_RUP_JO_DATE": ""}, "FOUNDATION_RUP_JO_DATE"),
+        ({"FOUNDATION_SIGNATURE_IMAGE": ""}, "FOUNDATION_SIGNATURE_IMAGE"),
+    ],
+)
+def test_production_refuses_the_demo_identity_naming_the_variable(change: dict[str, str], variable: str) -> None:
+    with pytest.raises(ConfigError, match=variable):
+        checked({**REAL_FOUNDATION, **change})
+
+
+@pytest.mark.parametrize("version", ["16216", "16216*3", "11580*05", "16216*03a", "garbage"])
+def test_a_malformed_company_form_version_fails_start_up_not_every_company_webhook(version: str) -> None:
+    with pytest.raises(ConfigError, match="CERFA_COMPANY_VERSION"):
+        checked({**GOOD, "CERFA_COMPANY_VERSION": version})
+
+
+def test_the_demo_identity_is_fine_outside_production() -> None:
+    assert checked(GOOD)["FOUNDATION_SIREN"] == "000000000"
