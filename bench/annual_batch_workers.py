@@ -6,7 +6,7 @@ payments for 100 000), bulk-inserted into a database of its own
 default postgresql+psycopg://postgres@127.0.0.1:5432/test; never the test
 database itself). Then, as operations would run it:
 
-- inline (the anchor): `flask receipts annual --year 2026 --no-email` without a broker;
+- inline (the anchor): `flask receipts annual --year 2025 --no-email` without a broker;
   wall time from launch to exit, and the command's peak memory (VmHWM);
 - the receipts emptied, then with workers: 2 `celery -A donations.celery_worker worker
   --pool=solo` processes on Redis (127.0.0.1:6379, the first of databases 12-15 no other
@@ -54,7 +54,7 @@ REDIS = "redis://127.0.0.1:6379/{}"
 REDIS_DATABASES = range(12, 16)  # the first one no other run holds, flushed first
 OWNER_KEY = "bench:annual_batch_workers:owner"
 WORKERS = 2
-YEAR = 2026
+YEAR = 2025
 DEADLINE = 1800  # seconds for any one run
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 from typing import Callable, Iterable
 
+from donations.clock import paris_date, utcnow
 from donations.extensions import db
 from donations.jobs import enqueue, job
 from donations.receipting import ReceiptEffects, issuing_context
-from receipts.annual import chunks, donors_due, donors_waiting, issue_recaps
+from receipts.annual import check_year_ended, chunks, donors_due, donors_waiting, issue_recaps
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,11 @@ def issue_annual_chunk(year: int, donor_ids: list[int], email: bool = True) -> l
 
 
 def plan(year: int) -> tuple[list[int], set[int]]:
-    """The donors to issue for `year` now, and those waiting for a debit to settle."""
+    """The donors to issue for `year` now, and those waiting for a debit to settle.
+
+    Refuses a year that has not ended in Paris (YearNotEnded).
+    """
+    check_year_ended(year, paris_date(utcnow()))
     waiting = donors_waiting(db.session, year)
     due = [donor_id for donor_id in donors_due(db.session, year) if donor_id not in waiting]
     return due, waiting

@@ -12,6 +12,7 @@ from flask import current_app
 from donations import annual_batch
 from donations.extensions import db
 from donations.mail import send_pending
+from receipts.annual import YearNotEnded
 from receipts.declaration import declaration_for
 from receipts.money import format_euros
 
@@ -27,7 +28,10 @@ def annual_command(year: int, email: bool) -> None:
     With Celery workers (CELERY_BROKER_URL) the donors are queued by chunks;
     without, they are issued here, chunk by chunk, with a progress bar.
     """
-    due, waiting = annual_batch.plan(year)
+    try:
+        due, waiting = annual_batch.plan(year)
+    except YearNotEnded as error:
+        raise click.ClickException(str(error)) from error
     if current_app.extensions.get("celery") is not None:
         queued = annual_batch.queue_for_workers(year, due, email)
         click.echo(f"{len(due)} donor(s) queued for {year} in {queued} chunk(s) for the workers.")

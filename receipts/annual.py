@@ -28,12 +28,28 @@ from donations.models import (
     ReceiptStatus,
     receipt_payment,
 )
-from receipts.issuing import IssuingContext, Issued, new_receipt
+from receipts.issuing import IssuingContext, Issued, cancel_receipt, new_receipt
 from receipts.numbering import next_numbers
+
+
+LATE_PAYMENT = "Remplacé : un versement de l'année reçu après ce reçu annuel"
+
+
+class YearNotEnded(ValueError):
+    """The recap of a year is issued once it has ended, from 1 January (Paris time)."""
 
 
 def year_bounds(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+def check_year_ended(year: int, today: dt.date) -> None:
+    """Refuse a recap of a year not over: its December gifts would get a second recap."""
+    if year >= today.year:
+        raise YearNotEnded(
+            f"{year} has not ended (today is {today.isoformat()} in Paris): "
+            f"its annual receipts can be issued from {year + 1}-01-01"
+        )
 
 
 def _monthly_payments_of_year(year: int):  # type: ignore[no-untyped-def]
@@ -87,7 +103,13 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
     Numbers are taken as one block for exactly the recaps issued, so a chunk
     either commits all its receipts and numbers or none. PDFs are not drawn
     here: the email job draws, stores and hashes each one.
+
+    A donor whose recap of `year` is issued already and who has a payment of
+    that year not on it (a SEPA debit settled late) gets a new recap with
+    every payment, replacing the first, which is cancelled: never two recaps
+    for one gift and year. Refuses a year not over (YearNotEnded).
     """
+    check_year_ended(year, ctx.today)
     _hold_monthly_gifts(session, donor_ids)
     rows = session.execute(
         _monthly_payments_of_year(year)
@@ -119,10 +141,14 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
     if not by_donor:
         return []
     donors = {d.id: d for d in session.scalars(select(Donor).where(Donor.id.in_({key[0] for key in by_donor})))}
-    plans = [
-        (donors[donor_id], identity, payments)
-        for (donor_id, identity), payments in sorted(by_donor.items(), key=lambda item: (item[0][0], min(p.id for p in item[1])))
-    ]
+    issued_before = _recaps_of_year(session, list(donors), year)
+    plans = []
+    for (donor_id, identity), payments in sorted(by_donor.items(), key=lambda item: (item[0][0], min(p.id for p in item[1]))):
+        old = _recap_to_replace(issued_before.get(donor_id, []), identity, payments)
+        if old is not None:
+            cancel_receipt(old, LATE_PAYMENT, ctx.now)
+            payments = sorted([p for p in old.payments if p.kept_cents > 0] + payments, key=lambda p: (p.received_on, p.id))
+        plans.append((donors[donor_id], identity, payments, old))
     numbers = next_numbers(session, ctx.today.year, len(plans))
     issued = [
         new_receipt(
@@ -135,13 +161,13 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
             payments=payments,
             paid_on=None,
             period=year_bounds(year),
-            replaces=None,
+            replaces=old,
             livemode=all(p.livemode for p in payments),
             draw=False,
             link_payments=False,
             identity=identity,
         )
-        for number, (donor, identity, payments) in zip(numbers, plans)
+        for number, (donor, identity, payments, old) in zip(numbers, plans)
     ]
     session.add_all([item.receipt for item in issued])
     session.flush()
@@ -150,11 +176,37 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
         insert(receipt_payment),
         [
             {"receipt_id": item.receipt.id, "payment_id": payment.id}
-            for item, (_donor, _identity, payments) in zip(issued, plans)
+            for item, (_donor, _identity, payments, _old) in zip(issued, plans)
             for payment in payments
         ],
     )
     return issued
+
+
+def _recaps_of_year(session: Session, donor_ids: list[int], year: int) -> dict[int, list[Receipt]]:
+    """The issued recaps of `year` of these donors, by donor."""
+    start = year_bounds(year)[0].isoformat()
+    found: dict[int, list[Receipt]] = defaultdict(list)
+    for receipt in session.scalars(
+        select(Receipt).where(
+            Receipt.donor_id.in_(donor_ids), Receipt.status == ReceiptStatus.ISSUED, Receipt.kind == ReceiptKind.ANNUAL
+        )
+    ):
+        if (receipt.snapshot.get("period") or [None])[0] == start:
+            found[receipt.donor_id].append(receipt)
+    return found
+
+
+def _recap_to_replace(recaps: list[Receipt], identity: DonorIdentity, payments: list[Payment]) -> Receipt | None:
+    """The recap these late payments belong on: the one of the same gift, else of the same identity."""
+    gifts = {p.donation_id for p in payments}
+    for recap in recaps:
+        if gifts & {p.donation_id for p in recap.payments}:
+            return recap
+    for recap in recaps:
+        if DonorIdentity.from_json(recap.snapshot["donor"]) == identity:
+            return recap
+    return None
 
 
 def _hold_monthly_gifts(session: Session, donor_ids: Sequence[int]) -> None:

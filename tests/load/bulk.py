@@ -20,7 +20,7 @@ def _identity(i: int) -> dict[str, str]:
     ).to_json()
 
 
-def make_monthly_donors(engine: sa.Engine, donors: int, payments_each: int = 12, year: int = 2026) -> None:
+def make_monthly_donors(engine: sa.Engine, donors: int, payments_each: int = 12, year: int = 2025) -> None:
     """`donors` monthly donors, each with `payments_each` settled card payments of 15 € in `year`."""
     rules = TaxRules().as_dict()
     now = dt.datetime.now(dt.timezone.utc)

@@ -25,7 +25,7 @@ from tests.load.celery_workers import CeleryWorker, redis_answers
 
 ROOT = Path(__file__).resolve().parents[2]
 DONORS = 2500
-COMMAND = [sys.executable, "-m", "flask", "--app", "wsgi", "receipts", "annual", "--year", "2026", "--no-email"]
+COMMAND = [sys.executable, "-m", "flask", "--app", "wsgi", "receipts", "annual", "--year", "2025", "--no-email"]
 BROKER = "redis://127.0.0.1:6379/10"
 
 
@@ -100,7 +100,7 @@ def test_worker_killed_mid_chunk_then_batch_rerun_issues_each_recap_once(databas
     replacement = None
     try:
         queued = subprocess.run(COMMAND, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-        assert f"{DONORS} donor(s) queued for 2026 in {DONORS // CHUNK_SIZE} chunk(s)" in queued.stdout, queued.stdout + queued.stderr
+        assert f"{DONORS} donor(s) queued for 2025 in {DONORS // CHUNK_SIZE} chunk(s)" in queued.stdout, queued.stdout + queued.stderr
         deadline = time.monotonic() + 60
         while doomed.jobs_received == 0:
             assert doomed.process.poll() is None and time.monotonic() < deadline, doomed.output()[-3000:]
@@ -117,12 +117,12 @@ def test_worker_killed_mid_chunk_then_batch_rerun_issues_each_recap_once(databas
         assert issued(engine) == DONORS - CHUNK_SIZE
 
         again = subprocess.run(COMMAND, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-        assert f"{CHUNK_SIZE} donor(s) queued for 2026 in 1 chunk(s)" in again.stdout, again.stdout + again.stderr
+        assert f"{CHUNK_SIZE} donor(s) queued for 2025 in 1 chunk(s)" in again.stdout, again.stdout + again.stderr
         wait_for(lambda: issued(engine) == DONORS, replacement)
         # What is still unacknowledged (the dead worker's chunk) would be delivered again after
         # Redis' visibility timeout: issuing it now, as that delivery would, adds nothing.
         inline = subprocess.run(COMMAND, cwd=ROOT, env={**env, "CELERY_BROKER_URL": ""}, capture_output=True, text=True, timeout=120)
-        assert "0 annual receipt(s) issued for 2026." in inline.stdout, inline.stdout + inline.stderr
+        assert "0 annual receipt(s) issued for 2025." in inline.stdout, inline.stdout + inline.stderr
         assert_each_recap_once(engine)
     finally:
         if not holder.closed:

@@ -10,11 +10,13 @@ import requests
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from donations.clock import paris_date, utcnow
 from donations.extensions import db
 from donations.models import Donation, Payment, Receipt, ReceiptKind, ReceiptStatus, receipt_payment
 from donations.receipting import pdf_of, receipt_store
 from tests.e2e.conftest import COMPANY, Live
 from tests.receipts.conftest import Mailbox
+from tests.receipts.factories import as_if_last_year
 
 CARD_OK = "4242424242424242"
 
@@ -171,6 +173,10 @@ def test_monthly_gifts_wait_for_the_annual_recap(live: Live, give, smtp) -> None
             live.app.extensions["stripe_client"].v1.refunds.create(params={"charge": payment.stripe_charge_id})
     live.settle_webhooks()
     runner = live.app.test_cli_runner()
+    refused = runner.invoke(args=["receipts", "annual", "--year", str(paris_date(utcnow()).year)])
+    assert refused.exit_code == 1 and "has not ended" in refused.output
+    with live.app.app_context():
+        year = as_if_last_year(db.session)  # January: the year of the first payment is over
     result = runner.invoke(args=["receipts", "annual", "--year", str(year)])
     assert result.exit_code == 0, result.output
     [recap] = receipts_of(live, donation)
