@@ -51,10 +51,12 @@ def annual_command(year: int, email: bool) -> None:
 
 @receipts_cli.command("declaration")
 @click.option("--year", type=int, required=True, help="The year the receipts were issued.")
-def declaration_command(year: int) -> None:
+@click.option("--include-specimens", is_flag=True, help="Count SPECIMEN (test-mode) receipts too, for a rehearsal.")
+def declaration_command(year: int, include_specimens: bool) -> None:
     """The art. 222 bis figures of YEAR: receipts issued and amounts, by article."""
-    figures = declaration_for(db.session, year)
-    click.echo(f"Art. 222 bis CGI — receipts issued in {year} (cancelled receipts excluded)")
+    figures = declaration_for(db.session, year, include_specimens=include_specimens)
+    left_out = "SPECIMEN receipts included" if include_specimens else f"{figures.specimens_left_out} SPECIMEN receipt(s) excluded"
+    click.echo(f"Art. 222 bis CGI — receipts issued in {year} (cancelled receipts excluded, {left_out})")
     for line in figures.lines:
         click.echo(f"  article {line.article:<8} {line.count:>8} receipt(s)  {format_euros(line.amount_cents):>20}")
     click.echo(f"  {'total':<16} {figures.count:>8} receipt(s)  {format_euros(figures.amount_cents):>20}")

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from donations.clock import PARIS
-from donations.finance.exports import BOM, RECEIPT_COLUMNS, receipt_columns, receipt_row, with_replaced_number
+from donations.finance.exports import BOM, RECEIPT_COLUMNS, payments_traced, receipt_columns, receipt_row, with_replaced_number
 from donations.finance.search import paris_midnight
 from donations.models import Donor, Receipt
 
@@ -120,9 +120,10 @@ def _index(session: Session, period: Period, archive: zipfile.ZipFile, sink: _Si
             rows = session.execute(query.where(Receipt.id > last_id).order_by(Receipt.id).limit(BATCH)).all()
             if not rows:
                 break
+            traced = payments_traced(session, [row[0] for row in rows])
             for row in rows:
                 # row: the receipt columns, then its id, then the number of the receipt it replaces.
-                writer.writerow((f"{row[0]}.pdf", *receipt_row(row[:-2], row[-1])))
+                writer.writerow((f"{row[0]}.pdf", *receipt_row(row[:-2], row[-1], traced[row[0]])))
             last_id = rows[-1][-2]
             text.flush()
             yield sink.take()

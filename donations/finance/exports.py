@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 
 from donations.clock import paris_date
 from donations.finance.search import DonationFilter, donations_select, receipts_select
-from donations.models import Donation, Donor, DonorIdentity, Payment, PaymentStatus, Receipt
+from donations.models import Donation, Donor, DonorIdentity, Payment, PaymentStatus, Receipt, receipt_payment
 from receipts.declaration import Declaration
 
 BOM = "\ufeff"
@@ -33,6 +33,7 @@ DONATION_COLUMNS = (
 RECEIPT_COLUMNS = (
     "number", "year", "issued_on", "status", "kind", "form", "article", "amount", "donor", "email",
     "postal_code", "city", "country", "replaces", "cancelled_on", "cancel_reason", "emailed_on", "specimen",
+    "payments",
 )
 
 
@@ -125,7 +126,25 @@ def receipt_columns() -> tuple[Any, ...]:
     )
 
 
-def receipt_row(row: Sequence[Any], replaced_number: str | None) -> list[str]:
+def payments_traced(session: Session, numbers: Sequence[str]) -> dict[str, str]:
+    """For each receipt number, the payments it covers (art. L14 A LPF: every receipt traces back to its
+    payments): date received, method, amount and Stripe ids, "|" between payments."""
+    found: dict[str, list[str]] = {number: [] for number in numbers}
+    rows = session.execute(
+        select(Receipt.number, Payment.received_on, Payment.method, Payment.amount_cents, Payment.stripe_payment_intent_id,
+               Payment.stripe_charge_id, Payment.stripe_invoice_id)
+        .join(receipt_payment, receipt_payment.c.receipt_id == Receipt.id)
+        .join(Payment, Payment.id == receipt_payment.c.payment_id)
+        .where(Receipt.number.in_(list(numbers)))
+        .order_by(Receipt.number, Payment.received_on, Payment.id)
+    )
+    for number, received_on, method, amount, intent, charge, invoice in rows:
+        ids = " ".join(i for i in (intent, charge, invoice) if i)
+        found[number].append(f"{_day(received_on)} {_code(method)} {decimal_comma(amount)} {ids}".strip())
+    return {number: " | ".join(lines) for number, lines in found.items()}
+
+
+def receipt_row(row: Sequence[Any], replaced_number: str | None, payments: str = "") -> list[str]:
     """A receipt's CSV row from the columns of `receipt_columns()`."""
     (number, year, issued_at, status, kind, form, article, amount, printed, email,
      _replaces_id, cancelled_at, reason, emailed_at, livemode) = row
@@ -137,14 +156,25 @@ def receipt_row(row: Sequence[Any], replaced_number: str | None) -> list[str]:
     return [
         number, str(year), _day(issued_at), _code(status), _code(kind), _code(form), article, decimal_comma(amount),
         inert(donor), inert(email), inert(postal_code), inert(city), country, replaced_number or "", _day(cancelled_at), inert(reason),
-        _day(emailed_at), "" if livemode else "yes",
+        _day(emailed_at), "" if livemode else "yes", payments,
     ]
 
 
 def rows_of_receipts(session: Session, query: Select[Any]) -> Iterator[list[str]]:
     """Receipt rows of a query selecting `receipt_columns()` (its last column: the replaced receipt's number)."""
+    batch: list[Any] = []
     for row in _streamed(session, query):
-        yield receipt_row(row[:-1], row[-1])
+        batch.append(row)
+        if len(batch) == BATCH:
+            yield from _traced_rows(session, batch)
+            batch = []
+    yield from _traced_rows(session, batch)
+
+
+def _traced_rows(session: Session, rows: list[Any]) -> Iterator[list[str]]:
+    traced = payments_traced(session, [row[0] for row in rows]) if rows else {}
+    for row in rows:
+        yield receipt_row(row[:-1], row[-1], traced[row[0]])
 
 
 def with_replaced_number(query: Select[Any]) -> Select[Any]:

@@ -174,7 +174,13 @@ def _year() -> int:
 def declaration():  # type: ignore[no-untyped-def]
     """The art. 222 bis totals of a year: receipts issued and amounts, by article, cancelled ones excluded."""
     year = _year()
-    return render_template("finance/declaration.html", declaration=declaration_for(db.session, year), year=year)
+    figures = declaration_for(db.session, year, include_specimens=_with_specimens())
+    return render_template("finance/declaration.html", declaration=figures, year=year)
+
+
+def _with_specimens() -> bool:
+    """Whether SPECIMEN (test-mode) receipts are counted: only when asked, for a rehearsal."""
+    return request.args.get("specimens") == "1"
 
 
 @bp.get("/declaration.csv")
@@ -182,8 +188,8 @@ def declaration():  # type: ignore[no-untyped-def]
 def declaration_csv():  # type: ignore[no-untyped-def]
     """The art. 222 bis totals of a year, as CSV."""
     year = _year()
-    rows = declaration_rows(declaration_for(db.session, year))
-    _audit_download(audit.DECLARATION_CSV, None, {"year": year})
+    rows = declaration_rows(declaration_for(db.session, year, include_specimens=_with_specimens()))
+    _audit_download(audit.DECLARATION_CSV, None, {"year": year, "specimens": _with_specimens()})
     return _attachment(stream_csv(DECLARATION_COLUMNS, rows), "text/csv", f"article-222-bis-{year}.csv")
 
 

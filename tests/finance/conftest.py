@@ -75,9 +75,10 @@ def paid_gift(app: Flask) -> Callable[..., tuple[str, str | None, int]]:
     """A callable: a paid gift with its per-gift receipt issued and stored; (donation public id, receipt number, payment id)."""
 
     def make(amount_cents: int = 5000, kind: DonationKind = DonationKind.ONE_OFF, received_at: dt.datetime | None = None,
-             **donor: Any) -> tuple[str, str | None, int]:
+             livemode: bool = False, **donor: Any) -> tuple[str, str | None, int]:
         with app.app_context():
             payment = settled_payment(db.session, amount_cents, kind, received_at)
+            payment.livemode = payment.donation.livemode = livemode
             payment.stripe_payment_intent_id = f"pi_factory_{payment.id}"
             if kind == DonationKind.IFI:
                 payment.donation.tax_scheme = TaxScheme.IFI

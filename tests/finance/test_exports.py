@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any, Callable
 
 from flask import Flask
@@ -67,6 +68,9 @@ def test_receipts_export_lists_the_receipts_of_the_filtered_donations(app: Flask
         (rows[1]["number"], "issued", "20,50", number, ""),
     ]
     assert rows[0]["specimen"] == "yes" and rows[0]["article"] == "200"
+    # Each receipt traces back to its payment (art. L14 A LPF), the replacement to the same one.
+    traced = rows[0]["payments"]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} card 30,00 pi_factory_\d+", traced) and rows[1]["payments"] == traced
     assert len(read_french_csv(finance.get("/finance/receipts.csv").data)) == 3
     assert len(audited(app, "receipts.export")) == 2
 
@@ -86,13 +90,17 @@ def test_a_large_export_is_streamed_in_chunks(app: Flask, finance: FlaskClient) 
 
 
 def test_declaration_totals_show_on_a_page_and_as_csv(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
-    _, number, _ = paid_gift(10000)
-    paid_gift(250000, DonationKind.IFI)
-    _, cancelled, _ = paid_gift(999)
+    _, number, _ = paid_gift(10000, livemode=True)
+    paid_gift(250000, DonationKind.IFI, livemode=True)
+    _, cancelled, _ = paid_gift(999, livemode=True)
+    paid_gift(777)  # a SPECIMEN (test mode): no money received, never declared
     confirm(finance, f"/finance/receipts/{cancelled}/cancel", reason="Doublon", confirm="y")
     year = number[:4]
     text = text_of(finance.get(f"/finance/declaration?year={year}&lang=en").text)
     assert "200 1 100,00 €" in text and "978 1 2 500,00 €" in text and "Total 2 2 600,00 €" in text
+    assert "1 SPECIMEN receipt (test mode) is left out." in text
+    rehearsal = text_of(finance.get(f"/finance/declaration?year={year}&specimens=1&lang=en").text)
+    assert "Total 3 2 607,77 €" in rehearsal and "do not declare them" in rehearsal
     answer = finance.get(f"/finance/declaration.csv?year={year}")
     rows = read_french_csv(answer.data)
     assert list(rows[0]) == list(DECLARATION_COLUMNS)
@@ -100,7 +108,7 @@ def test_declaration_totals_show_on_a_page_and_as_csv(app: Flask, finance: Flask
         ("200", "1", "100,00"), ("978", "1", "2500,00"), ("238 bis", "0", "0,00"), ("total", "2", "2600,00"),
     ]
     assert answer.headers["Content-Disposition"] == f'attachment; filename="article-222-bis-{year}.csv"'
-    assert audited(app, "declaration.export")[0].details == {"year": int(year)}
+    assert audited(app, "declaration.export")[0].details == {"year": int(year), "specimens": False}
     assert finance.get("/finance/declaration?year=abc").status_code == 400
 
 

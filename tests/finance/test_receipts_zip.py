@@ -48,6 +48,7 @@ def test_the_zip_of_a_period_holds_each_receipt_and_an_index(app: Flask, finance
         (f"{first}.pdf", "issued", "50,00"), (f"{second}.pdf", "cancelled", "120,00"), (names[2], "issued", "100,00"),
     ]
     assert index[2]["replaces"] == second
+    assert index[0]["payments"].split(" ")[1:3] == ["card", "50,00"] and index[2]["payments"] == index[1]["payments"]
     with app.app_context():
         [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "receipts.zip")).all()
         assert entry.details == {"from": f"{year}-01-01", "to": f"{year}-12-31"}

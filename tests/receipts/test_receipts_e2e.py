@@ -198,7 +198,11 @@ def test_declaration_counts_issued_receipts_by_article(live: Live, give, smtp) -
     live.app.extensions["stripe_client"].v1.refunds.create(params={"payment_intent": refunded.stripe_payment_intent_id})
     live.settle_webhooks()
     [receipt] = receipts_of(live, refunded)
-    result = live.app.test_cli_runner().invoke(args=["receipts", "declaration", "--year", receipt.number[:4]])
+    # Test mode: every receipt is a SPECIMEN, left out of what is declared unless asked for.
+    declared = live.app.test_cli_runner().invoke(args=["receipts", "declaration", "--year", receipt.number[:4]])
+    assert "2 SPECIMEN receipt(s) excluded" in declared.output and "0 receipt(s)" in declared.output.splitlines()[-1]
+    result = live.app.test_cli_runner().invoke(args=["receipts", "declaration", "--year", receipt.number[:4], "--include-specimens"])
+    assert "SPECIMEN receipts included" in result.output
     lines = {line.split()[1]: line for line in result.output.splitlines() if line.strip().startswith("article")}
     assert "1 receipt(s)" in lines["200"] and "100,00" in lines["200"]
     assert "1 receipt(s)" in lines["978"] and "1\u202f000,00" in lines["978"]
