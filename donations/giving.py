@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from donations import payments
 from donations.models import Donation, DonationKind, DonationStatus, Donor, DonorIdentity, DonorType
-from donations.tax import Scheme, TaxRules
+from donations.tax import Scheme, TaxRules, ifi_split
 from donations.widget import scheme_for
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,8 @@ class GiftRequest:
     amount_cents: int
     donor: DonorDetails
     submission_token: str
+    # An IFI gift whose excess over the IFI ceiling the donor asked to count for income tax.
+    ifi_split: bool = False
 
 
 def find_or_create_donor(session: Session, details: DonorDetails) -> Donor:
@@ -107,9 +109,18 @@ def check_same_gift(donation: Donation, gift: GiftRequest) -> None:
         and donation.amount_cents == gift.amount_cents
         and donation.donor.email == gift.donor.email.strip().lower()
         and donation.given_identity == gift.donor.identity
+        and donation.ifi_cents == _ifi_cents(gift, donation.tax_scheme, TaxRules.from_dict(donation.tax_rules))
     )
     if not same:
         raise DuplicateSubmission(donation.public_id)
+
+
+def _ifi_cents(gift: GiftRequest, scheme: Scheme, rules: TaxRules) -> int:
+    """The part of the gift claimed against IFI: all of an IFI gift, or up to the IFI ceiling when
+    the donor splits it (the rest counts for income tax; never the same euro twice)."""
+    if scheme != Scheme.IFI:
+        return 0
+    return ifi_split(gift.amount_cents, rules).ifi_cents if gift.ifi_split else gift.amount_cents
 
 
 def start_donation(session: Session, gift: GiftRequest, rules: TaxRules, livemode: bool) -> Donation:
@@ -124,7 +135,7 @@ def start_donation(session: Session, gift: GiftRequest, rules: TaxRules, livemod
         tax_rules=rules.as_dict(),
         amount_cents=gift.amount_cents,
         identity=gift.donor.identity.to_json(),
-        ifi_cents=gift.amount_cents if scheme == Scheme.IFI else 0,
+        ifi_cents=_ifi_cents(gift, scheme, rules),
         status=DonationStatus.PENDING,
         livemode=livemode,
         submission_token=gift.submission_token or None,

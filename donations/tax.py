@@ -9,14 +9,15 @@ rewrites history. See /work/shared/TAX_RULES.md.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import enum
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any, Mapping
 
 __all__ = [
     "Scheme", "TaxRules", "Reduction", "income_tax_reduction", "ifi_reduction",
-    "company_reduction", "tax_reduction",
+    "company_reduction", "tax_reduction", "IfiSplit", "ifi_ceiling_cents", "ifi_split", "ifi_year",
 ]
 
 
@@ -190,3 +191,47 @@ def tax_reduction(
             return ifi_reduction(amount_cents, rules)
         case Scheme.COMPANY:
             return company_reduction(amount_cents, rules, turnover_cents)
+
+
+@dataclass(frozen=True)
+class IfiSplit:
+    """An IFI gift split so that no euro counts twice: the part that earns the IFI reduction
+    (art. 978), and the excess counted for income tax instead (art. 200)."""
+
+    ifi_cents: int
+    income_tax_cents: int
+    ifi: Reduction
+    income_tax: Reduction | None
+
+    @property
+    def net_cost_cents(self) -> int:
+        return self.ifi.net_cost_cents + (self.income_tax.net_cost_cents if self.income_tax else 0)
+
+
+def ifi_ceiling_cents(rules: TaxRules = TaxRules()) -> int:
+    """The IFI gift whose reduction reaches the cap (66 666,67 € with 75 % and 50 000 €): above it,
+    the IFI reduction grows no more."""
+    return int((Decimal(rules.ifi_reduction_cap_cents) / rules.ifi_rate).to_integral_value(rounding=ROUND_CEILING))
+
+
+def ifi_split(amount_cents: int, rules: TaxRules = TaxRules(), taxable_income_cents: int | None = None) -> IfiSplit:
+    """Split an IFI gift at the IFI ceiling: the excess, which the IFI reduction no longer
+    rewards, counts for income tax (within 20 % of taxable income). A gift at or under the
+    ceiling stays whole under IFI.
+    """
+    _require_cents("amount_cents", amount_cents, positive=True)
+    ifi_part = min(amount_cents, ifi_ceiling_cents(rules))
+    rest = amount_cents - ifi_part
+    return IfiSplit(
+        ifi_part,
+        rest,
+        ifi_reduction(ifi_part, rules),
+        income_tax_reduction(rest, rules, taxable_income_cents) if rest else None,
+    )
+
+
+def ifi_year(received_on: dt.date, deadline: tuple[int, int]) -> int:
+    """The IFI year a gift received on `received_on` counts for: year N from the day after year
+    N-1's filing deadline up to year N's (`deadline` is the (month, day) of TAX_IFI_DEADLINE)."""
+    month, day = deadline
+    return received_on.year if (received_on.month, received_on.day) <= (month, day) else received_on.year + 1

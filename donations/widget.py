@@ -7,7 +7,8 @@ from typing import Any, Mapping
 
 from donations.config import parse_presets, tax_rules_from
 from donations.models import DonationKind
-from donations.tax import Reduction, Scheme, TaxRules, tax_reduction
+from donations.clock import paris_date, utcnow
+from donations.tax import IfiSplit, Reduction, Scheme, TaxRules, ifi_ceiling_cents, ifi_split, ifi_year, tax_reduction
 
 MONTHS_IN_A_YEAR = 12
 DEFAULT_PRESET_INDEX = {DonationKind.ONE_OFF: 2, DonationKind.MONTHLY: 1, DonationKind.IFI: 1}
@@ -34,6 +35,10 @@ class NetCost:
     reduction: Reduction
     yearly: Reduction | None
     rules: TaxRules
+    # The IFI year a gift made today counts for (TAX_IFI_DEADLINE decides).
+    ifi_year: int
+    # For an IFI gift above the IFI ceiling: the split the donor may choose (art. 978 + art. 200).
+    split: IfiSplit | None = None
 
 
 def net_cost(kind: DonationKind, amount_cents: int, config: Mapping[str, Any], company: bool = False) -> NetCost:
@@ -43,7 +48,16 @@ def net_cost(kind: DonationKind, amount_cents: int, config: Mapping[str, Any], c
     yearly = None
     if kind == DonationKind.MONTHLY:
         yearly = tax_reduction(scheme, amount_cents * MONTHS_IN_A_YEAR, rules)
-    return NetCost(kind, amount_cents, tax_reduction(scheme, amount_cents, rules), yearly, rules)
+    split = ifi_split(amount_cents, rules) if scheme == Scheme.IFI and amount_cents > ifi_ceiling_cents(rules) else None
+    return NetCost(
+        kind, amount_cents, tax_reduction(scheme, amount_cents, rules), yearly, rules,
+        ifi_year=ifi_year_today(config), split=split,
+    )
+
+
+def ifi_year_today(config: Mapping[str, Any]) -> int:
+    """The IFI year a gift made today (Paris) counts for."""
+    return ifi_year(paris_date(utcnow()), config["TAX_IFI_DEADLINE"])
 
 
 def presets(config: Mapping[str, Any]) -> dict[DonationKind, list[int]]:

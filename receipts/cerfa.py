@@ -186,6 +186,13 @@ def _draw_header(sheet: Sheet, s: ReceiptSnapshot) -> None:
         sheet.paragraph(
             f"Ce reçu annule et remplace le reçu n° {s.replaces}", bold=True, align="center", x=LEFT, width=WIDTH
         )
+    if s.split_with:
+        other = "200" if s.articles == ("978",) else "978"
+        sheet.paragraph(
+            f"Don réparti entre l'IFI et l'impôt sur le revenu : l'autre part fait l'objet du reçu n° {s.split_with} "
+            f"(article {other} du code général des impôts) ; aucune somme ne figure sur les deux reçus.",
+            size=BODY, align="center", x=LEFT, width=WIDTH,
+        )
     if s.specimen:
         c.setFillColorRGB(0.75, 0, 0)
         sheet.paragraph(f"SPECIMEN – {SPECIMEN_LINE}", bold=True, size=10, lead=13, align="center", x=LEFT,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from donations.clock import paris_date
 from donations.models import (
+    Donation,
     DonationKind,
     Donor,
     DonorIdentity,
@@ -124,6 +125,7 @@ def new_receipt(
     draw: bool,
     link_payments: bool = True,
     identity: DonorIdentity | None = None,
+    split_with: str | None = None,
 ) -> Issued:
     """A receipt row with its frozen snapshot under `number` (the caller adds it to the session).
 
@@ -161,6 +163,7 @@ def new_receipt(
         payments=tuple(PaymentLine(p.received_on, p.kept_cents) for p in payments) if kind == ReceiptKind.ANNUAL else (),
         replaces=replaces.number if replaces is not None else None,
         verification_url=ctx.verification_url(number.text, code),
+        split_with=split_with,
     )
     pdf = draw_receipt(snapshot, ctx.signature_png) if draw else None
     receipt = Receipt(
@@ -211,6 +214,9 @@ def issue_for_payment(session: Session, payment: Payment, ctx: IssuingContext) -
     if payment.kept_cents <= 0 or payment.received_on is None or receipts_covering(session, payment):
         return None
     donation = payment.donation
+    parts = split_parts(donation, payment.kept_cents)
+    if len(parts) == 2:
+        return _issue_split(session, ctx, payment, parts, replaces=(None, None))[0]
     return _issue(
         session,
         ctx,
@@ -224,6 +230,40 @@ def issue_for_payment(session: Session, payment: Payment, ctx: IssuingContext) -
         replaces=None,
         livemode=payment.livemode,
     )
+
+
+def split_parts(donation: Donation, kept_cents: int) -> list[tuple[str, int]]:
+    """(article, cents) of what a gift keeps: for an IFI gift the donor split, the IFI part up to
+    what was split off for it and the rest under art. 200 (a refund takes from the art. 200 part
+    first, so the donor keeps the larger reduction); one part otherwise."""
+    article = ARTICLE_FOR_SCHEME[donation.tax_scheme]
+    if donation.tax_scheme != TaxScheme.IFI or donation.ifi_cents >= donation.amount_cents:
+        return [(article, kept_cents)]
+    ifi = min(kept_cents, donation.ifi_cents)
+    parts = [("978", ifi), ("200", kept_cents - ifi)]
+    return [(a, cents) for a, cents in parts if cents > 0]
+
+
+def _issue_split(
+    session: Session,
+    ctx: IssuingContext,
+    payment: Payment,
+    parts: list[tuple[str, int]],
+    replaces: tuple[Receipt | None, Receipt | None],
+) -> list[Issued]:
+    """The two receipts of a split IFI gift (art. 978, then art. 200), each naming the other."""
+    numbers = [next_number(session, ctx.today.year) for _ in parts]
+    issued = []
+    for (article, cents), number, other, old in zip(parts, numbers, reversed(numbers), replaces):
+        item = new_receipt(
+            ctx, number, donor=payment.donation.donor, article=article, kind=ReceiptKind.PER_GIFT, amount_cents=cents,
+            payments=[payment], paid_on=payment.received_on, period=None, replaces=old, livemode=payment.livemode,
+            draw=True, split_with=other.text,
+        )
+        session.add(item.receipt)
+        issued.append(item)
+    session.flush()
+    return issued
 
 
 def cancel_receipt(receipt: Receipt, reason: str, now: dt.datetime) -> bool:
@@ -241,7 +281,23 @@ def follow_refund(session: Session, payment: Payment, ctx: IssuingContext, reaso
     each by one for what the foundation still keeps, if anything.
     """
     issued: list[Issued] = []
-    for receipt in receipts_covering(session, payment):
+    covering = receipts_covering(session, payment)
+    split = sorted((r for r in covering if r.snapshot.get("split_with")), key=lambda r: r.article != "978")
+    if split:
+        # A split gift's two receipts are cancelled and re-issued together for what is kept.
+        for receipt in split:
+            cancel_receipt(receipt, reason, ctx.now)
+        session.flush()
+        parts = split_parts(payment.donation, payment.kept_cents)
+        by_article = {r.article: r for r in split}
+        if len(parts) == 2:
+            issued += _issue_split(session, ctx, payment, parts, replaces=(by_article.get("978"), by_article.get("200")))
+        elif parts:
+            article, cents = parts[0]
+            replacement = issue_replacement(session, by_article.get(article) or split[0], ctx, cents)
+            issued += [replacement] if replacement else []
+        covering = [r for r in covering if r not in split]
+    for receipt in covering:
         cancel_receipt(receipt, reason, ctx.now)
         session.flush()
         if receipt.kind == ReceiptKind.PER_GIFT:
@@ -260,6 +316,8 @@ def issue_replacement(session: Session, old: Receipt, ctx: IssuingContext, amoun
     may state it when it cancels a receipt by hand. None when nothing is kept.
     """
     kept = sum(p.kept_cents for p in old.payments) if amount_cents is None else amount_cents
+    if amount_cents is None and old.snapshot.get("split_with") and len(old.payments) == 1:
+        kept = dict(split_parts(old.payments[0].donation, kept)).get(old.article, 0)
     if kept <= 0:
         return None
     return _issue(

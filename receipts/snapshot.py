@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any, Mapping
 
 from receipts.identity import FoundationIdentity
@@ -208,6 +208,8 @@ class ReceiptSnapshot:
     payments: tuple[PaymentLine, ...]
     replaces: str | None
     verification_url: str
+    # An IFI gift split between articles 978 and 200: the number of the other part's receipt.
+    split_with: str | None = None
 
     def __post_init__(self) -> None:
         validate(self)
@@ -234,6 +236,8 @@ class ReceiptSnapshot:
             "payments": [{"date": p.date.isoformat(), "amount_cents": p.amount_cents} for p in self.payments],
             "replaces": self.replaces,
             "verification_url": self.verification_url,
+            # Only when set: a snapshot stored before the field existed reads back the same.
+            **({"split_with": self.split_with} if self.split_with is not None else {}),
         }
 
     @classmethod
@@ -303,6 +307,11 @@ def validate(snapshot: ReceiptSnapshot) -> None:
         raise ValueError("a receipt cannot replace itself")
     if not isinstance(s.verification_url, str) or not re.fullmatch(r"https?://\S+", s.verification_url):
         raise ValueError(f"verification_url must be an http(s) URL, got {s.verification_url!r}")
+    if s.split_with is not None:
+        if not isinstance(s.split_with, str) or not NUMBER_PATTERN.fullmatch(s.split_with) or s.split_with == s.number:
+            raise ValueError(f"split_with must be the number of another receipt, got {s.split_with!r}")
+        if s.form != FORM_INDIVIDUAL or s.kind != "per_gift" or len(s.articles) != 1:
+            raise ValueError("only a per-gift receipt of one article (200 or 978) is split with another")
 
 
 def _validate_dates(s: ReceiptSnapshot) -> None:
@@ -336,7 +345,8 @@ def _known(cls: type, data: Mapping[str, Any], what: str) -> dict[str, Any]:
     if not isinstance(data, Mapping):
         raise ValueError(f"{what} must be a JSON object")
     names = {f.name for f in fields(cls)}
-    unknown, missing = set(data) - names, names - set(data)
+    required = {f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING}
+    unknown, missing = set(data) - names, required - set(data)
     if unknown or missing:
         raise ValueError(f"{what}: unknown fields {sorted(unknown)}, missing fields {sorted(missing)}")
     return dict(data)

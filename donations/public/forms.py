@@ -125,6 +125,8 @@ class DonationForm(PostalAddressForm):
         _l("I agree that my details are used to process my gift and issue my tax receipt."),
         validators=[DataRequired(_l("Please agree so that we can issue your tax receipt."))],
     )
+    # An IFI gift above the IFI ceiling may have its excess counted for income tax (art. 200).
+    ifi_split = BooleanField(_l("Count the part above the IFI ceiling for income tax instead (two receipts)"))
     submission_token = HiddenField()
 
     amount_cents: int | None = None

@@ -14,13 +14,14 @@ from donations import giving
 from donations.amounts import parse_visitor_amount
 from donations.clock import utcnow
 from donations.config import tax_rules_from
+from donations.tax import ifi_ceiling_cents
 from donations.extensions import db
 from donations.i18n import current_language, euros_input
 from donations.models import Donation, DonationKind, DonationStatus, DonorIdentity, DonorType
 from donations.payments import PaymentServiceError
 from donations.public import bp
 from donations.public.forms import DonationForm
-from donations.widget import default_amount, net_cost, presets
+from donations.widget import default_amount, ifi_year_today, net_cost, presets
 from receipts.money import format_euros
 
 log = logging.getLogger(__name__)
@@ -47,10 +48,11 @@ def landing():  # type: ignore[no-untyped-def]
     """
     if request.args.keys() <= {"lang"} and "_flashes" not in session:
         pages = current_app.extensions.setdefault("landing_pages", {})
-        language = current_language()
-        if language not in pages:
-            pages[language] = _render_landing(DonationKind.ONE_OFF, None)
-        html = pages[language]
+        # The page names the IFI year a gift counts for: a new one after the filing deadline.
+        key = (current_language(), ifi_year_today(current_app.config))
+        if key not in pages:
+            pages[key] = _render_landing(DonationKind.ONE_OFF, None)
+        html = pages[key]
     else:
         html = _render_landing(_requested_kind(), request.args.get("amount"))
     response = make_response(html)
@@ -84,7 +86,8 @@ def _render_form(form: DonationForm, status: int = 200, problem: str | None = No
     kind = DonationKind(form.kind.data) if form.kind.data in DonationKind._value2member_map_ else DonationKind.ONE_OFF
     amount, _error = parse_visitor_amount(form.amount.data, config["DONATION_MAX_CENTS"])
     figures = net_cost(kind, amount, config, company=form.is_company) if amount else None
-    return render_template("public/donate.html", form=form, figures=figures, problem=problem), status
+    ceiling = ifi_ceiling_cents(tax_rules_from(config))
+    return render_template("public/donate.html", form=form, figures=figures, problem=problem, ifi_ceiling=ceiling), status
 
 
 @bp.get("/donate")
@@ -171,6 +174,7 @@ def _gift_from(form: DonationForm) -> giving.GiftRequest:
         amount_cents=form.amount_cents,
         donor=details,
         submission_token=form.submission_token.data or secrets.token_urlsafe(24),
+        ifi_split=bool(form.ifi_split.data) and form.kind.data == DonationKind.IFI.value,
     )
 
 

@@ -359,3 +359,26 @@ def test_giving_more_never_lowers_the_reduction(scheme, first, second, income, t
 @given(amounts)
 def test_ifi_reduction_never_exceeds_its_cap(amount):
     assert ifi_reduction(amount).reduction_cents <= TaxRules().ifi_reduction_cap_cents
+
+
+def test_an_ifi_gift_splits_at_the_ifi_ceiling_so_no_euro_counts_twice() -> None:
+    from donations.tax import ifi_ceiling_cents, ifi_split
+
+    assert ifi_ceiling_cents() == 6_666_667  # 66 666,67 €: 75 % of it reaches the 50 000 € cap
+    split = ifi_split(8_000_000)
+    assert (split.ifi_cents, split.income_tax_cents) == (6_666_667, 1_333_333)
+    assert split.ifi.reduction_cents == 5_000_000 and split.income_tax is not None
+    assert split.income_tax.reduction_cents == 880_000  # 66 % of 13 333,33 €
+    assert split.net_cost_cents == 2_120_000  # against 3 000 000 unsplit
+    under = ifi_split(100_000)
+    assert (under.ifi_cents, under.income_tax_cents, under.income_tax) == (100_000, 0, None)
+
+
+def test_an_ifi_gift_counts_for_the_year_whose_filing_deadline_it_precedes() -> None:
+    import datetime as dt
+
+    from donations.tax import ifi_year
+
+    assert ifi_year(dt.date(2026, 6, 12), (6, 12)) == 2026
+    assert ifi_year(dt.date(2026, 6, 13), (6, 12)) == 2027
+    assert ifi_year(dt.date(2026, 1, 1), (6, 12)) == 2026
