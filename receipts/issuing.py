@@ -5,7 +5,8 @@ transaction that records the money (per gift) or by the January batch
 (annual recaps, see `receipts.annual`), takes its number from the yearly
 sequence in that same transaction, and is never changed afterwards except
 to be marked cancelled. Functions add and flush; the caller commits, then
-stores the PDFs and sends the emails (`Issued.pdf`).
+draws and stores the PDFs and sends the emails: recording the money never
+depends on drawing a PDF.
 """
 
 from __future__ import annotations
@@ -62,10 +63,11 @@ class IssuingContext:
 
 @dataclass(frozen=True)
 class Issued:
-    """A receipt just issued, with its PDF (to store and email once the transaction commits).
+    """A receipt just issued, with its PDF when drawn (`new_receipt(draw=True)`).
 
-    The January batch issues without drawing (`pdf` is None): the PDF is drawn,
-    stored and its hash recorded by the job that emails it.
+    Receipts are issued without drawing (`pdf` is None): once the transaction
+    has committed, the PDF is drawn, stored and its hash recorded by a job, so
+    that a PDF that cannot be drawn never undoes the payment it receipts.
     """
 
     receipt: Receipt
@@ -92,8 +94,8 @@ def donor_mentions(donor: Donor, country_name: Callable[[str], str]) -> DonorMen
 
 
 def _issue(session: Session, ctx: IssuingContext, **facts: Any) -> Issued:
-    """Take the next number, build the receipt with its drawn PDF, add and flush it."""
-    issued = new_receipt(ctx, next_number(session, ctx.today.year), draw=True, **facts)
+    """Take the next number, build the receipt with its snapshot (drawn after the commit), add and flush it."""
+    issued = new_receipt(ctx, next_number(session, ctx.today.year), draw=False, **facts)
     session.add(issued.receipt)
     session.flush()
     return issued
