@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from babel import Locale
 from flask import current_app
@@ -113,10 +113,11 @@ class ReceiptEffects:
         """
         if not self.issued and not self.cancelled:
             return
-        for item in self.issued:
-            jobs.enqueue("store_receipt_pdf", item.receipt.id)
-        for item in self.issued:
-            jobs.enqueue("send_receipt_email", item.receipt.id)
+        issued_ids = [item.receipt.id for item in self.issued]  # read once: a failing job rolls the session back
+        for receipt_id in issued_ids:
+            jobs.enqueue("store_receipt_pdf", receipt_id)
+        for receipt_id in issued_ids:
+            jobs.enqueue("send_receipt_email", receipt_id)
         for receipt_id in self.cancelled:
             jobs.enqueue("send_cancellation_email", receipt_id)
         self.issued.clear()
@@ -191,8 +192,8 @@ def _drawn(receipt: Receipt) -> bytes:
         return draw_receipt(snapshot, signature)
     except ReceiptUnavailable:
         raise
-    except ValueError as error:  # LayoutError, a bad snapshot or signature image
-        raise ReceiptUnavailable(f"receipt {receipt.number}: its PDF cannot be drawn: {error}") from error
+    except Exception as error:  # LayoutError, a bad snapshot or signature image, or what reportlab raises
+        raise ReceiptUnavailable(f"receipt {receipt.number}: its PDF cannot be drawn: {error!r}") from error
 
 
 def _note_problem(receipt: Receipt, problem: str) -> None:
@@ -216,7 +217,7 @@ def pdf_or_report(receipt: Receipt) -> bytes:
     try:
         return pdf_of(receipt)
     except ReceiptUnavailable as error:
-        log.error("receipt %s: %s", receipt.number, error)
+        log.error("%s", error)
         receipt_id = receipt.id
         db.session.rollback()
         _record_problem(receipt_id, str(error))
