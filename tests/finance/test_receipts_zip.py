@@ -14,10 +14,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from donations.extensions import db
-from donations.models import AuditEntry
-from donations.receipting import receipt_store
+from donations.models import AuditEntry, Receipt
+from donations.receipting import issuing_context, receipt_store
+from receipts.issuing import issue_for_payment
 from tests.finance.bulk import insert_receipts
 from tests.finance.conftest import confirm
+from tests.receipts.factories import settled_payment
 
 RECEIPTS = 2000
 
@@ -90,11 +92,6 @@ def test_a_zip_of_2000_receipts_streams_with_bounded_memory(app: Flask, finance:
 def test_a_receipt_whose_pdf_cannot_be_drawn_leaves_a_note_in_the_zip_and_the_others_come(  # type: ignore[no-untyped-def]
     app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any], tmp_path: Path
 ) -> None:
-    from donations.models import Receipt
-    from donations.receipting import issuing_context
-    from receipts.issuing import issue_for_payment
-    from tests.receipts.factories import settled_payment
-
     _, good, _ = paid_gift(5000)
     broken = tmp_path / "signature.png"
     broken.write_bytes(b"not a PNG")  # the receipt records this image: it can never be drawn

@@ -23,7 +23,9 @@ from sqlalchemy import select
 
 from donations.extensions import db
 from donations.models import DonationKind, DonationStatus, Donor, DonorType, Receipt, StaffRole
+from donations.receipting import issuing_context, pdf_of, receipt_store
 from donations.staff import create_staff
+from receipts.issuing import issue_for_payment
 from tests.e2e.conftest import Live, form_fields
 from tests.portal.test_portal import sign_in as donor_sign_in
 from tests.receipts.factories import settled_payment
@@ -53,15 +55,20 @@ def signature(tmp_path: Path) -> Path:
     return path
 
 
-def finance_browser(live: Live):  # type: ignore[no-untyped-def]
-    with live.app.app_context():
+def finance_client(app: Any):  # type: ignore[no-untyped-def]
+    """A browser of the app signed in as a finance staff member (created here)."""
+    with app.app_context():
         create_staff(db.session, STAFF_EMAIL, StaffRole.FINANCE, STAFF_PASSWORD)
         db.session.commit()
-    browser = live.app.test_client()
+    browser = app.test_client()
     page = browser.get("/finance/login")
     answer = browser.post("/finance/login", data={**form_fields(page.text), "email": STAFF_EMAIL, "password": STAFF_PASSWORD})
     assert answer.status_code == 303
     return browser
+
+
+def finance_browser(live: Live):  # type: ignore[no-untyped-def]
+    return finance_client(live.app)
 
 
 def the_receipt(live: Live) -> Receipt:
@@ -176,21 +183,14 @@ def failing_mount(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pa
 def test_a_finance_download_from_a_read_only_or_full_receipts_dir_serves_the_pdf_drawn_from_its_snapshot(  # type: ignore[no-untyped-def]
     make_app: Callable[..., Any], failing_mount: Path, tmp_path: Path
 ):
-    from donations.receipting import issuing_context, pdf_of
-    from receipts.issuing import issue_for_payment
-
     app = make_app(MAIL_SERVER="", RECEIPTS_DIR=str(tmp_path / "receipts"))
     with app.app_context():
         issued = issue_for_payment(db.session, settled_payment(db.session), issuing_context())
         pdf_of(issued.receipt)  # drawn, hashed and stored where RECEIPTS_DIR was then
         db.session.commit()
         number, sha = issued.receipt.number, issued.receipt.pdf_sha256
-        create_staff(db.session, STAFF_EMAIL, StaffRole.FINANCE, STAFF_PASSWORD)
-        db.session.commit()
     app.config["RECEIPTS_DIR"] = str(failing_mount)  # the file is gone and the new place refuses it
-    browser = app.test_client()
-    page = browser.get("/finance/login")
-    browser.post("/finance/login", data={**form_fields(page.text), "email": STAFF_EMAIL, "password": STAFF_PASSWORD})
+    browser = finance_client(app)
     download = browser.get(f"/finance/receipts/{number}.pdf")
     assert download.status_code == 200 and hashlib.sha256(download.data).hexdigest() == sha
     with app.app_context():
@@ -213,13 +213,9 @@ def test_a_january_recap_of_long_values_and_many_payments_gets_its_pdf(make_app:
             settled_payment(db.session, 1500, DonationKind.MONTHLY,
                             dt.datetime(2026, 1, 2, 10, tzinfo=dt.timezone.utc) + dt.timedelta(days=6 * week), donor=donor)
         db.session.commit()
-        create_staff(db.session, STAFF_EMAIL, StaffRole.FINANCE, STAFF_PASSWORD)
-        db.session.commit()
     result = app.test_cli_runner().invoke(args=["receipts", "annual", "--year", "2026"])
     assert result.exit_code == 0 and "1 annual receipt(s) issued" in result.output
-    browser = app.test_client()
-    page = browser.get("/finance/login")
-    browser.post("/finance/login", data={**form_fields(page.text), "email": STAFF_EMAIL, "password": STAFF_PASSWORD})
+    browser = finance_client(app)
     with app.app_context():
         number = db.session.scalars(select(Receipt.number)).one()
     download = browser.get(f"/finance/receipts/{number}.pdf")
@@ -228,3 +224,21 @@ def test_a_january_recap_of_long_values_and_many_payments_gets_its_pdf(make_app:
     with app.app_context():
         receipt = db.session.scalars(select(Receipt)).one()
         assert receipt.pdf_problem is None and hashlib.sha256(download.data).hexdigest() == receipt.pdf_sha256
+
+
+def test_a_lost_pdf_that_no_longer_redraws_to_its_recorded_hash_is_a_503_and_reported(make_app: Callable[..., Any]):  # type: ignore[no-untyped-def]
+    """Say a receipt drawn by an older layout: its file lost, the redraw differs; it is never served altered."""
+    app = make_app(MAIL_SERVER="")
+    with app.app_context():
+        issued = issue_for_payment(db.session, settled_payment(db.session), issuing_context())
+        pdf_of(issued.receipt)
+        issued.receipt.pdf_sha256 = hashlib.sha256(b"the PDF an older layout drew").hexdigest()
+        number = issued.receipt.number
+        db.session.commit()
+        receipt_store().path_for(number).unlink()
+    browser = finance_client(app)
+    answer = browser.get(f"/finance/receipts/{number}.pdf")
+    assert answer.status_code == 503 and "signalé au service financier" in answer.text
+    with app.app_context():
+        problem = db.session.scalars(select(Receipt.pdf_problem).where(Receipt.number == number)).one()
+    assert "does not match its recorded hash" in problem
