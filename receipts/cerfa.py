@@ -111,16 +111,22 @@ def draw_receipt(snapshot: ReceiptSnapshot, signature_png: bytes | None = None) 
     # What the donor typed is wrapped to its box; when the page still overflows, the donor's mentions
     # are set smaller, step by step, until the receipt fits its one page (the steps are fixed, so the
     # same snapshot always gives the same bytes).
-    # A long annual recap's list of payments is then set smaller too.
-    steps = [(size, 0) for size in DONOR_SIZES] + [(DONOR_SIZES[-1], level) for level in (1, 2)] if snapshot.payments else [
-        (size, 0) for size in DONOR_SIZES
-    ]
+    steps = _settings_to_try(snapshot)
     for donor_size, table_level in steps[:-1]:
         try:
             return _drawn(snapshot, signature_png, donor_size, table_level)
         except LayoutError:
             continue
     return _drawn(snapshot, signature_png, *steps[-1])
+
+
+def _settings_to_try(snapshot: ReceiptSnapshot) -> list[tuple[float, int]]:
+    """(donor's type size, payment table level), roomiest first: the donor's mentions shrink first,
+    then a long annual recap's list of payments."""
+    steps = [(size, 0) for size in DONOR_SIZES]
+    if snapshot.payments:
+        steps += [(DONOR_SIZES[-1], level) for level in (1, 2)]
+    return steps
 
 
 def _drawn(snapshot: ReceiptSnapshot, signature_png: bytes | None, donor_size: float, table_level: int) -> bytes:
