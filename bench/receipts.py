@@ -28,7 +28,7 @@ from donations import create_app  # noqa: E402
 from donations.extensions import db  # noqa: E402
 from donations import jobs  # noqa: E402
 from donations.models import Payment, Receipt  # noqa: E402
-from donations.receipting import PaymentReceipts, receipt_store  # noqa: E402
+from donations.receipting import PaymentReceipts, store_receipt_pdf  # noqa: E402
 from receipts.cerfa import draw_receipt  # noqa: E402
 from receipts.snapshot import ReceiptSnapshot  # noqa: E402
 from tests.receipts.factories import settled_payment  # noqa: E402
@@ -56,9 +56,8 @@ def main(count: int) -> None:
                 receipts = PaymentReceipts(db.session)
                 receipts.payment_settled(db.session.get(Payment, payment_id))
                 db.session.commit()
-                store = receipt_store()
                 for item in receipts.effects.issued:
-                    store.save(item.receipt.number, item.pdf)
+                    store_receipt_pdf(item.receipt.id)
                 issued_at = time.perf_counter()
                 for item in receipts.effects.issued:
                     jobs.enqueue("send_receipt_email", item.receipt.id)

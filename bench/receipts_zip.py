@@ -27,7 +27,7 @@ from flask_migrate import upgrade  # noqa: E402
 from donations import create_app  # noqa: E402
 from donations.extensions import db  # noqa: E402
 from donations.models import StaffRole  # noqa: E402
-from donations.receipting import issuing_context, receipt_store  # noqa: E402
+from donations.receipting import issuing_context, pdf_of, receipt_store  # noqa: E402
 from donations.staff import create_staff  # noqa: E402
 from receipts.issuing import issue_for_payment  # noqa: E402
 from tests.conftest import BASE_CONFIG  # noqa: E402
@@ -50,8 +50,9 @@ def main(count: int) -> None:
             create_staff(db.session, "bench@fondation.example", StaffRole.FINANCE, PASSWORD)
             db.session.commit()
             started = time.perf_counter()
-            insert_receipts(db.session, receipt_store(), count, YEAR, issued.pdf)
-            print(f"{count} receipts of {len(issued.pdf)} bytes stored in {time.perf_counter() - started:.1f} s")
+            pdf = pdf_of(issued.receipt)
+            insert_receipts(db.session, receipt_store(), count, YEAR, pdf)
+            print(f"{count} receipts of {len(pdf)} bytes stored in {time.perf_counter() - started:.1f} s")
 
         browser = app.test_client()
         page = browser.get("/finance/login")

@@ -35,6 +35,7 @@ def job(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 def _register_jobs() -> None:
     import donations.annual_batch  # noqa: F401  (the January batch's chunks)
     import donations.mail  # noqa: F401  (the emails)
+    import donations.receipting  # noqa: F401  (drawing and storing the PDFs)
 
 
 def run_registered(name: str, *args: Any) -> None:

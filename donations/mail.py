@@ -20,7 +20,7 @@ from donations.clock import utcnow
 from donations.extensions import db
 from donations.jobs import job
 from donations.models import Receipt, ReceiptStatus
-from donations.receipting import pdf_of
+from donations.receipting import pdf_or_report
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def send_receipt_email(receipt_id: int) -> None:
     with force_locale(donor.locale or "fr"):
         subject = _("Your tax receipt no. %(number)s", number=receipt.number)
         message = _message(donor.email, subject, "receipt", receipt=receipt, donor=donor)
-    message.add_attachment(pdf_of(receipt), maintype="application", subtype="pdf", filename=f"recu-fiscal-{receipt.number}.pdf")
+    message.add_attachment(pdf_or_report(receipt), maintype="application", subtype="pdf", filename=f"recu-fiscal-{receipt.number}.pdf")
     deliver(message)
     now = utcnow()
     receipt.emailed_at = now

@@ -7,13 +7,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from babel import Locale
 from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from donations import jobs
 from donations.clock import utcnow
+from donations.extensions import db
 from donations.models import Payment, Receipt
 from receipts.cerfa import draw_receipt
 from receipts.identity import FoundationIdentity
@@ -24,7 +28,11 @@ from receipts.storage import ReceiptStore, sha256_of
 log = logging.getLogger(__name__)
 
 
-class ReceiptIntegrityError(RuntimeError):
+class ReceiptUnavailable(RuntimeError):
+    """A receipt's PDF cannot be drawn from its snapshot (its layout, its signature image, its hash)."""
+
+
+class ReceiptIntegrityError(ReceiptUnavailable):
     """A stored or redrawn PDF does not match the hash recorded at issue."""
 
 
@@ -33,19 +41,40 @@ def receipt_store() -> ReceiptStore:
 
 
 def _signature_png() -> bytes | None:
-    """The configured signature image, read once per process and kept by its hash for redraws."""
+    """The configured signature image, read once per process and kept by its hash for redraws.
+
+    Keeping the copy is best effort: issuing a receipt (in the webhook's
+    transaction) must not depend on RECEIPTS_DIR being writable; the copy is
+    tried again by the next issue, and a redraw falls back on the configured file.
+    """
     cache = current_app.extensions.setdefault("receipt_signature", {})
     if "png" not in cache:
         path = current_app.config.get("FOUNDATION_SIGNATURE_IMAGE")
         cache["png"] = Path(path).read_bytes() if path else None
-        if cache["png"]:
-            _signature_path(sha256_of(cache["png"])).parent.mkdir(parents=True, exist_ok=True)
-            _signature_path(sha256_of(cache["png"])).write_bytes(cache["png"])
+    if cache["png"] and not cache.get("kept"):
+        copy = _signature_path(sha256_of(cache["png"]))
+        try:
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_bytes(cache["png"])
+            cache["kept"] = True
+        except OSError:
+            log.error("could not keep a copy of the signature image in %s", copy.parent, exc_info=True)
     return cache["png"]
 
 
 def _signature_path(sha: str) -> Path:
     return Path(current_app.config["RECEIPTS_DIR"]) / "signatures" / f"{sha}.png"
+
+
+def _signature_for(sha: str) -> bytes:
+    """The signature image a receipt recorded (by its sha256): the kept copy, else the configured file."""
+    try:
+        return _signature_path(sha).read_bytes()
+    except OSError:
+        configured = _signature_png()
+        if configured and sha256_of(configured) == sha:
+            return configured
+        raise ReceiptUnavailable(f"the signature image {sha[:12]}… is neither kept nor configured") from None
 
 
 def _country_name(code: str) -> str:
@@ -77,20 +106,18 @@ class ReceiptEffects:
     cancelled: list[int] = field(default_factory=list)
 
     def after_commit(self) -> None:
-        """Store the new PDFs, then send the emails (in the background when workers run)."""
+        """Draw and store the new PDFs, then send the emails (in the background when workers run).
+
+        The receipts are committed already: a PDF that cannot be drawn or
+        stored now is reported to finance and drawn again later, never lost.
+        """
         if not self.issued and not self.cancelled:
             return
-        store = receipt_store()
-        for item in self.issued:
-            if item.pdf is None:
-                continue  # drawn by the job that emails it
-            try:
-                store.save(item.receipt.number, item.pdf)
-            except OSError:
-                # The receipt is committed; its PDF is drawn again from the snapshot when next needed.
-                log.exception("receipt %s: could not store its PDF", item.receipt.number)
-        for item in self.issued:
-            jobs.enqueue("send_receipt_email", item.receipt.id)
+        issued_ids = [item.receipt.id for item in self.issued]  # read once: a failing job rolls the session back
+        for receipt_id in issued_ids:
+            jobs.enqueue("store_receipt_pdf", receipt_id)
+        for receipt_id in issued_ids:
+            jobs.enqueue("send_receipt_email", receipt_id)
         for receipt_id in self.cancelled:
             jobs.enqueue("send_cancellation_email", receipt_id)
         self.issued.clear()
@@ -124,23 +151,141 @@ def pdf_of(receipt: Receipt) -> bytes:
     """The receipt's PDF: the stored file, or drawn again from the snapshot when the file is lost.
 
     Either way it must hash as recorded at issue; anything else is an integrity
-    error. A receipt of the January batch is drawn here the first time, and its
-    hash recorded then (the caller commits).
+    error. A receipt not drawn yet (the PDF is drawn after the commit that
+    issued it) is drawn here the first time, and its hash recorded then (the
+    caller commits). A store that cannot be read or written does not stop the
+    PDF: it is drawn from the snapshot and the storage error noted on the
+    receipt for finance (`pdf_problem`). Raises `ReceiptUnavailable` when the
+    PDF cannot be drawn as recorded.
     """
     store = receipt_store()
-    pdf = store.load(receipt.number)
+    try:
+        pdf = store.load(receipt.number)
+    except OSError as error:
+        log.error("receipt %s: its stored PDF cannot be read (%s); drawing it from the snapshot", receipt.number, error)
+        pdf = None
     if pdf is not None and receipt.pdf_sha256 is not None and sha256_of(pdf) == receipt.pdf_sha256:
+        _problem_solved(receipt)
         return pdf
     if pdf is not None and receipt.pdf_sha256 is not None:
         log.error("receipt %s: the stored PDF does not match its hash; drawing it again", receipt.number)
-    snapshot = ReceiptSnapshot.from_json(receipt.snapshot)
-    signature = None
-    if snapshot.foundation.signature_sha256:
-        signature = _signature_path(snapshot.foundation.signature_sha256).read_bytes()
-    pdf = draw_receipt(snapshot, signature)
+    pdf = _drawn(receipt)
     if receipt.pdf_sha256 is None:
         receipt.pdf_sha256 = sha256_of(pdf)
     elif sha256_of(pdf) != receipt.pdf_sha256:
         raise ReceiptIntegrityError(f"receipt {receipt.number}: the redrawn PDF does not match its recorded hash")
-    store.save(receipt.number, pdf)
+    try:
+        store.save(receipt.number, pdf)
+    except OSError as error:
+        log.error("receipt %s: could not store its PDF (%s); served from its snapshot", receipt.number, error)
+        _note_problem(receipt, f"PDF not stored: {error}")
+    else:
+        _problem_solved(receipt)
     return pdf
+
+
+def _drawn(receipt: Receipt) -> bytes:
+    """The PDF drawn from the receipt's frozen snapshot (ReceiptUnavailable when it cannot be)."""
+    try:
+        snapshot = ReceiptSnapshot.from_json(receipt.snapshot)
+        signature = _signature_for(snapshot.foundation.signature_sha256) if snapshot.foundation.signature_sha256 else None
+        return draw_receipt(snapshot, signature)
+    except ReceiptUnavailable:
+        raise
+    except Exception as error:  # LayoutError, a bad snapshot or signature image, or what reportlab raises
+        raise ReceiptUnavailable(f"receipt {receipt.number}: its PDF cannot be drawn: {error!r}") from error
+
+
+def _note_problem(receipt: Receipt, problem: str) -> None:
+    receipt.pdf_problem = problem[:500]
+    receipt.pdf_problem_at = utcnow()
+
+
+def _problem_solved(receipt: Receipt) -> None:
+    if receipt.pdf_problem is not None:
+        log.info("receipt %s: its PDF is drawn and stored again", receipt.number)
+        receipt.pdf_problem = None
+        receipt.pdf_problem_at = None
+
+
+def pdf_or_report(receipt: Receipt) -> bytes:
+    """`pdf_of`, and when the PDF cannot be drawn, the problem recorded for finance before raising.
+
+    The problem is committed on its own (the caller's transaction is rolled
+    back first), so that it survives whatever the caller does next.
+    """
+    try:
+        return pdf_of(receipt)
+    except ReceiptUnavailable as error:
+        log.error("%s", error)
+        receipt_id = receipt.id
+        db.session.rollback()
+        _record_problem(receipt_id, str(error))
+        raise
+
+
+def _record_problem(receipt_id: int, problem: str) -> None:
+    try:
+        found = db.session.get(Receipt, receipt_id)
+        if found is not None:
+            _note_problem(found, problem)
+            db.session.commit()
+    except Exception:  # the database may be what fails: the log keeps the problem then
+        db.session.rollback()
+        log.exception("could not record the PDF problem of receipt %s", receipt_id)
+
+
+def downloaded_pdf(receipt: Receipt) -> bytes | None:
+    """The PDF to send to a person who downloads the receipt, or None when it cannot be drawn.
+
+    Never raises for a missing, unreadable or unwritable file (the PDF is then
+    drawn from the snapshot, checked against its recorded hash, and the storage
+    error noted for finance); the caller commits what was noted, or answers
+    `receipt_unavailable()` for None.
+    """
+    try:
+        return pdf_or_report(receipt)
+    except ReceiptUnavailable:
+        return None
+
+
+def receipt_unavailable() -> tuple[Any, int]:
+    """The 503 page of a receipt whose PDF cannot be drawn now (finance has been told)."""
+    from donations.errors import error_response
+
+    return error_response(
+        503,
+        _("This receipt cannot be produced at the moment. The problem has been reported to the foundation's "
+          "finance team; please try again later."),
+    )
+
+
+class ReceiptNotStored(RuntimeError):
+    """The PDF was drawn but could not be stored (the job is retried)."""
+
+
+@jobs.job("store_receipt_pdf")
+def store_receipt_pdf(receipt_id: int) -> None:
+    """Draw a just-issued receipt's PDF, record its hash and store it; raises so that it is retried."""
+    receipt = db.session.get(Receipt, receipt_id)
+    if receipt is None:
+        return
+    pdf_or_report(receipt)
+    problem = receipt.pdf_problem
+    db.session.commit()
+    if problem:
+        raise ReceiptNotStored(f"receipt {receipt.number}: {problem}")
+
+
+def redraw_problem_pdfs() -> tuple[int, int]:
+    """Draw and store every PDF whose last attempt failed; (now stored, still failing)."""
+    ids = db.session.scalars(select(Receipt.id).where(Receipt.pdf_problem.is_not(None)).order_by(Receipt.id)).all()
+    stored = failing = 0
+    for receipt_id in ids:
+        try:
+            store_receipt_pdf(receipt_id)
+            stored += 1
+        except (ReceiptUnavailable, ReceiptNotStored):
+            failing += 1
+    return stored, failing
+

@@ -12,6 +12,7 @@ from flask import current_app
 from donations import annual_batch
 from donations.extensions import db
 from donations.mail import send_pending
+from donations.receipting import redraw_problem_pdfs
 from receipts.annual import YearNotEnded
 from receipts.declaration import declaration_for
 from receipts.money import format_euros
@@ -64,8 +65,12 @@ def declaration_command(year: int, include_specimens: bool) -> None:
 
 @receipts_cli.command("send-pending")
 def send_pending_command() -> None:
-    """Send the receipt emails and cancellation notices still owed (after an SMTP outage)."""
+    """Draw and store the receipt PDFs that failed, then send the receipt emails and cancellation
+    notices still owed (after an SMTP outage or a storage failure)."""
+    stored, failing = redraw_problem_pdfs()
+    if stored or failing:
+        click.echo(f"{stored} receipt PDF(s) drawn and stored, {failing} still failing.")
     sent, pending = send_pending()
     click.echo(f"{sent} email(s) sent, {pending} still pending.")
-    if pending:
+    if pending or failing:
         sys.exit(1)

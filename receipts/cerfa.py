@@ -51,6 +51,8 @@ from receipts.words import amount_in_figures, amount_in_words
 __all__ = ["draw_receipt", "LayoutError", "MAX_LISTED_PAYMENTS"]
 
 MAX_LISTED_PAYMENTS = 100  # an annual recap lists each payment; past this it cannot fit one page
+# The type sizes the donor's mentions are tried at, largest first (points); the smallest stays legible.
+DONOR_SIZES = (BODY, 8.0, 7.4, 6.8, 6.2, 5.6, 5.0)
 
 TITLES = {
     "11580": "Reçu au titre des dons à certains organismes d'intérêt général",
@@ -106,6 +108,28 @@ def draw_receipt(snapshot: ReceiptSnapshot, signature_png: bytes | None = None) 
     rl_config.useA85 = 0
     if len(snapshot.payments) > MAX_LISTED_PAYMENTS:
         raise LayoutError(f"an annual recap lists at most {MAX_LISTED_PAYMENTS} payments on one page")
+    # What the donor typed is wrapped to its box; when the page still overflows, the donor's mentions
+    # are set smaller, step by step, until the receipt fits its one page (the steps are fixed, so the
+    # same snapshot always gives the same bytes).
+    steps = _settings_to_try(snapshot)
+    for donor_size, table_level in steps[:-1]:
+        try:
+            return _drawn(snapshot, signature_png, donor_size, table_level)
+        except LayoutError:
+            continue
+    return _drawn(snapshot, signature_png, *steps[-1])
+
+
+def _settings_to_try(snapshot: ReceiptSnapshot) -> list[tuple[float, int]]:
+    """(donor's type size, payment table level), roomiest first: the donor's mentions shrink first,
+    then a long annual recap's list of payments."""
+    steps = [(size, 0) for size in DONOR_SIZES]
+    if snapshot.payments:
+        steps += [(DONOR_SIZES[-1], level) for level in (1, 2)]
+    return steps
+
+
+def _drawn(snapshot: ReceiptSnapshot, signature_png: bytes | None, donor_size: float, table_level: int) -> bytes:
     buffer = io.BytesIO()
     canvas = Canvas(
         buffer,
@@ -122,8 +146,8 @@ def draw_receipt(snapshot: ReceiptSnapshot, signature_png: bytes | None = None) 
     sheet.floor = MARGIN + len(notes) * SMALL_LEAD + 8
     _draw_header(sheet, snapshot)
     _draw_beneficiary(sheet, snapshot)
-    _draw_donor(sheet, snapshot)
-    _draw_amount(sheet, snapshot)
+    _draw_donor(sheet, snapshot, donor_size)
+    _draw_amount(sheet, snapshot, table_level)
     _draw_certification(sheet, snapshot)
     _draw_signature(sheet, snapshot, signature_png)
     _draw_footnotes(sheet, notes)
@@ -216,20 +240,23 @@ def _draw_beneficiary(sheet: Sheet, s: ReceiptSnapshot) -> None:
     sheet.close_box(top)
 
 
-def _draw_donor(sheet: Sheet, s: ReceiptSnapshot) -> None:
+def _draw_donor(sheet: Sheet, s: ReceiptSnapshot, size: float = BODY) -> None:
     d = s.donor
+    lead = LEAD if size == BODY else round(size * LEAD / BODY, 2)
     top = sheet.open_box("Donateur" if s.form != FORM_COMPANY else "Entreprise donatrice")
     if d.donor_type == "company":
-        sheet.field("Dénomination ou raison sociale : ", d.company_name)
-        sheet.fields(("Forme juridique : ", d.legal_form), ("N° SIREN : ", d.siren))
+        sheet.field("Dénomination ou raison sociale : ", d.company_name, size=size, lead=lead)
+        sheet.fields(("Forme juridique : ", d.legal_form), ("N° SIREN : ", d.siren), size=size, lead=lead)
     else:
-        sheet.fields(("Nom : ", d.last_name), ("Prénoms : ", d.first_name))
-    sheet.field("Adresse : ", ", ".join(line for line in (d.address_line1, d.address_line2) if line.strip()))
-    sheet.fields(("Code postal : ", d.postal_code), ("Commune : ", d.city), ("Pays : ", d.country_name))
+        sheet.fields(("Nom : ", d.last_name), ("Prénoms : ", d.first_name), size=size, lead=lead)
+    address = ", ".join(line for line in (d.address_line1, d.address_line2) if line.strip())
+    sheet.field("Adresse : ", address, size=size, lead=lead)
+    sheet.fields(("Code postal : ", d.postal_code), ("Commune : ", d.city), ("Pays : ", d.country_name), size=size,
+                 lead=lead)
     sheet.close_box(top)
 
 
-def _draw_amount(sheet: Sheet, s: ReceiptSnapshot) -> None:
+def _draw_amount(sheet: Sheet, s: ReceiptSnapshot, table_level: int = 0) -> None:
     top = sheet.open_box("Dons et versements reçus")
     sheet.paragraph(RECEIVED)
     sheet.y -= 3
@@ -246,14 +273,20 @@ def _draw_amount(sheet: Sheet, s: ReceiptSnapshot) -> None:
     else:
         sheet.field("Date du versement ou du don : ", _date(s.paid_on))
     if s.payments:
-        _draw_payment_table(sheet, s)
+        _draw_payment_table(sheet, s, table_level)
     sheet.close_box(top)
 
 
-def _draw_payment_table(sheet: Sheet, s: ReceiptSnapshot) -> None:
+# The payment table's (type size, lead, most columns) by length of the list, then in the smaller settings
+# a crowded page asks for (levels 1 and 2).
+TABLE_SETTINGS = ((BODY, LEAD, 4), (7.2, 8.4, 5), (6.4, 7.4, 6), (5.6, 6.6, 7), (5.0, 5.9, 8))
+
+
+def _draw_payment_table(sheet: Sheet, s: ReceiptSnapshot, level: int = 0) -> None:
     """Each payment as "date  amount", column by column; smaller and more columns for long lists."""
     n = len(s.payments)
-    size, lead, most = (BODY, LEAD, 4) if n <= 24 else (7.2, 8.4, 5) if n <= 60 else (6.4, 7.4, 6)
+    natural = 0 if n <= 24 else 1 if n <= 60 else 2
+    size, lead, most = TABLE_SETTINGS[min(natural + level, len(TABLE_SETTINGS) - 1)]
     entries = [(_date(p.date), format_euros(p.amount_cents)) for p in s.payments]
     widest = max(width_of(f"{day} {amount}", False, size) for day, amount in entries)
     available = WIDTH - 2 * PAD - 12

@@ -9,13 +9,14 @@ random id, fonts read once per process.
 from __future__ import annotations
 
 import functools
+import re
+import unicodedata
 from pathlib import Path
 from typing import Sequence
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -65,11 +66,88 @@ def width_of(text: str, bold: bool = False, size: float = BODY) -> float:
 
 @functools.lru_cache(maxsize=1024)
 def wrap(text: str, width: float, *, bold: bool = False, size: float = BODY) -> tuple[str, ...]:
-    """Lines of `text` no wider than `width` (explicit newlines kept; a too-long word overflows)."""
+    """Lines of `text` no wider than `width` (explicit newlines kept).
+
+    Words go on a line while they fit, as reportlab's `simpleSplit` does (so a
+    text that always fitted wraps as it always did, to the byte); a word wider
+    than the whole line is cut after its hyphens, or else between letters.
+    """
     lines: list[str] = []
     for part in text.replace("\r\n", "\n").split("\n"):
-        lines.extend(simpleSplit(clean(part), BOLD if bold else REGULAR, size, width) or [""])
+        lines.extend(_wrapped(clean(part), width, BOLD if bold else REGULAR, size) or [""])
     return tuple(lines)
+
+
+def _wrapped(text: str, width: float, font: str, size: float) -> list[str]:
+    def measure(run: str) -> float:
+        return pdfmetrics.stringWidth(run, font, size)
+
+    space = measure(" ")
+    lines: list[str] = []
+    line: list[str] = []
+    used = -space
+    for word in text.split():
+        word_width = measure(word)
+        if word_width > width:
+            if line:
+                lines.append(" ".join(line))
+            *full, rest = _pieces(word, width, font, size)
+            lines.extend(full)
+            line, used = [rest], measure(rest)
+        elif used + space + word_width <= width or not line:
+            line.append(word)
+            used += space + word_width
+        else:
+            lines.append(" ".join(line))
+            line, used = [word], word_width
+    if line:
+        lines.append(" ".join(line))
+    return lines
+
+
+_HYPHENS = "-\u2010\u2011"
+_AFTER_HYPHENS = re.compile(rf"[^{_HYPHENS}]*[{_HYPHENS}]+|[^{_HYPHENS}]+$")
+
+
+def _pieces(word: str, width: float, font: str, size: float) -> list[str]:
+    """A word wider than the line, cut into pieces that fit: after its hyphens where it has
+    some ("Saint-Remy-en-" / "Bouzemont"), else between letters; the last piece stays open."""
+    pieces: list[str] = []
+    current = ""
+    for segment in _AFTER_HYPHENS.findall(word):
+        if pdfmetrics.stringWidth(current + segment, font, size) <= width:
+            current += segment
+            continue
+        if current:
+            pieces.append(current)
+        while pdfmetrics.stringWidth(segment, font, size) > width:
+            cut = _fitting_prefix(segment, width, font, size)
+            pieces.append(segment[:cut])
+            segment = segment[cut:]
+        current = segment
+    return [*pieces, current]
+
+
+def _fitting_prefix(text: str, width: float, font: str, size: float) -> int:
+    """How many characters of `text` fit in `width` (at least one letter with its accents)."""
+    used, fits = 0.0, 0
+    for i, char in enumerate(text):
+        used += pdfmetrics.stringWidth(char, font, size)  # no kerning: widths add up
+        if used > width:
+            break
+        fits = i + 1
+    fits = max(fits, 1)
+    while fits < len(text) and unicodedata.combining(text[fits]):
+        fits += 1  # never part an accent from its letter
+    return fits
+
+
+def _value_width(width: float, label_width: float) -> float:
+    return max(width - label_width, 40.0)
+
+
+def _has_wider_word(text: str, width: float, size: float) -> bool:
+    return any(width_of(word, False, size) > width for word in clean(text).split())
 
 
 def qr_matrix(data: str) -> list[list[bool]]:
@@ -100,15 +178,15 @@ class Sheet:
         self.c.drawString(x, baseline, text)
         return x + width_of(text, bold, size)
 
-    def runs(self, x: float, baseline: float, *runs: tuple[str, bool]) -> float:
+    def runs(self, x: float, baseline: float, *runs: tuple[str, bool], size: float = BODY) -> float:
         """Draw (text, bold) runs one after the other in one text object, so that text extraction
         reads them as one line; return the x where they end."""
         text = self.c.beginText(x, baseline)
         for run, bold in runs:
             run = clean(run)
-            text.setFont(BOLD if bold else REGULAR, BODY)
+            text.setFont(BOLD if bold else REGULAR, size)
             text.textOut(run)
-            x += width_of(run, bold)
+            x += width_of(run, bold, size)
         self.c.drawText(text)
         return x
 
@@ -138,27 +216,40 @@ class Sheet:
             else:
                 self.text(x, baseline, line, bold=bold, size=size)
 
-    def field(self, label: str, value: str, x: float = LEFT + PAD, width: float = WIDTH - 2 * PAD) -> None:
+    def field(
+        self, label: str, value: str, x: float = LEFT + PAD, width: float = WIDTH - 2 * PAD, *,
+        size: float = BODY, lead: float = LEAD,
+    ) -> None:
         """`label` in bold, then `value` wrapped with a hanging indent."""
-        label_width = width_of(label, True)
-        lines = wrap(value, max(width - label_width, 40.0))
+        label_width = width_of(label, True, size)
+        lines = wrap(value, _value_width(width, label_width), size=size)
         for i, line in enumerate(lines):
-            baseline = self.next_line()
+            baseline = self.next_line(lead)
             if i == 0:
-                self.runs(x, baseline, (label, True), (line, False))
+                self.runs(x, baseline, (label, True), (line, False), size=size)
             else:
-                self.text(x + label_width, baseline, line)
+                self.text(x + label_width, baseline, line, size=size)
 
-    def fields(self, *pairs: tuple[str, str]) -> None:
-        """Fields side by side in equal columns (empty values are left out)."""
+    def fields(self, *pairs: tuple[str, str], size: float = BODY, lead: float = LEAD) -> None:
+        """Fields side by side in equal columns (empty values are left out).
+
+        When a value holds a word too wide for its column (a long hyphenated
+        commune or surname), the fields go one under the other, full width,
+        rather than cut that word.
+        """
         pairs = tuple((label, value) for label, value in pairs if value.strip())
         if not pairs:
             return
         column = (WIDTH - 2 * PAD) / len(pairs)
+        if len(pairs) > 1 and any(_has_wider_word(value, _value_width(column - PAD, width_of(label, True, size)), size)
+                                  for label, value in pairs):
+            for label, value in pairs:
+                self.field(label, value, size=size, lead=lead)
+            return
         top, bottom = self.y, self.y
         for i, (label, value) in enumerate(pairs):
             self.y = top
-            self.field(label, value, LEFT + PAD + i * column, column - PAD)
+            self.field(label, value, LEFT + PAD + i * column, column - PAD, size=size, lead=lead)
             bottom = min(bottom, self.y)
         self.y = bottom
 

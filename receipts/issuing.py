@@ -5,7 +5,8 @@ transaction that records the money (per gift) or by the January batch
 (annual recaps, see `receipts.annual`), takes its number from the yearly
 sequence in that same transaction, and is never changed afterwards except
 to be marked cancelled. Functions add and flush; the caller commits, then
-stores the PDFs and sends the emails (`Issued.pdf`).
+draws and stores the PDFs and sends the emails: recording the money never
+depends on drawing a PDF.
 """
 
 from __future__ import annotations
@@ -64,10 +65,11 @@ class IssuingContext:
 
 @dataclass(frozen=True)
 class Issued:
-    """A receipt just issued, with its PDF (to store and email once the transaction commits).
+    """A receipt just issued, with its PDF when drawn (`new_receipt(draw=True)`).
 
-    The January batch issues without drawing (`pdf` is None): the PDF is drawn,
-    stored and its hash recorded by the job that emails it.
+    Receipts are issued without drawing (`pdf` is None): once the transaction
+    has committed, the PDF is drawn, stored and its hash recorded by a job, so
+    that a PDF that cannot be drawn never undoes the payment it receipts.
     """
 
     receipt: Receipt
@@ -102,8 +104,8 @@ def identity_of(payments: Iterable[Payment]) -> DonorIdentity:
 
 
 def _issue(session: Session, ctx: IssuingContext, **facts: Any) -> Issued:
-    """Take the next number, build the receipt with its drawn PDF, add and flush it."""
-    issued = new_receipt(ctx, next_number(session, ctx.today.year), draw=True, **facts)
+    """Take the next number, build the receipt with its snapshot (drawn after the commit), add and flush it."""
+    issued = new_receipt(ctx, next_number(session, ctx.today.year), draw=False, **facts)
     session.add(issued.receipt)
     session.flush()
     return issued
@@ -258,7 +260,7 @@ def _issue_split(
         item = new_receipt(
             ctx, number, donor=payment.donation.donor, article=article, kind=ReceiptKind.PER_GIFT, amount_cents=cents,
             payments=[payment], paid_on=payment.received_on, period=None, replaces=old, livemode=payment.livemode,
-            draw=True, split_with=other.text,
+            draw=False, split_with=other.text,
         )
         session.add(item.receipt)
         issued.append(item)

@@ -83,8 +83,19 @@ def _entry(name: str, instant: dt.datetime) -> zipfile.ZipInfo:
     return info
 
 
-def receipts_zip(session: Session, period: Period, pdf_of: Callable[[Receipt], bytes]) -> Iterator[bytes]:
-    """The ZIP's bytes, chunk by chunk: each receipt's PDF as `<number>.pdf`, then `index.csv`."""
+UNAVAILABLE_NOTE = (
+    "Le PDF de ce reçu n'a pas pu être produit ; le problème est signalé sur le tableau de bord. "
+    "Téléchargez-le à nouveau plus tard.\r\n"
+)
+
+
+def receipts_zip(session: Session, period: Period, pdf_of: Callable[[Receipt], bytes | None]) -> Iterator[bytes]:
+    """The ZIP's bytes, chunk by chunk: each receipt's PDF as `<number>.pdf`, then `index.csv`.
+
+    A PDF that cannot be drawn (`pdf_of` answers None; finance is told) is
+    replaced by `<number>.pdf.indisponible.txt`: the archive is already on its
+    way, and the other receipts must still reach the accountant.
+    """
     sink = _Sink()
     with zipfile.ZipFile(sink, mode="w") as archive:  # type: ignore[arg-type]  # a write-only sink is enough
         last_id = 0
@@ -95,7 +106,11 @@ def receipts_zip(session: Session, period: Period, pdf_of: Callable[[Receipt], b
             if not batch:
                 break
             for receipt in batch:
-                archive.writestr(_entry(f"{receipt.number}.pdf", receipt.issued_at), pdf_of(receipt))
+                pdf = pdf_of(receipt)
+                if pdf is None:
+                    archive.writestr(_entry(f"{receipt.number}.pdf.indisponible.txt", receipt.issued_at), UNAVAILABLE_NOTE)
+                else:
+                    archive.writestr(_entry(f"{receipt.number}.pdf", receipt.issued_at), pdf)
                 yield sink.take()
             last_id = batch[-1].id
             for receipt in batch:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from donations.models import Donation, DonationKind, DonationStatus, Payment, PaymentStatus
+from donations.models import Donation, DonationKind, DonationStatus, Payment, PaymentStatus, Receipt
 from donations.webhook_health import WebhookHealth, webhook_health
 
 MONTHS_CHARTED = 12
@@ -64,6 +64,9 @@ class Dashboard:
     failed_waiting: int
     health: WebhookHealth
     chart: Chart
+    pdf_problems: int = 0
+    # The latest receipts whose PDF could not be drawn or stored (see `Receipt.pdf_problem`).
+    pdf_problem_receipts: tuple[Receipt, ...] = ()
 
 
 def received(session: Session, first: dt.date, last: dt.date) -> Received:
@@ -128,6 +131,11 @@ def dashboard(session: Session, today: dt.date, now: dt.datetime) -> Dashboard:
         .join(Donation, Donation.id == Payment.donation_id)
         .where(Payment.status == PaymentStatus.FAILED, Donation.status.not_in(OVER))
     )
+    with_problem = Receipt.pdf_problem.is_not(None)
+    pdf_problems = session.scalar(select(func.count(Receipt.id)).where(with_problem)) or 0
+    latest = session.scalars(
+        select(Receipt).where(with_problem).order_by(Receipt.pdf_problem_at.desc(), Receipt.id.desc()).limit(5)
+    ).all() if pdf_problems else []
     return Dashboard(
         month=received(session, today.replace(day=1), today),
         year=received(session, dt.date(today.year, 1, 1), today),
@@ -136,4 +144,6 @@ def dashboard(session: Session, today: dt.date, now: dt.datetime) -> Dashboard:
         failed_waiting=failed or 0,
         health=webhook_health(session, now),
         chart=monthly_chart(session, today),
+        pdf_problems=pdf_problems,
+        pdf_problem_receipts=tuple(latest),
     )

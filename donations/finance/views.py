@@ -33,7 +33,7 @@ from donations.finance.forms import DonationFilterForm, PeriodForm, YearForm
 from donations.finance.labels import ACTIONS
 from donations.finance.search import search_page
 from donations.models import Donation, Receipt, StaffRole, StripeEvent, receipt_payment
-from donations.receipting import pdf_of
+from donations.receipting import downloaded_pdf, receipt_unavailable
 from receipts.declaration import declaration_for
 
 FINANCE = StaffRole.FINANCE
@@ -127,8 +127,10 @@ def receipt_pdf(number: str):  # type: ignore[no-untyped-def]
     receipt = db.session.scalars(select(Receipt).where(Receipt.number == number)).first()
     if receipt is None:
         abort(404)
-    pdf = pdf_of(receipt)
-    _audit_download(audit.RECEIPT_DOWNLOADED, receipt, {})
+    pdf = downloaded_pdf(receipt)
+    if pdf is None:
+        return receipt_unavailable()
+    _audit_download(audit.RECEIPT_DOWNLOADED, receipt, {})  # commits, with the hash or storage error noted
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -159,7 +161,7 @@ def receipts_archive():  # type: ignore[no-untyped-def]
         return render_template("finance/receipts.html", form=form, count=None, years=()), 400
     period = Period(form.date_from.data, form.date_to.data)
     _audit_download(audit.RECEIPTS_ZIP, None, {"from": period.first.isoformat(), "to": period.last.isoformat()})
-    return _attachment(receipts_zip(db.session, period, pdf_of), "application/zip", f"recus-fiscaux-{period.slug}.zip")
+    return _attachment(receipts_zip(db.session, period, downloaded_pdf), "application/zip", f"recus-fiscaux-{period.slug}.zip")
 
 
 def _year() -> int:

@@ -81,6 +81,10 @@ class Receipt(Base):
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     emailed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Why the PDF could not last be drawn or stored, for finance (cleared once it is): the receipt itself
+    # is committed without its PDF, which is drawn after the commit and retried (`receipts send-pending`).
+    pdf_problem: Mapped[str | None] = mapped_column(String(500))
+    pdf_problem_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # When the donor was told of the cancellation (or got the replacement).
     cancel_notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -20,7 +20,7 @@ from donations.i18n import euros_input
 from donations.models import DonationKind
 from donations.portal import bp
 from donations.portal.forms import AddressForm, AmountForm, ConfirmForm, EraseForm, SignInRequestForm, StopForm
-from donations.receipting import pdf_of
+from donations.receipting import downloaded_pdf, receipt_unavailable
 from donations.widget import net_cost
 from receipts.money import format_euros
 
@@ -119,8 +119,10 @@ def receipt_pdf(email: str, number: str):  # type: ignore[no-untyped-def]
     receipt = donor_records.owned_receipt(db.session, email, number)
     if receipt is None:
         abort(404)
-    pdf = pdf_of(receipt)
-    db.session.commit()  # a first drawing records the PDF's hash
+    pdf = downloaded_pdf(receipt)
+    if pdf is None:
+        return receipt_unavailable()
+    db.session.commit()  # a first drawing records the PDF's hash (or the storage error, for finance)
     return Response(
         pdf,
         mimetype="application/pdf",

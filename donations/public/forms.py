@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from babel import Locale
 from flask import current_app
@@ -17,6 +17,7 @@ from donations.amounts import amount_error_message
 from donations.models import DonationKind, DonorType
 from donations.sirens import is_valid_siren
 from receipts.money import AmountError, format_euros, parse_euros
+from receipts.printable import fits_receipt, unprintable_characters
 
 # Codes Babel lists among territories that are not countries one can live in.
 _NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"}
@@ -46,6 +47,27 @@ def gift_amount_cents(text: str | None) -> int:
 
 
 
+def printed_on_receipt(characters: int) -> Callable[[Any, StringField], None]:
+    """A validator for a value the tax receipt prints: only characters its font can print, and no
+    wider than `characters` of the widest letter (the longest value its layout is checked with)."""
+
+    def check(form: Any, field: StringField) -> None:
+        text = field.data or ""
+        unprintable = unprintable_characters(text)
+        if unprintable:
+            raise ValidationError(
+                _l(
+                    "The tax receipt cannot print these characters: %(characters)s. Please replace them "
+                    "(for instance with Latin letters).",
+                    characters=", ".join(unprintable),
+                )
+            )
+        if not fits_receipt(text, characters):
+            raise ValidationError(_l("Too long to print on the tax receipt: please shorten it."))
+
+    return check
+
+
 def email_address_field() -> StringField:
     """An email address as the forms ask for it: required, well formed, at most 254 characters."""
     return StringField(
@@ -62,17 +84,17 @@ class PostalAddressForm(FlaskForm):
 
     address_line1 = StringField(
         _l("Address"),
-        validators=[DataRequired(_l("Please enter your postal address.")), Length(max=200, message=_l("At most 200 characters."))],
+        validators=[DataRequired(_l("Please enter your postal address.")), Length(max=200, message=_l("At most 200 characters.")), printed_on_receipt(200)],
     )
     address_line2 = StringField(
-        _l("Address (continued)"), validators=[Optional(), Length(max=200, message=_l("At most 200 characters."))]
+        _l("Address (continued)"), validators=[Optional(), Length(max=200, message=_l("At most 200 characters.")), printed_on_receipt(200)]
     )
     postal_code = StringField(
         _l("Postal code"),
-        validators=[DataRequired(_l("Please enter your postal code.")), Length(max=20, message=_l("At most 20 characters."))],
+        validators=[DataRequired(_l("Please enter your postal code.")), Length(max=20, message=_l("At most 20 characters.")), printed_on_receipt(20)],
     )
     city = StringField(
-        _l("City"), validators=[DataRequired(_l("Please enter your city.")), Length(max=100, message=_l("At most 100 characters."))]
+        _l("City"), validators=[DataRequired(_l("Please enter your city.")), Length(max=100, message=_l("At most 100 characters.")), printed_on_receipt(100)]
     )
     country = SelectField(_l("Country"), default="FR", validators=[DataRequired(_l("Please choose your country."))])
 
@@ -111,15 +133,15 @@ class DonationForm(PostalAddressForm):
     )
     first_name = StringField(
         _l("First names"),
-        validators=[DataRequired(_l("Please enter your first name.")), Length(max=100, message=_l("At most 100 characters."))],
+        validators=[DataRequired(_l("Please enter your first name.")), Length(max=100, message=_l("At most 100 characters.")), printed_on_receipt(100)],
     )
     last_name = StringField(
         _l("Last name"),
-        validators=[DataRequired(_l("Please enter your last name.")), Length(max=100, message=_l("At most 100 characters."))],
+        validators=[DataRequired(_l("Please enter your last name.")), Length(max=100, message=_l("At most 100 characters.")), printed_on_receipt(100)],
     )
     email = email_address_field()
-    company_name = StringField(_l("Company name"), validators=[Length(max=200, message=_l("At most 200 characters."))])
-    legal_form = StringField(_l("Legal form (SA, SAS, SARL…)"), validators=[Length(max=100, message=_l("At most 100 characters."))])
+    company_name = StringField(_l("Company name"), validators=[Length(max=200, message=_l("At most 200 characters.")), printed_on_receipt(200)])
+    legal_form = StringField(_l("Legal form (SA, SAS, SARL…)"), validators=[Length(max=100, message=_l("At most 100 characters.")), printed_on_receipt(100)])
     siren = StringField(_l("SIREN number"))
     consent = BooleanField(
         _l("I agree that my details are used to process my gift and issue my tax receipt."),

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from donations.extensions import db
 from donations.models import DonationKind, Payment, Receipt, StaffRole, TaxScheme
-from donations.receipting import issuing_context, receipt_store
+from donations.receipting import issuing_context, store_receipt_pdf
 from donations.staff import create_staff
 from receipts.issuing import issue_for_payment
 from tests.e2e.conftest import form_fields, give, live  # noqa: F401  (the live app and its sandbox)
@@ -88,7 +88,7 @@ def paid_gift(app: Flask) -> Callable[..., tuple[str, str | None, int]]:
             issued = issue_for_payment(db.session, payment, issuing_context())
             db.session.commit()
             if issued is not None:
-                receipt_store().save(issued.receipt.number, issued.pdf)
+                store_receipt_pdf(issued.receipt.id)  # drawn and stored after the commit, as the service does
             result = (payment.donation.public_id, issued.receipt.number if issued else None, payment.id)
             db.session.remove()
             return result

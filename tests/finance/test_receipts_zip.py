@@ -14,10 +14,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from donations.extensions import db
-from donations.models import AuditEntry
-from donations.receipting import receipt_store
+from donations.models import AuditEntry, Receipt
+from donations.receipting import issuing_context, receipt_store
+from receipts.issuing import issue_for_payment
 from tests.finance.bulk import insert_receipts
 from tests.finance.conftest import confirm
+from tests.receipts.factories import settled_payment
 
 RECEIPTS = 2000
 
@@ -86,3 +88,25 @@ def test_a_zip_of_2000_receipts_streams_with_bounded_memory(app: Flask, finance:
         assert len(names) == RECEIPTS + 1 and names[0] == "2025-000001.pdf" and names[-2] == f"2025-{RECEIPTS:06d}.pdf"
         assert archive.read(names[RECEIPTS // 2]) == pdf
         assert len(index_of(archive)) == RECEIPTS
+
+
+def test_a_receipt_whose_pdf_cannot_be_drawn_leaves_a_note_in_the_zip_and_the_others_come(  # type: ignore[no-untyped-def]
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any], tmp_path: Path
+) -> None:
+    _, good, _ = paid_gift(5000)
+    broken = tmp_path / "signature.png"
+    broken.write_bytes(b"not a PNG")  # the receipt records this image: it can never be drawn
+    app.config["FOUNDATION_SIGNATURE_IMAGE"] = str(broken)
+    with app.app_context():
+        app.extensions.pop("receipt_signature", None)
+        bad = issue_for_payment(db.session, settled_payment(db.session, 7000), issuing_context()).receipt.number
+        db.session.commit()
+    year = good[:4]
+    answer = finance.get(f"/finance/receipts.zip?date_from={year}-01-01&date_to={year}-12-31")
+    assert answer.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(answer.data))
+    assert archive.testzip() is None
+    assert archive.namelist() == [f"{good}.pdf", f"{bad}.pdf.indisponible.txt", "index.csv"]
+    assert "tableau de bord" in archive.read(f"{bad}.pdf.indisponible.txt").decode()
+    with app.app_context():
+        assert "cannot be drawn" in db.session.scalars(select(Receipt.pdf_problem).where(Receipt.number == bad)).one()
