@@ -126,6 +126,8 @@ class DonationForm(PostalAddressForm):
         validators=[DataRequired(_l("Please agree so that we can issue your tax receipt."))],
     )
     submission_token = HiddenField()
+    # The ALTCHA widget's solution, when the form asks for the challenge (donations/checkout_limits.py).
+    altcha = HiddenField()
 
     amount_cents: int | None = None
 
