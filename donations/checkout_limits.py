@@ -90,7 +90,9 @@ def client_network(address: str | None) -> str:
         ip = ipaddress.ip_address(address or "")
     except ValueError:
         return address or "-"
-    if ip.version == 6 and not ip.ipv4_mapped:  # type: ignore[union-attr]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:  # an IPv4 client seen through a dual-stack socket
+            return str(ip.ipv4_mapped)
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return str(ip)
 

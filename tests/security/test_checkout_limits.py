@@ -238,3 +238,22 @@ def test_checkout_limits_off_is_refused_in_production(make_app: Callable[..., Fl
     with pytest.raises(ConfigError, match="CHECKOUT_LIMITS=off"):
         make_app(**PRODUCTION, CHECKOUT_LIMITS="off")
     assert make_app(**PRODUCTION).config["CHECKOUT_LIMITS"] is True
+
+
+def test_an_ipv6_client_is_counted_by_its_slash_64() -> None:
+    from donations.checkout_limits import client_network
+
+    assert client_network("2001:db8:1:2:aaaa::1") == client_network("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
+    assert client_network("2001:db8:1:3::1") != client_network("2001:db8:1:2::1")
+    assert client_network("198.51.100.7") == "198.51.100.7"
+    assert client_network("::ffff:198.51.100.7") == "198.51.100.7"
+    assert client_network(None) == "-" and client_network("not an address") == "not an address"
+
+
+@pytest.mark.parametrize("live_settings", [{**LIMITS_ON, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/13"}])
+def test_an_outage_of_the_limits_storage_asks_for_the_challenge_and_never_makes_a_5xx(live: Live) -> None:
+    # Nothing can be counted: the proof of work, which needs no storage, stands in for the counts.
+    assert WIDGET in live.get("/donate?kind=one_off&amount=50").text
+    asked = post_gift(live, 0)
+    assert asked.status_code == 429 and WIDGET in asked.text
+    assert post_gift(live, 1, altcha=solved(live)).status_code == 303
