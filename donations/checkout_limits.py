@@ -21,6 +21,7 @@ off (load tests and scripted harnesses; refused in production).
 from __future__ import annotations
 
 import enum
+import hashlib
 import ipaddress
 import logging
 import math
@@ -98,7 +99,9 @@ def client_network(address: str | None) -> str:
 
 
 def _email_key(email: str | None) -> str:
-    return (email or "").strip().lower()[:254]
+    """The email as its counter names it: hashed, so the limiter's storage holds no address."""
+    normalised = (email or "").strip().lower()
+    return hashlib.sha256(normalised.encode()).hexdigest()[:32] if normalised else ""
 
 
 def _counters(rules: CheckoutRules, address: str | None, email: str | None) -> list[tuple[RateLimitItem, str, int]]:

@@ -14,6 +14,7 @@ workers serve), so every worker sees the same rows.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import math
 import time
@@ -35,7 +36,8 @@ ROW_LIFETIME = dt.timedelta(days=1)
 
 
 def _keys(address: str | None, email: str) -> tuple[str, str]:
-    pair = f"{address or '-'}|{email or '-'}"
+    # Hashed: what strangers type as an email (a password, sometimes) is not kept in the storage.
+    pair = hashlib.sha256(f"{address or '-'}|{email or '-'}".encode()).hexdigest()[:32]
     return f"staff-sign-in/failures/{pair}", f"staff-sign-in/wait-until/{pair}"
 
 

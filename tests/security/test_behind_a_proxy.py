@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import runpy
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Callable
 
 import pytest
@@ -191,3 +195,17 @@ def test_one_address_failing_on_many_emails_is_held_back(make_staff: Callable[..
     assert held.status_code == 429 and 0 < int(held.headers["Retry-After"]) <= 900
     # The staff member, from their own address behind the same proxy, is not.
     assert staff_sign_in(app.test_client(), PASSWORD, **through_proxy("192.0.2.45")).status_code == 303
+
+
+def test_gunicorn_tells_the_app_how_many_workers_it_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEB_CONCURRENCY", "1")  # put back as it was after the test
+    settings = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
+    settings["on_starting"](SimpleNamespace(cfg=SimpleNamespace(workers=6)))  # `gunicorn -w 6` wins over the file
+    assert deployment.gunicorn_workers(os.environ) == 6
+
+
+def test_the_limiter_storage_keeps_no_email_in_clear(make_app: Callable[..., Flask], make_staff: Callable[..., Flask], redis_limits: Any) -> None:
+    app = make_staff(RATELIMIT_STORAGE_URI=REDIS_URL)
+    assert staff_sign_in(app.test_client(), "typed password", email="stranger@example.org").status_code == 401
+    keys = b" ".join(redis_limits.keys("*"))
+    assert keys and b"stranger" not in keys and b"example.org" not in keys
