@@ -23,8 +23,10 @@ from flask import Flask
 from donations.config import ConfigError
 from donations.extensions import db
 from donations.models import Donation
-from stripe_sandbox import sign
+from stripe_sandbox import serve_in_thread, sign
 from tests.e2e.conftest import INDIVIDUAL, WEBHOOK_SECRET, Live, form_fields
+from tests.security.test_behind_a_proxy import REDIS_URL, redis_limits  # noqa: F401  (Redis database 13, emptied)
+from tests.webhooks.test_webhook_concurrency import Gunicorn
 
 # Cheap challenges: the tests solve dozens of them in Python.
 LIMITS_ON = {"CHECKOUT_LIMITS": "on", "ALTCHA_COST": "1000"}
@@ -257,3 +259,20 @@ def test_an_outage_of_the_limits_storage_asks_for_the_challenge_and_never_makes_
     asked = post_gift(live, 0)
     assert asked.status_code == 429 and WIDGET in asked.text
     assert post_gift(live, 1, altcha=solved(live)).status_code == 303
+
+
+def test_checkout_limits_in_redis_hold_across_gunicorn_workers(database_url: str, tmp_path: Any, redis_limits: Any) -> None:  # noqa: F811
+    """gunicorn with 2 workers, as in production: the forty posts land on both, one count holds them
+    (with memory:// each worker would count its own, and let 20 through)."""
+    sandbox = serve_in_thread({"sepa_delay": -1})
+    settings = {**LIMITS_ON, "CHECKOUT_CHALLENGE_AFTER": "40", "RATELIMIT_STORAGE_URI": REDIS_URL}
+    app_server = Gunicorn(database_url, sandbox.url, tmp_path, settings)
+    try:
+        site = Live(app=None, url=app_server.url, sandbox=sandbox, browser=requests.Session())  # type: ignore[arg-type]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = sorted(pool.map(lambda n: post_gift(site, n).status_code, range(40)))
+        assert statuses == [303] * 10 + [429] * 30, statuses
+        assert len(sandbox.sandbox.store.by_type["checkout.session"]) == 10
+    finally:
+        app_server.stop()
+        sandbox.stop()
