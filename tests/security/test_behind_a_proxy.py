@@ -209,3 +209,26 @@ def test_the_limiter_storage_keeps_no_email_in_clear(make_app: Callable[..., Fla
     assert staff_sign_in(app.test_client(), "typed password", email="stranger@example.org").status_code == 401
     keys = b" ".join(redis_limits.keys("*"))
     assert keys and b"stranger" not in keys and b"example.org" not in keys
+
+
+@pytest.mark.parametrize("live_settings", [{"TRUSTED_PROXIES": "1", "MAIL_SERVER": ""}])
+def test_over_http_the_forwarded_client_is_limited_and_audited_as_itself(live: Any) -> None:
+    from donations.models import StaffRole
+    from donations.staff import create_staff
+    from tests.e2e.conftest import form_fields
+
+    with live.app.app_context():
+        create_staff(db.session, FINANCE_EMAIL, StaffRole.FINANCE, PASSWORD)
+        db.session.commit()
+
+    def sign_in_from(address: str, password: str) -> int:
+        headers = {"X-Forwarded-For": address}
+        page = live.browser.get(live.url + "/finance/login", headers=headers, timeout=10)
+        data = {**form_fields(page.text), "email": FINANCE_EMAIL, "password": password}
+        return live.browser.post(live.url + "/finance/login", data=data, headers=headers, allow_redirects=False, timeout=10).status_code
+
+    assert [sign_in_from("198.51.100.20", f"guess {n}") for n in range(10)] == [401] * 9 + [429]
+    assert sign_in_from("192.0.2.60", PASSWORD) == 303
+    with live.app.app_context():
+        addresses = db.session.scalars(select(AuditEntry.ip_address).order_by(AuditEntry.id)).all()
+    assert addresses == ["198.51.100.20"] * 9 + ["192.0.2.60"]
