@@ -38,7 +38,8 @@ class Solution(enum.Enum):
     REPLAYED = "replayed"
 
 
-def _hmac_key(config: Mapping[str, Any]) -> str:
+def signing_key(config: Mapping[str, Any]) -> str:
+    """The HMAC key that signs challenges: ALTCHA_HMAC_KEY, or one derived from SECRET_KEY."""
     configured = config.get("ALTCHA_HMAC_KEY")
     if configured:
         return str(configured)
@@ -52,7 +53,7 @@ def new_challenge(config: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]
         ALGORITHM,
         int(config["ALTCHA_COST"]),
         expires_at=now + dt.timedelta(minutes=int(config["ALTCHA_CHALLENGE_MINUTES"])),
-        hmac_secret=_hmac_key(config),
+        hmac_secret=signing_key(config),
     )
     return challenge.to_dict()
 
@@ -64,7 +65,7 @@ def check_solution(config: Mapping[str, Any], payload: str | None) -> Solution:
     if len(payload) > MAX_PAYLOAD:
         return Solution.INVALID
     try:
-        result = verify_solution(payload, _hmac_key(config))
+        result = verify_solution(payload, signing_key(config))
         signature = Payload.from_base64(payload).challenge.signature if result.verified else None
     except Exception:  # whatever a client sends, a malformed payload is a wrong one
         return Solution.INVALID

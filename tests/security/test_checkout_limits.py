@@ -17,9 +17,10 @@ from typing import Any, Callable
 import pytest
 import requests
 import sqlalchemy as sa
-from altcha import Challenge, Payload, solve_challenge
+from altcha import Challenge, Payload, create_challenge, solve_challenge
 from flask import Flask
 
+from donations.altcha_challenge import ALGORITHM, signing_key
 from donations.config import ConfigError
 from donations.extensions import db
 from donations.models import Donation
@@ -117,6 +118,10 @@ def test_a_wrong_expired_or_reused_solution_is_refused_with_a_message(live: Live
     decoded["challenge"]["parameters"]["cost"] = 1  # a cheaper challenge than the one signed
     forged = base64.b64encode(json.dumps(decoded).encode()).decode()
     assert post_gift(live, 6, altcha=forged).status_code == 400
+    # A challenge the service signed, solved after it expired.
+    stale = create_challenge(ALGORITHM, 1000, expires_at=int(time.time()) - 1, hmac_secret=signing_key(live.app.config))
+    expired = post_gift(live, 7, altcha=Payload(stale, solve_challenge(stale)).to_base64())  # type: ignore[arg-type]
+    assert expired.status_code == 400 and WIDGET in expired.text
     assert sessions_opened(live.app) == 4
 
 
