@@ -7,7 +7,7 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+workers = int(os.environ.get("GUNICORN_WORKERS") or os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 worker_class = "gthread"
 # Stripe waits up to 30 s for a webhook answer; a request never needs longer.
@@ -24,3 +24,9 @@ accesslog = "-"
 errorlog = "-"
 # The app reads its configuration once per worker, after the fork.
 preload_app = False
+
+
+def on_starting(server):  # type: ignore[no-untyped-def]
+    """Tell the app how many workers serve it (-w included): it warns at start-up when rate
+    limits are counted per process (memory://) while several processes serve."""
+    os.environ["WEB_CONCURRENCY"] = str(server.cfg.workers)

@@ -70,6 +70,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from donations.cli import register_commands
 
+    from donations.deployment import check_deployment
+
+    check_deployment(app)
     register_error_handlers(app)
     register_security_headers(app)
     register_commands(app)

@@ -154,6 +154,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DONATION_PRESETS", "DONATION_PRESETS", _text, "30,50,100,200"),
     Setting("DONATION_MONTHLY_PRESETS", "DONATION_MONTHLY_PRESETS", _text, "10,15,30,50"),
     Setting("DONATION_IFI_PRESETS", "DONATION_IFI_PRESETS", _text, "500,1000,5000,10000"),
+    # Behind reverse proxies: how many of them to believe (X-Forwarded-For/-Proto); 0 trusts none.
+    Setting("TRUSTED_PROXIES", "TRUSTED_PROXIES", _int, 0),
+    # Card-testing defence (donations/checkout_guard.py): velocity limits on Checkout Sessions,
+    # the ALTCHA proof-of-work challenge past a soft threshold, tighter limits during a burst.
+    Setting("CHECKOUT_LIMITS", "CHECKOUT_LIMITS", _bool, True),
+    Setting("CHECKOUT_LIMIT_PER_ADDRESS", "CHECKOUT_LIMIT_PER_ADDRESS", _text, "10 per hour"),
+    Setting("CHECKOUT_LIMIT_PER_EMAIL", "CHECKOUT_LIMIT_PER_EMAIL", _text, "5 per hour"),
+    Setting("CHECKOUT_LIMIT_GLOBAL", "CHECKOUT_LIMIT_GLOBAL", _text, "300 per hour"),
+    Setting("CHECKOUT_CHALLENGE_AFTER", "CHECKOUT_CHALLENGE_AFTER", _int, 3),
+    Setting("CHECKOUT_GLOBAL_CHALLENGE_AFTER", "CHECKOUT_GLOBAL_CHALLENGE_AFTER", _int, 60),
+    Setting("CHECKOUT_BURST_FAILURES", "CHECKOUT_BURST_FAILURES", _text, "15 per hour"),
+    Setting("CHECKOUT_BURST_FACTOR", "CHECKOUT_BURST_FACTOR", _int, 2),
+    Setting("ALTCHA_HMAC_KEY", "ALTCHA_HMAC_KEY", _text),
+    Setting("ALTCHA_COST", "ALTCHA_COST", _int, 5000),
+    Setting("ALTCHA_CHALLENGE_MINUTES", "ALTCHA_CHALLENGE_MINUTES", _int, 20),
 )
 
 DANGEROUS_DEFAULT_SECRET = "dev-only-not-secret"
@@ -255,6 +270,7 @@ def validate(config: Mapping[str, Any]) -> None:
             parse_presets(config[name])
         except ValueError as exc:
             raise ConfigError(f"{name}={config[name]!r} is not valid: {exc}") from exc
+    _validate_proxies_and_checkout_limits(config, env_name)
     signature = config.get("FOUNDATION_SIGNATURE_IMAGE")
     if signature and not Path(signature).is_file():
         raise ConfigError(f"FOUNDATION_SIGNATURE_IMAGE={signature!r}: no such file")
@@ -262,3 +278,38 @@ def validate(config: Mapping[str, Any]) -> None:
         check_foundation(config, config.get("SETTINGS_DEFAULTED", frozenset()), production=env_name == "production")
     except FoundationSettingError as error:
         raise ConfigError(str(error)) from error
+
+
+CHECKOUT_RATE_SETTINGS = ("CHECKOUT_LIMIT_PER_ADDRESS", "CHECKOUT_LIMIT_PER_EMAIL", "CHECKOUT_LIMIT_GLOBAL", "CHECKOUT_BURST_FAILURES")
+
+
+def _validate_proxies_and_checkout_limits(config: Mapping[str, Any], env_name: str) -> None:
+    """TRUSTED_PROXIES, CHECKOUT_* and ALTCHA_*: each a value that makes sense, and no checkout
+    without its limits in production."""
+    from limits import parse_many
+
+    if not 0 <= int(config.get("TRUSTED_PROXIES") or 0) <= 10:
+        raise ConfigError("TRUSTED_PROXIES must be the number of reverse proxies in front of the service (0 to 10)")
+    if not config.get("CHECKOUT_LIMITS", True):
+        if env_name == "production":
+            raise ConfigError("CHECKOUT_LIMITS=off is for load tests and scripted harnesses; it is refused in production")
+        return
+    for name in CHECKOUT_RATE_SETTINGS:
+        try:
+            rates = parse_many(str(config[name]))
+        except ValueError as exc:
+            raise ConfigError(f"{name}={config[name]!r} is not valid: expected a rate such as '10 per hour'") from exc
+        if len(rates) != 1:
+            raise ConfigError(f"{name}={config[name]!r} is not valid: expected one rate such as '10 per hour'")
+    for name in ("CHECKOUT_CHALLENGE_AFTER", "CHECKOUT_GLOBAL_CHALLENGE_AFTER"):
+        if int(config[name]) < 0:
+            raise ConfigError(f"{name} must be 0 (always ask) or a number of checkouts")
+    if not 1 <= int(config["CHECKOUT_BURST_FACTOR"]) <= 100:
+        raise ConfigError("CHECKOUT_BURST_FACTOR must be between 1 and 100 (how many times a checkout counts during a burst)")
+    if not 1000 <= int(config["ALTCHA_COST"]) <= 1_000_000:
+        raise ConfigError("ALTCHA_COST must be between 1000 and 1000000 (PBKDF2 iterations of the challenge)")
+    if not 1 <= int(config["ALTCHA_CHALLENGE_MINUTES"]) <= 24 * 60:
+        raise ConfigError("ALTCHA_CHALLENGE_MINUTES must be between 1 and 1440")
+    key = config.get("ALTCHA_HMAC_KEY") or ""
+    if key and len(key) < 32:
+        raise ConfigError("ALTCHA_HMAC_KEY must be a random string of 32 characters or more (or unset: derived from SECRET_KEY)")

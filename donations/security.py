@@ -16,6 +16,8 @@ def content_security_policy(checkout_origins: list[str]) -> str:
             "style-src 'self'",
             "script-src 'self'",
             "connect-src 'self'",
+            # The donation form's proof of work runs in a worker served from the site (no blob:).
+            "worker-src 'self'",
             "form-action 'self' " + " ".join(checkout_origins),
             "frame-ancestors 'self'",
             "base-uri 'self'",

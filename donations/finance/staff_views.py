@@ -1,25 +1,27 @@
 """Signing in and out of the back office, and the admin's page of staff accounts.
 
-Sign-in is limited against guessing (Flask-Limiter; only failed attempts
-count): after 9 failures in a row for one email from one address within 15
-minutes, the 10th attempt is answered 429 (a good password ends the row); 30
-failures in 15 minutes from one address whatever the emails; 50 failures an
-hour for one email from anywhere. Keying by address
-and email together means an attacker guessing someone's password slows
-themselves down, not that person, who signs in from another address.
+Sign-in is limited against guessing, by the address and the email together
+(donations/finance/sign_in_backoff.py): after 9 failures in a row for one email
+from one address, that pair waits 30 seconds, then twice as long after each
+further failure (a good password ends the row); and 30 failures in 15 minutes
+from one address whatever the emails hold that address back. No
+limit keys on the email alone: strangers failing on a staff member's email
+slow themselves down, never that person, who signs in from another address.
+Behind a reverse proxy the address is the client's (TRUSTED_PROXIES).
 """
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
+from flask_babel import ngettext
 from flask_login import login_user
 
 from donations import audit
 from donations.clock import utcnow
-from donations.extensions import db, limiter
-from donations.finance import bp
+from donations.errors import error_response
+from donations.extensions import db
+from donations.finance import bp, sign_in_backoff
 from donations.finance.access import client_ip, end_session, public, safe_next, signed_in_staff, staff_required, start_session
 from donations.finance.forms import LoginForm, StaffActiveForm, StaffForm
 from donations.models import StaffRole, StaffUser
@@ -28,25 +30,23 @@ from donations.staff import StaffError, all_staff, authenticate, create_staff, n
 ALL_STAFF = (StaffRole.FINANCE, StaffRole.ADMIN)
 
 
-def _email_key() -> str:
-    return "finance-login:" + (normalise_email(request.form.get("email", "")) or "-")
+def _typed_email() -> str:
+    return normalise_email(request.form.get("email", ""))[:254]
 
 
-def _address_and_email_key() -> str:
-    return f"{get_remote_address()}|{_email_key()}"
-
-
-def _failed(response: Response) -> bool:
-    # A good password answers 303; anything else (wrong password, bad form) counts as a failure.
-    return response.status_code != 303
-
-
-def _forget_failures() -> None:
-    """A good password ends the row of failures for this email from this address (the wider limits stay)."""
-    pair = _address_and_email_key()
-    for applied in limiter.current_limits:
-        if pair in applied.request_args:
-            applied.limiter.clear(applied.limit, *applied.request_args)
+def _wait_answer(seconds: int):  # type: ignore[no-untyped-def]
+    minutes = max(1, -(-seconds // 60))
+    body, status = error_response(
+        429,
+        ngettext(
+            "Too many failed sign-ins for this email from your connection. Please wait %(num)d minute and try again.",
+            "Too many failed sign-ins for this email from your connection. Please wait %(num)d minutes and try again.",
+            minutes,
+        ),
+    )
+    response = make_response(body, status)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def _home(staff: StaffUser) -> str:
@@ -55,9 +55,6 @@ def _home(staff: StaffUser) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit("9 per 15 minutes", key_func=_address_and_email_key, methods=["POST"], deduct_when=_failed)
-@limiter.limit("30 per 15 minutes", key_func=get_remote_address, methods=["POST"], deduct_when=_failed)
-@limiter.limit("50 per hour", key_func=_email_key, methods=["POST"], deduct_when=_failed)
 def login():  # type: ignore[no-untyped-def]
     """The sign-in form; one message for every failure, whatever its cause."""
     staff = signed_in_staff()
@@ -65,10 +62,14 @@ def login():  # type: ignore[no-untyped-def]
         return redirect(_home(staff))
     form = LoginForm()
     failed = False
+    if request.method == "POST":
+        wait = sign_in_backoff.seconds_to_wait(client_ip(), _typed_email())
+        if wait:
+            return _wait_answer(wait)
     if request.method == "POST" and form.validate():
         staff = authenticate(db.session, form.email.data, form.password.data, utcnow())
         if staff is not None:
-            _forget_failures()
+            sign_in_backoff.forget_failures(client_ip(), _typed_email())
             start_session(staff)
             login_user(staff)
             audit.record(db.session, staff, audit.SIGN_IN, staff, client_ip())
@@ -79,6 +80,8 @@ def login():  # type: ignore[no-untyped-def]
         audit.record(db.session, None, audit.SIGN_IN_FAILED, None, client_ip(), {"email": typed if "@" in typed else "(not an email)"})
         db.session.commit()
         failed = True
+    if request.method == "POST" and (failed or form.errors):
+        sign_in_backoff.record_failure(client_ip(), _typed_email())
     return render_template("finance/login.html", form=form, failed=failed), (401 if failed else 200)
 
 

@@ -150,6 +150,8 @@ class DonationForm(PostalAddressForm):
     # An IFI gift above the IFI ceiling may have its excess counted for income tax (art. 200).
     ifi_split = BooleanField(_l("Count the part above the IFI ceiling for income tax instead (two receipts)"))
     submission_token = HiddenField()
+    # The ALTCHA widget's solution, when the form asks for the challenge (donations/checkout_limits.py).
+    altcha = HiddenField()
 
     amount_cents: int | None = None
 

@@ -6,21 +6,23 @@ import logging
 import secrets
 
 import stripe
-from flask import abort, current_app, make_response, redirect, render_template, request, session, url_for
+from flask import abort, current_app, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
-from donations import giving
+from donations import altcha_challenge, checkout_limits, giving
 from donations.amounts import parse_visitor_amount
 from donations.clock import utcnow
 from donations.config import tax_rules_from
-from donations.tax import ifi_ceiling_cents
+from donations.errors import error_response
 from donations.extensions import db
 from donations.i18n import current_language, euros_input
 from donations.models import Donation, DonationKind, DonationStatus, DonorIdentity, DonorType
 from donations.payments import PaymentServiceError
 from donations.public import bp
 from donations.public.forms import DonationForm
+from donations.tax import ifi_ceiling_cents
 from donations.widget import default_amount, ifi_year_today, net_cost, presets
 from receipts.money import format_euros
 
@@ -81,13 +83,47 @@ def _render_landing(kind: DonationKind, asked_amount: str | None) -> str:
     )
 
 
-def _render_form(form: DonationForm, status: int = 200, problem: str | None = None):  # type: ignore[no-untyped-def]
+def _render_form(form: DonationForm, status: int = 200, problem: str | None = None, challenge: bool | None = None):  # type: ignore[no-untyped-def]
     config = current_app.config
     kind = DonationKind(form.kind.data) if form.kind.data in DonationKind._value2member_map_ else DonationKind.ONE_OFF
     amount, _error = parse_visitor_amount(form.amount.data, config["DONATION_MAX_CENTS"])
     figures = net_cost(kind, amount, config, company=form.is_company) if amount else None
+    if challenge is None:
+        challenge = checkout_limits.challenge_required(checkout_limits.current_rules(), request.remote_addr, form.email.data)
     ceiling = ifi_ceiling_cents(tax_rules_from(config))
-    return render_template("public/donate.html", form=form, figures=figures, problem=problem, ifi_ceiling=ceiling), status
+    return render_template(
+        "public/donate.html", form=form, figures=figures, problem=problem, challenge=challenge, ifi_ceiling=ceiling
+    ), status
+
+
+@bp.get("/donate/challenge")
+def donation_challenge():  # type: ignore[no-untyped-def]
+    """A fresh proof-of-work challenge for the form's ALTCHA widget (JSON, never cached)."""
+    response = jsonify(altcha_challenge.new_challenge(current_app.config, utcnow()))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _admission_answer(form: DonationForm, decision: checkout_limits.Decision):  # type: ignore[no-untyped-def]
+    """The answer when the form may not open a checkout yet: the challenge, or 429 until the limit resets."""
+    if decision.admission is checkout_limits.Admission.REFUSED:
+        minutes = max(1, -(-decision.retry_after // 60))
+        body, status = error_response(
+            429,
+            ngettext(
+                "Too many donation attempts came from your connection or with your email address. Nothing was charged. "
+                "Please try again in %(num)d minute.",
+                "Too many donation attempts came from your connection or with your email address. Nothing was charged. "
+                "Please try again in %(num)d minutes.",
+                minutes,
+            ),
+        )
+        response = make_response(body, status)
+        response.headers["Retry-After"] = str(decision.retry_after)
+        return response
+    if decision.admission is checkout_limits.Admission.CHALLENGE:
+        return _render_form(form, 429, _("One more step before payment: please complete the check below, then send the form again. Your details are kept."), challenge=True)
+    return _render_form(form, 400, _("The check below did not succeed or has expired. Please complete it again, then send the form."), challenge=True)
 
 
 @bp.get("/donate")
@@ -114,6 +150,11 @@ def donate_submit():  # type: ignore[no-untyped-def]
         return _render_form(form, 400)
     gift = _gift_from(form)
     donation = giving.donation_for_submission(db.session, gift.submission_token)
+    if donation is None or not donation.checkout_url:
+        # Only a new Checkout Session is counted and may be held back; a repeat gets its own again.
+        decision = checkout_limits.admit_checkout(current_app.config, checkout_limits.current_rules(), request.remote_addr, gift.donor.email, form.altcha.data)
+        if decision.admission is not checkout_limits.Admission.OPEN:
+            return _admission_answer(form, decision)
     try:
         if donation is not None:
             giving.check_same_gift(donation, gift)

@@ -8,6 +8,7 @@ import logging
 import stripe
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from donations import checkout_limits
 from donations.extensions import csrf, db
 from donations.stripe_events import Delivery, receive_event
 
@@ -52,4 +53,8 @@ def stripe_webhook():  # type: ignore[no-untyped-def]
         log.warning("event %s refused: livemode=%s on a %s service", event["id"], event.get("livemode"), "live" if live_service else "test")
         return _refuse("this endpoint does not take events of that mode (live/test)")
     outcome = receive_event(db.session, current_app.extensions["stripe_client"], event)
+    if outcome in (Delivery.APPLIED, Delivery.IGNORED):
+        # A declined, refused or abandoned checkout, counted once: a burst of them tightens the
+        # checkout limits of /donate (card testing).
+        checkout_limits.record_failed_checkout(checkout_limits.current_rules(), str(event.get("type", "")))
     return jsonify(received=True, outcome=outcome.value), STATUS[outcome]

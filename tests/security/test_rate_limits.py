@@ -1,7 +1,10 @@
 """The limiter only looks at POST requests other than Stripe's (donations/extensions.py): every limit must be one.
 
 That the POST limits still bite is tested where they are: tests/finance/test_access.py
-(sign-in) and tests/portal/test_portal.py (sign-in links).
+and tests/security/test_behind_a_proxy.py (staff sign-in, counted by
+donations/finance/sign_in_backoff.py in the limiter's storage), tests/portal/test_portal.py
+(sign-in links) and tests/security/test_checkout_limits.py (Checkout Sessions, counted by
+donations/checkout_limits.py inside POST /donate, never on a page or a webhook).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ def test_every_declared_rate_limit_is_on_post_only(app: Flask) -> None:
             limits += limiter.limit_manager.blueprint_limits(app, endpoint.rpartition(".")[0])
             if limits:
                 limited[endpoint] = {limit.methods for limit in limits}
-    assert {"finance.login", "portal.request_link"} <= set(limited), limited  # the walk finds the limits there are
+    assert {"portal.request_link"} <= set(limited), limited  # the walk finds the limits there are
     assert all(methods == {("post",)} for methods in limited.values()), limited
     assert not any(endpoint.startswith("webhooks.") for endpoint in limited), limited
 
