@@ -18,6 +18,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from donations import create_app
 from donations.extensions import db as _db
+from donations.jobs import wait_for_inline_jobs
 
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", "/tmp/donations-hypothesis")
 
@@ -87,6 +88,8 @@ def make_app(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]
 
     yield build
     for app in apps:
+        # Jobs a request left to run after its answer (inline mode) finish before the database goes.
+        wait_for_inline_jobs(app)
         with app.app_context():
             _db.session.remove()
             _db.engine.dispose()
