@@ -116,3 +116,12 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+def copied_session(app: Flask, browser: FlaskClient) -> FlaskClient:
+    """Another browser holding a copy of `browser`'s session cookie (stolen, or a second device)."""
+    thief = app.test_client()
+    cookie = browser.get_cookie("session")
+    assert cookie is not None, "the browser holds no session"
+    thief.set_cookie("session", cookie.value)
+    return thief

@@ -20,6 +20,7 @@ from donations.models import Donation, DonationKind, DonationStatus, DonorType
 from donations.payments import PaymentServiceError
 from donations.public import bp
 from donations.public.forms import DonationForm
+from donations.security import no_store
 from donations.widget import default_amount, net_cost, presets
 from receipts.money import format_euros
 
@@ -84,7 +85,9 @@ def _render_form(form: DonationForm, status: int = 200, problem: str | None = No
     kind = DonationKind(form.kind.data) if form.kind.data in DonationKind._value2member_map_ else DonationKind.ONE_OFF
     amount, _error = parse_visitor_amount(form.amount.data, config["DONATION_MAX_CENTS"])
     figures = net_cost(kind, amount, config, company=form.is_company) if amount else None
-    return render_template("public/donate.html", form=form, figures=figures, problem=problem), status
+    response = make_response(render_template("public/donate.html", form=form, figures=figures, problem=problem), status)
+    # A form sent back holds what the donor typed (name, address, email): no cache keeps it.
+    return no_store(response) if request.method == "POST" else response
 
 
 @bp.get("/donate")
@@ -201,7 +204,7 @@ def thanks(public_id: str):  # type: ignore[no-untyped-def]
     donation = _donation_or_404(public_id)
     company = donation.donor.donor_type == DonorType.COMPANY
     figures = net_cost(donation.kind, donation.amount_cents, current_app.config, company=company)
-    return render_template("public/thanks.html", donation=donation, status=donation.status.value, figures=figures)
+    return no_store(make_response(render_template("public/thanks.html", donation=donation, status=donation.status.value, figures=figures)))
 
 
 @bp.get("/donate/cancelled/<public_id>")
