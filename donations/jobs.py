@@ -11,6 +11,7 @@ send-pending` can finish it later; nothing is lost.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import queue
@@ -23,6 +24,9 @@ from flask import Flask, current_app, has_request_context
 log = logging.getLogger(__name__)
 
 INLINE_RETRY_DELAYS = (0.2, 0.5)
+# At exit (a gunicorn worker recycled or stopped), queued jobs get this long to finish; what is
+# left stays pending in the database.
+EXIT_GRACE_SECONDS = 10.0
 
 _JOBS: dict[str, Callable[..., Any]] = {}
 
@@ -91,6 +95,7 @@ class AfterResponseJobs:
                 self._pid = os.getpid()
                 self._thread = threading.Thread(target=self._work, name="after-response-jobs", daemon=True)
                 self._thread.start()
+                atexit.register(self.wait_until_idle, EXIT_GRACE_SECONDS)
         self._queue.put((name, args))
 
     def _work(self) -> None:

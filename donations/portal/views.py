@@ -101,7 +101,7 @@ def sign_in(token: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/sign-in")
 def sign_in_confirm():  # type: ignore[no-untyped-def]
-    """Spend the token and sign the donor in (a new session: no fixation)."""
+    """Spend the token and sign the donor in; the session is tied to this sign-in (sign-out ends it)."""
     form = SignInForm()
     if not form.validate():
         abort(400)
@@ -109,10 +109,7 @@ def sign_in_confirm():  # type: ignore[no-untyped-def]
     db.session.commit()
     if opened is None:
         return render_template("portal/link_invalid.html"), 410
-    language = session.get("lang")
-    session.clear()  # a new session: nothing from before the sign-in carries over
-    if language:
-        session["lang"] = language
+    _forget_donor()  # a donor signed in before in this browser is signed out of it
     session["donor_email"] = opened.email
     session["donor_until"] = (utcnow() + SESSION_LIFETIME).timestamp()
     session["donor_sign_in"] = opened.id
