@@ -29,16 +29,25 @@ INLINE_RETRY_DELAYS = (0.2, 0.5)
 EXIT_GRACE_SECONDS = 10.0
 
 _JOBS: dict[str, Callable[..., Any]] = {}
+# Jobs whose arguments must never reach a log (a live sign-in token, an email address).
+_SECRET_ARGS: set[str] = set()
 
 
-def job(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a function as a job that can be queued by name."""
+def job(name: str, *, secret_args: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a function as a job that can be queued by name; `secret_args` keeps its arguments out of logs."""
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
         _JOBS[name] = function
+        if secret_args:
+            _SECRET_ARGS.add(name)
         return function
 
     return register
+
+
+def described(name: str, args: tuple[Any, ...]) -> str:
+    """How logs name a job: with its arguments, unless they are secret."""
+    return f"{name}(…)" if name in _SECRET_ARGS else f"{name}{args!r}"
 
 
 def _register_jobs() -> None:
@@ -64,9 +73,9 @@ def _run_with_retries(name: str, args: tuple[Any, ...]) -> None:
             from donations.extensions import db
 
             db.session.rollback()  # leave no half-done change for the next job
-            log.warning("job %s%r failed (attempt %d)", name, args, attempt, exc_info=True)
+            log.warning("job %s failed (attempt %d)", described(name, args), attempt, exc_info=True)
             if delay is None:
-                log.error("job %s%r gave up; it stays pending", name, args)
+                log.error("job %s gave up; it stays pending", described(name, args))
                 return
             time.sleep(delay)
 
@@ -105,7 +114,7 @@ class AfterResponseJobs:
                 with self.app.app_context():
                     _run_with_retries(name, args)
             except Exception:  # an app context that cannot even start: the work stays pending
-                log.exception("job %s%r could not run", name, args)
+                log.exception("job %s could not run", described(name, args))
             finally:
                 with self._lock:
                     self._unfinished -= 1
@@ -146,7 +155,7 @@ def enqueue(name: str, *args: Any) -> None:
             celery.send_task("donations.run_job", args=[name, *args])
             return
         except Exception:
-            log.exception("job %s%r could not be queued; running it inline", name, args)
+            log.exception("job %s could not be queued; running it inline", described(name, tuple(args)))
     if has_request_context():
         after_response_jobs(current_app._get_current_object()).submit(name, args)  # type: ignore[attr-defined]
         return
