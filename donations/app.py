@@ -119,6 +119,9 @@ def _configure_logging(app: Flask) -> None:
     if not root.handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("donations").setLevel(level)
+    from donations.security import redact_sign_in_tokens_in_access_logs
+
+    redact_sign_in_tokens_in_access_logs()
 
 
 def _init_extensions(app: Flask) -> None:

@@ -82,6 +82,32 @@ def _month_day(value: str) -> tuple[int, int]:
     return month, day
 
 
+def _seconds(value: str) -> float:
+    seconds = float(value.strip())
+    if not 0 < seconds <= 300:
+        raise ValueError("expected a number of seconds between 0 and 300, such as 10")
+    return seconds
+
+
+MAIL_SECURITY_MODES = ("starttls", "ssl", "none")
+
+
+def _mail_security(value: str) -> str:
+    mode = value.strip().lower()
+    if mode not in MAIL_SECURITY_MODES:
+        raise ValueError("expected starttls, ssl or none")
+    return mode
+
+
+def mail_security(config: Mapping[str, Any]) -> str:
+    """How the mail relay is reached: MAIL_SECURITY, or what the older MAIL_USE_SSL / MAIL_USE_TLS say."""
+    if config.get("MAIL_SECURITY"):
+        return str(config["MAIL_SECURITY"])
+    if config.get("MAIL_USE_SSL"):
+        return "ssl"
+    return "starttls" if config.get("MAIL_USE_TLS") else "none"
+
+
 def _database_url(value: str) -> str:
     url = value.strip()
     # Heroku-style URLs still say postgres://; SQLAlchemy wants a driver name.
@@ -111,6 +137,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET", _text),
     Setting("STRIPE_API_BASE", "STRIPE_API_BASE", _text),
     Setting("STRIPE_WEBHOOK_TOLERANCE", "STRIPE_WEBHOOK_TOLERANCE", _int, 300),
+    # Bounded waits on Stripe: seconds per attempt, and retries after a network failure.
+    Setting("STRIPE_TIMEOUT", "STRIPE_TIMEOUT", _seconds, 6.0),
+    Setting("STRIPE_MAX_NETWORK_RETRIES", "STRIPE_MAX_NETWORK_RETRIES", _int, 2),
     # Receipts, mail and jobs
     Setting("RECEIPTS_DIR", "RECEIPTS_DIR", _text),
     Setting("MAIL_SERVER", "MAIL_SERVER", _text),
@@ -119,6 +148,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_PASSWORD", "MAIL_PASSWORD", _text),
     Setting("MAIL_USE_TLS", "MAIL_USE_TLS", _bool, False),
     Setting("MAIL_DEFAULT_SENDER", "MAIL_DEFAULT_SENDER", _text, "dons@example.org"),
+    # starttls | ssl (implicit TLS, port 465) | none; unset: MAIL_USE_SSL, else MAIL_USE_TLS decide.
+    Setting("MAIL_SECURITY", "MAIL_SECURITY", _mail_security),
+    Setting("MAIL_USE_SSL", "MAIL_USE_SSL", _bool, False),
+    # PEM file of the CA that signed the relay's certificate (default: the system's CAs).
+    Setting("MAIL_CA_FILE", "MAIL_CA_FILE", _text),
+    Setting("MAIL_TIMEOUT", "MAIL_TIMEOUT", _seconds, 10.0),
     Setting("CELERY_BROKER_URL", "CELERY_BROKER_URL", _text),
     # Where sign-in and link-request limits are counted; shared (redis://…) with several servers.
     Setting("RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URI", _text, "memory://"),
@@ -271,6 +306,9 @@ def validate(config: Mapping[str, Any]) -> None:
         except ValueError as exc:
             raise ConfigError(f"{name}={config[name]!r} is not valid: {exc}") from exc
     _validate_proxies_and_checkout_limits(config, env_name)
+    _validate_mail(config, env_name)
+    if not 0 <= int(config.get("STRIPE_MAX_NETWORK_RETRIES", 2)) <= 5:
+        raise ConfigError("STRIPE_MAX_NETWORK_RETRIES must be between 0 and 5")
     signature = config.get("FOUNDATION_SIGNATURE_IMAGE")
     if signature and not Path(signature).is_file():
         raise ConfigError(f"FOUNDATION_SIGNATURE_IMAGE={signature!r}: no such file")
@@ -313,3 +351,12 @@ def _validate_proxies_and_checkout_limits(config: Mapping[str, Any], env_name: s
     key = config.get("ALTCHA_HMAC_KEY") or ""
     if key and len(key) < 32:
         raise ConfigError("ALTCHA_HMAC_KEY must be a random string of 32 characters or more (or unset: derived from SECRET_KEY)")
+
+
+def _validate_mail(config: Mapping[str, Any], env_name: str) -> None:
+    """The mail relay's settings: a CA file that exists, no password sent in clear in production."""
+    ca_file = config.get("MAIL_CA_FILE")
+    if ca_file and not Path(ca_file).is_file():
+        raise ConfigError(f"MAIL_CA_FILE={ca_file!r}: no such file")
+    if env_name == "production" and config.get("MAIL_USERNAME") and mail_security(config) == "none":
+        raise ConfigError("MAIL_SECURITY must be starttls or ssl in production when MAIL_USERNAME is set (the password would travel in clear)")

@@ -74,27 +74,6 @@ def export(session: Session, email: str) -> dict[str, Any]:
     }
 
 
-def update_address(session: Session, donor: Donor, *, line1: str, line2: str, postal_code: str, city: str, country: str) -> None:
-    """The signed-in donor's new address, for their record and the receipts still to come.
-
-    The monthly gifts still running that were given under this record's
-    identity take the new address too (their January recap prints it); a gift
-    given under another name, receipts already issued and other records of the
-    same email keep theirs.
-    """
-    before = donor.identity
-    donor.address_line1 = line1.strip()
-    donor.address_line2 = line2.strip() or None
-    donor.postal_code = postal_code.strip()
-    donor.city = city.strip()
-    donor.country = country
-    after = donor.identity
-    for gift in donor.donations:
-        if gift.kind == DonationKind.MONTHLY and gift.status not in FINISHED and gift.given_identity == before:
-            gift.identity = after.to_json()
-    session.flush()
-
-
 def billing_customer(donors: list[Donor]) -> str | None:
     """The Stripe customer whose card or IBAN the donor changes: their newest running monthly gift's."""
     gifts = sorted((g for d in donors for g in d.donations if g.stripe_customer_id), key=lambda g: g.id, reverse=True)

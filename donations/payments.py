@@ -29,15 +29,33 @@ class PaymentServiceError(RuntimeError):
 
 
 def make_client(config: Mapping[str, Any]) -> stripe.StripeClient:
-    """The application's one Stripe client: real Stripe with a key, else the sandbox."""
+    """The application's one Stripe client: real Stripe with a key, else the sandbox.
+
+    Every attempt is bounded by STRIPE_TIMEOUT and retried STRIPE_MAX_NETWORK_RETRIES
+    times (with Stripe's idempotency keys, a retry never creates anything twice), so a
+    donor facing a Stripe outage waits `longest_wait_seconds` at most, not minutes.
+    """
+    options: dict[str, Any] = {
+        "max_network_retries": config.get("STRIPE_MAX_NETWORK_RETRIES", 2),
+        "http_client": stripe.RequestsClient(timeout=config.get("STRIPE_TIMEOUT") or 6.0),
+    }
     if config.get("STRIPE_USES_SANDBOX"):
         base = config["STRIPE_API_BASE"].rstrip("/")
         return stripe.StripeClient(
-            SANDBOX_API_KEY,
-            base_addresses={"api": base, "files": base, "connect": base, "meter_events": base},
-            max_network_retries=2,
+            SANDBOX_API_KEY, base_addresses={"api": base, "files": base, "connect": base, "meter_events": base}, **options
         )
-    return stripe.StripeClient(config["STRIPE_SECRET_KEY"], max_network_retries=2)
+    return stripe.StripeClient(config["STRIPE_SECRET_KEY"], **options)
+
+
+# Stripe's client waits between attempts 0.5 s, then twice as long each time, at most 5 s.
+_RETRY_DELAYS = tuple(min(0.5 * 2**n, 5.0) for n in range(10))
+
+
+def longest_wait_seconds(config: Mapping[str, Any]) -> float:
+    """How long a call to an unresponsive Stripe can keep a request waiting, retries included."""
+    retries = int(config.get("STRIPE_MAX_NETWORK_RETRIES", 2))
+    timeout = float(config.get("STRIPE_TIMEOUT") or 6.0)
+    return timeout * (retries + 1) + sum(_RETRY_DELAYS[:retries]) + 5.0 * max(0, retries - len(_RETRY_DELAYS))
 
 
 def _plain(obj: Any) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """Signing donors in to their portal with single-use links sent by email.
 
 Only the hash of a token is stored, so a copy of the database cannot be used
-to sign in; a token works once, for a short time.
+to sign in; a token works once, for a short time. The portal session a link
+opens is tied to its sign-in row: signing out (or erasing) ends every session
+of the email at once, a copied cookie included.
 """
 
 from __future__ import annotations
@@ -57,8 +59,8 @@ def create_sign_in(session: Session, email: str, now: dt.datetime) -> str | None
     return token
 
 
-def redeem_sign_in(session: Session, token: str, now: dt.datetime) -> str | None:
-    """The email a token signs in, spending the token; None if unknown, used or expired.
+def redeem_sign_in(session: Session, token: str, now: dt.datetime) -> DonorSignIn | None:
+    """The sign-in a token opens, spending the token; None if unknown, used or expired.
 
     One conditional UPDATE both checks and spends the token, so two clicks at
     once cannot both sign in.
@@ -74,4 +76,22 @@ def redeem_sign_in(session: Session, token: str, now: dt.datetime) -> str | None
     )
     if spent.rowcount != 1:
         return None
-    return session.scalars(select(DonorSignIn.email).where(DonorSignIn.token_hash == token_hash)).one()
+    return session.scalars(select(DonorSignIn).where(DonorSignIn.token_hash == token_hash)).one()
+
+
+def session_is_live(session: Session, sign_in_id: object, email: str) -> bool:
+    """Whether the portal session opened by this sign-in, for this email, has not been ended."""
+    if not isinstance(sign_in_id, int):
+        return False
+    opened = session.get(DonorSignIn, sign_in_id)
+    return opened is not None and opened.email == email and opened.used_at is not None and opened.session_ended_at is None
+
+
+def end_sessions(session: Session, email: str, now: dt.datetime) -> None:
+    """End every portal session of this email, on every browser (the caller commits)."""
+    session.execute(
+        update(DonorSignIn)
+        .where(DonorSignIn.email == normalise_email(email), DonorSignIn.used_at.is_not(None), DonorSignIn.session_ended_at.is_(None))
+        .values(session_ended_at=now)
+        .execution_options(synchronize_session=False)
+    )

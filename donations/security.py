@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
@@ -24,6 +27,45 @@ def content_security_policy(checkout_origins: list[str]) -> str:
             "object-src 'none'",
         ]
     )
+
+
+_SIGN_IN_TOKEN = re.compile(r"(/my/sign-in/)[^\s\"'?#/]+")
+# The access logs of the development server and of gunicorn: each line names the path asked for.
+ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
+
+
+def _redacted(value: Any) -> Any:
+    return _SIGN_IN_TOKEN.sub(r"\1[redacted]", value) if isinstance(value, str) else value
+
+
+class SignInTokenRedaction(logging.Filter):
+    """Access-log lines never show a donor's sign-in token (the link's path carries it; until the
+    donor clicks, whoever reads the log could sign in as them)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = _redacted(record.msg)
+        if isinstance(record.args, dict):
+            for key, value in list(record.args.items()):  # gunicorn's atoms: changed in place, keeping their class
+                record.args[key] = _redacted(value)
+        elif isinstance(record.args, tuple):
+            record.args = tuple(_redacted(value) for value in record.args)
+        return True
+
+
+def redact_sign_in_tokens_in_access_logs() -> None:
+    """Put the redaction on the access loggers, once per process."""
+    for name in ACCESS_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, SignInTokenRedaction) for existing in logger.filters):
+            logger.addFilter(SignInTokenRedaction())
+
+
+def no_store(response: Response) -> Response:
+    """Pages with personal data (portal, back office, thank-you page, receipts) are kept by no cache,
+    shared or in the browser: the next person at the computer cannot bring them back."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"  # HTTP/1.0 caches
+    return response
 
 
 def register_security_headers(app: Flask) -> None:

@@ -8,16 +8,16 @@ from flask.cli import AppGroup
 from donations import audit
 from donations.extensions import db
 from donations.models import StaffRole
-from donations.staff import StaffError, all_staff, check_password_strength, create_staff, hash_password, staff_by_email
+from donations.staff import StaffError, all_staff, check_password_strength, create_staff, set_password, staff_by_email
 
 staff_cli = AppGroup("staff", help="Back-office staff accounts.")
 
 
-def _prompt_password() -> str:
+def _prompt_password(email: str) -> str:
     # Asked twice and never echoed, so it appears neither on screen nor in the shell history.
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        check_password_strength(password)
+        check_password_strength(password, email)
     except StaffError as error:
         raise click.ClickException(str(error)) from error
     return password
@@ -30,7 +30,7 @@ def create_command(email: str, role: str) -> None:
     """Create an account; the password is asked twice, hidden."""
     if staff_by_email(db.session, email) is not None:
         raise click.ClickException(f"An account already exists for {email.strip().lower()}.")
-    password = _prompt_password()
+    password = _prompt_password(email)
     try:
         staff = create_staff(db.session, email, StaffRole(role), password)
     except StaffError as error:
@@ -47,7 +47,7 @@ def set_password_command(email: str) -> None:
     staff = staff_by_email(db.session, email)
     if staff is None:
         raise click.ClickException(f"No account for {email}.")
-    staff.password_hash = hash_password(_prompt_password())
+    set_password(staff, _prompt_password(staff.email))
     audit.record(db.session, None, audit.PASSWORD_SET, staff, None, {"by": "command line"})
     db.session.commit()
     click.echo(f"Password changed for {staff.email}.")

@@ -41,12 +41,12 @@ def make_celery(app: Flask) -> Celery:
 
     @celery.task(name="donations.run_job", bind=True, max_retries=MAX_RETRIES)
     def run_job(self: Task, name: str, *args: Any) -> None:
-        from donations.jobs import run_registered
+        from donations.jobs import described, run_registered
 
         try:
             run_registered(name, *args)
         except Exception as error:
-            log.warning("job %s%r failed; retrying", name, args, exc_info=True)
+            log.warning("job %s failed; retrying", described(name, args), exc_info=True)
             raise self.retry(exc=error, countdown=RETRY_BACKOFF_SECONDS * (2 ** self.request.retries)) from error
 
     app.extensions["celery"] = celery

@@ -18,6 +18,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from donations import create_app
 from donations.extensions import db as _db
+from donations.jobs import wait_for_inline_jobs
 
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", "/tmp/donations-hypothesis")
 
@@ -87,6 +88,8 @@ def make_app(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]
 
     yield build
     for app in apps:
+        # Jobs a request left to run after its answer (inline mode) finish before the database goes.
+        wait_for_inline_jobs(app)
         with app.app_context():
             _db.session.remove()
             _db.engine.dispose()
@@ -113,3 +116,12 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+def copied_session(app: Flask, browser: FlaskClient) -> FlaskClient:
+    """Another browser holding a copy of `browser`'s session cookie (stolen, or a second device)."""
+    thief = app.test_client()
+    cookie = browser.get_cookie("session")
+    assert cookie is not None, "the browser holds no session"
+    thief.set_cookie("session", cookie.value)
+    return thief

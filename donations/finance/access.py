@@ -7,7 +7,11 @@ the sign-in page (GET) or refused with 401 (any other method); a signed-in
 member without the role gets 403.
 
 A session ends 8 hours after sign-in (PERMANENT_SESSION_LIFETIME) whatever
-happens, and after FINANCE_IDLE_MINUTES (default 30) without a request.
+happens, and after FINANCE_IDLE_MINUTES (default 30) without a request. It also
+ends, on every browser at once, when the account signs out, gets a new password
+or is deactivated: the session keeps the account's session generation of its
+sign-in, and a request whose generation is no longer the account's is refused
+(a copied cookie stops working too).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from donations.models import StaffRole, StaffUser
 
 SIGNED_IN_AT = "finance_signed_in_at"
 SEEN_AT = "finance_seen_at"
+GENERATION = "finance_generation"
 DEFAULT_IDLE_MINUTES = 30
 READS = ("GET", "HEAD")
 
@@ -45,6 +50,7 @@ def start_session(staff: StaffUser) -> None:
     now = utcnow().timestamp()
     session[SIGNED_IN_AT] = now
     session[SEEN_AT] = now
+    session[GENERATION] = staff.session_generation or 0
 
 
 def end_session() -> None:
@@ -52,6 +58,7 @@ def end_session() -> None:
     logout_user()
     session.pop(SIGNED_IN_AT, None)
     session.pop(SEEN_AT, None)
+    session.pop(GENERATION, None)
 
 
 def _expired() -> bool:
@@ -73,7 +80,8 @@ def signed_in_staff() -> StaffUser | None:
     """The signed-in staff member whose session is still valid, else None (an expired session is ended)."""
     if not current_user.is_authenticated or not isinstance(current_user._get_current_object(), StaffUser):
         return None
-    if not current_user.is_active or _expired():
+    revoked = session.get(GENERATION) != (current_user.session_generation or 0)
+    if not current_user.is_active or revoked or _expired():
         end_session()
         flash(_("Your session has ended. Please sign in again."), "error")
         return None

@@ -25,7 +25,7 @@ from donations.finance import bp, sign_in_backoff
 from donations.finance.access import client_ip, end_session, public, safe_next, signed_in_staff, staff_required, start_session
 from donations.finance.forms import LoginForm, StaffActiveForm, StaffForm
 from donations.models import StaffRole, StaffUser
-from donations.staff import StaffError, all_staff, authenticate, create_staff, normalise_email, set_active
+from donations.staff import StaffError, all_staff, authenticate, create_staff, end_sessions, normalise_email, set_active, staff_by_email
 
 ALL_STAFF = (StaffRole.FINANCE, StaffRole.ADMIN)
 
@@ -75,9 +75,9 @@ def login():  # type: ignore[no-untyped-def]
             audit.record(db.session, staff, audit.SIGN_IN, staff, client_ip())
             db.session.commit()
             return redirect(safe_next(request.args.get("next")) or _home(staff), 303)
-        # What was typed as the email is kept only if it looks like one: people type passwords there too.
-        typed = normalise_email(form.email.data)[:254]
-        audit.record(db.session, None, audit.SIGN_IN_FAILED, None, client_ip(), {"email": typed if "@" in typed else "(not an email)"})
+        # Nothing typed is kept (people type passwords in the email field too): only the account
+        # aimed at, when the email names one, as the trail names it everywhere.
+        audit.record(db.session, None, audit.SIGN_IN_FAILED, staff_by_email(db.session, form.email.data), client_ip())
         db.session.commit()
         failed = True
     if request.method == "POST" and (failed or form.errors):
@@ -91,6 +91,7 @@ def logout():  # type: ignore[no-untyped-def]
     """Sign out (a POST with the CSRF token: a link elsewhere cannot sign anyone out)."""
     staff = signed_in_staff()
     audit.record(db.session, staff, audit.SIGN_OUT, staff, client_ip())
+    end_sessions(staff)  # type: ignore[arg-type]  (staff_required: someone is signed in)
     db.session.commit()
     end_session()
     flash(_("You are signed out."), "ok")
@@ -101,6 +102,7 @@ def _staff_error_message(error: StaffError) -> str:
     messages = {
         "taken": _("An account already exists for this email."),
         "bad_email": _("Please enter a valid email address, such as name@example.org."),
+        "weak": _("This password is too common or too easy to guess. Choose a longer phrase of unusual words."),
     }
     return messages.get(error.code, str(error))
 
@@ -117,7 +119,8 @@ def staff_list():  # type: ignore[no-untyped-def]
                 created = create_staff(db.session, form.email.data, StaffRole(form.role.data), form.password.data)
             except StaffError as error:
                 db.session.rollback()
-                form.email.errors = [_staff_error_message(error)]
+                field = form.password if error.code in ("weak", "too_short", "too_long") else form.email
+                field.errors = [_staff_error_message(error)]
             else:
                 audit.record(db.session, signed_in_staff(), audit.STAFF_CREATED, created, client_ip(), {"role": created.role.value})
                 db.session.commit()

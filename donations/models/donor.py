@@ -150,3 +150,6 @@ class DonorSignIn(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The portal session the link opened ends when this is set (sign-out or erasure ends every
+    # session of the email at once).
+    session_ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -29,6 +29,8 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Stored in each session at sign-in; moved on to end every session of the account.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     # What Flask-Login asks of a user, without importing it into the data model.
     is_authenticated = True

@@ -2,6 +2,9 @@
 
 from flask import Blueprint
 
+from donations.security import no_store
+
 bp = Blueprint("portal", __name__, url_prefix="/my")
+bp.after_request(no_store)  # every portal page shows a donor's data
 
 from donations.portal import views  # noqa: E402,F401  (routes register on import)

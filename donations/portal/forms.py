@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
-from wtforms.validators import DataRequired
+from wtforms import BooleanField, HiddenField, StringField
+from wtforms.validators import DataRequired, Length
 
 from donations.public.forms import PostalAddressForm, email_address_field, gift_amount_cents
 
@@ -15,7 +15,13 @@ class SignInRequestForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    """A button that only needs the CSRF token (sign in, pause, resume, card)."""
+    """A button that only needs the CSRF token (pause, resume, card)."""
+
+
+class SignInForm(FlaskForm):
+    """The sign-in button: the emailed token travels in the body, never in the address posted to."""
+
+    token = HiddenField(validators=[DataRequired(), Length(max=100)])
 
 
 class StopForm(FlaskForm):
@@ -37,4 +43,6 @@ class AmountForm(FlaskForm):
 
 
 class AddressForm(PostalAddressForm):
-    """The address printed on future receipts."""
+    """The address one donor record prints on future receipts (`donor`: that record's public id)."""
+
+    donor = HiddenField(validators=[Length(max=36)])

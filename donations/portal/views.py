@@ -9,7 +9,7 @@ import logging
 import secrets
 from typing import Any, Callable
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from donations import donor_records, erasure, payments, portal_access
@@ -18,8 +18,8 @@ from donations.extensions import db, limiter
 from donations.jobs import enqueue
 from donations.i18n import euros_input
 from donations.models import DonationKind
-from donations.portal import bp
-from donations.portal.forms import AddressForm, AmountForm, ConfirmForm, EraseForm, SignInRequestForm, StopForm
+from donations.portal import addresses, bp
+from donations.portal.forms import AddressForm, AmountForm, ConfirmForm, EraseForm, SignInForm, SignInRequestForm, StopForm
 from donations.receipting import downloaded_pdf, receipt_unavailable
 from donations.widget import net_cost
 from receipts.money import format_euros
@@ -29,11 +29,20 @@ log = logging.getLogger(__name__)
 SESSION_LIFETIME = dt.timedelta(hours=1)
 
 
+SESSION_KEYS = ("donor_email", "donor_until", "donor_sign_in")
+
+
+def _forget_donor() -> None:
+    for key in SESSION_KEYS:
+        session.pop(key, None)
+
+
 def _signed_in_email() -> str | None:
+    """The signed-in donor's email while the session lasts and nobody ended it (sign-out elsewhere)."""
     email = session.get("donor_email")
     until = session.get("donor_until", 0)
-    if not email or until < utcnow().timestamp():
-        session.pop("donor_email", None)
+    if not email or until < utcnow().timestamp() or not portal_access.session_is_live(db.session, session.get("donor_sign_in"), email):
+        _forget_donor()
         return None
     return email
 
@@ -79,28 +88,42 @@ def request_link():  # type: ignore[no-untyped-def]
 
 @bp.get("/sign-in/<token>")
 def sign_in(token: str):  # type: ignore[no-untyped-def]
-    """A button to sign in: mail scanners that open links do not spend the token."""
-    return render_template("portal/sign_in.html", form=ConfirmForm(), token=token)
+    """A button to sign in: mail scanners that open links do not spend the token.
+
+    The button posts the token in the form's body to /my/sign-in, so the spending
+    request's address carries no token, and no-referrer keeps this page's address
+    (with its live token) from any other site.
+    """
+    response = make_response(render_template("portal/sign_in.html", form=SignInForm(token=token)))
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
-@bp.post("/sign-in/<token>")
-def sign_in_confirm(token: str):  # type: ignore[no-untyped-def]
-    form = ConfirmForm()
+@bp.post("/sign-in")
+def sign_in_confirm():  # type: ignore[no-untyped-def]
+    """Spend the token and sign the donor in; the session is tied to this sign-in (sign-out ends it)."""
+    form = SignInForm()
     if not form.validate():
         abort(400)
-    email = portal_access.redeem_sign_in(db.session, token, utcnow())
+    opened = portal_access.redeem_sign_in(db.session, form.token.data or "", utcnow())
     db.session.commit()
-    if email is None:
+    if opened is None:
         return render_template("portal/link_invalid.html"), 410
-    session["donor_email"] = email
+    _forget_donor()  # a donor signed in before in this browser is signed out of it
+    session["donor_email"] = opened.email
     session["donor_until"] = (utcnow() + SESSION_LIFETIME).timestamp()
+    session["donor_sign_in"] = opened.id
     return redirect(url_for("portal.gifts"), 303)
 
 
 @bp.post("/sign-out")
 def sign_out():  # type: ignore[no-untyped-def]
-    session.pop("donor_email", None)
-    session.pop("donor_until", None)
+    """Sign out everywhere: every portal session of this email ends, copied cookies included."""
+    email = _signed_in_email()
+    if email is not None:
+        portal_access.end_sessions(db.session, email, utcnow())
+        db.session.commit()
+    _forget_donor()
     return redirect(url_for("public.landing"), 303)
 
 
@@ -225,20 +248,26 @@ def update_card(email: str):  # type: ignore[no-untyped-def]
 @bp.route("/address", methods=["GET", "POST"])
 @donor_required
 def address(email: str):  # type: ignore[no-untyped-def]
-    """The postal address printed on future receipts."""
+    """The postal address one of the donor's records prints on future receipts (`?donor=` chooses which)."""
     donors = donor_records.donors_of(db.session, email)
-    form = AddressForm(obj=donors[-1] if donors and request.method == "GET" else None)
+    form = AddressForm()
+    chosen = addresses.chosen_record(donors, form.donor.data if request.method == "POST" else request.args.get("donor"))
+    if chosen is None:
+        abort(404)
+    choices = [(d.public_id, addresses.record_label(d)) for d in donors] if len(donors) > 1 else []
     if request.method == "POST":
         if not form.validate():
-            return render_template("portal/address.html", form=form), 400
-        donor_records.update_address(
-            db.session, donors[-1], line1=form.address_line1.data, line2=form.address_line2.data or "",
+            return render_template("portal/address.html", form=form, chosen=chosen, choices=choices), 400
+        addresses.change_address(
+            chosen, line1=form.address_line1.data, line2=form.address_line2.data or "",
             postal_code=form.postal_code.data, city=form.city.data, country=form.country.data,
         )
         db.session.commit()
         flash(_("Your address is updated. It will be printed on your next receipts; past receipts do not change."), "ok")
         return redirect(url_for("portal.gifts"), 303)
-    return render_template("portal/address.html", form=form)
+    form = AddressForm(formdata=None, obj=chosen)
+    form.donor.data = chosen.public_id
+    return render_template("portal/address.html", form=form, chosen=chosen, choices=choices)
 
 
 @bp.get("/data.json")
@@ -270,7 +299,8 @@ def erase(email: str):  # type: ignore[no-untyped-def]
             log.exception("erasure: a Stripe customer could not be deleted")
             flash(_("The payment service cannot be reached right now, so nothing was erased yet. Please try again in a moment."), "error")
             return render_template("portal/erase.html", form=form), 503
+        portal_access.end_sessions(db.session, email, utcnow())
         db.session.commit()
-        session.pop("donor_email", None)
+        _forget_donor()
         return render_template("portal/erased.html", report=report)
     return render_template("portal/erase.html", form=form)

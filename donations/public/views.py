@@ -22,6 +22,7 @@ from donations.models import Donation, DonationKind, DonationStatus, DonorIdenti
 from donations.payments import PaymentServiceError
 from donations.public import bp
 from donations.public.forms import DonationForm
+from donations.security import no_store
 from donations.tax import ifi_ceiling_cents
 from donations.widget import default_amount, ifi_year_today, net_cost, presets
 from receipts.money import format_euros
@@ -91,9 +92,12 @@ def _render_form(form: DonationForm, status: int = 200, problem: str | None = No
     if challenge is None:
         challenge = checkout_limits.challenge_required(checkout_limits.current_rules(), request.remote_addr, form.email.data)
     ceiling = ifi_ceiling_cents(tax_rules_from(config))
-    return render_template(
+    page = render_template(
         "public/donate.html", form=form, figures=figures, problem=problem, challenge=challenge, ifi_ceiling=ceiling
-    ), status
+    )
+    response = make_response(page, status)
+    # A form sent back holds what the donor typed (name, address, email): no cache keeps it.
+    return no_store(response) if request.method == "POST" else response
 
 
 @bp.get("/donate/challenge")
@@ -245,7 +249,7 @@ def thanks(public_id: str):  # type: ignore[no-untyped-def]
     donation = _donation_or_404(public_id)
     company = donation.donor.donor_type == DonorType.COMPANY
     figures = net_cost(donation.kind, donation.amount_cents, current_app.config, company=company)
-    return render_template("public/thanks.html", donation=donation, status=donation.status.value, figures=figures)
+    return no_store(make_response(render_template("public/thanks.html", donation=donation, status=donation.status.value, figures=figures)))
 
 
 @bp.get("/donate/cancelled/<public_id>")

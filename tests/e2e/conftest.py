@@ -18,6 +18,7 @@ import requests
 from flask import Flask
 from werkzeug.serving import make_server
 
+from donations.jobs import wait_for_inline_jobs
 from stripe_sandbox import SandboxHandle, serve_in_thread
 
 WEBHOOK_SECRET = "whsec_e2e_tests"
@@ -66,6 +67,11 @@ class Live:
 
     def settle_webhooks(self, timeout: float = 15.0) -> None:
         assert self.sandbox.sandbox.wait_for_webhooks(timeout), self.sandbox.sandbox.webhook_status()
+        self.wait_for_jobs(timeout)
+
+    def wait_for_jobs(self, timeout: float = 15.0) -> None:
+        """Wait for the emails the answered requests left to send after their answer (inline mode)."""
+        assert wait_for_inline_jobs(self.app, timeout), "jobs still running"
 
 
 def form_fields(page: str) -> dict[str, str]:

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from donations.extensions import db
+from donations.jobs import wait_for_inline_jobs
 from donations.models import DonationKind, Payment, Receipt, StaffRole, TaxScheme
 from donations.receipting import issuing_context, store_receipt_pdf
 from donations.staff import create_staff
@@ -116,7 +117,10 @@ def confirm(client: FlaskClient, path: str, **data: str) -> Any:
     """Open an action's confirmation page, then post its form (hidden fields included) with `data`."""
     page = client.get(path)
     assert page.status_code == 200, page.text
-    return client.post(path, data={**form_fields(page.text), **data})
+    answer = client.post(path, data={**form_fields(page.text), **data})
+    # An action's emails leave after its answer: the test reads the state once they have.
+    assert wait_for_inline_jobs(client.application)
+    return answer
 
 
 def text_of(html: str) -> str:

@@ -46,7 +46,7 @@ def sign_in(live: Live, mailbox: Mailbox, email: str) -> None:
     assert ask_link(live, email).status_code == 200
     path = link_in(mailbox.wait_for(before + 1)[-1])
     page = live.get(path)
-    answer = live.post(path, data=form_fields(page.text))
+    answer = live.post("/my/sign-in", data=form_fields(page.text))
     assert answer.status_code == 303 and answer.headers["Location"].endswith("/my/gifts")
 
 
@@ -63,13 +63,13 @@ def test_sign_in_link_is_emailed_works_once_and_the_answer_hides_who_gave(live: 
 
     path = link_in(sign_in_mails[0])
     page = live.get(path)
-    assert live.post(path, data=form_fields(page.text)).status_code == 303
+    assert live.post("/my/sign-in", data=form_fields(page.text)).status_code == 303
     gifts = live.get("/my/gifts")
     assert gifts.status_code == 200 and "50,00" in gifts.text
 
     live.browser.cookies.clear()
     page = live.get(path)
-    assert live.post(path, data=form_fields(page.text)).status_code == 410
+    assert live.post("/my/sign-in", data=form_fields(page.text)).status_code == 410
     assert live.get("/my/gifts", allow_redirects=False).status_code == 302
 
 
@@ -82,7 +82,7 @@ def test_sign_in_link_expires(live: Live, give, smtp) -> None:  # type: ignore[n
         db.session.execute(update(DonorSignIn).values(expires_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)))
         db.session.commit()
     page = live.get(path)
-    assert live.post(path, data=form_fields(page.text)).status_code == 410
+    assert live.post("/my/sign-in", data=form_fields(page.text)).status_code == 410
 
 
 def test_a_donor_cannot_reach_another_donors_gift_or_receipt(live: Live, give, smtp) -> None:  # type: ignore[no-untyped-def]

@@ -33,6 +33,7 @@ def pay(live: Live, give: Callable[..., requests.Response], **form: object) -> D
 
 
 def receipts_of(live: Live, donation: Donation) -> list[Receipt]:
+    live.wait_for_jobs()  # their emails leave after the answers that issued them
     with live.app.app_context():
         covering = (
             select(receipt_payment.c.receipt_id)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Callable
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+
+from tests.support.production import REAL_FOUNDATION
 
 PRODUCTION = {
     "FLASK_ENV_NAME": "production",
@@ -17,15 +18,7 @@ PRODUCTION = {
     "STRIPE_SECRET_KEY": "sk_test_production_rehearsal",
     "STRIPE_WEBHOOK_SECRET": "whsec_production_rehearsal",
     "STRIPE_API_BASE": "",
-    # A real foundation's identity (start-up refuses the demo one in production).
-    "FOUNDATION_NAME": "Fondation pour la recherche sur le cerveau",
-    "FOUNDATION_ADDRESS": "47 boulevard de l'Hôpital, 75013 Paris, France",
-    "FOUNDATION_SIREN": "732 829 320",
-    "FOUNDATION_RUP_DECREE_DATE": "2006-09-13",
-    "FOUNDATION_RUP_JO_DATE": "2006-09-15",
-    "FOUNDATION_SIGNATORY_NAME": "Claire Dupont",
-    "FOUNDATION_SIGNATORY_TITLE": "Directrice générale",
-    "FOUNDATION_SIGNATURE_IMAGE": str(Path(__file__).resolve().parents[1] / "support" / "signature.png"),
+    **REAL_FOUNDATION,
 }
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from donations import create_app
 from donations.config import ConfigError, load_config, tax_rules_from, validate
 from donations.tax import TaxRules
+from tests.support.production import REAL_FOUNDATION
 
 GOOD = {"SECRET_KEY": "k" * 40, "DATABASE_URL": "sqlite://"}
 
@@ -119,25 +119,18 @@ def test_unset_receipts_dir_keeps_the_instance_folder_default() -> None:
     assert app.config["RECEIPTS_DIR"].endswith("instance/receipts")
 
 
-REAL_FOUNDATION = {
+PRODUCTION_WITH_A_REAL_FOUNDATION = {
+    **REAL_FOUNDATION,
     "FLASK_ENV_NAME": "production",
     "SECRET_KEY": "s" * 40,
     "PUBLIC_BASE_URL": "https://dons.example.org",
     "STRIPE_SECRET_KEY": "sk_live_1",
     "STRIPE_WEBHOOK_SECRET": "whsec_1",
-    "FOUNDATION_NAME": "Fondation pour la recherche sur le cerveau",
-    "FOUNDATION_ADDRESS": "47 boulevard de l'Hôpital, 75013 Paris, France",
-    "FOUNDATION_SIREN": "732 829 320",
-    "FOUNDATION_RUP_DECREE_DATE": "2006-09-13",
-    "FOUNDATION_RUP_JO_DATE": "2006-09-15",
-    "FOUNDATION_SIGNATORY_NAME": "Claire Dupont",
-    "FOUNDATION_SIGNATORY_TITLE": "Directrice générale",
-    "FOUNDATION_SIGNATURE_IMAGE": str(Path(__file__).resolve().parents[1] / "support" / "signature.png"),
 }
 
 
 def test_production_starts_with_the_foundations_own_identity() -> None:
-    assert checked(REAL_FOUNDATION)["FOUNDATION_SIREN"] == "732 829 320"
+    assert checked(PRODUCTION_WITH_A_REAL_FOUNDATION)["FOUNDATION_SIREN"] == "732 829 320"
 
 
 @pytest.mark.parametrize(
@@ -154,7 +147,7 @@ def test_production_starts_with_the_foundations_own_identity() -> None:
 )
 def test_production_refuses_the_demo_identity_naming_the_variable(change: dict[str, str], variable: str) -> None:
     with pytest.raises(ConfigError, match=variable):
-        checked({**REAL_FOUNDATION, **change})
+        checked({**PRODUCTION_WITH_A_REAL_FOUNDATION, **change})
 
 
 @pytest.mark.parametrize("version", ["16216", "16216*3", "11580*05", "16216*03a", "garbage"])

@@ -25,6 +25,7 @@ from werkzeug.test import TestResponse
 
 from donations import create_app, payments
 from donations.extensions import db
+from donations.jobs import wait_for_inline_jobs
 from donations.models import Donation, StripeEvent
 from stripe_sandbox import SandboxHandle, serve_in_thread, sign
 from tests.conftest import BASE_CONFIG, POSTGRES_URL
@@ -45,7 +46,10 @@ def signed_post(client: FlaskClient, body: str | bytes, signature: str | None) -
     headers = {"Content-Type": "application/json; charset=utf-8"}
     if signature is not None:
         headers["Stripe-Signature"] = signature
-    return client.post("/stripe/webhook", data=body, headers=headers)
+    answer = client.post("/stripe/webhook", data=body, headers=headers)
+    # The emails an event asks for are sent after the answer: the test reads the state once they are.
+    assert wait_for_inline_jobs(client.application)
+    return answer
 
 
 def deliver(client: FlaskClient, event: dict[str, Any], secret: str = WEBHOOK_SECRET) -> TestResponse:
