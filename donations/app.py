@@ -66,11 +66,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_template_helpers(app)
 
     from donations.errors import register_error_handlers
+    from donations.input_checks import register_input_checks
     from donations.security import register_security_headers
 
     from donations.cli import register_commands
 
     register_error_handlers(app)
+    register_input_checks(app)
     register_security_headers(app)
     register_commands(app)
     from donations.receipts_cli import receipts_cli

@@ -65,6 +65,10 @@ class ReconcileSummary:
     def failed(self) -> list[ReconciledEvent]:
         return self._with(Delivery.FAILED)
 
+    @property
+    def rejected(self) -> list[ReconciledEvent]:
+        return self._with(Delivery.REJECTED)
+
 
 def _finished_ids(session: Session, ids: list[str]) -> set[str]:
     """The ids among `ids` already stored as applied or ignored."""
@@ -103,7 +107,7 @@ def reconcile(session: Session, client: stripe.StripeClient, since: dt.datetime)
             summary.already_known += 1
             continue
         error = None
-        if delivery == Delivery.FAILED:
+        if delivery in (Delivery.FAILED, Delivery.REJECTED):
             error = session.scalars(select(StripeEvent.error).where(StripeEvent.stripe_id == event["id"])).first()
             session.rollback()
         created = from_timestamp(event.get("created") or 0)

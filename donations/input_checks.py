@@ -1,0 +1,116 @@
+"""One check of every request, before any view: text the database cannot hold is refused with 400.
+
+PostgreSQL refuses a NUL byte in any text value, and a lone UTF-16 surrogate
+(which a JSON `\\ud800` escape produces) cannot be encoded for it at all: either
+would reach a query and fail there as a 500, whichever view read it. Other
+control characters (but tab, line feed and carriage return, which a text area
+sends) have no place in a name, an address or a search either, and would
+print garbled on a receipt. So the path, the query string, the form fields
+(names and values), the names of uploaded files and JSON bodies are read once
+here and refused as a whole, with a message, before a view sees them.
+
+Stripe's webhook is the exception for its body: it is verified on the raw
+bytes, then its event is checked by `donations.event_shape`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Iterable, Iterator
+
+from flask import Flask, abort, make_response, request
+from flask_babel import gettext as _
+
+from donations.errors import error_response
+
+# NUL and the C0 controls but tab, LF and CR; DEL; the surrogates, which cannot be encoded in UTF-8.
+UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# Deeper than this a JSON body is refused (Stripe's events nest about 6 levels; parsers recurse once a level).
+MAX_JSON_DEPTH = 64
+
+
+def has_unsafe_text(text: str) -> bool:
+    """Whether `text` holds a character no field of the service accepts (NUL, controls, surrogates)."""
+    return UNSAFE_TEXT.search(text) is not None
+
+
+def _json_items(document: Any) -> Iterator[tuple[Any, int]]:
+    """Every value of a parsed JSON document (keys included) with its depth, walked without recursion."""
+    waiting = [(document, 1)]
+    while waiting:
+        item, depth = waiting.pop()
+        yield item, depth
+        if isinstance(item, dict):
+            waiting.extend((key, depth) for key in item)
+            waiting.extend((value, depth + 1) for value in item.values())
+        elif isinstance(item, list):
+            waiting.extend((value, depth + 1) for value in item)
+
+
+def parse_json(body: bytes | str) -> Any:
+    """The JSON document of `body`; ValueError when it is not JSON or nests past the parser's recursion."""
+    try:
+        return json.loads(body)
+    except RecursionError as error:
+        raise ValueError("the JSON document nests too deep") from error
+
+
+def json_problem(document: Any) -> str | None:
+    """Why a parsed JSON document cannot be used (too deep, or unusable text in a string or key), or None.
+
+    Too deep a document is refused even when it parsed: storing or answering it
+    would recurse again, deeper in the stack.
+    """
+    for item, depth in _json_items(document):
+        if depth > MAX_JSON_DEPTH:
+            return f"the JSON document nests deeper than {MAX_JSON_DEPTH} levels"
+        if isinstance(item, str) and has_unsafe_text(item):
+            return "the JSON document holds a NUL byte, a control character or a lone surrogate"
+    return None
+
+
+def parse_json_safely(body: bytes | str) -> Any:
+    """The JSON document of `body`; ValueError when it is not JSON, nests too deep, or holds unusable text."""
+    document = parse_json(body)
+    problem = json_problem(document)
+    if problem:
+        raise ValueError(problem)
+    return document
+
+
+def _unsafe_any(texts: Iterable[str]) -> bool:
+    return any(has_unsafe_text(text) for text in texts)
+
+
+def _request_texts() -> Iterator[str]:
+    yield request.path
+    for key, values in request.args.lists():
+        yield key
+        yield from values
+    if request.blueprint == "webhooks":
+        return  # the raw body is the signed message; see donations.event_shape
+    for key, values in request.form.lists():
+        yield key
+        yield from values
+    for key, upload in request.files.items(multi=True):
+        yield key
+        yield upload.filename or ""
+
+
+def refuse_unsafe_input() -> None:
+    """Before every view: a request with unusable characters, or a JSON body that cannot be read, is answered 400."""
+    refused = _("What you sent contains characters that cannot be used (such as control characters). Please remove them and try again.")
+    if _unsafe_any(_request_texts()):
+        abort(make_response(error_response(400, refused)))
+    body = request.get_data(cache=True) if request.blueprint != "webhooks" and request.is_json else b""
+    if body:
+        try:
+            parse_json_safely(body)
+        except (ValueError, UnicodeDecodeError):
+            abort(make_response(error_response(400)))
+
+
+def register_input_checks(app: Flask) -> None:
+    """Run `refuse_unsafe_input` before every request of the app."""
+    app.before_request(refuse_unsafe_input)
