@@ -7,7 +7,9 @@ control characters (but tab, line feed and carriage return, which a text area
 sends) have no place in a name, an address or a search either, and would
 print garbled on a receipt. So the path, the query string, the form fields
 (names and values), the names of uploaded files and JSON bodies are read once
-here and refused as a whole, with a message, before a view sees them.
+here and refused as a whole, with a message, before a view sees them. A
+JSON body must moreover look like a form (an object of texts), since that is
+how Flask-WTF reads it.
 
 Stripe's webhook is the exception for its body: it is verified on the raw
 bytes, then its event is checked by `donations.event_shape`.
@@ -79,6 +81,18 @@ def parse_json_safely(body: bytes | str) -> Any:
     return document
 
 
+def is_form_like(document: Any) -> bool:
+    """Whether a JSON document can stand for a form: an object of texts or lists of texts.
+
+    Flask-WTF reads a JSON body as the form's fields: anything else (a list, a
+    number, a nested object) would reach the fields as values no field expects.
+    """
+    return isinstance(document, dict) and all(
+        isinstance(value, str) or (isinstance(value, list) and all(isinstance(item, str) for item in value))
+        for value in document.values()
+    )
+
+
 def _unsafe_any(texts: Iterable[str]) -> bool:
     return any(has_unsafe_text(text) for text in texts)
 
@@ -106,9 +120,11 @@ def refuse_unsafe_input() -> None:
     body = request.get_data(cache=True) if request.blueprint != "webhooks" and request.is_json else b""
     if body:
         try:
-            parse_json_safely(body)
+            document = parse_json_safely(body)
         except (ValueError, UnicodeDecodeError):
             abort(make_response(error_response(400)))
+        if not is_form_like(document):
+            abort(make_response(error_response(400, _("A JSON body must be an object whose values are texts, as a form sends them."))))
 
 
 def register_input_checks(app: Flask) -> None:
