@@ -25,9 +25,21 @@ def app(make_app: Callable[..., Flask]) -> Flask:
     return make_app(MAIL_SERVER="")
 
 
+def english_browser(app: Flask) -> FlaskClient:
+    """A browser asking for English pages (the messages below are the English source)."""
+    browser = app.test_client()
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return browser
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return english_browser(app)
+
+
 @pytest.fixture
 def finance(app: Flask, make_staff: Callable[..., Any]) -> FlaskClient:  # noqa: F811
-    browser = app.test_client()
+    browser = english_browser(app)
     assert sign_in(browser, make_staff()).status_code == 303
     return browser
 
@@ -170,3 +182,8 @@ def test_error_answers_of_the_api_are_json_with_a_message(client: FlaskClient) -
     response = client.get("/api/tax-reduction?amount=%00")
     assert response.status_code == 400
     assert REFUSED in json.dumps(response.get_json(), ensure_ascii=False)
+
+
+def test_the_refusal_speaks_french_first(app: Flask) -> None:
+    response = app.test_client().get("/receipts/verify/2026-%00001")
+    assert_refused(response, words="ne peuvent pas être utilisés")
