@@ -15,8 +15,10 @@ object with its id).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Callable
 
+from donations.clock import from_timestamp
 from donations.input_checks import has_unsafe_text, json_problem
 
 Check = Callable[[Any], bool]
@@ -119,6 +121,11 @@ def _fields_of(event_type: str) -> dict[tuple[str, ...], Check] | None:
         if event_type.startswith(prefix):
             return fields
     return None
+
+
+def instant_of(value: Any) -> dt.datetime | None:
+    """The instant of a Stripe timestamp field, or None when it is not one (text, a float, out of range)."""
+    return from_timestamp(value) if TIMESTAMP(value) else None
 
 
 def identifier_of(event: Any) -> str | None:

@@ -18,6 +18,7 @@ bytes, then its event is checked by `donations.event_shape`.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any, Iterable, Iterator
 
@@ -71,11 +72,24 @@ def _texts(document: Any) -> Iterator[str]:
 
 
 def parse_json(body: bytes | str) -> Any:
-    """The JSON document of `body`; ValueError when it is not JSON or nests past the parser's recursion."""
+    """The JSON document of `body`; ValueError when it is not JSON (NaN, Infinity and numbers too large for a
+    float included) or nests past the parser's recursion."""
     try:
-        return json.loads(body)
+        return json.loads(body, parse_constant=_no_constant, parse_float=_finite)
     except RecursionError as error:
         raise ValueError("the JSON document nests too deep") from error
+
+
+def _no_constant(name: str) -> float:
+    # NaN and Infinity are not JSON: PostgreSQL's json type refuses them when the document is stored.
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):  # 1e400: a float too large, stored as Infinity
+        raise ValueError(f"{text[:20]} is too large a number")
+    return number
 
 
 def json_problem(document: Any) -> str | None:

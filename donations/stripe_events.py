@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from donations.clock import from_timestamp, utcnow
-from donations.event_shape import malformation
+from donations.event_shape import instant_of, malformation
 from donations.fulfilment import Fulfilment, apply_event
 from donations.input_checks import json_problem
 from donations.stripe_ids import EventConflict
@@ -91,14 +91,13 @@ def _insert_if_new(session: Session, event: dict[str, Any]) -> int | None:
 
 def _rejected_facts(event: dict[str, Any], reason: str) -> dict[str, Any]:
     """What the row of a malformed event records: only what is safe to store (its id was checked)."""
-    created = event.get("created")
     event_type = event.get("type")
     readable = json_problem(event) is None
     return {
         "stripe_id": event["id"],
         "type": event_type[:100] if readable and isinstance(event_type, str) else "",
         "livemode": event.get("livemode") is True,
-        "created": from_timestamp(created) if type(created) is int and 0 <= created <= 253402300799 else utcnow(),
+        "created": instant_of(event.get("created")) or utcnow(),
         "payload": event if readable else {"id": event["id"], "rejected": reason},
     }
 

@@ -187,3 +187,9 @@ def test_error_answers_of_the_api_are_json_with_a_message(client: FlaskClient) -
 def test_the_refusal_speaks_french_first(app: Flask) -> None:
     response = app.test_client().get("/receipts/verify/2026-%00001")
     assert_refused(response, words="ne peuvent pas être utilisés")
+
+
+def test_a_json_form_with_nan_or_a_nested_value_is_refused_with_400(client: FlaskClient) -> None:
+    for body in ('{"amount": NaN}', '{"amount": ["50", {"a": 1}]}', '["one_off"]', '{"amount": 50}'):
+        response = client.post("/donate", data=body, headers={"Content-Type": "application/json"})
+        assert response.status_code == 400, body

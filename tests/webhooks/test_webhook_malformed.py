@@ -204,3 +204,13 @@ def test_an_event_naming_a_donation_with_another_donations_stripe_objects_is_rej
         statuses = dict(db.session.execute(sa.select(Donation.public_id, Donation.status)).all())
     assert statuses[two_gifts["B"]["public_id"]] == DonationStatus.PAID
     assert statuses[two_gifts["A with its session"]["public_id"]] == DonationStatus.PENDING
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_a_signed_event_with_a_number_json_cannot_store_is_refused_with_400(app: Flask, client: FlaskClient, number: str) -> None:
+    # Python's parser takes them; PostgreSQL's json type refuses them, which would fail every delivery.
+    event = stripe_event("payout.paid", {"id": "po_1", "amount": 1})
+    body = json.dumps(event).replace('"amount": 1', f'"amount": {number}')
+    response = signed_post(client, body, sign(body, SECRET))
+    assert response.status_code == 400
+    assert stored_events(app) == []
