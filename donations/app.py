@@ -62,6 +62,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     _configure_logging(app)
     _init_extensions(app)
+    from donations.input_checks import install_record_id_converter
+
+    install_record_id_converter(app)
     _register_blueprints(app)
     _register_template_helpers(app)
 

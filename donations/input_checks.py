@@ -24,6 +24,7 @@ from typing import Any, Iterable, Iterator
 
 from flask import Flask, abort, make_response, request
 from flask_babel import gettext as _
+from werkzeug.routing import IntegerConverter
 
 from donations.errors import error_response
 
@@ -161,6 +162,22 @@ def refuse_unsafe_input() -> None:
             abort(make_response(error_response(400)))
         if not is_form_like(document):
             abort(make_response(error_response(400, _("A JSON body must be an object whose values are texts, as a form sends them."))))
+
+
+class RecordIdConverter(IntegerConverter):
+    """`<int:…>` in a route: a record's id, so at most what its 32-bit column holds.
+
+    A larger number is no page (404) rather than a query PostgreSQL refuses.
+    """
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002  (werkzeug's name)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def install_record_id_converter(app: Flask) -> None:
+    """Make `<int:…>` mean a record id; call before the blueprints add their routes."""
+    app.url_map.converters["int"] = RecordIdConverter
 
 
 def register_input_checks(app: Flask) -> None:

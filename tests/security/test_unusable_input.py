@@ -193,3 +193,9 @@ def test_a_json_form_with_nan_or_a_nested_value_is_refused_with_400(client: Flas
     for body in ('{"amount": NaN}', '{"amount": ["50", {"a": 1}]}', '["one_off"]', '{"amount": 50}'):
         response = client.post("/donate", data=body, headers={"Content-Type": "application/json"})
         assert response.status_code == 400, body
+
+
+@pytest.mark.parametrize("number", ["2147483648", "9" * 30])
+def test_a_record_id_past_its_column_is_no_page(finance: FlaskClient, number: str) -> None:
+    assert finance.get(f"/finance/payments/{number}/refund").status_code == 404
+    assert finance.get(f"/finance/staff/{number}/active").status_code in (403, 404)  # admins only
