@@ -19,7 +19,7 @@ import datetime as dt
 from typing import Any, Callable
 
 from donations.clock import from_timestamp
-from donations.input_checks import has_unsafe_text, json_problem
+from donations.usable_text import has_unsafe_text, json_problem
 
 Check = Callable[[Any], bool]
 

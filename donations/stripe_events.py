@@ -28,10 +28,10 @@ from sqlalchemy.orm import Session
 from donations.clock import from_timestamp, utcnow
 from donations.event_shape import instant_of, malformation
 from donations.fulfilment import Fulfilment, apply_event
-from donations.input_checks import json_problem
-from donations.stripe_ids import EventConflict
 from donations.models import EventOutcome, StripeEvent
 from donations.receipting import PaymentReceipts
+from donations.stripe_ids import EventConflict
+from donations.usable_text import json_problem
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from donations.event_shape import identifier_of
 from donations.extensions import csrf, db
-from donations.input_checks import parse_json
 from donations.stripe_events import Delivery, receive_event
+from donations.usable_text import parse_json
 
 log = logging.getLogger(__name__)
 
