@@ -190,7 +190,7 @@ def test_the_refusal_speaks_french_first(app: Flask) -> None:
 
 
 def test_a_json_form_with_nan_or_a_nested_value_is_refused_with_400(client: FlaskClient) -> None:
-    for body in ('{"amount": NaN}', '{"amount": ["50", {"a": 1}]}', '["one_off"]', '{"amount": 50}'):
+    for body in ('true', '3', '{"amount": NaN}', '{"amount": ["50", {"a": 1}]}', '["one_off"]', '{"amount": 50}'):
         response = client.post("/donate", data=body, headers={"Content-Type": "application/json"})
         assert response.status_code == 400, body
 
