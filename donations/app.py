@@ -62,10 +62,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     _configure_logging(app)
     _init_extensions(app)
+    from donations.input_checks import install_record_id_converter
+
+    install_record_id_converter(app)
     _register_blueprints(app)
     _register_template_helpers(app)
 
     from donations.errors import register_error_handlers
+    from donations.input_checks import register_input_checks
     from donations.security import register_security_headers
 
     from donations.cli import register_commands
@@ -74,6 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     check_deployment(app)
     register_error_handlers(app)
+    register_input_checks(app)
     register_security_headers(app)
     register_commands(app)
     from donations.receipts_cli import receipts_cli

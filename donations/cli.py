@@ -66,6 +66,9 @@ def reconcile_command(since: dt.datetime | None) -> None:
         click.echo(f"applied  {event.stripe_id}  {event.type}  (created {event.created:%Y-%m-%d %H:%M:%S} UTC)")
     for event in summary.failed:
         click.echo(f"FAILED   {event.stripe_id}  {event.type}: {event.error}", err=True)
+    for event in summary.rejected:
+        # Malformed or naming another donation's objects: recorded, never applied; a retry cannot help.
+        click.echo(f"REJECTED {event.stripe_id}  {event.type}: {event.error}", err=True)
     click.echo(
         f"{summary.listed} events listed, {summary.already_known} already known, {len(summary.applied)} applied, "
         f"{len(summary.failed)} failed ({len(summary.ignored)} recorded as ignored)"

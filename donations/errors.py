@@ -7,9 +7,13 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
+
+# What a 503 asks clients (Stripe's retries, scripts) to wait before trying again.
+RETRY_AFTER_SECONDS = 30
 
 
 def _messages() -> dict[int, str]:
@@ -20,7 +24,9 @@ def _messages() -> dict[int, str]:
         405: _("This address does not accept this kind of request."),
         413: _("What you sent is too large."),
         429: _("Too many attempts. Please wait a moment and try again."),
-        500: _("Something went wrong on our side. Nothing you sent was lost; please try again later."),
+        # Neither page can know whether what was sent was recorded, so neither says it was.
+        500: _("Something went wrong on our side, and what you sent may not have been recorded. Please try again later."),
+        503: _("The service is unavailable for a moment, so what you sent could not be recorded. Please try again in a few minutes."),
     }
 
 
@@ -49,6 +55,13 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         return error_response(error.code or 500)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):  # type: ignore[no-untyped-def]
+        # The database is down, unreachable or read-only: a passing outage, not a fault of the request.
+        log.error("database unavailable on %s %s: %s", request.method, request.path, error.orig or error)
+        body, status = error_response(ServiceUnavailable.code)
+        return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):  # type: ignore[no-untyped-def]

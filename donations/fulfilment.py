@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from donations import payments
 from donations.clock import from_timestamp, paris_date
 from donations.models import Donation, DonationKind, DonationStatus, EventOutcome, Payment, PaymentMethod, PaymentStatus
+from donations.stripe_ids import own_payment, take_stripe_id
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ def record_intent_payment(
     amount = intent.get("amount_received") or intent.get("amount") or 0
     if amount <= 0:
         return None
-    payment = _payment_for(ctx.session, intent_id=intent_id, charge_id=_id(charge), invoice_id=invoice_id)
+    payment = own_payment(donation, _payment_for(ctx.session, intent_id=intent_id, charge_id=_id(charge), invoice_id=invoice_id))
     if payment is None:
         payment = Payment(donation=donation, amount_cents=amount, refunded_cents=0, method=_method_of(charge, intent))
         payment.status, payment.livemode = PaymentStatus.PROCESSING, bool(intent.get("livemode"))
@@ -208,17 +209,17 @@ def checkout_completed(ctx: Fulfilment, session_obj: dict[str, Any]) -> Applied:
     donation = donation or _donation_by_public_id(ctx.session, session_obj.get("client_reference_id"))
     if donation is None:
         return IGNORED
-    donation.stripe_checkout_session_id = donation.stripe_checkout_session_id or session_obj["id"]
+    take_stripe_id(ctx.session, donation, "stripe_checkout_session_id", session_obj["id"])
     _remember_customer(donation, _id(session_obj.get("customer")))
     paid = session_obj.get("payment_status") in ("paid", "no_payment_required")
     if session_obj.get("mode") == "subscription":
-        donation.stripe_subscription_id = donation.stripe_subscription_id or _id(session_obj.get("subscription"))
+        take_stripe_id(ctx.session, donation, "stripe_subscription_id", _id(session_obj.get("subscription")))
         _move(donation, DonationStatus.ACTIVE if paid else DonationStatus.PROCESSING)
         return Applied(EventOutcome.APPLIED, donation)
     intent_id = _id(session_obj.get("payment_intent"))
     if not intent_id:
         return Applied(EventOutcome.APPLIED, donation)
-    donation.stripe_payment_intent_id = donation.stripe_payment_intent_id or intent_id
+    take_stripe_id(ctx.session, donation, "stripe_payment_intent_id", intent_id)
     if record_intent_payment(ctx, donation, intent_id) is None:
         _move(donation, DonationStatus.PROCESSING)
     return Applied(EventOutcome.APPLIED, donation)
@@ -259,7 +260,7 @@ def _invoice_intent(ctx: Fulfilment, invoice: dict[str, Any]) -> str | None:
 
 def _invoice_payment(ctx: Fulfilment, donation: Donation, invoice: dict[str, Any], amount: int, status: PaymentStatus) -> Payment:
     """The payment of an invoice, created with `status` when Stripe did not give us its PaymentIntent."""
-    payment = _payment_for(ctx.session, invoice_id=invoice["id"])
+    payment = own_payment(donation, _payment_for(ctx.session, invoice_id=invoice["id"]))
     if payment is None:
         payment = Payment(donation=donation, amount_cents=amount, refunded_cents=0, method=PaymentMethod.CARD, status=status)
         payment.stripe_invoice_id, payment.livemode = invoice["id"], bool(invoice.get("livemode"))
@@ -273,7 +274,7 @@ def invoice_paid(ctx: Fulfilment, invoice: dict[str, Any]) -> Applied:
     donation = _donation_for_subscription(ctx.session, subscription_id, metadata)
     if donation is None or not invoice.get("amount_paid"):
         return IGNORED
-    donation.stripe_subscription_id = donation.stripe_subscription_id or subscription_id
+    take_stripe_id(ctx.session, donation, "stripe_subscription_id", subscription_id)
     paid_at = (invoice.get("status_transitions") or {}).get("paid_at")
     received_at = from_timestamp(paid_at) if paid_at else ctx.event_time
     intent_id = _invoice_intent(ctx, invoice)
@@ -306,7 +307,7 @@ def subscription_changed(ctx: Fulfilment, subscription: dict[str, Any]) -> Appli
     if donation is None:
         return IGNORED
     current = payments.retrieve_subscription(ctx.client, subscription["id"])
-    donation.stripe_subscription_id = donation.stripe_subscription_id or current["id"]
+    take_stripe_id(ctx.session, donation, "stripe_subscription_id", current["id"])
     status = current.get("status")
     if status in ("canceled", "incomplete_expired"):
         _move(donation, DonationStatus.CANCELLED)

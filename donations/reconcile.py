@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from donations import payments
 from donations.clock import from_timestamp
+from donations.event_shape import instant_of
 from donations.models import StripeEvent
 from donations.stripe_events import FINISHED, Delivery, receive_event
 
@@ -65,6 +66,10 @@ class ReconcileSummary:
     def failed(self) -> list[ReconciledEvent]:
         return self._with(Delivery.FAILED)
 
+    @property
+    def rejected(self) -> list[ReconciledEvent]:
+        return self._with(Delivery.REJECTED)
+
 
 def _finished_ids(session: Session, ids: list[str]) -> set[str]:
     """The ids among `ids` already stored as applied or ignored."""
@@ -103,10 +108,10 @@ def reconcile(session: Session, client: stripe.StripeClient, since: dt.datetime)
             summary.already_known += 1
             continue
         error = None
-        if delivery == Delivery.FAILED:
+        if delivery in (Delivery.FAILED, Delivery.REJECTED):
             error = session.scalars(select(StripeEvent.error).where(StripeEvent.stripe_id == event["id"])).first()
             session.rollback()
-        created = from_timestamp(event.get("created") or 0)
+        created = instant_of(event.get("created")) or from_timestamp(0)  # a rejected event's may be anything
         summary.passed_on.append(ReconciledEvent(event["id"], event.get("type", ""), created, delivery, error))
     log.info(
         "reconcile since %s: %d listed, %d already known, %d applied, %d ignored, %d failed",

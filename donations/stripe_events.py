@@ -4,6 +4,14 @@ Every verified event is stored before it is applied, in the same transaction
 as the changes it makes. A repeat of an applied event changes nothing; a
 failed one is recorded with its error, answers 500 so that Stripe retries,
 and is applied when the retry comes.
+
+An event that can never be applied is rejected instead: one malformed for
+good (`donations.event_shape`: wrong types, text the database cannot hold,
+endless nesting), or one naming a donation whose Stripe objects are others
+(`stripe_ids.EventConflict`). It is recorded with the reason, changes
+nothing, answers 400 once, and each repeat is acknowledged (200) like any
+finished event: Stripe stops retrying it, and webhook health lists it for
+finance.
 """
 
 from __future__ import annotations
@@ -19,13 +27,16 @@ from sqlalchemy.orm import Session
 
 from donations.erasure import scrub_payload
 from donations.clock import from_timestamp, utcnow
+from donations.event_shape import instant_of, malformation
 from donations.fulfilment import Fulfilment, apply_event
 from donations.models import EventOutcome, StripeEvent
 from donations.receipting import PaymentReceipts
+from donations.stripe_ids import EventConflict
+from donations.usable_text import json_problem
 
 log = logging.getLogger(__name__)
 
-FINISHED = (EventOutcome.APPLIED, EventOutcome.IGNORED)
+FINISHED = (EventOutcome.APPLIED, EventOutcome.IGNORED, EventOutcome.REJECTED)
 
 
 class Delivery(enum.StrEnum):
@@ -35,6 +46,7 @@ class Delivery(enum.StrEnum):
     IGNORED = "ignored"
     DUPLICATE = "duplicate"
     FAILED = "failed"
+    REJECTED = "rejected"
 
 
 _EVENTS = StripeEvent.__table__
@@ -79,8 +91,21 @@ def _insert_if_new(session: Session, event: dict[str, Any]) -> int | None:
     return session.execute(_INSERT_IF_NEW[session.get_bind().dialect.name], row).scalar_one_or_none()
 
 
-def _new_record(session: Session, event: dict[str, Any]) -> StripeEvent:
-    record = StripeEvent(**_facts(event), attempts=0)
+def _rejected_facts(event: dict[str, Any], reason: str) -> dict[str, Any]:
+    """What the row of a malformed event records: only what is safe to store (its id was checked)."""
+    event_type = event.get("type")
+    readable = json_problem(event) is None
+    return {
+        "stripe_id": event["id"],
+        "type": event_type[:100] if readable and isinstance(event_type, str) else "",
+        "livemode": event.get("livemode") is True,
+        "created": instant_of(event.get("created")) or utcnow(),
+        "payload": event if readable else {"id": event["id"], "rejected": reason},
+    }
+
+
+def _new_record(session: Session, facts: dict[str, Any]) -> StripeEvent:
+    record = StripeEvent(**facts, attempts=0)
     session.add(record)
     return record
 
@@ -108,8 +133,12 @@ def receive_event(session: Session, client: stripe.StripeClient, event: dict[str
     """Store and apply a verified event, with the receipts it issues or cancels; commits.
 
     Answers what happened, for the HTTP status. PDFs are stored and emails
-    sent only once the transaction has committed.
+    sent only once the transaction has committed. `event` must carry an id
+    that fits its column (`event_shape.identifier_of`).
     """
+    problem = malformation(event)
+    if problem:
+        return _reject(session, event, problem, _rejected_facts(event, problem))
     claimed = _claim(session, event)
     if claimed is None:
         session.rollback()
@@ -127,25 +156,40 @@ def receive_event(session: Session, client: stripe.StripeClient, event: dict[str
         donation_id = applied.donation.id if applied.donation is not None else None
         session.execute(_RECORD_OUTCOME, {"event_row": claimed, "new_outcome": applied.outcome, "new_donation": donation_id, "now": utcnow()})
         session.commit()
+    except EventConflict as conflict:  # it would always conflict: retrying cannot help
+        session.rollback()
+        return _reject(session, event, str(conflict), _facts(event))
     except Exception as error:  # recorded for finance and retried by Stripe
         session.rollback()
         log.exception("event %s (%s) failed", event.get("id"), event.get("type"))
-        _record_failure(session, event, repr(error))
+        _record_apart(session, event, repr(error), EventOutcome.FAILED, _facts(event))
         return Delivery.FAILED
     log.info("event %s (%s): %s", event["id"], event.get("type"), applied.outcome)
     receipts.effects.after_commit()
     return Delivery.APPLIED if applied.outcome == EventOutcome.APPLIED else Delivery.IGNORED
 
 
-def _record_failure(session: Session, event: dict[str, Any], error: str) -> None:
-    """Keep the failed event and its error in a transaction of its own."""
+def _reject(session: Session, event: dict[str, Any], reason: str, facts: dict[str, Any]) -> Delivery:
+    """Record an event that can never be applied, with the reason; a repeat of it is a duplicate."""
+    stored = _stored(session, event["id"])
+    if stored is not None and stored.outcome in FINISHED:
+        session.rollback()
+        return Delivery.DUPLICATE
+    log.warning("event %s rejected: %s", event["id"], reason)
+    session.rollback()
+    _record_apart(session, event, reason, EventOutcome.REJECTED, facts)
+    return Delivery.REJECTED
+
+
+def _record_apart(session: Session, event: dict[str, Any], error: str, outcome: EventOutcome, facts: dict[str, Any]) -> None:
+    """Keep the failed or rejected event and its error in a transaction of its own."""
     try:
-        record = _stored(session, event["id"]) or _new_record(session, event)
+        record = _stored(session, event["id"]) or _new_record(session, facts)
         if record.outcome not in FINISHED:
-            record.outcome = EventOutcome.FAILED
+            record.outcome = outcome
             record.error = error[:2000]
             record.attempts += 1  # the attempt's own count was rolled back with it
         session.commit()
     except Exception:
         session.rollback()
-        log.exception("could not record the failure of event %s", event.get("id"))
+        log.exception("could not record the %s of event %s", outcome.value, event.get("id"))

@@ -17,6 +17,7 @@ sign-in, and a request whose generation is no longer the account's is refused
 from __future__ import annotations
 
 import functools
+from urllib.parse import urlsplit
 from typing import Any, Callable
 
 from flask import abort, current_app, flash, make_response, redirect, request, session, url_for
@@ -121,7 +122,16 @@ def client_ip() -> str | None:
 
 
 def safe_next(target: str | None) -> str | None:
-    """A `next` address only if it stays inside the back office (no open redirect)."""
-    if target and target.startswith("/finance") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """A `next` address only if it is a path of the back office on this site (no open redirect).
+
+    Refused: another host or scheme, a backslash (some browsers read it as a
+    slash), and any control or space character: CR/LF cannot go into a
+    Location header, and browsers drop tabs and newlines from addresses, which
+    could turn what looks like a path into another host.
+    """
+    if not target or any(ord(char) <= 0x20 or ord(char) == 0x7F for char in target) or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not (parts.path == "/finance" or parts.path.startswith("/finance/")):
+        return None
+    return target

@@ -20,6 +20,11 @@ from receipts.money import AmountError, parse_euros
 CONFIRM_REQUIRED = _l("Please tick the box to confirm.")
 
 
+def stripped(value: object) -> object:
+    """A filter's text without the spaces around it: a filter of spaces only is no filter."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def _cents(text: str | None) -> int:
     try:
         return parse_euros(text)
@@ -43,16 +48,16 @@ class DonationFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search"), validators=[Optional(), Length(max=200, message=_l("At most 200 characters."))])
+    q = StringField(_l("Search"), filters=[stripped], validators=[Optional(), Length(max=200, message=_l("At most 200 characters."))])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
-    kind = SelectField(_l("Type of gift"), validators=[Optional()])
-    status = SelectField(_l("Status"), validators=[Optional()])
-    scheme = SelectField(_l("Tax scheme"), validators=[Optional()])
-    amount_min = StringField(_l("Minimum amount"), validators=[Optional()])
-    amount_max = StringField(_l("Maximum amount"), validators=[Optional()])
-    sort = SelectField(_l("Sort by"), default="created", validators=[Optional()])
-    order = SelectField(_l("Order"), default="desc", validators=[Optional()])
+    kind = SelectField(_l("Type of gift"), filters=[stripped], validators=[Optional()])
+    status = SelectField(_l("Status"), filters=[stripped], validators=[Optional()])
+    scheme = SelectField(_l("Tax scheme"), filters=[stripped], validators=[Optional()])
+    amount_min = StringField(_l("Minimum amount"), filters=[stripped], validators=[Optional()])
+    amount_max = StringField(_l("Maximum amount"), filters=[stripped], validators=[Optional()])
+    sort = SelectField(_l("Sort by"), default="created", filters=[stripped], validators=[Optional()])
+    order = SelectField(_l("Order"), default="desc", filters=[stripped], validators=[Optional()])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -19,6 +19,8 @@ class EventOutcome(enum.StrEnum):
     APPLIED = "applied"
     IGNORED = "ignored"
     FAILED = "failed"
+    # Signed but unusable for good (malformed, or naming another donation's Stripe objects): kept, never applied or retried.
+    REJECTED = "rejected"
 
 
 class StripeEvent(Base):

@@ -11,13 +11,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from donations.amounts import amount_error_message
 from donations.models import DonationKind, DonorType
 from donations.sirens import is_valid_siren
 from receipts.money import AmountError, format_euros, parse_euros
 from receipts.printable import fits_receipt, unprintable_characters
+
+DAMAGED_FORM = _l("This form was damaged on its way. Please check your details and send it again.")
 
 # Codes Babel lists among territories that are not countries one can live in.
 _NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"}
@@ -149,7 +151,11 @@ class DonationForm(PostalAddressForm):
     )
     # An IFI gift above the IFI ceiling may have its excess counted for income tax (art. 200).
     ifi_split = BooleanField(_l("Count the part above the IFI ceiling for income tax instead (two receipts)"))
-    submission_token = HiddenField()
+    # Drawn by GET /donate (32 URL-safe characters); the column holds 64. Anything else was not sent by this page.
+    submission_token = HiddenField(
+        _l("Form"),
+        validators=[Length(max=64, message=DAMAGED_FORM), Regexp(r"^[A-Za-z0-9_-]*$", message=DAMAGED_FORM)],
+    )
     # The ALTCHA widget's solution, when the form asks for the challenge (donations/checkout_limits.py).
     altcha = HiddenField()
 

@@ -9,7 +9,7 @@ import stripe
 from flask import abort, current_app, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from donations import altcha_challenge, checkout_limits, giving
 from donations.amounts import parse_visitor_amount
@@ -151,7 +151,20 @@ def donate_submit():  # type: ignore[no-untyped-def]
     """Record the pending donation and send the donor to Stripe Checkout (303)."""
     form = DonationForm()
     if not form.validate():
+        if form.submission_token.errors:
+            form.submission_token.data = secrets.token_urlsafe(24)  # so that sending the form again works
         return _render_form(form, 400)
+    try:
+        return _give(form)
+    except OperationalError:
+        # The database is away: nothing was recorded, so the donor gets back what they typed to send again.
+        db.session.rollback()
+        log.exception("donation form not recorded: the database is unavailable")
+        return _render_form(form, 503, _("Your gift could not be recorded just now. The details you typed are kept below: please send the form again in a few minutes."))
+
+
+def _give(form: DonationForm):  # type: ignore[no-untyped-def]
+    """Record the valid form's donation (or find it again) and open its checkout."""
     gift = _gift_from(form)
     donation = giving.donation_for_submission(db.session, gift.submission_token)
     if donation is None or not donation.checkout_url:
