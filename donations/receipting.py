@@ -19,6 +19,7 @@ from donations import jobs
 from donations.clock import utcnow
 from donations.extensions import db
 from donations.models import Payment, Receipt
+from receipts.annual import follow_late_payment
 from receipts.cerfa import draw_receipt
 from receipts.identity import FoundationIdentity
 from receipts.issuing import IssuingContext, Issued, follow_refund, issue_for_payment, receipts_covering
@@ -132,10 +133,16 @@ class PaymentReceipts:
     effects: ReceiptEffects = field(default_factory=ReceiptEffects)
 
     def payment_settled(self, payment: Payment) -> None:
-        issued = issue_for_payment(self.session, payment, issuing_context())
+        ctx = issuing_context()
+        issued = issue_for_payment(self.session, payment, ctx)
         if issued is not None:
             self.effects.issued.append(issued)
             log.info("receipt %s issued for payment %s", issued.receipt.number, payment.id)
+            return
+        for replacement in follow_late_payment(self.session, payment, ctx):
+            self.effects.issued.append(replacement)
+            log.info("recap %s replaces %s: payment %s settled late", replacement.receipt.number,
+                     replacement.receipt.replaces.number if replacement.receipt.replaces else "?", payment.id)
 
     def payment_refunded(self, payment: Payment) -> None:
         reason = "Litige perdu" if payment.dispute_status == "lost" else "Remboursement"

@@ -183,6 +183,21 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
     return issued
 
 
+def follow_late_payment(session: Session, payment: Payment, ctx: IssuingContext) -> list[Issued]:
+    """A monthly payment of an ended year that settles after its recap was issued (a SEPA debit
+    of late December): the recap is cancelled and replaced at once by one that includes it.
+
+    Nothing when the year has no recap yet: the January batch will list the payment.
+    """
+    if payment.donation.kind != DonationKind.MONTHLY or payment.status != PaymentStatus.SUCCEEDED or payment.received_on is None:
+        return []
+    year = payment.received_on.year
+    donor_id = payment.donation.donor_id
+    if year >= ctx.today.year or not _recaps_of_year(session, [donor_id], year):
+        return []
+    return issue_recaps(session, year, [donor_id], ctx)
+
+
 def _recaps_of_year(session: Session, donor_ids: list[int], year: int) -> dict[int, list[Receipt]]:
     """The issued recaps of `year` of these donors, by donor."""
     start = year_bounds(year)[0].isoformat()

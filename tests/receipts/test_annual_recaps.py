@@ -60,3 +60,22 @@ def test_a_debit_of_a_recapped_year_settling_late_replaces_the_recap_instead_of_
     assert replacement.receipt.snapshot["replaces"] == old.number
     # A third run finds nothing new.
     assert issue_recaps(db.session, 2025, donors_due(db.session, 2025), issuing_context(JANUARY + dt.timedelta(days=4))) == []
+
+
+def test_a_late_debit_settling_through_the_webhook_replaces_the_recap_at_once(db) -> None:  # type: ignore[no-untyped-def]
+    from donations.receipting import PaymentReceipts, issuing_context as service_context
+
+    first = _monthly(db, range(1, 12))
+    (recap,) = issue_recaps(db.session, 2025, donors_due(db.session, 2025), service_context())
+    db.session.commit()
+    at = dt.datetime(2025, 12, 5, 9, tzinfo=dt.timezone.utc)
+    late = Payment(donation=first.donation, amount_cents=1500, method=PaymentMethod.SEPA_DEBIT,
+                   status=PaymentStatus.SUCCEEDED, received_at=at, received_on=paris_date(at))
+    db.session.add(late)
+    db.session.flush()
+    hooks = PaymentReceipts(db.session)
+    hooks.payment_settled(late)  # what fulfilment calls when Stripe says the debit succeeded
+    db.session.commit()
+    (replacement,) = hooks.effects.issued
+    assert (replacement.receipt.amount_cents, replacement.receipt.replaces_id) == (12 * 1500, recap.receipt.id)
+    assert db.session.get(Receipt, recap.receipt.id).status == ReceiptStatus.CANCELLED  # type: ignore[union-attr]
