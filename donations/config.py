@@ -182,7 +182,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TAX_COMPANY_FLOOR", "TAX_COMPANY_FLOOR", _euros_as_cents, 2_000_000),
     Setting("TAX_COMPANY_TURNOVER_CEILING", "TAX_COMPANY_TURNOVER_CEILING", _rate, Decimal("0.005")),
     Setting("TAX_IFI_DEADLINE", "TAX_IFI_DEADLINE", _month_day, (6, 12)),
-    Setting("CERFA_COMPANY_VERSION", "CERFA_COMPANY_VERSION", _text, "16216*01"),
+    Setting("CERFA_COMPANY_VERSION", "CERFA_COMPANY_VERSION", _text, "16216*03"),
     # Giving
     Setting("DONATION_MIN", "DONATION_MIN_CENTS", _euros_as_cents, 500),
     Setting("DONATION_MAX", "DONATION_MAX_CENTS", _euros_as_cents, 100_000_000),

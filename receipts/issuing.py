@@ -38,7 +38,7 @@ from donations.models import (
 from receipts.cerfa import draw_receipt
 from receipts.identity import FoundationIdentity
 from receipts.numbering import ReceiptNumber, next_number
-from receipts.snapshot import SCHEMA_VERSION, DonorMentions, FoundationMentions, PaymentLine, ReceiptSnapshot
+from receipts.snapshot import CURRENT_EDITION, SCHEMA_VERSION, DonorMentions, FoundationMentions, PaymentLine, ReceiptSnapshot
 from receipts.storage import sha256_of
 
 INDIVIDUAL_FORM_VERSION = "11580*05"
@@ -166,6 +166,7 @@ def new_receipt(
         replaces=replaces.number if replaces is not None else None,
         verification_url=ctx.verification_url(number.text, code),
         split_with=split_with,
+        edition=CURRENT_EDITION,  # a new receipt is drawn with the current wording; older ones keep theirs
     )
     pdf = draw_receipt(snapshot, ctx.signature_png) if draw else None
     receipt = Receipt(

@@ -27,6 +27,9 @@ __all__ = [
     "DonorMentions",
     "PaymentLine",
     "ReceiptSnapshot",
+    "EDITIONS",
+    "FIRST_EDITION",
+    "CURRENT_EDITION",
 ]
 
 SCHEMA_VERSION = 1
@@ -42,6 +45,11 @@ _FORM_FOR_DONOR = {"individual": FORM_INDIVIDUAL, "company": FORM_COMPANY}
 FORMS_OF_GIFT = ("acte_authentique", "acte_sous_seing_prive", "declaration_de_don_manuel", "autres")
 NATURES = ("numeraire", "titres", "autres")
 PAYMENT_METHODS = ("especes", "cheque", "virement_prelevement_carte")
+# Which drawing of the forms a receipt was issued with: a receipt is always redrawn with its own edition,
+# so that a lost file hashes as recorded. "2026-11" is every receipt stored before the field existed.
+FIRST_EDITION = "2026-11"
+CURRENT_EDITION = "2026-12"  # the wording of Cerfa 11580*05 (2023) and 16216*03, with "Comment déclarer ?"
+EDITIONS = (FIRST_EDITION, CURRENT_EDITION)
 
 
 def _date(value: Any, name: str) -> dt.date:
@@ -210,6 +218,8 @@ class ReceiptSnapshot:
     verification_url: str
     # An IFI gift split between articles 978 and 200: the number of the other part's receipt.
     split_with: str | None = None
+    # The drawing the receipt was issued with (EDITIONS); absent from JSON stored before it existed.
+    edition: str = FIRST_EDITION
 
     def __post_init__(self) -> None:
         validate(self)
@@ -238,6 +248,7 @@ class ReceiptSnapshot:
             "verification_url": self.verification_url,
             # Only when set: a snapshot stored before the field existed reads back the same.
             **({"split_with": self.split_with} if self.split_with is not None else {}),
+            **({"edition": self.edition} if self.edition != FIRST_EDITION else {}),
         }
 
     @classmethod
@@ -307,6 +318,8 @@ def validate(snapshot: ReceiptSnapshot) -> None:
         raise ValueError("a receipt cannot replace itself")
     if not isinstance(s.verification_url, str) or not re.fullmatch(r"https?://\S+", s.verification_url):
         raise ValueError(f"verification_url must be an http(s) URL, got {s.verification_url!r}")
+    if s.edition not in EDITIONS:
+        raise ValueError(f"edition must be one of {EDITIONS}, got {s.edition!r}")
     if s.split_with is not None:
         if not isinstance(s.split_with, str) or not NUMBER_PATTERN.fullmatch(s.split_with) or s.split_with == s.number:
             raise ValueError(f"split_with must be the number of another receipt, got {s.split_with!r}")
@@ -323,6 +336,10 @@ def _validate_dates(s: ReceiptSnapshot) -> None:
         start, end = _date(s.period[0], "period start"), _date(s.period[1], "period end")
         if start > end:
             raise ValueError("period starts after it ends")
+        # Form 16216, note 5: a period never straddles two of the company's financial years. The service
+        # does not know a company's financial year, so a company's recap covers (part of) one calendar year.
+        if s.form == FORM_COMPANY and start.year != end.year:
+            raise ValueError("a company's receipt covers a period within one calendar year (one financial year)")
     if not isinstance(s.payments, tuple) or not all(isinstance(p, PaymentLine) for p in s.payments):
         raise ValueError("payments must be a tuple of PaymentLine")
     if s.kind == "annual":
