@@ -19,6 +19,7 @@ import io
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from receipts.cerfa_2026_11 import (
@@ -27,16 +28,16 @@ from receipts.cerfa_2026_11 import (
     _check_signature,
     _date,
     _draw_donor,
-    _draw_footnotes,
     _draw_payment_table,
-    _draw_signature,
     _draw_specimen_watermark,
     _set_document_info,
     _settings_to_try,
 )
 from receipts.cerfa_layout import (
+    BAND,
     BODY,
     CHECK,
+    LEAD,
     LEFT,
     MARGIN,
     PAD,
@@ -212,7 +213,7 @@ def _drawn(snapshot: ReceiptSnapshot, signature_png: bytes | None, donor_size: f
     _set_document_info(canvas, snapshot, signature_png)
     sheet = Sheet(canvas)
     notes = _footnote_lines(snapshot)
-    sheet.floor = MARGIN + len(notes) * SMALL_LEAD + 8
+    sheet.floor = MARGIN + len(notes) * NOTE_LEAD + 8
     _draw_header(sheet, snapshot)
     _draw_beneficiary(sheet, snapshot)
     _draw_donor(sheet, snapshot, donor_size)
@@ -221,8 +222,7 @@ def _drawn(snapshot: ReceiptSnapshot, signature_png: bytes | None, donor_size: f
     else:
         _draw_amount(sheet, snapshot, table_level)
         _draw_certification(sheet, snapshot)
-    _draw_how_to_declare(sheet, snapshot)
-    _draw_signature(sheet, snapshot, signature_png)
+    _draw_closing_row(sheet, snapshot, signature_png)
     _draw_footnotes(sheet, notes)
     if snapshot.specimen:
         _draw_specimen_watermark(canvas)
@@ -300,16 +300,26 @@ def _period(s: ReceiptSnapshot) -> str:
     return f"du {_date(s.period[0])} au {_date(s.period[1])}{_payments_note(s)}"
 
 
-def _figures(sheet: Sheet, text: str) -> None:
+def _figures(sheet: Sheet, text: str) -> float:
+    """The amount in figures, large, on its own line; return the x where it ends."""
     sheet.y -= 1
-    sheet.text(LEFT + PAD + 12, sheet.next_line(15), text, bold=True, size=12)
+    return sheet.text(LEFT + PAD + 12, sheet.next_line(15), text, bold=True, size=12)
+
+
+def _amount(sheet: Sheet, cents: int) -> None:
+    """The amount in figures, then in words on the same line (wrapped beside it when long)."""
+    end = _figures(sheet, amount_in_figures(cents))
+    below = sheet.y
+    sheet.y = below + 0.25 * 15 + 0.75 * LEAD  # the words' first baseline is that of the figures
+    x = end + 14
+    sheet.field("Somme en toutes lettres : ", amount_in_words(cents), x, LEFT + WIDTH - PAD - x)
+    sheet.y = min(sheet.y, below)
 
 
 def _draw_amount(sheet: Sheet, s: ReceiptSnapshot, table_level: int = 0) -> None:
     top = sheet.open_box("Dons et versements reçus")
     sheet.paragraph(RECEIVED)
-    _figures(sheet, amount_in_figures(s.amount_cents))
-    sheet.field("Somme en toutes lettres : ", amount_in_words(s.amount_cents))
+    _amount(sheet, s.amount_cents)
     if s.kind == "annual":
         sheet.field("Période : ", _period(s))
         _draw_payment_table(sheet, s, table_level)
@@ -335,21 +345,30 @@ def _draw_company_gifts(sheet: Sheet, s: ReceiptSnapshot, table_level: int = 0) 
     """Form 16216's block: gifts in kind (none: the service takes money only), payments, total, period."""
     in_kind = s.nature != "numeraire"
     top = sheet.open_box("Dons et versements effectués par l'entreprise")
-    sheet.paragraph(COMPANY_IN_KIND)
-    _figures(sheet, amount_in_figures(s.amount_cents) if in_kind else NOTHING)
-    sheet.paragraph(COMPANY_DESCRIPTION, bold=True)
-    sheet.paragraph(NOTHING, x=LEFT + PAD + 12)
+    # Money only: the in-kind lines say "néant" where the form's blanks are, to save the page's room.
+    if in_kind:
+        sheet.paragraph(COMPANY_IN_KIND)
+        _amount(sheet, s.amount_cents)
+    else:
+        sheet.paragraph(f"{COMPANY_IN_KIND} {NOTHING}")
+    sheet.paragraph(f"{COMPANY_DESCRIPTION} {NOTHING}")
     sheet.y -= 2
-    sheet.paragraph(COMPANY_RECEIVED)
-    _figures(sheet, NOTHING if in_kind else amount_in_figures(s.amount_cents))
-    sheet.field("Somme en toutes lettres : ", NOTHING if in_kind else amount_in_words(s.amount_cents))
+    if in_kind:
+        sheet.paragraph(f"{COMPANY_RECEIVED} {NOTHING}")
+    else:
+        sheet.paragraph(COMPANY_RECEIVED)
+        _amount(sheet, s.amount_cents)
     sheet.checkbox_row("Forme des versements (4) :",
                        [(label, not in_kind and key in s.payment_methods) for key, label in COMPANY_PAYMENT_FORMS])
     sheet.y -= 2
     sheet.paragraph(COMPANY_TOTAL)
-    _figures(sheet, amount_in_figures(s.amount_cents))
-    sheet.field("Somme en toutes lettres : ", amount_in_words(s.amount_cents))
-    sheet.field(COMPANY_PERIOD, _period(s))
+    _amount(sheet, s.amount_cents)
+    # The form's long label, then the date or period: on one line when they fit, else as one paragraph.
+    period = _period(s)
+    if width_of(COMPANY_PERIOD, True) + width_of(period) <= WIDTH - 2 * PAD:
+        sheet.runs(LEFT + PAD, sheet.next_line(), (COMPANY_PERIOD, True), (period, False))
+    else:
+        sheet.paragraph(COMPANY_PERIOD + period)
     if s.payments:
         _draw_payment_table(sheet, s, table_level)
     sheet.close_box(top)
@@ -361,15 +380,72 @@ def how_to_declare(s: ReceiptSnapshot) -> tuple[str, ...]:
     return tuple(line.format(year=year) for line in HOW_TO_DECLARE[s.articles[0]])
 
 
-def _draw_how_to_declare(sheet: Sheet, s: ReceiptSnapshot) -> None:
-    top = sheet.open_box("Comment déclarer ?")
-    for line in how_to_declare(s):
-        sheet.paragraph(line, size=SMALL, lead=SMALL_LEAD)
-    sheet.close_box(top)
+# The closing row, side by side: the verification QR code, "Comment déclarer ?", the signature.
+QR_WIDTH, HOW_WIDTH, GAP, ROW_HEIGHT = 118.0, 200.0, 8.0, 90.0
+# The form's footnotes are set small, as on the printed form.
+NOTE_SIZE, NOTE_LEAD = 6.0, 7.2
+
+
+def _draw_closing_row(sheet: Sheet, s: ReceiptSnapshot, signature_png: bytes | None) -> None:
+    top = sheet.y
+    how_lines = [line for paragraph in how_to_declare(s)
+                 for line in wrap(paragraph, HOW_WIDTH - 2 * PAD, size=SMALL)]
+    height = max(ROW_HEIGHT, BAND + 2 + len(how_lines) * SMALL_LEAD + PAD)
+    if top - height - 14 < sheet.floor:
+        raise LayoutError("the receipt does not fit on one page")
+    bottom = top - height + PAD
+    # The verification QR code.
+    sheet.open_box("Vérification", LEFT, QR_WIDTH)
+    qr_size = ROW_HEIGHT - 13 - 2 * PAD
+    sheet.qr(s.verification_url, LEFT + (QR_WIDTH - qr_size) / 2, bottom, qr_size)
+    sheet.y = bottom - 2
+    sheet.close_box(top, LEFT, QR_WIDTH, gap=0)
+    # Where the amount goes on the donor's return, and how long to keep the receipt.
+    x = LEFT + QR_WIDTH + GAP
+    sheet.y = top
+    sheet.open_box("Comment déclarer ?", x, HOW_WIDTH)
+    for line in how_lines:
+        sheet.text(x + PAD, sheet.next_line(SMALL_LEAD), line, size=SMALL)
+    sheet.y = bottom - 2
+    sheet.close_box(top, x, HOW_WIDTH, gap=0)
+    # Date, signatory and signature.
+    x += HOW_WIDTH + GAP
+    width = LEFT + WIDTH - x
+    sheet.y = top
+    sheet.open_box("Signature", x, width)
+    signatory = s.foundation
+    for label, value in (("Date d'émission du reçu : ", _date(s.issued_on)), ("Signataire : ", signatory.signatory_name),
+                         ("Qualité : ", signatory.signatory_title)):
+        sheet.field(label, value, x + PAD, width - 2 * PAD)
+    label_baseline = sheet.next_line()
+    sheet.text(x + PAD, label_baseline, "Signature :", bold=True)
+    if signature_png:
+        _draw_signature_image(sheet, signature_png, x + PAD, label_baseline - 4, width - 2 * PAD, bottom)
+    sheet.y = bottom - 2
+    sheet.close_box(top, x, width, gap=2)
+    sheet.fitted(f"Vérifier ce reçu : {s.verification_url}")
+
+
+def _draw_signature_image(sheet: Sheet, png: bytes, x: float, ceiling: float, width: float, bottom: float) -> None:
+    """The signature image under its label, as large as the box leaves room for."""
+    try:
+        sheet.c.drawImage(ImageReader(io.BytesIO(png)), x, bottom, width=width, height=max(ceiling - bottom, 12.0),
+                          preserveAspectRatio=True, anchor="sw", mask="auto")
+    except Exception as error:  # reportlab and PIL raise many kinds of errors for a bad image
+        raise ValueError("the signature image is not a readable PNG") from error
 
 
 def _footnote_lines(s: ReceiptSnapshot) -> list[tuple[str, bool]]:
     lines: list[tuple[str, bool]] = [("Notes du formulaire", True)]
     for note in FOOTNOTES[s.form]:
-        lines.extend((line, False) for line in wrap(note, WIDTH, size=SMALL))
+        lines.extend((line, False) for line in wrap(note, WIDTH, size=NOTE_SIZE))
     return lines
+
+
+def _draw_footnotes(sheet: Sheet, lines: list[tuple[str, bool]]) -> None:
+    """The form's footnotes, at the foot of the page, under a rule."""
+    top = MARGIN + len(lines) * NOTE_LEAD + 4
+    sheet.c.setLineWidth(0.4)
+    sheet.c.line(LEFT, top, LEFT + WIDTH, top)
+    for k, (line, bold) in enumerate(lines):
+        sheet.text(LEFT, top - 3 - (k + 1) * NOTE_LEAD + 1.4, line, bold=bold, size=NOTE_SIZE)
