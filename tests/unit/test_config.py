@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -158,3 +159,8 @@ def test_a_malformed_company_form_version_fails_start_up_not_every_company_webho
 
 def test_the_demo_identity_is_fine_outside_production() -> None:
     assert checked(GOOD)["FOUNDATION_SIREN"] == "000000000"
+
+
+def test_the_company_form_defaults_to_its_current_version_16216_03() -> None:
+    assert checked(GOOD)["CERFA_COMPANY_VERSION"] == "16216*03"
+    assert "CERFA_COMPANY_VERSION=16216*03" in (Path(__file__).resolve().parents[2] / ".env.example").read_text()

@@ -1,0 +1,55 @@
+"""Receipts issued through the service take the current edition of the forms; a receipt stored before
+editions existed is still redrawn, after a lost file, exactly as it was issued."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from donations.extensions import db
+from donations.models import Receipt
+from donations.receipting import pdf_of, receipt_store
+from receipts.cerfa import draw_receipt
+from receipts.snapshot import CURRENT_EDITION, ReceiptSnapshot
+from tests.e2e.conftest import COMPANY, Live
+from tests.receipts.test_receipts_e2e import pay, pdf_text, receipts_of
+
+INDIVIDUAL_TITLE = ("Reçu des dons et versements effectués par les particuliers au titre des articles 200 et 978 du "
+                    "code général des impôts")
+
+
+def test_a_new_receipt_is_stored_with_the_current_edition_and_its_wording(live: Live, give, smtp) -> None:  # type: ignore[no-untyped-def]
+    [receipt] = receipts_of(live, pay(live, give, kind="one_off", amount="150"))
+    assert receipt.snapshot["edition"] == CURRENT_EDITION
+    with live.app.app_context():
+        text = pdf_text(pdf_of(db.session.get(Receipt, receipt.id)))
+    assert " ".join(text.split()).count(INDIVIDUAL_TITLE) == 1
+    assert "2042-RICI" in text and "7UF" in text and "Comment déclarer ?" in text
+
+
+def test_a_new_company_receipt_prints_cerfa_16216_03_by_default(live: Live, give, smtp) -> None:  # type: ignore[no-untyped-def]
+    [receipt] = receipts_of(live, pay(live, give, kind="one_off", amount="10000", donor=COMPANY))
+    assert receipt.snapshot["form_version"] == live.app.config["CERFA_COMPANY_VERSION"]
+    with live.app.app_context():
+        text = " ".join(pdf_text(pdf_of(db.session.get(Receipt, receipt.id))).split())
+    assert f"Cerfa n° {receipt.snapshot['form_version']}" in text and "2069-RCI" in text
+    assert "des versements pour une valeur totale égale à" in text and "néant" in text
+
+
+def test_a_receipt_of_the_first_edition_is_redrawn_to_its_recorded_hash(live: Live, give, smtp) -> None:  # type: ignore[no-untyped-def]
+    [receipt] = receipts_of(live, pay(live, give, kind="one_off", amount="42"))
+    with live.app.app_context():
+        # As a receipt issued before editions existed was stored: no "edition", drawn by the first edition.
+        row = db.session.get(Receipt, receipt.id)
+        stored = {k: v for k, v in row.snapshot.items() if k != "edition"}
+        image = live.app.config.get("FOUNDATION_SIGNATURE_IMAGE")
+        signature = Path(image).read_bytes() if image else None
+        first = draw_receipt(ReceiptSnapshot.from_json(stored), signature)
+        path = receipt_store().path_for(row.number)
+        path.write_bytes(first)
+        row.snapshot, row.pdf_sha256 = stored, hashlib.sha256(first).hexdigest()
+        db.session.commit()
+        path.unlink()  # the file is lost: it is drawn again from the snapshot, in its own edition
+        again = pdf_of(db.session.get(Receipt, receipt.id))
+    assert again == first
+    assert "Reçu au titre des dons à certains organismes d'intérêt général" in pdf_text(again)
