@@ -281,12 +281,12 @@ def _draw_beneficiary(sheet: Sheet, s: ReceiptSnapshot) -> None:
 def _ticked_paragraph(sheet: Sheet, x: float, text: str) -> None:
     """A ticked check box whose label is a paragraph, wrapped beside the box (the form's category boxes)."""
     indent = CHECK + 3.5
-    lines = wrap(text, LEFT + WIDTH - PAD - x - indent, size=SMALL)
+    lines = wrap(text, LEFT + WIDTH - PAD - x - indent, size=NOTE_SIZE)
     for i, line in enumerate(lines):
-        baseline = sheet.next_line(SMALL_LEAD)
+        baseline = sheet.next_line(SMALL_LEAD if i == 0 else NOTE_LEAD)  # the first line leaves room for the box
         if i == 0:
             sheet.checkbox(x, baseline, "", True)
-        sheet.text(x + indent, baseline, line, size=SMALL)
+        sheet.text(x + indent, baseline, line, size=NOTE_SIZE)
 
 
 def _payments_note(s: ReceiptSnapshot) -> str:
@@ -381,9 +381,9 @@ def how_to_declare(s: ReceiptSnapshot) -> tuple[str, ...]:
 
 
 # The closing row, side by side: the verification QR code, "Comment déclarer ?", the signature.
-QR_WIDTH, HOW_WIDTH, GAP, ROW_HEIGHT = 118.0, 200.0, 8.0, 90.0
+QR_WIDTH, HOW_WIDTH, GAP, ROW_HEIGHT = 118.0, 200.0, 8.0, 84.0
 # The form's footnotes are set small, as on the printed form.
-NOTE_SIZE, NOTE_LEAD = 6.0, 7.2
+NOTE_SIZE, NOTE_LEAD = 6.0, 7.0
 
 
 def _draw_closing_row(sheet: Sheet, s: ReceiptSnapshot, signature_png: bytes | None) -> None:

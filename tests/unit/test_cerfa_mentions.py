@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from hypothesis import strategies as st
 
 from receipts.cerfa import draw_receipt
 from receipts.cerfa_2026_12 import FOOTNOTES, how_to_declare
-from receipts.cerfa_layout import PAD
+from receipts.cerfa_layout import LEFT, PAD, RIGHT
 from receipts.snapshot import CURRENT_EDITION, FIRST_EDITION, PaymentLine, ReceiptSnapshot
 from tests.unit.pdf_words import between, pages_of
 from tests.unit.test_cerfa import ACME, CASES, MONTHLY, SIGNATURE, is_ticked, receipt, text_of
@@ -28,6 +27,7 @@ from tests.unit.test_cerfa_long_values import (
     LIMITS,
     SURNAME,
     assert_legible,
+    assert_no_overlap,
     maximal,
     mentions,
     snapshot_for,
@@ -101,14 +101,14 @@ def test_an_individuals_receipt_carries_the_2023_wording_of_cerfa_11580_05(texts
     assert INDIVIDUAL_TITLE in text
     assert "238 bis" not in text and "16216" not in text  # the individuals' form has boxes for 200 and 978 only
     assert "Numéro d'ordre du reçu : " + s.number in text
-    assert f"X Œuvre ou organisme d'intérêt général" in text
+    assert "X Œuvre ou organisme d'intérêt général" in text
     assert "X Association ou " + CATEGORY in text
     assert RECEIVED in text and "***" in text and "Somme en toutes lettres :" in text
     assert CERTIFIES in text
     for article in ("200", "978"):
         assert is_ticked(text, f"{article} du CGI") == (article in s.articles)
     for label in ("Acte authentique", "Acte sous seing privé", "Autres"):
-        assert f"{label}" in text and not is_ticked(text, label)
+        assert label in text and not is_ticked(text, label)
     assert is_ticked(text, "Déclaration de don manuel")
     assert is_ticked(text, "Numéraire") and "Titres de sociétés cotés" in text
     assert "Abandon exprès de revenus ou de produits" in text
@@ -252,6 +252,19 @@ def current_for(donor, payments: int = 0) -> ReceiptSnapshot:  # type: ignore[no
     return current(snapshot_for(donor, payments))
 
 
+def assert_legible_with_its_mark(pdf: bytes, donor, specimen: bool) -> None:  # type: ignore[no-untyped-def]
+    """`assert_legible`; on a SPECIMEN, whose diagonal mark crosses the donor's box on purpose, the page-wide
+    checks only (one page, every word inside it, none on another but the mark)."""
+    if not specimen:
+        assert_legible(pdf, donor)
+        return
+    [page] = pages_of(pdf)
+    words = [w for w in page.words if w.y1 - w.y0 < 40]
+    for word in words:
+        assert LEFT - 0.5 <= word.x0 and word.x1 <= RIGHT + 0.5 and 0 <= word.y0 and word.y1 <= page.height, word
+    assert_no_overlap(words)
+
+
 def assert_how_to_declare_fits(pdf: bytes, snapshot: ReceiptSnapshot) -> None:
     """The box's words lie in its column, between its title and the verification line under the closing row,
     and read back whole (the page-wide overlap check of `assert_legible` covers them too)."""
@@ -266,15 +279,16 @@ def assert_how_to_declare_fits(pdf: bytes, snapshot: ReceiptSnapshot) -> None:
     assert words == " ".join(" ".join(how_to_declare(snapshot)).split())
 
 
+@pytest.mark.parametrize("specimen", [False, True], ids=["live", "specimen"])
 @pytest.mark.parametrize("company", [False, True], ids=["individual", "company"])
 @pytest.mark.parametrize("payments", [0, 12, 100], ids=["per-gift", "monthly-recap", "longest-recap"])
-def test_the_longest_accepted_values_fit_the_current_edition_on_one_page(company, payments):
+def test_the_longest_accepted_values_fit_the_current_edition_on_one_page(company, payments, specimen):
     values = {name: widest(limit) for name, limit in LIMITS.items()}
     drop = ("first_name", "last_name") if company else ("company_name", "legal_form")
     donor = mentions(company, **{k: v for k, v in values.items() if k not in drop})
-    snapshot = current_for(donor, payments)
+    snapshot = dataclasses.replace(current_for(donor, payments), specimen=specimen)
     pdf = draw_receipt(snapshot, SIGNATURE)
-    assert_legible(pdf, donor)
+    assert_legible_with_its_mark(pdf, donor, specimen)
     assert_how_to_declare_fits(pdf, snapshot)
 
 
@@ -306,15 +320,16 @@ def test_any_accepted_values_print_legibly_on_the_current_edition(company, payme
     donor = mentions(company, **{k: v for k, v in values.items() if k not in names})
     snapshot = dataclasses.replace(current_for(donor, payments), specimen=specimen)
     pdf = draw_receipt(snapshot, SIGNATURE)
-    assert_legible(pdf, donor)
+    assert_legible_with_its_mark(pdf, donor, specimen)
     assert_how_to_declare_fits(pdf, snapshot)
 
 
 def test_the_split_and_specimen_marks_fit_with_the_longest_values():
     donor = mentions(last_name=widest(100), first_name=widest(100), address_line1=widest(200),
                      address_line2=widest(200), city=widest(100))
-    snapshot = dataclasses.replace(current_for(donor), articles=("978",), split_with="2026-000099", specimen=True)
-    pdf = draw_receipt(snapshot, SIGNATURE)
-    assert_legible(pdf, donor)
-    assert_how_to_declare_fits(pdf, snapshot)
-    assert re.search(r"SPECIMEN", text_of(pdf))
+    for specimen in (False, True):
+        snapshot = dataclasses.replace(current_for(donor), articles=("978",), split_with="2026-000099", specimen=specimen)
+        pdf = draw_receipt(snapshot, SIGNATURE)
+        assert_legible_with_its_mark(pdf, donor, specimen)
+        assert_how_to_declare_fits(pdf, snapshot)
+        assert ("SPECIMEN" in text_of(pdf)) == specimen
