@@ -253,7 +253,7 @@ def _invoice_intent(ctx: Fulfilment, invoice: dict[str, Any]) -> str | None:
     listing = invoice.get("payments")
     if not listing:
         listing = payments.retrieve_invoice(ctx.client, invoice["id"]).get("payments")
-    attempts = [p for p in (listing or {}).get("data", []) if _id((p.get("payment") or {}).get("payment_intent"))]
+    attempts = [p for p in ((listing or {}).get("data") or []) if _id((p.get("payment") or {}).get("payment_intent"))]
     attempts.sort(key=lambda p: p.get("status") != "paid")
     return _id(attempts[0]["payment"]["payment_intent"]) if attempts else None
 

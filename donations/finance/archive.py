@@ -25,10 +25,13 @@ from sqlalchemy.orm import Session
 from donations.clock import PARIS
 from donations.finance.exports import BOM, RECEIPT_COLUMNS, payments_traced, receipt_columns, receipt_row, with_replaced_number
 from donations.finance.search import paris_midnight
-from donations.models import Donor, Receipt
+from donations.models import Donor, Receipt, ReceiptStatus
 
 BATCH = 200
 INDEX_NAME = "index.csv"
+# The index's last column: whether the file is the PDF as issued or a cancelled receipt's stamped copy.
+COPY_COLUMN = "copy"
+AS_ISSUED, STAMPED = "as_issued", "stamped_cancelled"
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,10 @@ UNAVAILABLE_NOTE = (
 def receipts_zip(session: Session, period: Period, pdf_of: Callable[[Receipt], bytes | None]) -> Iterator[bytes]:
     """The ZIP's bytes, chunk by chunk: each receipt's PDF as `<number>.pdf`, then `index.csv`.
 
+    `pdf_of` answers the file to hand out: a cancelled receipt's copy stamped
+    "ANNULÉ" (`donations.receipt_copies.receipt_copy`), as the index's `copy`
+    column says; the stored PDFs are never changed.
+
     A PDF that cannot be drawn (`pdf_of` answers None; finance is told) is
     replaced by `<number>.pdf.indisponible.txt`: the archive is already on its
     way, and the other receipts must still reach the accountant.
@@ -129,7 +136,7 @@ def _index(session: Session, period: Period, archive: zipfile.ZipFile, sink: _Si
     with archive.open(index, mode="w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
         writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
         text.write(BOM)
-        writer.writerow(("file", *RECEIPT_COLUMNS))
+        writer.writerow(("file", *RECEIPT_COLUMNS, COPY_COLUMN))
         last_id = 0
         while True:
             rows = session.execute(query.where(Receipt.id > last_id).order_by(Receipt.id).limit(BATCH)).all()
@@ -138,7 +145,8 @@ def _index(session: Session, period: Period, archive: zipfile.ZipFile, sink: _Si
             traced = payments_traced(session, [row[0] for row in rows])
             for row in rows:
                 # row: the receipt columns, then its id, then the number of the receipt it replaces.
-                writer.writerow((f"{row[0]}.pdf", *receipt_row(row[:-2], row[-1], traced[row[0]])))
+                copy = STAMPED if row[3] == ReceiptStatus.CANCELLED else AS_ISSUED  # row[3]: the receipt's status
+                writer.writerow((f"{row[0]}.pdf", *receipt_row(row[:-2], row[-1], traced[row[0]]), copy))
             last_id = rows[-1][-2]
             text.flush()
             yield sink.take()

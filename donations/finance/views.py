@@ -33,7 +33,8 @@ from donations.finance.forms import DonationFilterForm, PeriodForm, YearForm
 from donations.finance.labels import ACTIONS
 from donations.finance.search import search_page
 from donations.models import Donation, Receipt, StaffRole, StripeEvent, receipt_payment
-from donations.receipting import downloaded_pdf, receipt_unavailable
+from donations.receipt_copies import receipt_copy
+from donations.receipting import receipt_unavailable
 from receipts.declaration import declaration_for
 
 FINANCE = StaffRole.FINANCE
@@ -123,11 +124,12 @@ def donation(public_id: str):  # type: ignore[no-untyped-def]
 @bp.get("/receipts/<number>.pdf")
 @staff_required(FINANCE)
 def receipt_pdf(number: str):  # type: ignore[no-untyped-def]
-    """One receipt's PDF, as issued (drawn again from its snapshot if the file was lost)."""
+    """One receipt's PDF, as issued (drawn again from its snapshot if the file was lost); stamped "ANNULÉ"
+    when the receipt is cancelled."""
     receipt = db.session.scalars(select(Receipt).where(Receipt.number == number)).first()
     if receipt is None:
         abort(404)
-    pdf = downloaded_pdf(receipt)
+    pdf = receipt_copy(receipt)
     if pdf is None:
         return receipt_unavailable()
     _audit_download(audit.RECEIPT_DOWNLOADED, receipt, {})  # commits, with the hash or storage error noted
@@ -155,13 +157,13 @@ def receipts():  # type: ignore[no-untyped-def]
 @bp.get("/receipts.zip")
 @staff_required(FINANCE)
 def receipts_archive():  # type: ignore[no-untyped-def]
-    """Every receipt issued in the period (cancelled ones too, the index says which), streamed."""
+    """Every receipt issued in the period (cancelled ones too, as stamped copies: the index says which), streamed."""
     form = PeriodForm(formdata=request.args)
     if not form.validate():
         return render_template("finance/receipts.html", form=form, count=None, years=()), 400
     period = Period(form.date_from.data, form.date_to.data)
     _audit_download(audit.RECEIPTS_ZIP, None, {"from": period.first.isoformat(), "to": period.last.isoformat()})
-    return _attachment(receipts_zip(db.session, period, downloaded_pdf), "application/zip", f"recus-fiscaux-{period.slug}.zip")
+    return _attachment(receipts_zip(db.session, period, receipt_copy), "application/zip", f"recus-fiscaux-{period.slug}.zip")
 
 
 def _year() -> int:

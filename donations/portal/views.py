@@ -20,7 +20,8 @@ from donations.i18n import euros_input
 from donations.models import DonationKind
 from donations.portal import addresses, bp
 from donations.portal.forms import AddressForm, AmountForm, ConfirmForm, EraseForm, SignInForm, SignInRequestForm, StopForm
-from donations.receipting import downloaded_pdf, receipt_unavailable
+from donations.receipt_copies import receipt_copy
+from donations.receipting import receipt_unavailable
 from donations.widget import net_cost
 from receipts.money import format_euros
 
@@ -142,7 +143,7 @@ def receipt_pdf(email: str, number: str):  # type: ignore[no-untyped-def]
     receipt = donor_records.owned_receipt(db.session, email, number)
     if receipt is None:
         abort(404)
-    pdf = downloaded_pdf(receipt)
+    pdf = receipt_copy(receipt)
     if pdf is None:
         return receipt_unavailable()
     db.session.commit()  # a first drawing records the PDF's hash (or the storage error, for finance)

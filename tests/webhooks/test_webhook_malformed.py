@@ -214,3 +214,13 @@ def test_a_signed_event_with_a_number_json_cannot_store_is_refused_with_400(app:
     response = signed_post(client, body, sign(body, SECRET))
     assert response.status_code == 400
     assert stored_events(app) == []
+
+
+def test_an_invoice_whose_payments_list_is_null_answers_without_a_500(app: Flask, client: FlaskClient) -> None:
+    """Found by the Hypothesis fuzz: `"payments": {"data": null}` is a valid shape (no attempts listed)."""
+    with app.app_context():
+        gift = settled_payment(db.session, 1500).donation
+        gift.stripe_subscription_id = "sub_1"
+        db.session.commit()
+    answer = deliver(client, _with(invoice_paid(), "data.object.payments", {"data": None}), SECRET)
+    assert answer.status_code < 500, answer.text
