@@ -21,18 +21,49 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 SIGNATURE_FIELD = "Signature_recu_fiscal"
 SIGNING_REASON = "Reçu fiscal émis par l'organisme bénéficiaire"
+SIGNED_ATTRIBUTES_ALLOWANCE = 4096
 
 
 class SigningSetupError(ValueError):
     """The receipt-signing key or certificate cannot be used (the message says why)."""
+
+
+class _KeptKeySigner(signers.SimpleSigner):
+    """pyHanko's SimpleSigner with the private key parsed once, not at every signature.
+
+    SimpleSigner parses its key again for each raw signature (twice per PDF:
+    once to size the signature, once to make it), and parsing an RSA key checks
+    it, which cost most of the signing time. The usual kinds of keys (RSA with
+    PKCS#1 v1.5, ECDSA) sign with the kept key; any other goes the stock way.
+    """
+
+    def __init__(self, key: object, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._kept_key = key
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        try:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        except ValueError:  # an algorithm asn1crypto names but cannot classify: the stock way
+            return super().sign_raw(data, digest_algorithm)
+        digest = get_pyca_cryptography_hash(digest_algorithm)
+        if mechanism == "rsassa_pkcs1v15" and isinstance(self._kept_key, RSAPrivateKey):
+            return self._kept_key.sign(data, PKCS1v15(), digest)
+        if mechanism == "ecdsa" and isinstance(self._kept_key, EllipticCurvePrivateKey):
+            return self._kept_key.sign(data, ECDSA(digest))
+        return super().sign_raw(data, digest_algorithm)
 
 
 @dataclass(frozen=True)
@@ -42,6 +73,9 @@ class ReceiptSigner:
     signer: signers.SimpleSigner
     subject: str  # who signs, as the certificate names them: "common name (organisation)"
     not_after: dt.datetime
+    # Bytes kept in the PDF for the signature: known here, so pyHanko need not size it by a dry run
+    # (which cost nearly half of each signature).
+    reserved_bytes: int
 
 
 def load_pem_signer(key_file: str | Path, cert_file: str | Path, password: str | None = None) -> ReceiptSigner:
@@ -91,7 +125,7 @@ def sign(pdf_bytes: bytes, signer: ReceiptSigner) -> bytes:
         reason=SIGNING_REASON,
         name=signer.subject,
     )
-    out = signers.sign_pdf(writer, metadata, signer=signer.signer)
+    out = signers.sign_pdf(writer, metadata, signer=signer.signer, bytes_reserved=signer.reserved_bytes)
     return out.getvalue()
 
 
@@ -116,12 +150,19 @@ def _signer(key: object, cert: x509.Certificate, chain: list[x509.Certificate]) 
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     as_asn1 = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in chain]
-    simple = signers.SimpleSigner(
+    simple = _KeptKeySigner(
+        key,
         signing_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
         signing_key=asn1_keys.PrivateKeyInfo.load(private_der),
         cert_registry=SimpleCertificateStore.from_certs(as_asn1),
     )
-    return ReceiptSigner(signer=simple, subject=_who(cert.subject), not_after=cert.not_valid_after_utc)
+    # The signature holds the certificates, a raw signature (at most twice the key size in bytes for
+    # ECDSA) and a few signed attributes: well under SIGNED_ATTRIBUTES_ALLOWANCE bytes.
+    certificates = sum(len(c.public_bytes(serialization.Encoding.DER)) for c in [cert, *chain])
+    raw_signature = 2 * getattr(key, "key_size", 8192) // 8
+    reserved = certificates + raw_signature + SIGNED_ATTRIBUTES_ALLOWANCE
+    return ReceiptSigner(signer=simple, subject=_who(cert.subject), not_after=cert.not_valid_after_utc,
+                         reserved_bytes=reserved + reserved % 2)  # pyHanko wants an even count
 
 
 def _who(subject: x509.Name) -> str:

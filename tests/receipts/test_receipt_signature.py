@@ -19,9 +19,12 @@ from typing import Any, Callable
 import pytest
 from asn1crypto import pem, x509 as asn1_x509
 from cryptography import x509 as cryptography_x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
 from dotenv import dotenv_values
+from flask_migrate import downgrade, upgrade
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
@@ -36,7 +39,10 @@ from receipts.cerfa import draw_receipt
 from receipts.issuing import issue_for_payment
 from receipts.self_signed import make_self_signed
 from receipts.snapshot import ReceiptSnapshot
+from tests.e2e.conftest import Live
+from tests.receipts.conftest import Mailbox
 from tests.receipts.factories import settled_payment
+from tests.receipts.test_receipts_e2e import attachment, pay, receipts_of
 from tests.receipts.test_receipt_pdf_failures import finance_client
 from tests.support.production import REAL_FOUNDATION
 
@@ -394,3 +400,68 @@ def test_an_encrypted_pem_key_signs_with_its_password(make_app: Callable[..., An
     number = issued_and_stored(app)
     with app.app_context():
         assert "Signature is Valid." in pdfsig(receipt_store().path_for(number))
+
+
+def issued_by_a_ca(tmp_path: Path, leaf_key: Any) -> Path:
+    """A PKCS#12 file: the foundation's certificate for `leaf_key`, issued by a CA whose certificate comes with it."""
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=4096)
+    now = dt.datetime.now(dt.timezone.utc)
+
+    def certificate(subject: str, key: Any, issuer: str, signer: Any, ca: bool) -> cryptography_x509.Certificate:
+        return (cryptography_x509.CertificateBuilder()
+                .subject_name(cryptography_x509.Name([cryptography_x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+                .issuer_name(cryptography_x509.Name([cryptography_x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+                .public_key(key.public_key()).serial_number(cryptography_x509.random_serial_number())
+                .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=365))
+                .add_extension(cryptography_x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+                .sign(signer, hashes.SHA256()))
+
+    ca_cert = certificate("Autorité de certification de test", ca_key, "Autorité de certification de test", ca_key, True)
+    leaf = certificate(SIGNER, leaf_key, "Autorité de certification de test", ca_key, False)
+    path = tmp_path / "fondation.p12"
+    path.write_bytes(pkcs12.serialize_key_and_certificates(b"recus", leaf_key, leaf, [ca_cert], serialization.NoEncryption()))
+    return path
+
+
+@pytest.mark.parametrize("kind", ["ECDSA P-384", "RSA 4096"])
+def test_a_certificate_issued_by_a_ca_with_an_ec_or_a_large_rsa_key_signs_valid_receipts(  # type: ignore[no-untyped-def]
+    make_app: Callable[..., Any], tmp_path: Path, kind: str
+):
+    leaf_key = ec.generate_private_key(ec.SECP384R1()) if kind.startswith("ECDSA") else rsa.generate_private_key(65537, 4096)
+    app = make_app(MAIL_SERVER="", RECEIPT_SIGNING_PKCS12_FILE=str(issued_by_a_ca(tmp_path, leaf_key)))
+    number = issued_and_stored(app)
+    with app.app_context():
+        report = pdfsig(receipt_store().path_for(number))
+    assert "Signature is Valid." in report and "Total document signed" in report and SIGNER in report
+
+
+@pytest.fixture
+def live_settings(smtp: tuple[Mailbox, int], signing: dict[str, str]) -> dict[str, object]:
+    """The live app of this module signs its receipts and mails them to the local SMTP server."""
+    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp[1]), **signing}
+
+
+def test_a_paid_gift_gets_a_signed_receipt_stored_hashed_and_emailed(live: Live, give, smtp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    mailbox, _port = smtp
+    [receipt] = receipts_of(live, pay(live, give, kind="one_off", amount="150"))
+    [message] = mailbox.wait_for(1)
+    emailed = attachment(message)
+    with live.app.app_context():
+        assert receipt_store().load(receipt.number) == emailed
+    assert hashlib.sha256(emailed).hexdigest() == receipt.pdf_sha256
+    (tmp_path / "recu.pdf").write_bytes(emailed)
+    report = pdfsig(tmp_path / "recu.pdf")
+    assert "Signature is Valid." in report and "Total document signed" in report
+
+
+def test_the_migration_records_each_receipt_stored_before_it_as_its_issued_unsigned_copy(app: Any) -> None:
+    number = issued_and_stored(app)
+    with app.app_context():
+        db.session.remove()  # no transaction left open on the tables the migration alters
+        downgrade(revision="e1da16eb1eb1")  # as the receipt was stored: no copies, no drawing hash
+        upgrade()
+        receipt = receipt_named(number)
+        assert receipt.drawing_sha256 is None and receipt.pdf_sha256 is not None
+        [copy] = copies_of(receipt)
+        assert (copy.reason, copy.sha256, copy.signed_at, copy.stored_at) == (CopyReason.ISSUED, receipt.pdf_sha256, None, receipt.issued_at)
+        assert pdf_of(receipt) == receipt_store().load(number)
