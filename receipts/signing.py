@@ -12,8 +12,10 @@ No Flask and no database: the signer is built once from files by the service.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,6 +119,17 @@ def sign(pdf_bytes: bytes, signer: ReceiptSigner) -> bytes:
     The original bytes are kept unchanged at the start of the result: the
     signature covers them, and any later change shows as a broken signature.
     """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _signed(pdf_bytes, signer)
+    # pyHanko's synchronous API runs an event loop of its own, which cannot start inside a running
+    # one (an asynchronous server, a browser driven by Playwright): sign in a thread of its own then.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="receipt-signing") as pool:
+        return pool.submit(_signed, pdf_bytes, signer).result()
+
+
+def _signed(pdf_bytes: bytes, signer: ReceiptSigner) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
     metadata = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,

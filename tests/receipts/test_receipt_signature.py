@@ -8,6 +8,7 @@ sandbox's signed webhooks and a real SMTP server.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import io
@@ -26,6 +27,7 @@ from cryptography.x509.oid import NameOID
 from dotenv import dotenv_values
 from flask_migrate import downgrade, upgrade
 from pyhanko.pdf_utils.reader import PdfFileReader
+from reportlab.pdfgen.canvas import Canvas
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
@@ -38,6 +40,7 @@ from donations.receipting import ReceiptIntegrityError, issuing_context, pdf_of,
 from receipts.cerfa import draw_receipt
 from receipts.issuing import issue_for_payment
 from receipts.self_signed import make_self_signed
+from receipts.signing import load_pem_signer, sign
 from receipts.snapshot import ReceiptSnapshot
 from tests.e2e.conftest import Live
 from tests.receipts.conftest import Mailbox
@@ -465,3 +468,25 @@ def test_the_migration_records_each_receipt_stored_before_it_as_its_issued_unsig
         [copy] = copies_of(receipt)
         assert (copy.reason, copy.sha256, copy.signed_at, copy.stored_at) == (CopyReason.ISSUED, receipt.pdf_sha256, None, receipt.issued_at)
         assert pdf_of(receipt) == receipt_store().load(number)
+
+
+def test_a_receipt_is_signed_even_where_an_event_loop_is_running(certificate: tuple[Path, Path], tmp_path: Path) -> None:
+    """pyHanko runs an event loop of its own: signing inside a running one (an async server, a browser
+    test driving Playwright in the same process) must work all the same."""
+    signer = load_pem_signer(*certificate)
+    drawing = blank_pdf()
+
+    async def inside_a_loop() -> bytes:
+        return sign(drawing, signer)
+
+    signed = asyncio.run(inside_a_loop())
+    (tmp_path / "recu.pdf").write_bytes(signed)
+    assert signed.startswith(drawing) and "Signature is Valid." in pdfsig(tmp_path / "recu.pdf")
+
+
+def blank_pdf() -> bytes:
+    out = io.BytesIO()
+    canvas = Canvas(out, invariant=True)
+    canvas.drawString(72, 720, "Reçu")
+    canvas.save()
+    return out.getvalue()
