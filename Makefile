@@ -4,9 +4,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app wsgi
 
-.PHONY: run test test-postgres bench audit lock install install-dev translations migrate clean
+.PHONY: run test test-postgres bench audit lock install install-dev translations migrate clean receipt-signing
 
-run: install translations .env
+run: install translations .env receipt-signing
 	$(FLASK) db upgrade
 	$(PY) -m donations.devserver
 
@@ -71,6 +71,19 @@ translations: $(VENV)/.installed
 .env:
 	sed "s/^SECRET_KEY=.*/SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_hex(32))')/" .env.example > .env
 	@echo "Created .env from .env.example (edit it to change the configuration)."
+
+# A self-signed development certificate that signs receipts (PAdES), made once; .env points at
+# it unless it names a certificate already. Production sets the foundation's own.
+SIGNING_DIR := instance/receipt-signing
+
+$(SIGNING_DIR)/cert.pem:
+	$(PY) -m receipts.self_signed $(SIGNING_DIR)
+
+receipt-signing: .env $(SIGNING_DIR)/cert.pem
+	@grep -Eq '^RECEIPT_SIGNING_(CERT|PKCS12)_FILE=.' .env || { \
+	  sed -i '/^RECEIPT_SIGNING_\(KEY\|CERT\)_FILE=/d' .env; \
+	  printf 'RECEIPT_SIGNING_KEY_FILE=%s\nRECEIPT_SIGNING_CERT_FILE=%s\n' "$(CURDIR)/$(SIGNING_DIR)/key.pem" "$(CURDIR)/$(SIGNING_DIR)/cert.pem" >> .env; \
+	  echo "Receipts are signed with the development certificate in $(SIGNING_DIR) (set in .env)."; }
 
 migrate: install
 	$(FLASK) db upgrade

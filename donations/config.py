@@ -17,7 +17,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from donations.clock import utcnow
 from donations.foundation_settings import FoundationSettingError, check_foundation
+from donations.receipt_signing_settings import SigningSettingError, check_receipt_signing
 from donations.tax import TaxRules
 
 
@@ -183,6 +185,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TAX_COMPANY_TURNOVER_CEILING", "TAX_COMPANY_TURNOVER_CEILING", _rate, Decimal("0.005")),
     Setting("TAX_IFI_DEADLINE", "TAX_IFI_DEADLINE", _month_day, (6, 12)),
     Setting("CERFA_COMPANY_VERSION", "CERFA_COMPANY_VERSION", _text, "16216*03"),
+    # The foundation's receipt-signing certificate (PAdES): a PEM key and certificate, or a PKCS#12
+    # file; the password of an encrypted key or of the PKCS#12 file. Required in production.
+    Setting("RECEIPT_SIGNING_KEY_FILE", "RECEIPT_SIGNING_KEY_FILE", _text),
+    Setting("RECEIPT_SIGNING_CERT_FILE", "RECEIPT_SIGNING_CERT_FILE", _text),
+    Setting("RECEIPT_SIGNING_PKCS12_FILE", "RECEIPT_SIGNING_PKCS12_FILE", _text),
+    Setting("RECEIPT_SIGNING_PASSWORD", "RECEIPT_SIGNING_PASSWORD", _text),
     # Giving
     Setting("DONATION_MIN", "DONATION_MIN_CENTS", _euros_as_cents, 500),
     Setting("DONATION_MAX", "DONATION_MAX_CENTS", _euros_as_cents, 100_000_000),
@@ -315,6 +323,10 @@ def validate(config: Mapping[str, Any]) -> None:
     try:
         check_foundation(config, config.get("SETTINGS_DEFAULTED", frozenset()), production=env_name == "production")
     except FoundationSettingError as error:
+        raise ConfigError(str(error)) from error
+    try:
+        check_receipt_signing(config, production=env_name == "production", now=utcnow())
+    except SigningSettingError as error:
         raise ConfigError(str(error)) from error
 
 

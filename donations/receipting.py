@@ -5,6 +5,7 @@ the PDFs kept on disk, and what happens once a transaction has committed.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,13 @@ from sqlalchemy.orm import Session
 from donations import jobs
 from donations.clock import utcnow
 from donations.extensions import db
-from donations.models import Payment, Receipt
+from donations.models import CopyReason, Payment, Receipt, ReceiptCopy
+from donations.receipt_signing_settings import signer_from_config
 from receipts.annual import follow_late_payment
 from receipts.cerfa import draw_receipt
 from receipts.identity import FoundationIdentity
 from receipts.issuing import IssuingContext, Issued, follow_refund, issue_for_payment, receipts_covering
+from receipts.signing import ReceiptSigner, sign
 from receipts.snapshot import ReceiptSnapshot
 from receipts.storage import ReceiptStore, sha256_of
 
@@ -157,13 +160,18 @@ class PaymentReceipts:
 def pdf_of(receipt: Receipt) -> bytes:
     """The receipt's PDF: the stored file, or drawn again from the snapshot when the file is lost.
 
-    Either way it must hash as recorded at issue; anything else is an integrity
-    error. A receipt not drawn yet (the PDF is drawn after the commit that
-    issued it) is drawn here the first time, and its hash recorded then (the
-    caller commits). A store that cannot be read or written does not stop the
-    PDF: it is drawn from the snapshot and the storage error noted on the
-    receipt for finance (`pdf_problem`). Raises `ReceiptUnavailable` when the
-    PDF cannot be drawn as recorded.
+    The stored file must hash as a copy recorded for the receipt; a file drawn
+    again must first draw exactly as recorded at issue (its unsigned drawing's
+    hash), anything else is an integrity error. With a signing certificate the
+    drawing is then signed, and the signed file is the one stored, hashed and
+    recorded: a redraw is signed again (a new signing time, new bytes) and
+    recorded as a new copy of the same receipt. A receipt not drawn yet (the
+    PDF is drawn after the commit that issued it) is drawn here the first
+    time, and its hashes recorded then (the caller commits). A store that
+    cannot be read or written does not stop the PDF: it is drawn from the
+    snapshot and the storage error noted on the receipt for finance
+    (`pdf_problem`). Raises `ReceiptUnavailable` when the PDF cannot be drawn
+    as recorded.
     """
     store = receipt_store()
     try:
@@ -171,16 +179,12 @@ def pdf_of(receipt: Receipt) -> bytes:
     except OSError as error:
         log.error("receipt %s: its stored PDF cannot be read (%s); drawing it from the snapshot", receipt.number, error)
         pdf = None
-    if pdf is not None and receipt.pdf_sha256 is not None and sha256_of(pdf) == receipt.pdf_sha256:
+    if pdf is not None and receipt.pdf_sha256 is not None and _is_recorded_copy(receipt, sha256_of(pdf)):
         _problem_solved(receipt)
         return pdf
     if pdf is not None and receipt.pdf_sha256 is not None:
         log.error("receipt %s: the stored PDF does not match its hash; drawing it again", receipt.number)
-    pdf = _drawn(receipt)
-    if receipt.pdf_sha256 is None:
-        receipt.pdf_sha256 = sha256_of(pdf)
-    elif sha256_of(pdf) != receipt.pdf_sha256:
-        raise ReceiptIntegrityError(f"receipt {receipt.number}: the redrawn PDF does not match its recorded hash")
+    pdf = _new_copy(receipt)
     try:
         store.save(receipt.number, pdf)
     except OSError as error:
@@ -189,6 +193,57 @@ def pdf_of(receipt: Receipt) -> bytes:
     else:
         _problem_solved(receipt)
     return pdf
+
+
+def _is_recorded_copy(receipt: Receipt, sha: str) -> bool:
+    """Whether a file is the receipt's current copy or an earlier one (each is genuine, and signed alike)."""
+    if sha == receipt.pdf_sha256:
+        return True
+    return db.session.scalar(
+        select(ReceiptCopy.id).where(ReceiptCopy.receipt_id == receipt.id, ReceiptCopy.sha256 == sha).limit(1)
+    ) is not None
+
+
+def _new_copy(receipt: Receipt) -> bytes:
+    """Draw the receipt from its snapshot, check the drawing, sign it when a certificate is configured,
+    and record the file as the receipt's current copy."""
+    drawing = _drawn(receipt)
+    drawing_sha = sha256_of(drawing)
+    first = receipt.pdf_sha256 is None
+    # Receipts stored before signing have no drawing hash: their pdf_sha256 is the unsigned drawing's.
+    recorded = receipt.drawing_sha256 or receipt.pdf_sha256
+    if recorded is not None and drawing_sha != recorded:
+        raise ReceiptIntegrityError(f"receipt {receipt.number}: the redrawn PDF does not match its recorded hash")
+    signer = receipt_signer()
+    signed_at = utcnow() if signer is not None else None
+    pdf = drawing if signer is None else _signed(receipt, drawing, signer)
+    receipt.drawing_sha256 = drawing_sha
+    sha = sha256_of(pdf)
+    if sha != receipt.pdf_sha256:
+        receipt.pdf_sha256 = sha
+        db.session.add(ReceiptCopy(
+            receipt_id=receipt.id, sha256=sha, reason=CopyReason.ISSUED if first else CopyReason.REDRAWN,
+            signed_at=signed_at, signed_by=signer.subject[:300] if signer is not None else None,
+        ))
+    return pdf
+
+
+def _signed(receipt: Receipt, drawing: bytes, signer: ReceiptSigner) -> bytes:
+    started = time.perf_counter()
+    try:
+        pdf = sign(drawing, signer)
+    except Exception as error:  # whatever pyHanko or the key raises: reported and retried, never a 500
+        raise ReceiptUnavailable(f"receipt {receipt.number}: its PDF cannot be signed: {error!r}") from error
+    log.debug("receipt %s signed in %.0f ms", receipt.number, (time.perf_counter() - started) * 1000)
+    return pdf
+
+
+def receipt_signer() -> ReceiptSigner | None:
+    """The configured receipt signer, built once per application (start-up has checked the settings)."""
+    cache = current_app.extensions.setdefault("receipt_signer", {})
+    if "signer" not in cache:
+        cache["signer"] = signer_from_config(current_app.config)
+    return cache["signer"]
 
 
 def _drawn(receipt: Receipt) -> bytes:

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, render_template, request
 from sqlalchemy import select
 
 from donations.extensions import db
-from donations.models import Receipt
+from donations.models import Receipt, ReceiptCopy
 
 bp = Blueprint("receipts", __name__, url_prefix="/receipts")
 
@@ -24,4 +24,10 @@ def verify(number: str):  # type: ignore[no-untyped-def]
     if receipt is None or not hmac.compare_digest(receipt.verification_code.encode(), code.encode()):
         abort(404)
     replacement = db.session.scalars(select(Receipt).where(Receipt.replaces_id == receipt.id)).first()
-    return render_template("receipts/verify.html", receipt=receipt, replacement=replacement)
+    # How the holder checks the file itself: the signature of the copy stored now, if it is signed.
+    copy = db.session.scalars(
+        select(ReceiptCopy).where(ReceiptCopy.receipt_id == receipt.id, ReceiptCopy.sha256 == receipt.pdf_sha256)
+        .order_by(ReceiptCopy.id.desc())
+    ).first()
+    return render_template("receipts/verify.html", receipt=receipt, replacement=replacement,
+                           signed_copy=copy if copy is not None and copy.signed_at is not None else None)

@@ -10,12 +10,13 @@ from donations.models.donation import (
     TaxScheme,
 )
 from donations.models.donor import Donor, DonorIdentity, DonorSignIn, DonorType
-from donations.models.receipt import Receipt, ReceiptForm, ReceiptKind, ReceiptSequence, ReceiptStatus, receipt_payment
+from donations.models.receipt import CopyReason, Receipt, ReceiptCopy, ReceiptForm, ReceiptKind, ReceiptSequence, ReceiptStatus, receipt_payment
 from donations.models.staff import AuditEntry, StaffRole, StaffUser
 from donations.models.stripe_event import EventOutcome, StripeEvent
 
 __all__ = [
     "AuditEntry",
+    "CopyReason",
     "Donation",
     "DonationKind",
     "DonationStatus",
@@ -28,6 +29,7 @@ __all__ = [
     "PaymentMethod",
     "PaymentStatus",
     "Receipt",
+    "ReceiptCopy",
     "ReceiptForm",
     "ReceiptKind",
     "ReceiptSequence",

@@ -33,6 +33,11 @@ class ReceiptStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class CopyReason(enum.StrEnum):
+    ISSUED = "issued"  # the first file, drawn and stored after the commit that issued the receipt
+    REDRAWN = "redrawn"  # drawn again from the snapshot after the stored file was lost or altered
+
+
 receipt_payment = Table(
     "receipt_payment",
     Base.metadata,
@@ -79,7 +84,12 @@ class Receipt(Base):
     status: Mapped[ReceiptStatus] = mapped_column(enum_column(ReceiptStatus), default=ReceiptStatus.ISSUED)
     livemode: Mapped[bool] = mapped_column(default=False)
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The stored file's sha256: the signed PDF when a signing certificate is configured, so a
+    # redraw (signed again, with a new signing time) records its own hash here and a new copy.
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The deterministic unsigned drawing's sha256, checked on every redraw (NULL for receipts
+    # stored before signing existed: their pdf_sha256 is the unsigned drawing's).
+    drawing_sha256: Mapped[str | None] = mapped_column(String(64))
     emailed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Why the PDF could not last be drawn or stored, for finance (cleared once it is): the receipt itself
     # is committed without its PDF, which is drawn after the commit and retried (`receipts send-pending`).
@@ -99,3 +109,19 @@ class Receipt(Base):
     payments: Mapped[list[Payment]] = relationship(secondary=receipt_payment)
     replaces: Mapped[Receipt | None] = relationship(remote_side=[id], back_populates="replaced_by")
     replaced_by: Mapped[Receipt | None] = relationship(back_populates="replaces")
+
+
+class ReceiptCopy(Base):
+    """A file stored for a receipt: the one issued, and each one redrawn (and signed again) later."""
+
+    __tablename__ = "receipt_copy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipt.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[CopyReason] = mapped_column(enum_column(CopyReason, length=12))
+    # NULL for an unsigned copy (no signing certificate configured, or a receipt from before signing).
+    signed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The signing certificate's subject, shown on the verification page.
+    signed_by: Mapped[str | None] = mapped_column(String(300))
+    stored_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

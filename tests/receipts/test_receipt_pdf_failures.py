@@ -232,7 +232,8 @@ def test_a_lost_pdf_that_no_longer_redraws_to_its_recorded_hash_is_a_503_and_rep
     with app.app_context():
         issued = issue_for_payment(db.session, settled_payment(db.session), issuing_context())
         pdf_of(issued.receipt)
-        issued.receipt.pdf_sha256 = hashlib.sha256(b"the PDF an older layout drew").hexdigest()
+        # A redraw is checked against the unsigned drawing's recorded hash (drawing_sha256).
+        issued.receipt.pdf_sha256 = issued.receipt.drawing_sha256 = hashlib.sha256(b"the PDF an older layout drew").hexdigest()
         number = issued.receipt.number
         db.session.commit()
         receipt_store().path_for(number).unlink()
