@@ -47,7 +47,8 @@ def test_a_receipt_of_the_first_edition_is_redrawn_to_its_recorded_hash(live: Li
         first = draw_receipt(ReceiptSnapshot.from_json(stored), signature)
         path = receipt_store().path_for(row.number)
         path.write_bytes(first)
-        row.snapshot, row.pdf_sha256 = stored, hashlib.sha256(first).hexdigest()
+        # ... and before signing: no drawing hash of its own, its stored file's hash is the drawing's.
+        row.snapshot, row.pdf_sha256, row.drawing_sha256 = stored, hashlib.sha256(first).hexdigest(), None
         db.session.commit()
         path.unlink()  # the file is lost: it is drawn again from the snapshot, in its own edition
         again = pdf_of(db.session.get(Receipt, receipt.id))
