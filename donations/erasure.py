@@ -118,10 +118,10 @@ def erase_donors(session: Session, donors: list[Donor], now: dt.datetime, delete
     report.events_scrubbed = _scrub_events(session, donors, emails)
     session.execute(delete(DonorSignIn).where(DonorSignIn.email.in_(emails)))
     for donor in donors:
-        _keep_receipts(session, donor, now, report)
+        waiting = _keep_receipts(session, donor, now, report)
         for gift in donor.donations:
             gift.stripe_customer_id = None
-            if not _unreceipted(gift):
+            if gift.public_id not in waiting:
                 gift.identity = gift.given_identity.erased(ERASED).to_json()
         _anonymise(donor, now)
         report.erased_records += 1
@@ -129,7 +129,8 @@ def erase_donors(session: Session, donors: list[Donor], now: dt.datetime, delete
     return report
 
 
-def _keep_receipts(session: Session, donor: Donor, now: dt.datetime, report: ErasureReport) -> None:
+def _keep_receipts(session: Session, donor: Donor, now: dt.datetime, report: ErasureReport) -> set[str]:
+    """Report what the law keeps of this donor; answers the gifts still waiting for their receipt."""
     receipts = session.scalars(
         select(Receipt).where(Receipt.donor_id == donor.id, Receipt.issued_at > now - RETENTION).order_by(Receipt.id)
     ).all()
@@ -145,6 +146,7 @@ def _keep_receipts(session: Session, donor: Donor, now: dt.datetime, report: Era
             }
         )
     report.waiting_gifts.extend(waiting)
+    return set(waiting)
 
 
 def _scrub_events(session: Session, donors: list[Donor], emails: frozenset[str]) -> int:

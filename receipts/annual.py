@@ -204,7 +204,11 @@ def _recaps_of_year(session: Session, donor_ids: list[int], year: int) -> dict[i
     found: dict[int, list[Receipt]] = defaultdict(list)
     for receipt in session.scalars(
         select(Receipt).where(
-            Receipt.donor_id.in_(donor_ids), Receipt.status == ReceiptStatus.ISSUED, Receipt.kind == ReceiptKind.ANNUAL
+            Receipt.donor_id.in_(donor_ids),
+            Receipt.status == ReceiptStatus.ISSUED,
+            Receipt.kind == ReceiptKind.ANNUAL,
+            # A recap of `year` is issued once it has ended: older recaps (and their snapshots) are not read.
+            Receipt.year > year,
         )
     ):
         if (receipt.snapshot.get("period") or [None])[0] == start:

@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+from typing import Callable
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
@@ -105,6 +106,14 @@ def draw_receipt(snapshot: ReceiptSnapshot, signature_png: bytes | None = None) 
     the mentions cannot fit on one page, ValueError for a signature image that
     is missing, unexpected, not the recorded one or unreadable.
     """
+    return fitted_on_one_page(snapshot, signature_png, _drawn)
+
+
+Drawing = Callable[[ReceiptSnapshot, bytes | None, float, int], bytes]
+
+
+def fitted_on_one_page(snapshot: ReceiptSnapshot, signature_png: bytes | None, drawn: Drawing) -> bytes:
+    """Draw with `drawn` at the roomiest settings that fit one page (every edition draws this way)."""
     register_fonts()
     _check_signature(snapshot, signature_png)
     # Plain Flate streams: the ASCII85 layer reportlab adds by default makes files a quarter larger and
@@ -114,15 +123,15 @@ def draw_receipt(snapshot: ReceiptSnapshot, signature_png: bytes | None = None) 
     if len(snapshot.payments) > MAX_LISTED_PAYMENTS:
         raise LayoutError(f"an annual recap lists at most {MAX_LISTED_PAYMENTS} payments on one page")
     # What the donor typed is wrapped to its box; when the page still overflows, the donor's mentions
-    # are set smaller, step by step, until the receipt fits its one page (the steps are fixed, so the
-    # same snapshot always gives the same bytes).
+    # are set smaller, step by step, then a long recap's table, until the receipt fits its one page
+    # (the steps are fixed, so the same snapshot always gives the same bytes).
     steps = _settings_to_try(snapshot)
     for donor_size, table_level in steps[:-1]:
         try:
-            return _drawn(snapshot, signature_png, donor_size, table_level)
+            return drawn(snapshot, signature_png, donor_size, table_level)
         except LayoutError:
             continue
-    return _drawn(snapshot, signature_png, *steps[-1])
+    return drawn(snapshot, signature_png, *steps[-1])
 
 
 def _settings_to_try(snapshot: ReceiptSnapshot) -> list[tuple[float, int]]:

@@ -17,21 +17,18 @@ from __future__ import annotations
 
 import io
 
-from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from receipts.cerfa_2026_11 import (
-    MAX_LISTED_PAYMENTS,
     SPECIMEN_LINE,
-    _check_signature,
     _date,
     _draw_donor,
     _draw_payment_table,
     _draw_specimen_watermark,
     _set_document_info,
-    _settings_to_try,
+    fitted_on_one_page,
 )
 from receipts.cerfa_layout import (
     BAND,
@@ -47,7 +44,6 @@ from receipts.cerfa_layout import (
     WIDTH,
     LayoutError,
     Sheet,
-    register_fonts,
     width_of,
     wrap,
 )
@@ -191,19 +187,7 @@ def draw_receipt(snapshot: ReceiptSnapshot, signature_png: bytes | None = None) 
     Same contract as `receipts.cerfa.draw_receipt`: `LayoutError` when the
     mentions cannot fit one page, ValueError for a wrong signature image.
     """
-    register_fonts()
-    _check_signature(snapshot, signature_png)
-    rl_config.useA85 = 0  # as in the previous edition: plain Flate streams, set on each call
-    if len(snapshot.payments) > MAX_LISTED_PAYMENTS:
-        raise LayoutError(f"an annual recap lists at most {MAX_LISTED_PAYMENTS} payments on one page")
-    # The donor's mentions shrink step by step, then a long recap's table, until the page fits.
-    steps = _settings_to_try(snapshot)
-    for donor_size, table_level in steps[:-1]:
-        try:
-            return _drawn(snapshot, signature_png, donor_size, table_level)
-        except LayoutError:
-            continue
-    return _drawn(snapshot, signature_png, *steps[-1])
+    return fitted_on_one_page(snapshot, signature_png, _drawn)
 
 
 def _drawn(snapshot: ReceiptSnapshot, signature_png: bytes | None, donor_size: float, table_level: int) -> bytes:
