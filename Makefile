@@ -76,7 +76,7 @@ translations: $(VENV)/.installed
 # it unless it names a certificate already. Production sets the foundation's own.
 SIGNING_DIR := instance/receipt-signing
 
-$(SIGNING_DIR)/cert.pem: | $(VENV)/.installed
+$(SIGNING_DIR)/cert.pem:
 	$(PY) -m receipts.self_signed $(SIGNING_DIR)
 
 receipt-signing: .env $(SIGNING_DIR)/cert.pem
