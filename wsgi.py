@@ -1,5 +1,7 @@
-"""What gunicorn and `flask --app wsgi` load."""
+"""What gunicorn, `flask --app wsgi` and `celery -A wsgi worker` load."""
 
 from donations import create_app
 
 app = create_app()
+# The jobs' Celery application, when CELERY_BROKER_URL is set (`celery -A wsgi worker`).
+celery = app.extensions.get("celery")

@@ -14,8 +14,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from donations.platform import jobs
+from donations.receipting.emails import send_receipt_email
 from donations.extensions import db
-from donations.finance import bp
+from donations.finance.views import bp
 from donations.finance.access import client_ip, signed_in_staff, staff_required
 from donations.finance.actions import ActionRefused, Actor, cancel_monthly, cancel_with_reason, request_refund, resend_receipt
 from donations.finance.forms import CancelMonthlyForm, CancelReceiptForm, RefundForm, ResendForm
@@ -73,7 +74,7 @@ def resend(number: str):  # type: ignore[no-untyped-def]
         except ActionRefused as error:
             return _refused(error, "finance/resend.html", form=form, receipt=receipt, donation=donation)
         db.session.commit()
-        jobs.enqueue("send_receipt_email", receipt.id)
+        jobs.enqueue(send_receipt_email, receipt.id)
         flash(_("The email of receipt no. %(number)s is queued for sending.", number=receipt.number), "ok")
         return _back_to(donation)
     status = 400 if request.method == "POST" else 200

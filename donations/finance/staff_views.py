@@ -21,7 +21,8 @@ from donations.finance import audit
 from donations.clock import utcnow
 from donations.platform.web import error_response
 from donations.extensions import db
-from donations.finance import bp, sign_in_backoff
+from donations.finance import sign_in_backoff
+from donations.finance.views import bp
 from donations.finance.access import client_ip, end_session, public, safe_next, signed_in_staff, staff_required, start_session
 from donations.finance.forms import LoginForm, StaffActiveForm, StaffForm
 from donations.models import StaffRole, StaffUser

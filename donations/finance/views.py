@@ -9,13 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterator
 
-from flask import Response, abort, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from sqlalchemy import select
 
 from donations.finance import audit
 from donations.clock import paris_date, utcnow
 from donations.extensions import db
-from donations.finance import bp
 from donations.finance.access import client_ip, signed_in_staff, staff_required
 from donations.finance.actions import pending_requests
 from donations.finance.archive import Period, count_in, receipts_zip
@@ -34,8 +33,32 @@ from donations.finance.labels import ACTIONS
 from donations.finance.search import search_page
 from donations.models import Donation, Receipt, StaffRole, StripeEvent, receipt_payment
 from donations.receipting.copies import receipt_copy
-from donations.receipting.service import receipt_unavailable
+from donations.receipting.pdfs import receipt_unavailable
 from receipts.declaration import declaration_for
+from flask_babel import format_date, format_datetime
+from donations.finance.access import refuse_unmarked_views
+from donations.finance.labels import label
+from donations.platform.security import no_store
+
+bp = Blueprint("finance", __name__, url_prefix="/finance")
+bp.before_request(refuse_unmarked_views)
+bp.after_request(no_store)  # donors' data, receipts and exports
+
+
+@bp.app_template_filter("finance_time")
+def finance_time(instant: dt.datetime | None) -> str:
+    """A date and time in the configured zone (Europe/Paris), in the reader's language."""
+    return format_datetime(instant, "short") if instant else ""
+
+
+@bp.app_template_filter("finance_month")
+def finance_month(day: dt.date, short: bool = False) -> str:
+    """A month as a chart labels it: "nov. 2026" ("nov." when short)."""
+    return format_date(day, "MMM" if short else "MMM yyyy")
+
+
+bp.add_app_template_global(label, "finance_label")
+
 
 FINANCE = StaffRole.FINANCE
 

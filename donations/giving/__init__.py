@@ -1,7 +1,2 @@
-"""The public pages: the article with its widget, and giving."""
+"""A visitor gives: the article with its widget, the donation form, thanks, /api/tax-reduction."""
 
-from flask import Blueprint
-
-bp = Blueprint("public", __name__)
-
-from donations.giving import views  # noqa: E402,F401  (routes register on import)

@@ -6,7 +6,7 @@ import logging
 import secrets
 
 import stripe
-from flask import abort, current_app, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -24,7 +24,6 @@ from donations.extensions import db
 from donations.platform.locale import current_language, euros_input
 from donations.models import Donation, DonationKind, DonationStatus, DonorIdentity, DonorType
 from donations.platform.stripe_api import PaymentServiceError
-from donations.giving import bp
 from donations.giving.forms import DonationForm
 from donations.platform.security import no_store
 from donations.tax import ifi_ceiling_cents
@@ -32,6 +31,8 @@ from donations.giving.widget import default_amount, ifi_year_today, net_cost, pr
 from donations.money import format_euros
 
 log = logging.getLogger(__name__)
+
+bp = Blueprint("public", __name__)
 
 
 def _requested_kind() -> DonationKind:

@@ -1,5 +1,6 @@
 """Background work: emails and PDFs after a commit, and the January batch.
 
+A job is a plain function, passed by reference: `enqueue(send_receipt_email, receipt.id)`.
 With CELERY_BROKER_URL set, jobs go to Celery workers (`donations.platform.worker`).
 Without a broker (inline mode), a job asked for during a request runs after
 the answer, in one background thread of the process, so a donor or Stripe
@@ -12,6 +13,7 @@ send-pending` can finish it later; nothing is lost.
 from __future__ import annotations
 
 import atexit
+import importlib
 import logging
 import os
 import queue
@@ -28,44 +30,39 @@ INLINE_RETRY_DELAYS = (0.2, 0.5)
 # left stays pending in the database.
 EXIT_GRACE_SECONDS = 10.0
 
-_JOBS: dict[str, Callable[..., Any]] = {}
-# Jobs whose arguments must never reach a log (a live sign-in token, an email address).
-_SECRET_ARGS: set[str] = set()
+# What a Celery message names a job by: its module and qualified name. The callers pass the
+# function itself; only a worker, in another process, turns the name back into it.
+Job = Callable[..., Any]
 
 
-def job(name: str, *, secret_args: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a function as a job that can be queued by name; `secret_args` keeps its arguments out of logs."""
-
-    def register(function: Callable[..., Any]) -> Callable[..., Any]:
-        _JOBS[name] = function
-        if secret_args:
-            _SECRET_ARGS.add(name)
-        return function
-
-    return register
+def secret_args(function: Job) -> Job:
+    """Mark a job whose arguments must never reach a log (a live sign-in token, an email address)."""
+    function._job_secret_args = True  # type: ignore[attr-defined]
+    return function
 
 
-def described(name: str, args: tuple[Any, ...]) -> str:
+def reference(function: Job) -> str:
+    """How a Celery message names `function`: "module:qualname"."""
+    return f"{function.__module__}:{function.__qualname__}"
+
+
+def resolve(name: str) -> Job:
+    """The job a Celery message names (see `reference`)."""
+    module, _, qualname = name.partition(":")
+    target: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    return target  # type: ignore[no-any-return]
+
+
+def described(function: Job, args: tuple[Any, ...]) -> str:
     """How logs name a job: with its arguments, unless they are secret."""
-    return f"{name}(…)" if name in _SECRET_ARGS else f"{name}{args!r}"
+    name = function.__qualname__
+    return f"{name}(…)" if getattr(function, "_job_secret_args", False) else f"{name}{args!r}"
 
 
-def _register_jobs() -> None:
-    import donations.receipting.batch  # noqa: F401  (the January batch's chunks)
-    import donations.platform.mail  # noqa: F401  (the emails)
-    import donations.receipting.service  # noqa: F401  (drawing and storing the PDFs)
-
-
-def run_registered(name: str, *args: Any) -> None:
-    """Run a registered job once (a worker calls this)."""
-    _register_jobs()
-    _JOBS[name](*args)
-
-
-def _run_with_retries(name: str, args: tuple[Any, ...]) -> None:
+def _run_with_retries(function: Job, args: tuple[Any, ...]) -> None:
     """Run the job now, retrying; failures are logged, never raised (the work stays pending)."""
-    _register_jobs()
-    function = _JOBS[name]
     for attempt, delay in enumerate((*INLINE_RETRY_DELAYS, None), start=1):
         try:
             function(*args)
@@ -74,9 +71,9 @@ def _run_with_retries(name: str, args: tuple[Any, ...]) -> None:
             from donations.extensions import db
 
             db.session.rollback()  # leave no half-done change for the next job
-            log.warning("job %s failed (attempt %d)", described(name, args), attempt, exc_info=True)
+            log.warning("job %s failed (attempt %d)", described(function, args), attempt, exc_info=True)
             if delay is None:
-                log.error("job %s gave up; it stays pending", described(name, args))
+                log.error("job %s gave up; it stays pending", described(function, args))
                 return
             time.sleep(delay)
 
@@ -91,14 +88,14 @@ class AfterResponseJobs:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self._queue: queue.Queue[tuple[str, tuple[Any, ...]]] = queue.Queue()
+        self._queue: queue.Queue[tuple[Job, tuple[Any, ...]]] = queue.Queue()
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._unfinished = 0
         self._thread: threading.Thread | None = None
         self._pid = os.getpid()
 
-    def submit(self, name: str, args: tuple[Any, ...]) -> None:
+    def submit(self, function: Job, args: tuple[Any, ...]) -> None:
         with self._lock:
             self._unfinished += 1
             if self._thread is None or not self._thread.is_alive() or self._pid != os.getpid():
@@ -106,16 +103,16 @@ class AfterResponseJobs:
                 self._thread = threading.Thread(target=self._work, name="after-response-jobs", daemon=True)
                 self._thread.start()
                 atexit.register(self.wait_until_idle, EXIT_GRACE_SECONDS)
-        self._queue.put((name, args))
+        self._queue.put((function, args))
 
     def _work(self) -> None:
         while True:
-            name, args = self._queue.get()
+            function, args = self._queue.get()
             try:
                 with self.app.app_context():
-                    _run_with_retries(name, args)
+                    _run_with_retries(function, args)
             except Exception:  # an app context that cannot even start: the work stays pending
-                log.exception("job %s could not run", described(name, args))
+                log.exception("job %s could not run", described(function, args))
             finally:
                 with self._lock:
                     self._unfinished -= 1
@@ -145,7 +142,7 @@ def wait_for_inline_jobs(app: Flask, timeout: float = 10.0) -> bool:
     return runner is None or runner.wait_until_idle(timeout)
 
 
-def enqueue(name: str, *args: Any) -> None:
+def enqueue(function: Job, *args: Any) -> None:
     """Queue the job for the Celery workers, or run it inline: after the answer during a request,
     at once otherwise (a command). Retried; failures are logged, never raised: what a job leaves
     undone stays pending in the database.
@@ -153,11 +150,11 @@ def enqueue(name: str, *args: Any) -> None:
     celery = current_app.extensions.get("celery")
     if celery is not None:
         try:
-            celery.send_task("donations.run_job", args=[name, *args])
+            celery.send_task("donations.run_job", args=[reference(function), *args])
             return
         except Exception:
-            log.exception("job %s could not be queued; running it inline", described(name, tuple(args)))
+            log.exception("job %s could not be queued; running it inline", described(function, tuple(args)))
     if has_request_context():
-        after_response_jobs(current_app._get_current_object()).submit(name, args)  # type: ignore[attr-defined]
+        after_response_jobs(current_app._get_current_object()).submit(function, args)  # type: ignore[attr-defined]
         return
-    _run_with_retries(name, args)
+    _run_with_retries(function, args)

@@ -1,7 +1,8 @@
-"""Emails to donors: their receipt, or the notice that it was cancelled.
+"""Sending email: a message from the templates of `templates/email/`, delivered over SMTP.
 
-Messages are written in the donor's language. Without MAIL_SERVER (in
-development) they are written to the log instead of being sent.
+Without MAIL_SERVER (in development) messages are written to the log instead of
+being sent. What each email says lives with its area (`receipting.emails`,
+`portal.sign_in`).
 """
 
 from __future__ import annotations
@@ -13,17 +14,8 @@ from email.message import EmailMessage
 from typing import Any, Mapping
 
 from flask import current_app, render_template
-from flask_babel import force_locale
-from flask_babel import gettext as _
-from sqlalchemy import exists, select
-from sqlalchemy.orm import aliased
 
-from donations.clock import utcnow
 from donations.config import mail_security
-from donations.extensions import db
-from donations.platform.jobs import job
-from donations.models import Receipt, ReceiptStatus
-from donations.receipting.service import pdf_or_report
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +58,7 @@ def deliver(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def _message(to: str, subject: str, template: str, **context: object) -> EmailMessage:
+def message(to: str, subject: str, template: str, **context: object) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
@@ -74,83 +66,3 @@ def _message(to: str, subject: str, template: str, **context: object) -> EmailMe
     message.set_content(render_template(f"email/{template}.txt", **context))
     message.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")
     return message
-
-
-@job("send_receipt_email")
-def send_receipt_email(receipt_id: int) -> None:
-    """Email an issued receipt with its PDF; records when it was sent."""
-    receipt = db.session.get(Receipt, receipt_id)
-    if receipt is None or receipt.emailed_at is not None or receipt.status != ReceiptStatus.ISSUED:
-        return
-    donor = receipt.donor
-    with force_locale(donor.locale or "fr"):
-        subject = _("Your tax receipt no. %(number)s", number=receipt.number)
-        message = _message(donor.email, subject, "receipt", receipt=receipt, donor=donor)
-    message.add_attachment(pdf_or_report(receipt), maintype="application", subtype="pdf", filename=f"recu-fiscal-{receipt.number}.pdf")
-    deliver(message)
-    now = utcnow()
-    receipt.emailed_at = now
-    if receipt.replaces is not None and receipt.replaces.cancel_notified_at is None:
-        receipt.replaces.cancel_notified_at = now
-    db.session.commit()
-    log.info("receipt %s emailed", receipt.number)
-
-
-@job("send_cancellation_email")
-def send_cancellation_email(receipt_id: int) -> None:
-    """Tell the donor a receipt was cancelled (refund or lost dispute)."""
-    receipt = db.session.get(Receipt, receipt_id)
-    if receipt is None or receipt.status != ReceiptStatus.CANCELLED or receipt.cancel_notified_at is not None:
-        return
-    donor = receipt.donor
-    with force_locale(donor.locale or "fr"):
-        subject = _("Your tax receipt no. %(number)s has been cancelled", number=receipt.number)
-        reasons = {"Remboursement": _("a refund"), "Litige perdu": _("a payment dispute lost")}
-        refund = (receipt.cancel_reason or "") in reasons
-        reason = reasons.get(receipt.cancel_reason or "", receipt.cancel_reason or "")
-        message = _message(donor.email, subject, "receipt_cancelled", receipt=receipt, donor=donor, reason=reason, refund=refund)
-    deliver(message)
-    receipt.cancel_notified_at = utcnow()
-    db.session.commit()
-    log.info("cancellation of receipt %s notified", receipt.number)
-
-
-def send_pending() -> tuple[int, int]:
-    """Send every receipt email and cancellation notice still owed; (sent, still pending)."""
-    owed = db.session.scalars(
-        select(Receipt.id).where(Receipt.status == ReceiptStatus.ISSUED, Receipt.emailed_at.is_(None)).order_by(Receipt.id)
-    ).all()
-    replacement = aliased(Receipt)
-    notices = db.session.scalars(
-        select(Receipt.id).where(
-            Receipt.status == ReceiptStatus.CANCELLED,
-            Receipt.cancel_notified_at.is_(None),
-            ~exists().where(replacement.replaces_id == Receipt.id),
-        )
-    ).all()
-    sent = pending = 0
-    for receipt_id, function in [(r, send_receipt_email) for r in owed] + [(r, send_cancellation_email) for r in notices]:
-        try:
-            function(receipt_id)
-            sent += 1
-        except Exception:
-            db.session.rollback()
-            log.warning("email for receipt %s still pending", receipt_id, exc_info=True)
-            pending += 1
-    return sent, pending
-
-
-@job("send_sign_in_email", secret_args=True)
-def send_sign_in_email(email: str, token: str) -> None:
-    """The donor portal's single-use sign-in link, in the donor's language."""
-    from donations.portal.sign_in import LINK_LIFETIME, donor_for_email
-
-    donor = donor_for_email(db.session, email)
-    if donor is None:
-        return
-    link = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/my/sign-in/{token}"
-    with force_locale(donor.locale or "fr"):
-        subject = _("Your sign-in link to your donor area")
-        minutes = int(LINK_LIFETIME.total_seconds() // 60)
-        message = _message(email, subject, "sign_in", donor=donor, link=link, minutes=minutes)
-    deliver(message)

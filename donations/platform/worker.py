@@ -1,4 +1,4 @@
-"""Celery workers: `celery -A donations.platform.worker worker` runs the jobs of `donations.platform.jobs`.
+"""Celery workers: `celery -A wsgi worker` runs the jobs `donations.platform.jobs` queues.
 
 Used when CELERY_BROKER_URL is set (Redis); without it, jobs run inline.
 Each task runs inside the Flask application's context, with the same
@@ -12,6 +12,8 @@ from typing import Any
 
 from celery import Celery, Task
 from flask import Flask
+
+from donations.platform.jobs import described, resolve
 
 log = logging.getLogger(__name__)
 
@@ -41,22 +43,13 @@ def make_celery(app: Flask) -> Celery:
 
     @celery.task(name="donations.run_job", bind=True, max_retries=MAX_RETRIES)
     def run_job(self: Task, name: str, *args: Any) -> None:
-        from donations.platform.jobs import described, run_registered
-
+        function = resolve(name)
         try:
-            run_registered(name, *args)
+            function(*args)
         except Exception as error:
-            log.warning("job %s failed; retrying", described(name, args), exc_info=True)
+            log.warning("job %s failed; retrying", described(function, args), exc_info=True)
             raise self.retry(exc=error, countdown=RETRY_BACKOFF_SECONDS * (2 ** self.request.retries)) from error
 
     app.extensions["celery"] = celery
     return celery
 
-
-def __getattr__(name: str) -> Any:
-    """`celery -A donations.platform.worker worker` finds the app's Celery here, built on first use."""
-    if name == "celery":
-        from donations import create_app
-
-        return create_app().extensions["celery"]
-    raise AttributeError(name)

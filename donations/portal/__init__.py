@@ -1,10 +1,2 @@
 """/my: the donor portal (sign-in by emailed link, gifts, receipts, monthly gift)."""
 
-from flask import Blueprint
-
-from donations.platform.security import no_store
-
-bp = Blueprint("portal", __name__, url_prefix="/my")
-bp.after_request(no_store)  # every portal page shows a donor's data
-
-from donations.portal import views  # noqa: E402,F401  (routes register on import)

@@ -12,10 +12,16 @@ import datetime as dt
 import hashlib
 import secrets
 
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from donations.extensions import db
 from donations.models import Donor, DonorSignIn
+from donations.platform.jobs import secret_args
+from donations.platform.mail import deliver, message
 
 LINK_LIFETIME = dt.timedelta(minutes=20)
 LINKS_PER_EMAIL_PER_HOUR = 3
@@ -95,3 +101,17 @@ def end_sessions(session: Session, email: str, now: dt.datetime) -> None:
         .values(session_ended_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+@secret_args
+def send_sign_in_email(email: str, token: str) -> None:
+    """The donor portal's single-use sign-in link, in the donor's language."""
+    donor = donor_for_email(db.session, email)
+    if donor is None:
+        return
+    link = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/my/sign-in/{token}"
+    with force_locale(donor.locale or "fr"):
+        subject = _("Your sign-in link to your donor area")
+        minutes = int(LINK_LIFETIME.total_seconds() // 60)
+        mail = message(email, subject, "sign_in", donor=donor, link=link, minutes=minutes)
+    deliver(mail)

@@ -9,7 +9,7 @@ import logging
 import secrets
 from typing import Any, Callable
 
-from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from donations.portal import records as donor_records
@@ -24,14 +24,18 @@ from donations.extensions import db, limiter
 from donations.platform.jobs import enqueue
 from donations.platform.locale import euros_input
 from donations.models import DonationKind
-from donations.portal import addresses, bp
+from donations.portal import addresses
+from donations.platform.security import no_store
 from donations.portal.forms import AddressForm, AmountForm, ConfirmForm, EraseForm, SignInForm, SignInRequestForm, StopForm
 from donations.receipting.copies import receipt_copy
-from donations.receipting.service import receipt_unavailable
+from donations.receipting.pdfs import receipt_unavailable
 from donations.giving.widget import net_cost
 from donations.money import format_euros
 
 log = logging.getLogger(__name__)
+
+bp = Blueprint("portal", __name__, url_prefix="/my")
+bp.after_request(no_store)  # every portal page shows a donor's data
 
 SESSION_LIFETIME = dt.timedelta(hours=1)
 
@@ -89,7 +93,7 @@ def request_link():  # type: ignore[no-untyped-def]
     token = portal_access.create_sign_in(db.session, form.email.data, utcnow())
     db.session.commit()
     if token is not None:
-        enqueue("send_sign_in_email", portal_access.normalise_email(form.email.data), token)
+        enqueue(portal_access.send_sign_in_email, portal_access.normalise_email(form.email.data), token)
     return render_template("portal/link_sent.html")
 
 

@@ -12,7 +12,7 @@ from typing import Callable, Iterable
 
 from donations.clock import paris_date, utcnow
 from donations.extensions import db
-from donations.platform.jobs import enqueue, job
+from donations.platform.jobs import enqueue
 from donations.receipting.service import ReceiptEffects, issuing_context
 from receipts.annual import check_year_ended, chunks, donors_due, donors_waiting, issue_recaps
 
@@ -21,7 +21,6 @@ log = logging.getLogger(__name__)
 CHUNK_SIZE = 500
 
 
-@job("issue_annual_chunk")
 def issue_annual_chunk(year: int, donor_ids: list[int], email: bool = True) -> list[int]:
     """Issue and commit the recaps of one chunk of donors; queue their emails."""
     issued = issue_recaps(db.session, year, donor_ids, issuing_context())
@@ -56,5 +55,5 @@ def queue_for_workers(year: int, due: list[int], email: bool) -> int:
     """Queue one job per chunk for the Celery workers; answers how many chunks."""
     parts = chunks(due, CHUNK_SIZE)
     for chunk in parts:
-        enqueue("issue_annual_chunk", year, chunk, email)
+        enqueue(issue_annual_chunk, year, chunk, email)
     return len(parts)

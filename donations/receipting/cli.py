@@ -11,8 +11,8 @@ from flask import current_app
 
 from donations.receipting import batch as annual_batch
 from donations.extensions import db
-from donations.platform.mail import send_pending
-from donations.receipting.service import redraw_problem_pdfs
+from donations.receipting.emails import send_pending
+from donations.receipting.pdfs import redraw_problem_pdfs
 from receipts.annual import YearNotEnded
 from receipts.declaration import declaration_for
 from donations.money import format_euros

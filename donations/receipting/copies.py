@@ -13,7 +13,7 @@ import logging
 
 from donations.clock import paris_date
 from donations.models import Receipt, ReceiptStatus
-from donations.receipting.service import downloaded_pdf
+from donations.receipting.pdfs import downloaded_pdf
 from receipts.document.marking import mark_cancelled
 
 log = logging.getLogger(__name__)

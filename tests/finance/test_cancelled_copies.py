@@ -21,7 +21,7 @@ from sqlalchemy import select
 from donations.clock import paris_date
 from donations.extensions import db
 from donations.models import Receipt
-from donations.receipting.service import receipt_store
+from donations.receipting.pdfs import receipt_store
 from receipts.document.marking import BAND
 from receipts.storage import sha256_of
 from tests.finance.conftest import confirm, receipt, text_of

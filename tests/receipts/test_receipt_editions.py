@@ -8,7 +8,7 @@ from pathlib import Path
 
 from donations.extensions import db
 from donations.models import Receipt
-from donations.receipting.service import pdf_of, receipt_store
+from donations.receipting.pdfs import pdf_of, receipt_store
 from receipts.document.cerfa import draw_receipt
 from receipts.document.snapshot import CURRENT_EDITION, ReceiptSnapshot
 from tests.e2e.conftest import COMPANY, Live

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from donations.extensions import db
-from donations.receipting.service import pdf_of
+from donations.receipting.pdfs import pdf_of
 from donations.models import Receipt
 from receipts.document.snapshot import DonorMentions
 from tests.e2e.conftest import Live, form_fields

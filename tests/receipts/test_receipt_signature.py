@@ -37,7 +37,8 @@ from donations.config import ConfigError, load_config, validate
 
 from donations.extensions import db
 from donations.models import CopyReason, Receipt, ReceiptCopy
-from donations.receipting.service import ReceiptIntegrityError, issuing_context, pdf_of, receipt_store, store_receipt_pdf
+from donations.receipting.pdfs import ReceiptIntegrityError, pdf_of, receipt_store, store_receipt_pdf
+from donations.receipting.service import issuing_context
 from receipts.document.cerfa import draw_receipt
 from receipts.issuing import issue_for_payment
 from receipts.self_signed import make_self_signed

@@ -1,0 +1,82 @@
+"""Emails about receipts: the receipt with its PDF, the notice that one was cancelled, and
+those still owed (`flask receipts send-pending`). Jobs, run after the commit that issued them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import exists, select
+from sqlalchemy.orm import aliased
+
+from donations.clock import utcnow
+from donations.extensions import db
+from donations.models import Receipt, ReceiptStatus
+from donations.platform.mail import deliver, message
+from donations.receipting.pdfs import pdf_or_report
+
+log = logging.getLogger(__name__)
+
+
+def send_receipt_email(receipt_id: int) -> None:
+    """Email an issued receipt with its PDF; records when it was sent."""
+    receipt = db.session.get(Receipt, receipt_id)
+    if receipt is None or receipt.emailed_at is not None or receipt.status != ReceiptStatus.ISSUED:
+        return
+    donor = receipt.donor
+    with force_locale(donor.locale or "fr"):
+        subject = _("Your tax receipt no. %(number)s", number=receipt.number)
+        mail = message(donor.email, subject, "receipt", receipt=receipt, donor=donor)
+    mail.add_attachment(pdf_or_report(receipt), maintype="application", subtype="pdf", filename=f"recu-fiscal-{receipt.number}.pdf")
+    deliver(mail)
+    now = utcnow()
+    receipt.emailed_at = now
+    if receipt.replaces is not None and receipt.replaces.cancel_notified_at is None:
+        receipt.replaces.cancel_notified_at = now
+    db.session.commit()
+    log.info("receipt %s emailed", receipt.number)
+
+
+def send_cancellation_email(receipt_id: int) -> None:
+    """Tell the donor a receipt was cancelled (refund or lost dispute)."""
+    receipt = db.session.get(Receipt, receipt_id)
+    if receipt is None or receipt.status != ReceiptStatus.CANCELLED or receipt.cancel_notified_at is not None:
+        return
+    donor = receipt.donor
+    with force_locale(donor.locale or "fr"):
+        subject = _("Your tax receipt no. %(number)s has been cancelled", number=receipt.number)
+        reasons = {"Remboursement": _("a refund"), "Litige perdu": _("a payment dispute lost")}
+        refund = (receipt.cancel_reason or "") in reasons
+        reason = reasons.get(receipt.cancel_reason or "", receipt.cancel_reason or "")
+        mail = message(donor.email, subject, "receipt_cancelled", receipt=receipt, donor=donor, reason=reason, refund=refund)
+    deliver(mail)
+    receipt.cancel_notified_at = utcnow()
+    db.session.commit()
+    log.info("cancellation of receipt %s notified", receipt.number)
+
+
+def send_pending() -> tuple[int, int]:
+    """Send every receipt email and cancellation notice still owed; (sent, still pending)."""
+    owed = db.session.scalars(
+        select(Receipt.id).where(Receipt.status == ReceiptStatus.ISSUED, Receipt.emailed_at.is_(None)).order_by(Receipt.id)
+    ).all()
+    replacement = aliased(Receipt)
+    notices = db.session.scalars(
+        select(Receipt.id).where(
+            Receipt.status == ReceiptStatus.CANCELLED,
+            Receipt.cancel_notified_at.is_(None),
+            ~exists().where(replacement.replaces_id == Receipt.id),
+        )
+    ).all()
+    sent = pending = 0
+    for receipt_id, function in [(r, send_receipt_email) for r in owed] + [(r, send_cancellation_email) for r in notices]:
+        try:
+            function(receipt_id)
+            sent += 1
+        except Exception:
+            db.session.rollback()
+            log.warning("email for receipt %s still pending", receipt_id, exc_info=True)
+            pending += 1
+    return sent, pending
