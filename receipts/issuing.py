@@ -36,7 +36,6 @@ from donations.models import (
     receipt_payment,
 )
 from receipts.document.cerfa import draw_receipt
-from receipts.document.identity import FoundationIdentity
 from receipts.numbering import ReceiptNumber, next_number
 from receipts.document.snapshot import CURRENT_EDITION, SCHEMA_VERSION, DonorMentions, FoundationMentions, PaymentLine, ReceiptSnapshot
 from receipts.storage import sha256_of
@@ -51,7 +50,7 @@ ONLINE_PAYMENT = "virement_prelevement_carte"
 class IssuingContext:
     """What every receipt needs besides the gift: who issues it, when, and how it is verified."""
 
-    foundation: FoundationIdentity
+    foundation: FoundationMentions
     company_form_version: str
     now: dt.datetime
     verification_url: Callable[[str, str], str]  # (number, code) -> URL
@@ -153,7 +152,7 @@ def new_receipt(
         kind=kind.value,
         specimen=not livemode,
         issued_on=ctx.today,
-        foundation=FoundationMentions.from_identity(ctx.foundation, signature_sha),
+        foundation=ctx.foundation.signed_with(signature_sha),
         donor=donor_as_printed,
         amount_cents=amount_cents,
         articles=(article,),

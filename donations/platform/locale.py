@@ -11,7 +11,7 @@ from flask_babel import format_date as babel_format_date
 from flask_babel import get_locale
 
 from donations.clock import paris_date
-from receipts.document.identity import FoundationIdentity
+from receipts.document.snapshot import FoundationMentions
 from donations.money import format_euros, format_rate
 
 SUPPORTED_LOCALES = ("fr", "en")
@@ -70,7 +70,7 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject_globals() -> dict[str, object]:
         return {
-            "foundation": FoundationIdentity.from_config(current_app.config),
+            "foundation": FoundationMentions.from_config(current_app.config),
             "current_language": current_language(),
             "url_with_lang": url_with_lang,
             "supported_locales": SUPPORTED_LOCALES,

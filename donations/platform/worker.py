@@ -1,4 +1,4 @@
-"""Celery workers: `celery -A wsgi worker` runs the jobs `donations.platform.jobs` queues.
+"""Celery workers: `celery -A wsgi:celery worker` runs the jobs `donations.platform.jobs` queues.
 
 Used when CELERY_BROKER_URL is set (Redis); without it, jobs run inline.
 Each task runs inside the Flask application's context, with the same

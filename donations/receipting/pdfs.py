@@ -22,7 +22,7 @@ from donations.models import CopyReason, Payment, Receipt, ReceiptCopy
 from donations.receipting.signing_settings import signer_from_config
 from receipts.annual import follow_late_payment
 from receipts.document.cerfa import draw_receipt
-from receipts.document.identity import FoundationIdentity
+from receipts.document.snapshot import FoundationMentions
 from receipts.issuing import IssuingContext, Issued, follow_refund, issue_for_payment, receipts_covering
 from receipts.signing import ReceiptSigner, sign
 from receipts.document.snapshot import ReceiptSnapshot

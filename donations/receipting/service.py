@@ -26,7 +26,7 @@ from donations.models import CopyReason, Payment, Receipt, ReceiptCopy
 from donations.receipting.signing_settings import signer_from_config
 from receipts.annual import follow_late_payment
 from receipts.document.cerfa import draw_receipt
-from receipts.document.identity import FoundationIdentity
+from receipts.document.snapshot import FoundationMentions
 from receipts.issuing import IssuingContext, Issued, follow_refund, issue_for_payment, receipts_covering
 from receipts.signing import ReceiptSigner, sign
 from receipts.document.snapshot import ReceiptSnapshot
@@ -47,7 +47,7 @@ def _verification_url(number: str, code: str) -> str:
 def issuing_context() -> IssuingContext:
     """Everything a receipt needs from the configuration, as of now."""
     return IssuingContext(
-        foundation=FoundationIdentity.from_config(current_app.config),
+        foundation=FoundationMentions.from_config(current_app.config),
         company_form_version=current_app.config["CERFA_COMPANY_VERSION"],
         now=utcnow(),
         verification_url=_verification_url,

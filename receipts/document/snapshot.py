@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import MISSING, asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields, replace
 from typing import Any, Mapping
 
-from receipts.document.identity import FoundationIdentity
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -84,7 +83,8 @@ def _subset(values: Any, allowed: tuple[str, ...], name: str) -> None:
 
 @dataclass(frozen=True)
 class FoundationMentions:
-    """The beneficiary as the receipt names it (mandatory mention 2 and 10)."""
+    """The foundation as a receipt names it (mandatory mentions 2 and 10): built from
+    configuration (`from_config`), frozen in each snapshot, never written in code."""
 
     name: str
     address: str
@@ -110,20 +110,23 @@ class FoundationMentions:
             raise ValueError("foundation.signature_sha256 must be a lowercase hex sha256 or empty")
 
     @classmethod
-    def from_identity(cls, identity: FoundationIdentity, signature_sha256: str = "") -> FoundationMentions:
-        """The mentions of the configured foundation, with the sha256 of the signature image printed."""
+    def from_config(cls, config: Mapping[str, Any]) -> FoundationMentions:
+        """The configured foundation (the FOUNDATION_* settings); the signature's sha256 is added at issue."""
         return cls(
-            name=identity.name,
-            address=identity.address,
-            siren=identity.siren,
-            rna=identity.rna,
-            object=identity.object,
-            rup_decree_date=identity.rup_decree_date,
-            rup_journal_officiel_date=identity.rup_journal_officiel_date,
-            signatory_name=identity.signatory_name,
-            signatory_title=identity.signatory_title,
-            signature_sha256=signature_sha256,
+            name=config["FOUNDATION_NAME"],
+            address=config["FOUNDATION_ADDRESS"],
+            siren=config["FOUNDATION_SIREN"],
+            rna=config["FOUNDATION_RNA"],
+            object=config["FOUNDATION_OBJECT"],
+            rup_decree_date=config["FOUNDATION_RUP_DECREE_DATE"],
+            rup_journal_officiel_date=config["FOUNDATION_RUP_JO_DATE"],
+            signatory_name=config["FOUNDATION_SIGNATORY_NAME"],
+            signatory_title=config["FOUNDATION_SIGNATORY_TITLE"],
         )
+
+    def signed_with(self, signature_sha256: str) -> FoundationMentions:
+        """The same mentions, printing the sha256 of the signature image the receipt carries."""
+        return replace(self, signature_sha256=signature_sha256)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 from donations.clock import paris_date
 from donations.models import Donation, DonationKind, DonationStatus, Donor, DonorType, Payment, PaymentMethod, PaymentStatus
 from donations.tax import Scheme, TaxRules
-from receipts.document.identity import FoundationIdentity
+from receipts.document.snapshot import FoundationMentions
 from receipts.issuing import IssuingContext
 
 _serial = count(1)
 
-FOUNDATION = FoundationIdentity(
+FOUNDATION = FoundationMentions(
     name="Fondation de test",
     address="1 rue de l'Exemple, 75013 Paris, France",
     siren="123456789",
@@ -26,7 +26,6 @@ FOUNDATION = FoundationIdentity(
     rup_journal_officiel_date=dt.date(2006, 9, 15),
     signatory_name="Claire Martin",
     signatory_title="Présidente",
-    signature_image="",
 )
 
 
