@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app wsgi
 
-.PHONY: run test test-postgres bench audit lock install install-dev translations migrate clean receipt-signing
+.PHONY: run test test-postgres lint format bench audit lock install install-dev translations migrate clean receipt-signing
 
 run: install translations .env receipt-signing
 	$(FLASK) db upgrade
@@ -12,6 +12,16 @@ run: install translations .env receipt-signing
 
 test: install-dev translations
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# ruff (lint, then the format check) and mypy; `make format` rewrites the files ruff would.
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: install-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 # The same suite on PostgreSQL (CI runs it when a server answers).
 test-postgres: install-dev translations

@@ -270,9 +270,8 @@ def _issue_split(
 
 def cancel_receipt(receipt: Receipt, reason: str, now: dt.datetime) -> bool:
     """Mark a receipt cancelled (kept, number never reused); False if it already was."""
-    if receipt.status == ReceiptStatus.CANCELLED:
+    if not receipt.move_to(ReceiptStatus.CANCELLED):
         return False
-    receipt.status = ReceiptStatus.CANCELLED
     receipt.cancelled_at = now
     receipt.cancel_reason = reason[:200]
     return True

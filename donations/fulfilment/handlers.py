@@ -119,17 +119,14 @@ def _follow_payment(donation: Donation, payment: Payment) -> None:
 
 def _settle(ctx: Fulfilment, payment: Payment, status: PaymentStatus, received_at: dt.datetime | None) -> None:
     """Move a payment forward; a succeeded payment is final except for refunds and disputes."""
-    if payment.status == PaymentStatus.SUCCEEDED:
+    if status == payment.status or not payment.move_to(status):
         return
     if status == PaymentStatus.SUCCEEDED:
-        payment.status = status
         payment.received_at = received_at or ctx.event_time
         payment.received_on = paris_date(payment.received_at)
         ctx.session.flush()
         if ctx.on_payment_settled:
             ctx.on_payment_settled(payment)
-    elif status == PaymentStatus.FAILED or payment.status != PaymentStatus.FAILED:
-        payment.status = status
 
 
 def _method_of(charge: dict[str, Any] | None, intent: dict[str, Any]) -> PaymentMethod:

@@ -77,6 +77,15 @@ class PaymentStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+# A payment moves forward only: a succeeded payment is final (refunds and disputes are counted
+# beside its status); a failed one may still succeed (a retried debit), never go back to processing.
+PAYMENT_TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
+    PaymentStatus.PROCESSING: frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.FAILED}),
+    PaymentStatus.FAILED: frozenset({PaymentStatus.SUCCEEDED}),
+    PaymentStatus.SUCCEEDED: frozenset(),
+}
+
+
 class Donation(Base):
     """A gift as the donor asked for it, with the tax rule in force that day."""
 
@@ -170,3 +179,11 @@ class Payment(Base):
     def kept_cents(self) -> int:
         """What the foundation keeps of this payment after refunds."""
         return self.amount_cents - self.refunded_cents
+
+    def move_to(self, status: PaymentStatus) -> bool:
+        """Move forward to `status` (see PAYMENT_TRANSITIONS); answer False, changing nothing, when that
+        would go back. The one place a payment's status changes."""
+        if status != self.status and status not in PAYMENT_TRANSITIONS[self.status]:
+            return False
+        self.status = status
+        return True

@@ -33,6 +33,13 @@ class ReceiptStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# A receipt once issued is never changed, except to be cancelled (it is kept, its number never reused).
+RECEIPT_TRANSITIONS: dict[ReceiptStatus, frozenset[ReceiptStatus]] = {
+    ReceiptStatus.ISSUED: frozenset({ReceiptStatus.CANCELLED}),
+    ReceiptStatus.CANCELLED: frozenset(),
+}
+
+
 class CopyReason(enum.StrEnum):
     ISSUED = "issued"  # the first file, drawn and stored after the commit that issued the receipt
     REDRAWN = "redrawn"  # drawn again from the snapshot after the stored file was lost or altered
@@ -110,6 +117,12 @@ class Receipt(Base):
     replaces: Mapped[Receipt | None] = relationship(remote_side=[id], back_populates="replaced_by")
     replaced_by: Mapped[Receipt | None] = relationship(back_populates="replaces")
 
+    def move_to(self, status: ReceiptStatus) -> bool:
+        """The one place a receipt's status changes: issued, then perhaps cancelled, never back."""
+        if self.status == status or status not in RECEIPT_TRANSITIONS[self.status]:
+            return False
+        self.status = status
+        return True
 
 class ReceiptCopy(Base):
     """A file stored for a receipt: the one issued, and each one redrawn (and signed again) later."""
