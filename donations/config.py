@@ -221,6 +221,11 @@ SANDBOX_WEBHOOK_SECRET = "whsec_local_sandbox_only"
 SANDBOX_API_KEY = "sk_test_local_sandbox"
 
 
+def stripe_live_mode(secret_key: str | None) -> bool:
+    """Whether a Stripe key works on live money (the one place the rule is written)."""
+    return str(secret_key or "").startswith(("sk_live_", "rk_live_"))
+
+
 def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
     """Read every setting from `environ`, parsed, with defaults filled in.
 
@@ -242,6 +247,8 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
     )
     # Without a Stripe key the service talks to the local sandbox (DESIGN.md).
     config["STRIPE_USES_SANDBOX"] = not config["STRIPE_SECRET_KEY"]
+    # Live or test mode, decided once from the key: every Stripe id and event is checked against it.
+    config["STRIPE_LIVE_MODE"] = stripe_live_mode(config["STRIPE_SECRET_KEY"])
     if config["STRIPE_USES_SANDBOX"]:
         config["STRIPE_API_BASE"] = config["STRIPE_API_BASE"] or SANDBOX_DEFAULT_URL
         config["STRIPE_WEBHOOK_SECRET"] = config["STRIPE_WEBHOOK_SECRET"] or SANDBOX_WEBHOOK_SECRET
@@ -295,7 +302,7 @@ def validate(config: Mapping[str, Any]) -> None:
     key = config.get("STRIPE_SECRET_KEY") or ""
     if key and not key.startswith(("sk_test_", "sk_live_", "rk_test_", "rk_live_")):
         raise ConfigError("STRIPE_SECRET_KEY must be a Stripe secret key (sk_test_… or sk_live_…)")
-    live = key.startswith(("sk_live_", "rk_live_"))
+    live = stripe_live_mode(key)
     if live and config.get("STRIPE_API_BASE"):
         raise ConfigError("STRIPE_API_BASE (the local sandbox) cannot be used with a live STRIPE_SECRET_KEY")
     if key and not config.get("STRIPE_WEBHOOK_SECRET"):

@@ -106,8 +106,8 @@ def request_refund(
     key = f"finance-refund-{payment.id}-{token}"
     try:
         refund = payments.refund_payment(client, payment.stripe_payment_intent_id, amount_cents, key)
-    except stripe.StripeError as error:
-        raise ActionRefused(_l("Stripe refused the refund: %(reason)s", reason=error.user_message or str(error))) from error
+    except payments.PaymentServiceError as error:
+        raise ActionRefused(_l("Stripe refused the refund: %(reason)s", reason=error.user_message)) from error
     asked = audit.entries_about(session, [audit.target_of(payment)], [audit.REFUND_REQUESTED])  # type: ignore[list-item]
     if any(entry.details.get("refund") == refund.get("id") for entry in asked):
         return refund  # a double submit: Stripe answered with the refund already recorded
@@ -126,8 +126,8 @@ def cancel_monthly(session: Session, client: stripe.StripeClient, donation: Dona
         raise ActionRefused(_l("This monthly gift is not running."))
     try:
         subscription = payments.cancel_subscription(client, donation.stripe_subscription_id)
-    except stripe.StripeError as error:
-        raise ActionRefused(_l("Stripe refused to stop the gift: %(reason)s", reason=error.user_message or str(error))) from error
+    except payments.PaymentServiceError as error:
+        raise ActionRefused(_l("Stripe refused to stop the gift: %(reason)s", reason=error.user_message)) from error
     audit.record(
         session, actor.staff, audit.MONTHLY_CANCEL_REQUESTED, donation, actor.ip,
         {"subscription": donation.stripe_subscription_id, "status": subscription.get("status")},

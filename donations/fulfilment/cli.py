@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-import stripe
 from flask import current_app
 from flask.cli import AppGroup
 
 from donations.clock import PARIS, utcnow
 from donations.extensions import db
 from donations.fulfilment.reconcile import DEFAULT_PERIOD, reconcile
+from donations.platform.stripe_api import PaymentServiceError
 
 stripe_cli = AppGroup("stripe", help="Stripe: catching up with what Stripe knows.")
 
@@ -28,8 +28,8 @@ def reconcile_command(since: dt.datetime | None) -> None:
     start = since.replace(tzinfo=PARIS) if since else utcnow() - DEFAULT_PERIOD
     try:
         summary = reconcile(db.session, current_app.extensions["stripe_client"], start)
-    except stripe.StripeError as error:
-        raise click.ClickException(f"Stripe could not list its events: {error.user_message or error}") from error
+    except PaymentServiceError as error:
+        raise click.ClickException(f"Stripe could not list its events: {error.user_message}") from error
     for event in summary.applied:
         click.echo(f"applied  {event.stripe_id}  {event.type}  (created {event.created:%Y-%m-%d %H:%M:%S} UTC)")
     for event in summary.failed:

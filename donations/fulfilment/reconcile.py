@@ -92,7 +92,7 @@ def _oldest_first(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 def reconcile(session: Session, client: stripe.StripeClient, since: dt.datetime) -> ReconcileSummary:
     """Apply every event Stripe created since `since` that was never applied here; each commits on its own.
 
-    Raises stripe.StripeError when Stripe cannot list its events (nothing is applied then).
+    Raises PaymentServiceError when Stripe cannot list its events (nothing is applied then).
     """
     events = _oldest_first(payments.list_events(client, int(since.timestamp())))
     summary = ReconcileSummary(since=since, listed=len(events))

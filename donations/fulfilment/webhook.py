@@ -52,7 +52,7 @@ def stripe_webhook():  # type: ignore[no-untyped-def]
         # Nothing to key a record on: refused as it is (only a holder of the signing secret can send this).
         log.warning("signed webhook body without a usable event id from %s", request.remote_addr)
         return _refuse("not a Stripe event")
-    live_service = str(current_app.config.get("STRIPE_SECRET_KEY") or "").startswith(("sk_live_", "rk_live_"))
+    live_service = bool(current_app.config.get("STRIPE_LIVE_MODE"))
     if (event.get("livemode") is True) != live_service:  # a livemode that is no boolean is rejected below
         log.warning("event %s refused: livemode=%s on a %s service", event["id"], event.get("livemode"), "live" if live_service else "test")
         return _refuse("this endpoint does not take events of that mode (live/test)")

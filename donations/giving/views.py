@@ -200,7 +200,7 @@ def _give(form: DonationForm):  # type: ignore[no-untyped-def]
 def _record(gift: giving.GiftRequest) -> Donation:
     """Save the pending donation before calling Stripe, so nothing is lost if Stripe fails."""
     rules = tax_rules_from(current_app.config)
-    livemode = str(current_app.config.get("STRIPE_SECRET_KEY") or "").startswith(("sk_live_", "rk_live_"))
+    livemode = bool(current_app.config.get("STRIPE_LIVE_MODE"))
     try:
         donation = giving.start_donation(db.session, gift, rules, livemode)
         db.session.commit()

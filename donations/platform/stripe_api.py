@@ -3,15 +3,18 @@
 One `StripeClient` per application (built by `make_client`), pointed at the
 local sandbox when no key is configured. Each function takes the client as
 an argument, sends explicit idempotency keys where a retry could create
-something twice, and returns Stripe's objects as plain dicts.
+something twice, and returns Stripe's objects as plain dicts. Each raises one
+error type, `PaymentServiceError`, whatever went wrong (`stripe_call`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 import logging
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, TypeVar
 
 import stripe
 
@@ -25,7 +28,55 @@ CHECKOUT_LIFETIME = dt.timedelta(hours=24)
 
 
 class PaymentServiceError(RuntimeError):
-    """Stripe could not be reached or refused a call; the message is safe to log."""
+    """Stripe could not be reached or refused a call; the message is safe to log.
+
+    `user_message` is Stripe's explanation meant for people (a refused refund's reason),
+    `code` its error code (`resource_missing`…), `unreachable` true when Stripe did not
+    answer (a timeout, a network failure): then a retry may succeed.
+    """
+
+    def __init__(self, message: str, *, user_message: str = "", code: str = "", unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.user_message = user_message or message
+        self.code = code
+        self.unreachable = unreachable
+
+
+Call = TypeVar("Call", bound=Callable[..., Any])
+
+
+def stripe_call(function: Call) -> Call:
+    """Every function of this module: Stripe's errors come out as one `PaymentServiceError`."""
+
+    def translated(error: stripe.StripeError) -> PaymentServiceError:
+        return PaymentServiceError(
+            f"Stripe: {function.__name__} failed ({type(error).__name__}): {error.user_message or error}",
+            user_message=error.user_message or "",
+            code=error.code or "",
+            unreachable=isinstance(error, stripe.APIConnectionError),
+        )
+
+    if inspect.isgeneratorfunction(function):
+
+        @functools.wraps(function)
+        def pages(*args: Any, **kwargs: Any) -> Any:
+            try:
+                yield from function(*args, **kwargs)
+            except stripe.StripeError as error:
+                raise translated(error) from error
+
+        pages.stripe_call = True  # type: ignore[attr-defined]
+        return pages  # type: ignore[return-value]
+
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except stripe.StripeError as error:
+            raise translated(error) from error
+
+    call.stripe_call = True  # type: ignore[attr-defined]
+    return call  # type: ignore[return-value]
 
 
 def make_client(config: Mapping[str, Any]) -> stripe.StripeClient:
@@ -111,23 +162,23 @@ def checkout_params(request: CheckoutRequest) -> dict[str, Any]:
     return params
 
 
+@stripe_call
 def create_checkout_session(client: stripe.StripeClient, request: CheckoutRequest) -> dict[str, Any]:
     """Create the Checkout Session of a donation; a repeat for the same donation returns the same session."""
-    try:
-        session = client.v1.checkout.sessions.create(
-            params=checkout_params(request),  # type: ignore[arg-type]
-            options={"idempotency_key": f"checkout-{request.donation_public_id}"},
-        )
-    except stripe.StripeError as error:
-        raise PaymentServiceError(f"Stripe refused the checkout session: {error.user_message or error}") from error
+    session = client.v1.checkout.sessions.create(
+        params=checkout_params(request),  # type: ignore[arg-type]
+        options={"idempotency_key": f"checkout-{request.donation_public_id}"},
+    )
     return _plain(session)
 
 
+@stripe_call
 def retrieve_checkout_session(client: stripe.StripeClient, session_id: str) -> dict[str, Any]:
     """The Checkout Session as Stripe has it now."""
     return _plain(client.v1.checkout.sessions.retrieve(session_id))
 
 
+@stripe_call
 def retrieve_payment_intent(client: stripe.StripeClient, payment_intent_id: str) -> dict[str, Any]:
     """The PaymentIntent with its latest charge expanded (amount, method, refunds).
 
@@ -139,16 +190,19 @@ def retrieve_payment_intent(client: stripe.StripeClient, payment_intent_id: str)
     )
 
 
+@stripe_call
 def retrieve_charge(client: stripe.StripeClient, charge_id: str) -> dict[str, Any]:
     """The Charge as Stripe has it now."""
     return _plain(client.v1.charges.retrieve(charge_id))
 
 
+@stripe_call
 def retrieve_invoice(client: stripe.StripeClient, invoice_id: str) -> dict[str, Any]:
     """The Invoice as Stripe has it now, with its payments (Stripe includes them only when expanded)."""
     return _plain(client.v1.invoices.retrieve(invoice_id, params={"expand": ["payments"]}))
 
 
+@stripe_call
 def invoice_of_payment_intent(client: stripe.StripeClient, payment_intent_id: str) -> str | None:
     """The id of the invoice a PaymentIntent pays, if any (PaymentIntents no longer name their invoice)."""
     page = client.v1.invoice_payments.list(
@@ -160,16 +214,19 @@ def invoice_of_payment_intent(client: stripe.StripeClient, payment_intent_id: st
     return None
 
 
+@stripe_call
 def retrieve_dispute(client: stripe.StripeClient, dispute_id: str) -> dict[str, Any]:
     """The Dispute as Stripe has it now (its status decides what we record)."""
     return _plain(client.v1.disputes.retrieve(dispute_id))
 
 
+@stripe_call
 def retrieve_subscription(client: stripe.StripeClient, subscription_id: str) -> dict[str, Any]:
     """The Subscription as Stripe has it now (status, pause, amount)."""
     return _plain(client.v1.subscriptions.retrieve(subscription_id))
 
 
+@stripe_call
 def list_events(client: stripe.StripeClient, created_gte: int) -> Iterator[dict[str, Any]]:
     """Every event Stripe still holds created at or after `created_gte` (Unix time), newest first.
 
@@ -182,14 +239,10 @@ def list_events(client: stripe.StripeClient, created_gte: int) -> Iterator[dict[
         yield event.to_dict(for_json=True)
 
 
-def expire_checkout_session(client: stripe.StripeClient, session_id: str) -> dict[str, Any]:
-    """Close an open Checkout Session so it can no longer be paid."""
-    return _plain(client.v1.checkout.sessions.expire(session_id))
-
-
 # --- monthly gifts managed by the donor (portal) and by finance -------------------------
 
 
+@stripe_call
 def change_subscription_amount(
     client: stripe.StripeClient, subscription_id: str, amount_cents: int, idempotency_key: str
 ) -> dict[str, Any]:
@@ -217,26 +270,31 @@ def change_subscription_amount(
     )
 
 
+@stripe_call
 def pause_subscription(client: stripe.StripeClient, subscription_id: str) -> dict[str, Any]:
     """Stop collecting the monthly gift until it is resumed (invoices are voided meanwhile)."""
     return _plain(client.v1.subscriptions.update(subscription_id, params={"pause_collection": {"behavior": "void"}}))
 
 
+@stripe_call
 def resume_subscription(client: stripe.StripeClient, subscription_id: str) -> dict[str, Any]:
     """Collect the monthly gift again from the next invoice."""
     return _plain(client.v1.subscriptions.update(subscription_id, params={"pause_collection": ""}))  # type: ignore[typeddict-item]
 
 
+@stripe_call
 def cancel_subscription(client: stripe.StripeClient, subscription_id: str) -> dict[str, Any]:
     """Stop a monthly gift now; the customer.subscription.deleted webhook records it."""
     return _plain(client.v1.subscriptions.cancel(subscription_id))
 
 
+@stripe_call
 def create_billing_portal_session(client: stripe.StripeClient, customer_id: str, return_url: str) -> dict[str, Any]:
     """A Stripe billing portal session where the donor updates their card or IBAN."""
     return _plain(client.v1.billing_portal.sessions.create(params={"customer": customer_id, "return_url": return_url}))
 
 
+@stripe_call
 def delete_customer(client: stripe.StripeClient, customer_id: str) -> None:
     """Delete a Stripe customer and what Stripe holds with it (email, name, address, saved
     cards): the donor's data erasure. A customer already gone counts as deleted.
@@ -245,14 +303,13 @@ def delete_customer(client: stripe.StripeClient, customer_id: str) -> None:
         client.v1.customers.delete(customer_id)
     except stripe.InvalidRequestError as error:
         if error.code != "resource_missing":
-            raise PaymentServiceError(f"Stripe refused to delete customer {customer_id}: {error}") from error
-    except stripe.StripeError as error:
-        raise PaymentServiceError(f"Stripe could not delete customer {customer_id}: {error}") from error
+            raise
 
 
 # --- refunds asked by finance ------------------------------------------------------------
 
 
+@stripe_call
 def refund_payment(
     client: stripe.StripeClient, payment_intent_id: str, amount_cents: int, idempotency_key: str
 ) -> dict[str, Any]:

@@ -96,7 +96,7 @@ def test_reconcile_reports_an_event_it_could_not_apply_and_exits_1(live: Live, g
     again = reconcile(live.app)
 
     assert first.exit_code == 1
-    assert re.search(rf"^FAILED   {lost['id']}  charge\.refunded: InvalidRequestError", first.output, re.M), first.output
+    assert re.search(rf"^FAILED   {lost['id']}  charge\.refunded: PaymentServiceError\(\"Stripe: retrieve_charge failed \(InvalidRequestError\): No such charge", first.output, re.M), first.output
     assert summary(first.output)["failed"] == 1 and summary(first.output)["applied"] >= 1
     assert again.exit_code == 1 and summary(again.output)["failed"] == 1 and summary(again.output)["applied"] == 0
     [failed] = [event for event in stored_events(live.app) if event.stripe_id == lost["id"]]
