@@ -23,7 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
-from donations import annual_batch, create_app  # noqa: E402
+from donations import create_app  # noqa: E402
+
+from donations.receipting import batch as annual_batch
 from donations.extensions import db  # noqa: E402
 from donations.models import Donation, Payment, Receipt  # noqa: E402
 from tests.load.bulk import make_monthly_donors  # noqa: E402

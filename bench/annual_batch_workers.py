@@ -8,7 +8,7 @@ database itself). Then, as operations would run it:
 
 - inline (the anchor): `flask receipts annual --year 2025 --no-email` without a broker;
   wall time from launch to exit, and the command's peak memory (VmHWM);
-- the receipts emptied, then with workers: 2 `celery -A donations.celery_worker worker
+- the receipts emptied, then with workers: 2 `celery -A wsgi:celery worker
   --pool=solo` processes on Redis (127.0.0.1:6379, the first of databases 12-15 no other
   run holds, flushed first), and the same command with CELERY_BROKER_URL queueing the
   chunks; wall time from launch to the last chunk committed (all D recaps in the database), peak memory of each worker

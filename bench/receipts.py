@@ -7,7 +7,7 @@ snapshot is frozen and its PDF drawn and hashed, the row is committed and the
 PDF stored. The email job is timed apart (with workers it runs elsewhere;
 inline, here with no SMTP server, it follows in the same process), and a
 second ratio counts it in. The anchor draws the same receipt's page with
-`receipts.cerfa.draw_receipt`.
+`receipts.document.cerfa.draw_receipt`.
 
     .venv/bin/python bench/receipts.py [RECEIPTS]      (target: ratio >= 0.5)
 """
@@ -26,11 +26,12 @@ from flask_migrate import upgrade  # noqa: E402
 
 from donations import create_app  # noqa: E402
 from donations.extensions import db  # noqa: E402
-from donations import jobs  # noqa: E402
+from donations.platform import jobs  # noqa: E402
 from donations.models import Payment, Receipt  # noqa: E402
-from donations.receipting import PaymentReceipts, store_receipt_pdf  # noqa: E402
-from receipts.cerfa import draw_receipt  # noqa: E402
-from receipts.snapshot import ReceiptSnapshot  # noqa: E402
+from donations.receipting.service import PaymentReceipts  # noqa: E402
+from donations.receipting.pdfs import store_receipt_pdf
+from receipts.document.cerfa import draw_receipt  # noqa: E402
+from receipts.document.snapshot import ReceiptSnapshot  # noqa: E402
 from tests.receipts.factories import settled_payment  # noqa: E402
 
 
@@ -60,7 +61,7 @@ def main(count: int) -> None:
                     store_receipt_pdf(item.receipt.id)
                 issued_at = time.perf_counter()
                 for item in receipts.effects.issued:
-                    jobs.enqueue("send_receipt_email", item.receipt.id)
+                    jobs.enqueue(send_receipt_email, item.receipt.id)
                 issuing_seconds += issued_at - started
                 email_seconds += time.perf_counter() - issued_at
             issued = db.session.scalar(db.select(db.func.count()).select_from(Receipt))

@@ -1,7 +1,7 @@
 """Reportlab drawing a receipt page alone: the anchor of the receipts benchmark.
 
 `sample_snapshot()` builds a representative receipt snapshot (no database, no
-Flask); `time_drawing()` measures `receipts.cerfa.draw_receipt` on it. A later
+Flask); `time_drawing()` measures `receipts.document.cerfa.draw_receipt` on it. A later
 bench compares issuing receipts through the service against this.
 
     .venv/bin/python -m bench.receipts_drawing [ITERATIONS]
@@ -14,8 +14,8 @@ import statistics
 import sys
 import time
 
-from receipts.cerfa import draw_receipt
-from receipts.snapshot import SCHEMA_VERSION, DonorMentions, FoundationMentions, PaymentLine, ReceiptSnapshot
+from receipts.document.cerfa import draw_receipt
+from receipts.document.snapshot import SCHEMA_VERSION, DonorMentions, FoundationMentions, PaymentLine, ReceiptSnapshot
 
 FOUNDATION = FoundationMentions(
     name="Fondation pour la Recherche sur la Dystonie",

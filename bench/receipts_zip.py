@@ -27,8 +27,9 @@ from flask_migrate import upgrade  # noqa: E402
 from donations import create_app  # noqa: E402
 from donations.extensions import db  # noqa: E402
 from donations.models import StaffRole  # noqa: E402
-from donations.receipting import issuing_context, pdf_of, receipt_store  # noqa: E402
-from donations.staff import create_staff  # noqa: E402
+from donations.receipting.service import issuing_context  # noqa: E402
+from donations.receipting.pdfs import pdf_of, receipt_store
+from donations.finance.staff import create_staff  # noqa: E402
 from receipts.issuing import issue_for_payment  # noqa: E402
 from tests.conftest import BASE_CONFIG  # noqa: E402
 from tests.e2e.conftest import form_fields  # noqa: E402

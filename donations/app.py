@@ -62,27 +62,27 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     _configure_logging(app)
     _init_extensions(app)
-    from donations.input_checks import install_record_id_converter
+    from donations.platform.input_checks import install_record_id_converter
 
     install_record_id_converter(app)
     _register_blueprints(app)
     _register_template_helpers(app)
 
-    from donations.errors import register_error_handlers
-    from donations.input_checks import register_input_checks
-    from donations.security import register_security_headers
+    from donations.platform.web import register_error_handlers
+    from donations.platform.input_checks import register_input_checks
+    from donations.platform.security import register_security_headers
 
     from donations.cli import register_commands
 
-    from donations.deployment import check_deployment
+    from donations.platform.deployment import check_deployment
 
     check_deployment(app)
     register_error_handlers(app)
     register_input_checks(app)
     register_security_headers(app)
     register_commands(app)
-    from donations.receipts_cli import receipts_cli
-    from donations.staff_cli import staff_cli
+    from donations.receipting.cli import receipts_cli
+    from donations.finance.cli import staff_cli
 
     app.cli.add_command(receipts_cli)
     app.cli.add_command(staff_cli)
@@ -124,13 +124,13 @@ def _configure_logging(app: Flask) -> None:
     if not root.handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("donations").setLevel(level)
-    from donations.security import redact_sign_in_tokens_in_access_logs
+    from donations.platform.security import redact_sign_in_tokens_in_access_logs
 
     redact_sign_in_tokens_in_access_logs()
 
 
 def _init_extensions(app: Flask) -> None:
-    from donations.i18n import select_locale
+    from donations.platform.locale import select_locale
 
     db.init_app(app)
     with app.app_context():
@@ -141,24 +141,24 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     limiter.init_app(app)
-    from donations.payments import make_client
+    from donations.platform.stripe_api import make_client
 
     app.extensions["stripe_client"] = make_client(app.config)
     if app.config.get("CELERY_BROKER_URL"):
-        from donations.worker import make_celery
+        from donations.platform.worker import make_celery
 
         make_celery(app)
-    import donations.auth  # noqa: F401  (registers the staff user loader)
+    import donations.finance.auth  # noqa: F401  (registers the staff user loader)
     import donations.models  # noqa: F401  (registers the tables with the metadata)
 
 
 def _register_blueprints(app: Flask) -> None:
-    from donations.api import bp as api_bp
+    from donations.giving.api import bp as api_bp
     from donations.finance import bp as finance_bp
     from donations.portal import bp as portal_bp
-    from donations.public import bp as public_bp
-    from donations.verification import bp as receipts_bp
-    from donations.webhooks import bp as webhooks_bp
+    from donations.giving import bp as public_bp
+    from donations.receipting.views import bp as receipts_bp
+    from donations.fulfilment.webhook import bp as webhooks_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
@@ -169,6 +169,6 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from donations.i18n import register_template_helpers
+    from donations.platform.locale import register_template_helpers
 
     register_template_helpers(app)

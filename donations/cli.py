@@ -9,10 +9,14 @@ import stripe
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from donations import erasure, giving, payments
+from donations.portal import erasure
+
+from donations.giving import operations as giving
+
+from donations.platform import stripe_api as payments
 from donations.clock import PARIS, utcnow
 from donations.extensions import db
-from donations.reconcile import DEFAULT_PERIOD, reconcile
+from donations.fulfilment.reconcile import DEFAULT_PERIOD, reconcile
 
 donations_cli = AppGroup("donations", help="Donations: housekeeping.")
 stripe_cli = AppGroup("stripe", help="Stripe: catching up with what Stripe knows.")

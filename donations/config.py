@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from donations.clock import utcnow
-from donations.foundation_settings import FoundationSettingError, check_foundation
-from donations.receipt_signing_settings import SigningSettingError, check_receipt_signing
+from donations.receipting.foundation_settings import FoundationSettingError, check_foundation
+from donations.receipting.signing_settings import SigningSettingError, check_receipt_signing
 from donations.tax import TaxRules
 
 
@@ -62,7 +62,7 @@ def _rate(value: str) -> Decimal:
 
 
 def _euros_as_cents(value: str) -> int:
-    from receipts.money import AmountError, parse_euros
+    from donations.money import AmountError, parse_euros
 
     try:
         return parse_euros(value)
@@ -265,7 +265,7 @@ def tax_rules_from(config: Mapping[str, Any]) -> TaxRules:
 
 @lru_cache(maxsize=64)
 def _preset_cents(text: str) -> tuple[int, ...]:
-    from receipts.money import parse_euros
+    from donations.money import parse_euros
 
     return tuple(parse_euros(part) for part in text.split(",") if part.strip())
 

@@ -35,10 +35,10 @@ from donations.models import (
     TaxScheme,
     receipt_payment,
 )
-from receipts.cerfa import draw_receipt
-from receipts.identity import FoundationIdentity
+from receipts.document.cerfa import draw_receipt
+from receipts.document.identity import FoundationIdentity
 from receipts.numbering import ReceiptNumber, next_number
-from receipts.snapshot import CURRENT_EDITION, SCHEMA_VERSION, DonorMentions, FoundationMentions, PaymentLine, ReceiptSnapshot
+from receipts.document.snapshot import CURRENT_EDITION, SCHEMA_VERSION, DonorMentions, FoundationMentions, PaymentLine, ReceiptSnapshot
 from receipts.storage import sha256_of
 
 INDIVIDUAL_FORM_VERSION = "11580*05"

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from donations import create_app
 from donations.extensions import db as _db
-from donations.jobs import wait_for_inline_jobs
+from donations.platform.jobs import wait_for_inline_jobs
 
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", "/tmp/donations-hypothesis")
 

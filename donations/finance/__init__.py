@@ -9,7 +9,7 @@ from flask_babel import format_date, format_datetime
 
 from donations.finance.access import refuse_unmarked_views
 from donations.finance.labels import label
-from donations.security import no_store
+from donations.platform.security import no_store
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 bp.before_request(refuse_unmarked_views)

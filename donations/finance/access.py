@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from donations.clock import utcnow
-from donations.errors import error_response
+from donations.platform.web import error_response
 from donations.models import StaffRole, StaffUser
 
 SIGNED_IN_AT = "finance_signed_in_at"

@@ -13,16 +13,16 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from donations import jobs
+from donations.platform import jobs
 from donations.extensions import db
-from donations.finance import bp
+from donations.finance.views import bp
 from donations.finance.access import client_ip, signed_in_staff, staff_required
 from donations.finance.actions import ActionRefused, Actor, cancel_monthly, cancel_with_reason, request_refund, resend_receipt
 from donations.finance.forms import CancelMonthlyForm, CancelReceiptForm, RefundForm, ResendForm
-from donations.i18n import euros_input
+from donations.platform.locale import euros_input
 from donations.models import Donation, Payment, Receipt, StaffRole, receipt_payment
-from donations.receipting import issuing_context
-from receipts.money import format_euros
+from donations.receipting.service import issuing_context
+from donations.money import format_euros
 
 FINANCE = StaffRole.FINANCE
 
@@ -73,7 +73,7 @@ def resend(number: str):  # type: ignore[no-untyped-def]
         except ActionRefused as error:
             return _refused(error, "finance/resend.html", form=form, receipt=receipt, donation=donation)
         db.session.commit()
-        jobs.enqueue("send_receipt_email", receipt.id)
+        jobs.enqueue(send_receipt_email, receipt.id)
         flash(_("The email of receipt no. %(number)s is queued for sending.", number=receipt.number), "ok")
         return _back_to(donation)
     status = 400 if request.method == "POST" else 200

@@ -96,7 +96,7 @@ def receipts_zip(session: Session, period: Period, pdf_of: Callable[[Receipt], b
     """The ZIP's bytes, chunk by chunk: each receipt's PDF as `<number>.pdf`, then `index.csv`.
 
     `pdf_of` answers the file to hand out: a cancelled receipt's copy stamped
-    "ANNULÉ" (`donations.receipt_copies.receipt_copy`), as the index's `copy`
+    "ANNULÉ" (`donations.receipting.copies.receipt_copy`), as the index's `copy`
     column says; the stored PDFs are never changed.
 
     A PDF that cannot be drawn (`pdf_of` answers None; finance is told) is

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from donations.models import Donation, DonationKind, DonationStatus, Payment, PaymentStatus, Receipt
-from donations.webhook_health import WebhookHealth, webhook_health
+from donations.fulfilment.health import WebhookHealth, webhook_health
 
 MONTHS_CHARTED = 12
 # A failed payment stops waiting once its gift is over (stopped, never completed, refunded).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from donations import audit
+from donations.finance import audit
 from donations.models import DonationKind, DonationStatus, PaymentMethod, PaymentStatus, ReceiptKind, ReceiptStatus, StaffRole, TaxScheme
 
 KINDS = {DonationKind.ONE_OFF: _l("One-off"), DonationKind.MONTHLY: _l("Monthly"), DonationKind.IFI: _l("IFI")}

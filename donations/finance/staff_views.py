@@ -17,15 +17,15 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_user
 
-from donations import audit
+from donations.finance import audit
 from donations.clock import utcnow
-from donations.errors import error_response
+from donations.platform.web import error_response
 from donations.extensions import db
 from donations.finance import bp, sign_in_backoff
 from donations.finance.access import client_ip, end_session, public, safe_next, signed_in_staff, staff_required, start_session
 from donations.finance.forms import LoginForm, StaffActiveForm, StaffForm
 from donations.models import StaffRole, StaffUser
-from donations.staff import StaffError, all_staff, authenticate, create_staff, end_sessions, normalise_email, set_active, staff_by_email
+from donations.finance.staff import StaffError, all_staff, authenticate, create_staff, end_sessions, normalise_email, set_active, staff_by_email
 
 ALL_STAFF = (StaffRole.FINANCE, StaffRole.ADMIN)
 

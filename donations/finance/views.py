@@ -12,10 +12,10 @@ from typing import Any, Iterator
 from flask import Response, abort, render_template, request, stream_with_context
 from sqlalchemy import select
 
-from donations import audit
+from donations.finance import audit
 from donations.clock import paris_date, utcnow
 from donations.extensions import db
-from donations.finance import bp
+from donations.finance.views import bp
 from donations.finance.access import client_ip, signed_in_staff, staff_required
 from donations.finance.actions import pending_requests
 from donations.finance.archive import Period, count_in, receipts_zip
@@ -33,8 +33,8 @@ from donations.finance.forms import DonationFilterForm, PeriodForm, YearForm
 from donations.finance.labels import ACTIONS
 from donations.finance.search import search_page
 from donations.models import Donation, Receipt, StaffRole, StripeEvent, receipt_payment
-from donations.receipt_copies import receipt_copy
-from donations.receipting import receipt_unavailable
+from donations.receipting.copies import receipt_copy
+from donations.receipting.pdfs import receipt_unavailable
 from receipts.declaration import declaration_for
 
 FINANCE = StaffRole.FINANCE

@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from donations.security import no_store
+from donations.platform.security import no_store
 
 bp = Blueprint("portal", __name__, url_prefix="/my")
 bp.after_request(no_store)  # every portal page shows a donor's data

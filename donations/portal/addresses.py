@@ -7,7 +7,7 @@ donor chose, never the others.
 
 from __future__ import annotations
 
-from donations.donor_records import FINISHED
+from donations.portal.records import FINISHED
 from donations.models import DonationKind, Donor
 
 

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
-from donations.public.forms import PostalAddressForm, email_address_field, gift_amount_cents
+from donations.giving.forms import PostalAddressForm, email_address_field, gift_amount_cents
 
 
 class SignInRequestForm(FlaskForm):

@@ -12,18 +12,24 @@ from typing import Any, Callable
 from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from donations import donor_records, erasure, payments, portal_access
+from donations.portal import records as donor_records
+
+from donations.portal import erasure
+
+from donations.platform import stripe_api as payments
+
+from donations.portal import sign_in as portal_access
 from donations.clock import utcnow
 from donations.extensions import db, limiter
-from donations.jobs import enqueue
-from donations.i18n import euros_input
+from donations.platform.jobs import enqueue
+from donations.platform.locale import euros_input
 from donations.models import DonationKind
 from donations.portal import addresses, bp
 from donations.portal.forms import AddressForm, AmountForm, ConfirmForm, EraseForm, SignInForm, SignInRequestForm, StopForm
-from donations.receipt_copies import receipt_copy
-from donations.receipting import receipt_unavailable
-from donations.widget import net_cost
-from receipts.money import format_euros
+from donations.receipting.copies import receipt_copy
+from donations.receipting.pdfs import receipt_unavailable
+from donations.giving.widget import net_cost
+from donations.money import format_euros
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +89,7 @@ def request_link():  # type: ignore[no-untyped-def]
     token = portal_access.create_sign_in(db.session, form.email.data, utcnow())
     db.session.commit()
     if token is not None:
-        enqueue("send_sign_in_email", portal_access.normalise_email(form.email.data), token)
+        enqueue(portal_access.send_sign_in_email, portal_access.normalise_email(form.email.data), token)
     return render_template("portal/link_sent.html")
 
 

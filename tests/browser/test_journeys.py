@@ -164,7 +164,7 @@ def test_a_finance_user_finds_a_gift_by_name_and_downloads_its_receipt(page: Any
 
     from donations.extensions import db
     from donations.models import Receipt, StaffRole
-    from donations.staff import create_staff
+    from donations.finance.staff import create_staff
     from tests.receipts.test_receipts_e2e import pay
 
     donation = pay(live, give, kind="one_off", amount="150")

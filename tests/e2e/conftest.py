@@ -18,7 +18,7 @@ import requests
 from flask import Flask
 from werkzeug.serving import make_server
 
-from donations.jobs import wait_for_inline_jobs
+from donations.platform.jobs import wait_for_inline_jobs
 from stripe_sandbox import SandboxHandle, serve_in_thread
 
 WEBHOOK_SECRET = "whsec_e2e_tests"

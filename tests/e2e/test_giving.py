@@ -207,7 +207,7 @@ def test_a_checkout_stripe_expires_expires_the_donation(live: Live, give: Callab
 def test_expire_command_catches_checkouts_whose_event_was_missed(live: Live, give: Callable[..., requests.Response]) -> None:
     import datetime as dt
 
-    from donations import giving
+    from donations.giving import operations as giving
     from donations.clock import utcnow
 
     live.control("webhooks/pause")

@@ -11,10 +11,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from donations.extensions import db
-from donations.jobs import wait_for_inline_jobs
+from donations.platform.jobs import wait_for_inline_jobs
 from donations.models import DonationKind, Payment, Receipt, StaffRole, TaxScheme
-from donations.receipting import issuing_context, store_receipt_pdf
-from donations.staff import create_staff
+from donations.receipting.service import issuing_context
+from donations.receipting.pdfs import store_receipt_pdf
+from donations.finance.staff import create_staff
 from receipts.issuing import issue_for_payment
 from tests.e2e.conftest import form_fields, give, live  # noqa: F401  (the live app and its sandbox)
 from tests.receipts.conftest import live_settings, smtp  # noqa: F401  (the live app mails a local SMTP server)

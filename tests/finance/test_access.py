@@ -75,7 +75,7 @@ def test_a_view_without_a_declared_role_is_closed(make_app: Callable[..., Flask]
     app.add_url_rule("/finance/forgotten", endpoint="finance.forgotten", view_func=lambda: "open")
     browser = app.test_client()
     with app.app_context():
-        from donations.staff import create_staff
+        from donations.finance.staff import create_staff
 
         create_staff(db.session, "x@fondation.example", StaffRole.FINANCE, PASSWORD)
         db.session.commit()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from donations.extensions import db
 from donations.models import AuditEntry, DonationKind, Receipt, ReceiptStatus
-from donations.receipting import receipt_store
+from donations.receipting.pdfs import receipt_store
 from tests.finance.conftest import confirm, receipt, text_of
 
 

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from donations.extensions import db
 from donations.models import StaffRole
-from donations.staff import create_staff
+from donations.finance.staff import create_staff
 from tests.e2e.conftest import Live
 from tests.finance.conftest import FINANCE_EMAIL, PASSWORD
 from tests.receipts.test_receipts_e2e import pay

@@ -21,8 +21,8 @@ from sqlalchemy import select
 from donations.clock import paris_date
 from donations.extensions import db
 from donations.models import Receipt
-from donations.receipting import receipt_store
-from receipts.marking import BAND
+from donations.receipting.pdfs import receipt_store
+from receipts.document.marking import BAND
 from receipts.storage import sha256_of
 from tests.finance.conftest import confirm, receipt, text_of
 from tests.finance.test_receipts_zip import index_of

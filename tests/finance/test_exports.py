@@ -14,7 +14,7 @@ from sqlalchemy import select
 from donations.extensions import db
 from donations.finance.exports import DECLARATION_COLUMNS, DONATION_COLUMNS, RECEIPT_COLUMNS
 from donations.models import AuditEntry, DonationKind
-from donations.receipting import receipt_store
+from donations.receipting.pdfs import receipt_store
 from tests.finance.conftest import confirm, text_of
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from donations.extensions import db
 from donations.models import AuditEntry, Donation, DonationStatus, ReceiptStatus, StaffRole
-from donations.staff import create_staff
+from donations.finance.staff import create_staff
 from tests.e2e.conftest import Live, form_fields
 from tests.finance.conftest import FINANCE_EMAIL, PASSWORD, text_of
 from tests.receipts.conftest import Mailbox

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from donations.extensions import db
 from donations.models import AuditEntry, Receipt
-from donations.receipting import issuing_context, receipt_store
+from donations.receipting.service import issuing_context
+from donations.receipting.pdfs import receipt_store
 from receipts.issuing import issue_for_payment
 from tests.finance.bulk import insert_receipts
 from tests.finance.conftest import confirm

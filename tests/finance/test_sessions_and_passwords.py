@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from donations.extensions import db
 from donations.models import AuditEntry, StaffRole, StaffUser
-from donations.staff import StaffError, check_password_strength
+from donations.finance.staff import StaffError, check_password_strength
 from tests.conftest import copied_session
 from tests.finance.conftest import ADMIN_EMAIL, FINANCE_EMAIL, PASSWORD, csrf_token, sign_in
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from donations.extensions import db
 from donations.models import Receipt
-from donations.receipting import PaymentReceipts
+from donations.receipting.service import PaymentReceipts
 from tests.receipts.conftest import Mailbox, smtp  # noqa: F401  (the local SMTP server)
 from tests.load.celery_workers import CeleryWorker, redis_answers
 from tests.receipts.factories import settled_payment

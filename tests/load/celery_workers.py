@@ -29,11 +29,11 @@ def vm_hwm_mb(pid: int) -> float:
 
 
 class CeleryWorker:
-    """One `celery -A donations.celery_worker worker --pool=solo` process: one job at a time."""
+    """One `celery -A wsgi:celery worker --pool=solo` process: one job at a time."""
 
     def __init__(self, env: dict[str, str], log: Path, name: str) -> None:
         self.log = log
-        command = [sys.executable, "-m", "celery", "-A", "donations.celery_worker", "worker", "--pool=solo", "--loglevel=INFO",
+        command = [sys.executable, "-m", "celery", "-A", "wsgi:celery", "worker", "--pool=solo", "--loglevel=INFO",
                    "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
         with log.open("wb") as out:
             self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

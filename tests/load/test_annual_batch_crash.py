@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from donations.annual_batch import CHUNK_SIZE
+from donations.receipting.batch import CHUNK_SIZE
 from donations.models import Donation, Receipt, receipt_payment
 from tests.load.bulk import make_monthly_donors
 from tests.load.celery_workers import CeleryWorker, redis_answers

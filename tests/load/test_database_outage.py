@@ -40,7 +40,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-from donations import payments
+from donations.platform import stripe_api as payments
 from stripe_sandbox import SandboxHandle, serve_in_thread
 from tests.conftest import POSTGRES_URL
 from tests.load.conftest import check_outcome, make_gifts
@@ -217,7 +217,7 @@ def test_database_stopped_under_webhook_load_loses_nothing(
     assert status["pending"] == 0 and status["abandoned"] == 0, summary
     answered = webhook_statuses(app_server)
     # 5xx during the outage, nothing else: 500 when the event's transaction failed, 503 when the
-    # database could not even be reached to store it (donations/errors.py).
+    # database could not even be reached to store it (donations/platform/web.py).
     failures = answered["500"] + answered["503"]
     assert failures > 0 and set(answered) <= {"200", "500", "503"}, answered
     assert failures == status["failed_attempts"], (answered, summary)

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from donations import payments
+from donations.platform import stripe_api as payments
 from stripe_sandbox import SandboxHandle
 from tests.load.conftest import check_outcome, make_gifts, subscribed_events
 from tests.webhooks.conftest import Giving

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from donations.extensions import db
 from donations.models import Donation, DonationKind, Donor, Receipt
-from donations.receipting import issuing_context
+from donations.receipting.service import issuing_context
 from receipts.annual import donors_due, issue_recaps
 from tests.e2e.conftest import INDIVIDUAL, Live, form_fields
 from tests.portal.test_portal import pay, sign_in

@@ -18,10 +18,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from donations import portal_access
+from donations.portal import sign_in as portal_access
 from donations.clock import utcnow
 from donations.extensions import db
-from donations.jobs import wait_for_inline_jobs
+from donations.platform.jobs import wait_for_inline_jobs
 from donations.models import Donor, DonorSignIn, DonorType
 from tests.conftest import copied_session
 from tests.e2e.conftest import form_fields
@@ -127,7 +127,7 @@ def test_asking_for_a_link_answers_alike_for_a_known_and_an_unknown_email_even_w
     stalled.close()
     assert wait_for_inline_jobs(app, 30)
     # The link's email failed and was retried: the logs say so without its address or its token.
-    failures = [r.getMessage() for r in caplog.records if r.name == "donations.jobs"]
+    failures = [r.getMessage() for r in caplog.records if r.name == "donations.platform.jobs"]
     assert failures and all("send_sign_in_email(…)" in line and EMAIL not in line for line in failures)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from donations.clock import paris_date
 from donations.models import Donation, DonationKind, DonationStatus, Donor, DonorType, Payment, PaymentMethod, PaymentStatus
 from donations.tax import Scheme, TaxRules
-from receipts.identity import FoundationIdentity
+from receipts.document.identity import FoundationIdentity
 from receipts.issuing import IssuingContext
 
 _serial = count(1)

@@ -63,7 +63,7 @@ def test_a_debit_of_a_recapped_year_settling_late_replaces_the_recap_instead_of_
 
 
 def test_a_late_debit_settling_through_the_webhook_replaces_the_recap_at_once(db) -> None:  # type: ignore[no-untyped-def]
-    from donations.receipting import PaymentReceipts, issuing_context as service_context
+    from donations.receipting.service import PaymentReceipts, issuing_context as service_context
 
     first = _monthly(db, range(1, 12))
     (recap,) = issue_recaps(db.session, 2025, donors_due(db.session, 2025), service_context())

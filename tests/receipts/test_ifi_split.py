@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from donations.extensions import db
 from donations.models import Donation, Receipt, ReceiptStatus
-from donations.receipting import pdf_of
+from donations.receipting.pdfs import pdf_of
 from tests.e2e.conftest import Live
 from tests.receipts.test_receipts_e2e import pay, pdf_text, receipts_of
 

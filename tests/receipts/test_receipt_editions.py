@@ -8,9 +8,9 @@ from pathlib import Path
 
 from donations.extensions import db
 from donations.models import Receipt
-from donations.receipting import pdf_of, receipt_store
-from receipts.cerfa import draw_receipt
-from receipts.snapshot import CURRENT_EDITION, ReceiptSnapshot
+from donations.receipting.pdfs import pdf_of, receipt_store
+from receipts.document.cerfa import draw_receipt
+from receipts.document.snapshot import CURRENT_EDITION, ReceiptSnapshot
 from tests.e2e.conftest import COMPANY, Live
 from tests.receipts.test_receipts_e2e import pay, pdf_text, receipts_of
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import html
 
 from donations.extensions import db
-from donations.receipting import pdf_of
+from donations.receipting.pdfs import pdf_of
 from donations.models import Receipt
-from receipts.snapshot import DonorMentions
+from receipts.document.snapshot import DonorMentions
 from tests.e2e.conftest import Live, form_fields
 from tests.portal.test_portal import sign_in
 from tests.receipts.test_receipts_e2e import pay, receipts_of

@@ -23,8 +23,9 @@ from sqlalchemy import select
 
 from donations.extensions import db
 from donations.models import DonationKind, DonationStatus, Donor, DonorType, Receipt, StaffRole
-from donations.receipting import issuing_context, pdf_of, receipt_store
-from donations.staff import create_staff
+from donations.receipting.service import issuing_context
+from donations.receipting.pdfs import pdf_of, receipt_store
+from donations.finance.staff import create_staff
 from receipts.issuing import issue_for_payment
 from tests.e2e.conftest import Live, form_fields
 from tests.portal.test_portal import sign_in as donor_sign_in

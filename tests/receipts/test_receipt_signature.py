@@ -37,12 +37,13 @@ from donations.config import ConfigError, load_config, validate
 
 from donations.extensions import db
 from donations.models import CopyReason, Receipt, ReceiptCopy
-from donations.receipting import ReceiptIntegrityError, issuing_context, pdf_of, receipt_store, store_receipt_pdf
-from receipts.cerfa import draw_receipt
+from donations.receipting.pdfs import ReceiptIntegrityError, pdf_of, receipt_store, store_receipt_pdf
+from donations.receipting.service import issuing_context
+from receipts.document.cerfa import draw_receipt
 from receipts.issuing import issue_for_payment
 from receipts.self_signed import make_self_signed
 from receipts.signing import load_pem_signer, sign
-from receipts.snapshot import ReceiptSnapshot
+from receipts.document.snapshot import ReceiptSnapshot
 from tests.e2e.conftest import Live
 from tests.receipts.conftest import Mailbox
 from tests.receipts.factories import settled_payment

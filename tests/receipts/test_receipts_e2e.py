@@ -13,7 +13,7 @@ from sqlalchemy import select
 from donations.clock import paris_date, utcnow
 from donations.extensions import db
 from donations.models import Donation, Payment, Receipt, ReceiptKind, ReceiptStatus, receipt_payment
-from donations.receipting import pdf_of, receipt_store
+from donations.receipting.pdfs import pdf_of, receipt_store
 from tests.e2e.conftest import COMPANY, Live
 from tests.receipts.conftest import Mailbox
 from tests.receipts.factories import as_if_last_year

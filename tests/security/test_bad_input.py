@@ -68,7 +68,7 @@ def test_webhook_refuses_signed_bodies_that_are_not_events_with_400(make_app: Ca
 def test_portal_link_request_never_fails(make_app: Callable[..., Flask], email: str) -> None:
     client = _app(make_app, WTF_CSRF_ENABLED=False).test_client()
     assert client.post("/my", data={"email": email}).status_code in (200, 400, 429)
-    # 400: a path with control characters is refused before any view (donations/input_checks.py).
+    # 400: a path with control characters is refused before any view (donations/platform/input_checks.py).
     assert client.get("/my/sign-in/" + (email.replace("/", "") or "x")).status_code in (200, 400, 404)
 
 

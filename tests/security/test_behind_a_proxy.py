@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from donations import deployment
+from donations.platform import deployment
 from donations.config import ConfigError
 from donations.extensions import db
 from donations.finance import sign_in_backoff
@@ -51,7 +51,7 @@ def make_staff(make_app: Callable[..., Flask]) -> Callable[..., Flask]:
 
     def build(**settings: Any) -> Flask:
         from donations.models import StaffRole
-        from donations.staff import create_staff
+        from donations.finance.staff import create_staff
 
         app = make_app(MAIL_SERVER="", **settings)
         with app.app_context():
@@ -145,7 +145,7 @@ def test_trusted_proxies_must_be_a_small_whole_number(make_app: Callable[..., Fl
 def test_production_warns_when_several_workers_count_limits_in_memory(
     make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="donations.deployment")
+    caplog.set_level(logging.WARNING, logger="donations.platform.deployment")
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     make_app(**PRODUCTION)
     assert any("RATELIMIT_STORAGE_URI is memory:// with 3 workers" in record.getMessage() for record in caplog.records)
@@ -214,7 +214,7 @@ def test_the_limiter_storage_keeps_no_email_in_clear(make_app: Callable[..., Fla
 @pytest.mark.parametrize("live_settings", [{"TRUSTED_PROXIES": "1", "MAIL_SERVER": ""}])
 def test_over_http_the_forwarded_client_is_limited_and_audited_as_itself(live: Any) -> None:
     from donations.models import StaffRole
-    from donations.staff import create_staff
+    from donations.finance.staff import create_staff
     from tests.e2e.conftest import form_fields
 
     with live.app.app_context():

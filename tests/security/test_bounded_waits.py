@@ -16,12 +16,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from donations import mail
+from donations.platform import mail
 from donations.config import load_config
 from donations.extensions import db
-from donations.jobs import wait_for_inline_jobs
+from donations.platform.jobs import wait_for_inline_jobs
 from donations.models import Donation, DonationStatus, Receipt
-from donations.payments import longest_wait_seconds
+from donations.platform.stripe_api import longest_wait_seconds
 from stripe_sandbox import sign
 from tests.e2e.conftest import INDIVIDUAL, form_fields
 from tests.security.stalls import StalledServer

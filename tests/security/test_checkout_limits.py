@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from altcha import Challenge, Payload, create_challenge, solve_challenge
 from flask import Flask
 
-from donations.altcha_challenge import ALGORITHM, signing_key
+from donations.giving.altcha_challenge import ALGORITHM, signing_key
 from donations.config import ConfigError
 from donations.extensions import db
 from donations.models import Donation
@@ -248,7 +248,7 @@ def test_checkout_limits_off_is_refused_in_production(make_app: Callable[..., Fl
 
 
 def test_an_ipv6_client_is_counted_by_its_slash_64() -> None:
-    from donations.checkout_limits import client_network
+    from donations.giving.checkout_limits import client_network
 
     assert client_network("2001:db8:1:2:aaaa::1") == client_network("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
     assert client_network("2001:db8:1:3::1") != client_network("2001:db8:1:2::1")

@@ -19,7 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 
-from donations import mail
+from donations.platform import mail
 from donations.config import ConfigError, load_config, mail_security, validate
 from tests.e2e.conftest import free_port
 from tests.receipts.conftest import Mailbox

@@ -42,7 +42,7 @@ from donations.clock import utcnow
 from donations.config import SANDBOX_API_KEY
 from donations.extensions import db
 from donations.models import Donation, DonationKind, EventOutcome, StaffRole, StaffUser, StripeEvent
-from donations.portal_access import create_sign_in
+from donations.portal.sign_in import create_sign_in
 from stripe_sandbox import sign
 from tests.finance.conftest import ADMIN_EMAIL, FINANCE_EMAIL, PASSWORD, make_staff, paid_gift  # noqa: F401  (fixtures)
 

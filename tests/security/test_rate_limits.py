@@ -4,7 +4,7 @@ That the POST limits still bite is tested where they are: tests/finance/test_acc
 and tests/security/test_behind_a_proxy.py (staff sign-in, counted by
 donations/finance/sign_in_backoff.py in the limiter's storage), tests/portal/test_portal.py
 (sign-in links) and tests/security/test_checkout_limits.py (Checkout Sessions, counted by
-donations/checkout_limits.py inside POST /donate, never on a page or a webhook).
+donations/giving/checkout_limits.py inside POST /donate, never on a page or a webhook).
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ import pytest
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
-from receipts.cerfa import LayoutError, draw_receipt
-from receipts.snapshot import SCHEMA_VERSION, DonorMentions, FoundationMentions, PaymentLine, ReceiptSnapshot
+from receipts.document.cerfa import LayoutError, draw_receipt
+from receipts.document.snapshot import SCHEMA_VERSION, DonorMentions, FoundationMentions, PaymentLine, ReceiptSnapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 URL = "https://dons.example.org/receipts/verify/{number}?c=9c41e07b2d5fa836"
@@ -260,8 +260,8 @@ def test_same_snapshot_gives_the_same_bytes_in_another_process_on_another_day():
     expected = {name: hashlib.sha256(draw_receipt(s, png)).hexdigest() for name, s in CASES.items()}
     script = (
         "import hashlib, json, sys\n"
-        "from receipts.cerfa import draw_receipt\n"
-        "from receipts.snapshot import ReceiptSnapshot\n"
+        "from receipts.document.cerfa import draw_receipt\n"
+        "from receipts.document.snapshot import ReceiptSnapshot\n"
         "data = json.load(sys.stdin)\n"
         "png = bytes.fromhex(data['png'])\n"
         "print(json.dumps({name: hashlib.sha256(draw_receipt(ReceiptSnapshot.from_json(s), png)).hexdigest()"

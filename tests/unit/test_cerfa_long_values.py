@@ -16,14 +16,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from receipts.cerfa import draw_receipt
-from receipts.cerfa_layout import LEFT, RIGHT
-from receipts.printable import fits_receipt, unprintable_characters
-from receipts.snapshot import DonorMentions, PaymentLine, ReceiptSnapshot
+from receipts.document.cerfa import draw_receipt
+from receipts.document.layout import LEFT, RIGHT
+from receipts.document.printable import fits_receipt, unprintable_characters
+from receipts.document.snapshot import DonorMentions, PaymentLine, ReceiptSnapshot
 from tests.unit.pdf_words import Page, Word, between, pages_of
 from tests.unit.test_cerfa import ACME, CASES, MARIE, SIGNATURE, receipt
 
-# The form's limits (donations/public/forms.py): characters, and no wider than as many "W".
+# The form's limits (donations/giving/forms.py): characters, and no wider than as many "W".
 LIMITS = {"first_name": 100, "last_name": 100, "address_line1": 200, "address_line2": 200, "postal_code": 20, "city": 100,
           "company_name": 200, "legal_form": 100}
 COMMUNE = "Saint-Remy-en-Bouzemont-Saint-Genest-et-Isson"

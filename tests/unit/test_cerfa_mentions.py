@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from receipts.cerfa import draw_receipt
-from receipts.cerfa_2026_12 import FOOTNOTES, how_to_declare
-from receipts.cerfa_layout import LEFT, PAD, RIGHT
-from receipts.snapshot import CURRENT_EDITION, FIRST_EDITION, PaymentLine, ReceiptSnapshot
+from receipts.document.cerfa import draw_receipt
+from receipts.document.cerfa_2026_12 import FOOTNOTES, how_to_declare
+from receipts.document.layout import LEFT, PAD, RIGHT
+from receipts.document.snapshot import CURRENT_EDITION, FIRST_EDITION, PaymentLine, ReceiptSnapshot
 from tests.unit.pdf_words import between, pages_of
 from tests.unit.test_cerfa import ACME, CASES, MONTHLY, SIGNATURE, is_ticked, receipt, text_of
 from tests.unit.test_cerfa_long_values import (
@@ -151,7 +151,7 @@ def test_a_companys_receipt_carries_the_wording_of_cerfa_16216_03(texts, name):
 
 
 def _euros(cents: int) -> str:
-    from receipts.money import format_euros
+    from donations.money import format_euros
 
     return flat(format_euros(cents))
 

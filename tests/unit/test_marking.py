@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from receipts.cerfa import draw_receipt
-from receipts.marking import BAND, mark_cancelled
+from receipts.document.cerfa import draw_receipt
+from receipts.document.marking import BAND, mark_cancelled
 from tests.unit.pdf_words import Page, Word, pages_of
 from tests.unit.test_cerfa import CASES, SIGNATURE
 

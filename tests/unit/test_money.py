@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from receipts.money import AmountError, format_euros, format_rate, parse_euros
+from donations.money import AmountError, format_euros, format_rate, parse_euros
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"

@@ -17,7 +17,7 @@ from donations.tax import (
     income_tax_reduction,
     tax_reduction,
 )
-from receipts.money import format_euros
+from donations.money import format_euros
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from num2words import num2words
 
-from receipts.words import amount_in_figures, amount_in_words
+from receipts.document.words import amount_in_figures, amount_in_words
 
 NNBSP = "\u202f"  # narrow no-break space, thousands separator
 NBSP = "\u00a0"  # no-break space before the euro sign

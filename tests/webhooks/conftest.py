@@ -23,9 +23,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from donations import create_app, payments
+from donations import create_app
+
+from donations.platform import stripe_api as payments
 from donations.extensions import db
-from donations.jobs import wait_for_inline_jobs
+from donations.platform.jobs import wait_for_inline_jobs
 from donations.models import Donation, StripeEvent
 from stripe_sandbox import SandboxHandle, serve_in_thread, sign
 from tests.conftest import BASE_CONFIG, POSTGRES_URL

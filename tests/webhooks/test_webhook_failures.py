@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from donations import payments
+from donations.platform import stripe_api as payments
 from donations.clock import utcnow
 from donations.extensions import db
 from donations.models import EventOutcome
-from donations.webhook_health import webhook_health
+from donations.fulfilment.health import webhook_health
 from tests.webhooks.conftest import Recording, deliver, gift_state, stored_events
 
 

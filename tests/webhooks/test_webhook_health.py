@@ -8,7 +8,7 @@ from typing import Any, Callable
 import pytest
 
 from donations.models import EventOutcome, StripeEvent
-from donations.webhook_health import webhook_health
+from donations.fulfilment.health import webhook_health
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.timezone.utc)
 

@@ -16,7 +16,7 @@ from donations.clock import utcnow
 from donations.extensions import db
 from donations.models import Donation, DonationStatus, EventOutcome, StripeEvent
 from donations.tax import TaxRules
-from donations.webhook_health import webhook_health
+from donations.fulfilment.health import webhook_health
 from stripe_sandbox import sign
 from tests.receipts.factories import settled_payment
 from tests.webhooks.conftest import deliver, signed_post, snapshot, stored_events

@@ -1,0 +1,1 @@
+"""Stripe says what happened: the webhook, stored events, their handlers, reconcile."""

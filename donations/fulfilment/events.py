@@ -1,0 +1,195 @@
+"""Stripe events, kept by their id and applied once.
+
+Every verified event is stored before it is applied, in the same transaction
+as the changes it makes. A repeat of an applied event changes nothing; a
+failed one is recorded with its error, answers 500 so that Stripe retries,
+and is applied when the retry comes.
+
+An event that can never be applied is rejected instead: one malformed for
+good (`donations.fulfilment.event_shape`: wrong types, text the database cannot hold,
+endless nesting), or one naming a donation whose Stripe objects are others
+(`stripe_ids.EventConflict`). It is recorded with the reason, changes
+nothing, answers 400 once, and each repeat is acknowledged (200) like any
+finished event: Stripe stops retrying it, and webhook health lists it for
+finance.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from typing import Any
+
+import stripe
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from donations.portal.erasure import scrub_payload
+from donations.clock import from_timestamp, utcnow
+from donations.fulfilment.event_shape import instant_of, malformation
+from donations.fulfilment.handlers import Fulfilment, apply_event
+from donations.models import EventOutcome, StripeEvent
+from donations.receipting.service import PaymentReceipts
+from donations.fulfilment.stripe_ids import EventConflict
+from donations.platform.usable_text import json_problem
+
+log = logging.getLogger(__name__)
+
+FINISHED = (EventOutcome.APPLIED, EventOutcome.IGNORED, EventOutcome.REJECTED)
+
+
+class Delivery(enum.StrEnum):
+    """What became of an event delivery (named from Stripe's side: was it taken?)."""
+
+    APPLIED = "applied"
+    IGNORED = "ignored"
+    DUPLICATE = "duplicate"
+    FAILED = "failed"
+    REJECTED = "rejected"
+
+
+_EVENTS = StripeEvent.__table__
+_BY_STRIPE_ID = select(StripeEvent).where(StripeEvent.stripe_id == bindparam("stripe_id"))
+_CLAIM_STORED = (
+    update(_EVENTS)
+    .where(_EVENTS.c.stripe_id == bindparam("claimed_id"), _EVENTS.c.outcome.not_in(FINISHED))
+    .values(attempts=_EVENTS.c.attempts + 1)
+    .returning(_EVENTS.c.id)
+)
+_RECORD_OUTCOME = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("event_row"))
+    .values(outcome=bindparam("new_outcome"), donation_id=bindparam("new_donation"), applied_at=bindparam("now"), error=None)
+)
+# Built once: a statement made for each event costs more to build than to run.
+_INSERT_IF_NEW = {
+    name: dialect.insert(_EVENTS).on_conflict_do_nothing(index_elements=[_EVENTS.c.stripe_id]).returning(_EVENTS.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+def _stored(session: Session, stripe_id: str) -> StripeEvent | None:
+    return session.scalars(_BY_STRIPE_ID, {"stripe_id": stripe_id}).first()
+
+
+def _facts(event: dict[str, Any]) -> dict[str, Any]:
+    """What the event's row records of it."""
+    return {
+        "stripe_id": event["id"],
+        "type": event.get("type", ""),
+        "livemode": bool(event.get("livemode")),
+        "created": from_timestamp(event.get("created") or 0),
+        # A deleted customer is someone's erasure (or Stripe's): its last copy is not kept.
+        "payload": scrub_payload(event) if event.get("type") == "customer.deleted" else event,
+    }
+
+
+def _insert_if_new(session: Session, event: dict[str, Any]) -> int | None:
+    """Insert the event's row, counting this attempt, unless its id is stored: the new row's id, or None."""
+    row = {**_facts(event), "outcome": EventOutcome.RECEIVED, "attempts": 1, "received_at": utcnow()}
+    return session.execute(_INSERT_IF_NEW[session.get_bind().dialect.name], row).scalar_one_or_none()
+
+
+def _rejected_facts(event: dict[str, Any], reason: str) -> dict[str, Any]:
+    """What the row of a malformed event records: only what is safe to store (its id was checked)."""
+    event_type = event.get("type")
+    readable = json_problem(event) is None
+    return {
+        "stripe_id": event["id"],
+        "type": event_type[:100] if readable and isinstance(event_type, str) else "",
+        "livemode": event.get("livemode") is True,
+        "created": instant_of(event.get("created")) or utcnow(),
+        "payload": event if readable else {"id": event["id"], "rejected": reason},
+    }
+
+
+def _new_record(session: Session, facts: dict[str, Any]) -> StripeEvent:
+    record = StripeEvent(**facts, attempts=0)
+    session.add(record)
+    return record
+
+
+def _claim(session: Session, event: dict[str, Any]) -> int | None:
+    """The id of the event's row, counting this attempt; None when it was already applied (a repeat).
+
+    A new event is claimed by inserting its row: a second delivery at once
+    waits on the unique id, then finds it stored. A stored failure is claimed
+    by one UPDATE that both counts the attempt and locks the row, so two
+    retries at once cannot both apply it.
+    """
+    claimed = _insert_if_new(session, event)
+    if claimed is not None:
+        return claimed
+    stored = _stored(session, event["id"])
+    if stored is None:  # the row that stood in the way is gone: cannot be, events are never deleted
+        raise RuntimeError(f"event {event['id']} is neither new nor stored")
+    if stored.outcome in FINISHED:
+        return None  # already applied or ignored
+    return session.execute(_CLAIM_STORED, {"claimed_id": event["id"]}).scalar_one_or_none()
+
+
+def receive_event(session: Session, client: stripe.StripeClient, event: dict[str, Any]) -> Delivery:
+    """Store and apply a verified event, with the receipts it issues or cancels; commits.
+
+    Answers what happened, for the HTTP status. PDFs are stored and emails
+    sent only once the transaction has committed. `event` must carry an id
+    that fits its column (`event_shape.identifier_of`).
+    """
+    problem = malformation(event)
+    if problem:
+        return _reject(session, event, problem, _rejected_facts(event, problem))
+    claimed = _claim(session, event)
+    if claimed is None:
+        session.rollback()
+        return Delivery.DUPLICATE
+    receipts = PaymentReceipts(session)
+    ctx = Fulfilment(
+        session=session,
+        client=client,
+        event_time=from_timestamp(event.get("created") or utcnow().timestamp()),
+        on_payment_settled=receipts.payment_settled,
+        on_payment_refunded=receipts.payment_refunded,
+    )
+    try:
+        applied = apply_event(ctx, event)
+        donation_id = applied.donation.id if applied.donation is not None else None
+        session.execute(_RECORD_OUTCOME, {"event_row": claimed, "new_outcome": applied.outcome, "new_donation": donation_id, "now": utcnow()})
+        session.commit()
+    except EventConflict as conflict:  # it would always conflict: retrying cannot help
+        session.rollback()
+        return _reject(session, event, str(conflict), _facts(event))
+    except Exception as error:  # recorded for finance and retried by Stripe
+        session.rollback()
+        log.exception("event %s (%s) failed", event.get("id"), event.get("type"))
+        _record_apart(session, event, repr(error), EventOutcome.FAILED, _facts(event))
+        return Delivery.FAILED
+    log.info("event %s (%s): %s", event["id"], event.get("type"), applied.outcome)
+    receipts.effects.after_commit()
+    return Delivery.APPLIED if applied.outcome == EventOutcome.APPLIED else Delivery.IGNORED
+
+
+def _reject(session: Session, event: dict[str, Any], reason: str, facts: dict[str, Any]) -> Delivery:
+    """Record an event that can never be applied, with the reason; a repeat of it is a duplicate."""
+    stored = _stored(session, event["id"])
+    if stored is not None and stored.outcome in FINISHED:
+        session.rollback()
+        return Delivery.DUPLICATE
+    log.warning("event %s rejected: %s", event["id"], reason)
+    session.rollback()
+    _record_apart(session, event, reason, EventOutcome.REJECTED, facts)
+    return Delivery.REJECTED
+
+
+def _record_apart(session: Session, event: dict[str, Any], error: str, outcome: EventOutcome, facts: dict[str, Any]) -> None:
+    """Keep the failed or rejected event and its error in a transaction of its own."""
+    try:
+        record = _stored(session, event["id"]) or _new_record(session, facts)
+        if record.outcome not in FINISHED:
+            record.outcome = outcome
+            record.error = error[:2000]
+            record.attempts += 1  # the attempt's own count was rolled back with it
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.exception("could not record the %s of event %s", outcome.value, event.get("id"))

@@ -1,0 +1,1 @@
+"""Infrastructure: Stripe's API, jobs and workers, mail, the web layer, security."""

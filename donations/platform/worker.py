@@ -1,0 +1,53 @@
+"""Celery workers: `celery -A donations.platform.worker worker` runs the jobs of `donations.platform.jobs`.
+
+Used when CELERY_BROKER_URL is set (Redis); without it, jobs run inline.
+Each task runs inside the Flask application's context, with the same
+configuration as the web processes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+RETRY_BACKOFF_SECONDS = 5
+MAX_RETRIES = 8
+
+
+def make_celery(app: Flask) -> Celery:
+    """A Celery application bound to `app`: its broker, and tasks run in its context."""
+
+    class AppTask(Task):  # type: ignore[misc]
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.import_name, task_cls=AppTask)
+    celery.conf.update(
+        broker_url=app.config["CELERY_BROKER_URL"],
+        task_acks_late=True,  # a job whose worker dies is run again by another
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+    )
+
+    @celery.task(name="donations.run_job", bind=True, max_retries=MAX_RETRIES)
+    def run_job(self: Task, name: str, *args: Any) -> None:
+        from donations.platform.jobs import described, run_registered
+
+        try:
+            run_registered(name, *args)
+        except Exception as error:
+            log.warning("job %s failed; retrying", described(name, args), exc_info=True)
+            raise self.retry(exc=error, countdown=RETRY_BACKOFF_SECONDS * (2 ** self.request.retries)) from error
+
+    app.extensions["celery"] = celery
+    return celery

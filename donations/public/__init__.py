@@ -1,7 +1,0 @@
-"""The public pages: the article with its widget, and giving."""
-
-from flask import Blueprint
-
-bp = Blueprint("public", __name__)
-
-from donations.public import views  # noqa: E402,F401  (routes register on import)

@@ -1,0 +1,1 @@
+"""How the service issues, sends and shows tax receipts (the documents: `receipts/`)."""

@@ -1,0 +1,76 @@
+"""`flask receipts …`: the January recaps, the art. 222 bis figures, emails still owed."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from flask import current_app
+
+from donations.receipting import batch as annual_batch
+from donations.extensions import db
+from donations.receipting.emails import send_pending
+from donations.receipting.pdfs import redraw_problem_pdfs
+from receipts.annual import YearNotEnded
+from receipts.declaration import declaration_for
+from donations.money import format_euros
+
+receipts_cli = AppGroup("receipts", help="Tax receipts: annual recaps, declaration, emails.")
+
+
+@receipts_cli.command("annual")
+@click.option("--year", type=int, required=True, help="The calendar year of the monthly gifts.")
+@click.option("--email/--no-email", default=True, help="Email each recap (default) or leave it to `send-pending`.")
+def annual_command(year: int, email: bool) -> None:
+    """Issue the annual recap of every monthly donor for YEAR (safe to run again).
+
+    With Celery workers (CELERY_BROKER_URL) the donors are queued by chunks;
+    without, they are issued here, chunk by chunk, with a progress bar.
+    """
+    try:
+        due, waiting = annual_batch.plan(year)
+    except YearNotEnded as error:
+        raise click.ClickException(str(error)) from error
+    if current_app.extensions.get("celery") is not None:
+        queued = annual_batch.queue_for_workers(year, due, email)
+        click.echo(f"{len(due)} donor(s) queued for {year} in {queued} chunk(s) for the workers.")
+    else:
+        with click.progressbar(length=len(due), label=f"Annual recaps {year}", file=sys.stderr) as bar:
+
+            def progress(parts):  # type: ignore[no-untyped-def]
+                for part in parts:
+                    yield part
+                    bar.update(len(part))
+
+            issued = annual_batch.run_inline(year, due, email, progress)
+        click.echo(f"{issued} annual receipt(s) issued for {year}.")
+    if waiting:
+        click.echo(f"{len(waiting)} donor(s) wait for a payment still being processed; run again once it settles.")
+
+
+@receipts_cli.command("declaration")
+@click.option("--year", type=int, required=True, help="The year the receipts were issued.")
+@click.option("--include-specimens", is_flag=True, help="Count SPECIMEN (test-mode) receipts too, for a rehearsal.")
+def declaration_command(year: int, include_specimens: bool) -> None:
+    """The art. 222 bis figures of YEAR: receipts issued and amounts, by article."""
+    figures = declaration_for(db.session, year, include_specimens=include_specimens)
+    left_out = "SPECIMEN receipts included" if include_specimens else f"{figures.specimens_left_out} SPECIMEN receipt(s) excluded"
+    click.echo(f"Art. 222 bis CGI — receipts issued in {year} (cancelled receipts excluded, {left_out})")
+    for line in figures.lines:
+        click.echo(f"  article {line.article:<8} {line.count:>8} receipt(s)  {format_euros(line.amount_cents):>20}")
+    click.echo(f"  {'total':<16} {figures.count:>8} receipt(s)  {format_euros(figures.amount_cents):>20}")
+
+
+@receipts_cli.command("send-pending")
+def send_pending_command() -> None:
+    """Draw and store the receipt PDFs that failed, then send the receipt emails and cancellation
+    notices still owed (after an SMTP outage or a storage failure)."""
+    stored, failing = redraw_problem_pdfs()
+    if stored or failing:
+        click.echo(f"{stored} receipt PDF(s) drawn and stored, {failing} still failing.")
+    sent, pending = send_pending()
+    click.echo(f"{sent} email(s) sent, {pending} still pending.")
+    if pending or failing:
+        sys.exit(1)

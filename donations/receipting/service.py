@@ -1,0 +1,353 @@
+"""The service's side of tax receipts: the issuing context from configuration,
+the PDFs kept on disk, and what happens once a transaction has committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from donations.platform import jobs
+from donations.clock import utcnow
+from donations.extensions import db
+from donations.models import CopyReason, Payment, Receipt, ReceiptCopy
+from donations.receipting.signing_settings import signer_from_config
+from receipts.annual import follow_late_payment
+from receipts.document.cerfa import draw_receipt
+from receipts.document.identity import FoundationIdentity
+from receipts.issuing import IssuingContext, Issued, follow_refund, issue_for_payment, receipts_covering
+from receipts.signing import ReceiptSigner, sign
+from receipts.document.snapshot import ReceiptSnapshot
+from receipts.storage import ReceiptStore, sha256_of
+
+log = logging.getLogger(__name__)
+
+
+class ReceiptUnavailable(RuntimeError):
+    """A receipt's PDF cannot be drawn from its snapshot (its layout, its signature image, its hash)."""
+
+
+class ReceiptIntegrityError(ReceiptUnavailable):
+    """A stored or redrawn PDF does not match the hash recorded at issue."""
+
+
+def receipt_store() -> ReceiptStore:
+    return ReceiptStore(current_app.config["RECEIPTS_DIR"])
+
+
+def _signature_png() -> bytes | None:
+    """The configured signature image, read once per process and kept by its hash for redraws.
+
+    Keeping the copy is best effort: issuing a receipt (in the webhook's
+    transaction) must not depend on RECEIPTS_DIR being writable; the copy is
+    tried again by the next issue, and a redraw falls back on the configured file.
+    """
+    cache = current_app.extensions.setdefault("receipt_signature", {})
+    if "png" not in cache:
+        path = current_app.config.get("FOUNDATION_SIGNATURE_IMAGE")
+        cache["png"] = Path(path).read_bytes() if path else None
+    if cache["png"] and not cache.get("kept"):
+        copy = _signature_path(sha256_of(cache["png"]))
+        try:
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_bytes(cache["png"])
+            cache["kept"] = True
+        except OSError:
+            log.error("could not keep a copy of the signature image in %s", copy.parent, exc_info=True)
+    return cache["png"]
+
+
+def _signature_path(sha: str) -> Path:
+    return Path(current_app.config["RECEIPTS_DIR"]) / "signatures" / f"{sha}.png"
+
+
+def _signature_for(sha: str) -> bytes:
+    """The signature image a receipt recorded (by its sha256): the kept copy, else the configured file."""
+    try:
+        return _signature_path(sha).read_bytes()
+    except OSError:
+        configured = _signature_png()
+        if configured and sha256_of(configured) == sha:
+            return configured
+        raise ReceiptUnavailable(f"the signature image {sha[:12]}… is neither kept nor configured") from None
+
+
+def _country_name(code: str) -> str:
+    return Locale.parse("fr").territories.get(code, code)
+
+
+def _verification_url(number: str, code: str) -> str:
+    # Built from configuration, not the request: the January batch runs with no request.
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/receipts/verify/{number}?c={code}"
+
+
+def issuing_context() -> IssuingContext:
+    """Everything a receipt needs from the configuration, as of now."""
+    return IssuingContext(
+        foundation=FoundationIdentity.from_config(current_app.config),
+        company_form_version=current_app.config["CERFA_COMPANY_VERSION"],
+        now=utcnow(),
+        verification_url=_verification_url,
+        country_name=_country_name,
+        signature_png=_signature_png(),
+    )
+
+
+@dataclass
+class ReceiptEffects:
+    """Receipts issued or cancelled in a transaction, to act on once it has committed."""
+
+    issued: list[Issued] = field(default_factory=list)
+    cancelled: list[int] = field(default_factory=list)
+
+    def after_commit(self) -> None:
+        """Draw and store the new PDFs, then send the emails (in the background when workers run).
+
+        The receipts are committed already: a PDF that cannot be drawn or
+        stored now is reported to finance and drawn again later, never lost.
+        """
+        if not self.issued and not self.cancelled:
+            return
+        issued_ids = [item.receipt.id for item in self.issued]  # read once: a failing job rolls the session back
+        for receipt_id in issued_ids:
+            jobs.enqueue(store_receipt_pdf, receipt_id)
+        for receipt_id in issued_ids:
+            jobs.enqueue(send_receipt_email, receipt_id)
+        for receipt_id in self.cancelled:
+            jobs.enqueue(send_cancellation_email, receipt_id)
+        self.issued.clear()
+        self.cancelled.clear()
+
+
+@dataclass
+class PaymentReceipts:
+    """The fulfilment hooks that keep receipts in step with payments."""
+
+    session: Session
+    effects: ReceiptEffects = field(default_factory=ReceiptEffects)
+
+    def payment_settled(self, payment: Payment) -> None:
+        ctx = issuing_context()
+        issued = issue_for_payment(self.session, payment, ctx)
+        if issued is not None:
+            self.effects.issued.append(issued)
+            log.info("receipt %s issued for payment %s", issued.receipt.number, payment.id)
+            return
+        for replacement in follow_late_payment(self.session, payment, ctx):
+            self.effects.issued.append(replacement)
+            log.info("recap %s replaces %s: payment %s settled late", replacement.receipt.number,
+                     replacement.receipt.replaces.number if replacement.receipt.replaces else "?", payment.id)
+
+    def payment_refunded(self, payment: Payment) -> None:
+        reason = "Litige perdu" if payment.dispute_status == "lost" else "Remboursement"
+        cancelled = [r.id for r in receipts_covering(self.session, payment)]
+        replacements = follow_refund(self.session, payment, issuing_context(), reason)
+        self.effects.issued.extend(replacements)
+        replaced = {item.receipt.replaces_id for item in replacements}
+        # A replacement's own email tells the donor; a plain cancellation gets a notice.
+        self.effects.cancelled.extend(rid for rid in cancelled if rid not in replaced)
+
+
+def pdf_of(receipt: Receipt) -> bytes:
+    """The receipt's PDF: the stored file, or drawn again from the snapshot when the file is lost.
+
+    The stored file must hash as a copy recorded for the receipt; a file drawn
+    again must first draw exactly as recorded at issue (its unsigned drawing's
+    hash), anything else is an integrity error. With a signing certificate the
+    drawing is then signed, and the signed file is the one stored, hashed and
+    recorded: a redraw is signed again (a new signing time, new bytes) and
+    recorded as a new copy of the same receipt. A receipt not drawn yet (the
+    PDF is drawn after the commit that issued it) is drawn here the first
+    time, and its hashes recorded then (the caller commits). A store that
+    cannot be read or written does not stop the PDF: it is drawn from the
+    snapshot and the storage error noted on the receipt for finance
+    (`pdf_problem`). Raises `ReceiptUnavailable` when the PDF cannot be drawn
+    as recorded.
+    """
+    store = receipt_store()
+    try:
+        pdf = store.load(receipt.number)
+    except OSError as error:
+        log.error("receipt %s: its stored PDF cannot be read (%s); drawing it from the snapshot", receipt.number, error)
+        pdf = None
+    if pdf is not None and receipt.pdf_sha256 is not None and _is_recorded_copy(receipt, sha256_of(pdf)):
+        _problem_solved(receipt)
+        return pdf
+    if pdf is not None and receipt.pdf_sha256 is not None:
+        log.error("receipt %s: the stored PDF does not match its hash; drawing it again", receipt.number)
+    pdf = _new_copy(receipt)
+    try:
+        store.save(receipt.number, pdf)
+    except OSError as error:
+        log.error("receipt %s: could not store its PDF (%s); served from its snapshot", receipt.number, error)
+        _note_problem(receipt, f"PDF not stored: {error}")
+    else:
+        _problem_solved(receipt)
+    return pdf
+
+
+def _is_recorded_copy(receipt: Receipt, sha: str) -> bool:
+    """Whether a file is the receipt's current copy or an earlier one (each is genuine, and signed alike)."""
+    if sha == receipt.pdf_sha256:
+        return True
+    return db.session.scalar(
+        select(ReceiptCopy.id).where(ReceiptCopy.receipt_id == receipt.id, ReceiptCopy.sha256 == sha).limit(1)
+    ) is not None
+
+
+def _new_copy(receipt: Receipt) -> bytes:
+    """Draw the receipt from its snapshot, check the drawing, sign it when a certificate is configured,
+    and record the file as the receipt's current copy."""
+    drawing = _drawn(receipt)
+    drawing_sha = sha256_of(drawing)
+    first = receipt.pdf_sha256 is None
+    # Receipts stored before signing have no drawing hash: their pdf_sha256 is the unsigned drawing's.
+    recorded = receipt.drawing_sha256 or receipt.pdf_sha256
+    if recorded is not None and drawing_sha != recorded:
+        raise ReceiptIntegrityError(f"receipt {receipt.number}: the redrawn PDF does not match its recorded hash")
+    signer = receipt_signer()
+    signed_at = utcnow() if signer is not None else None
+    pdf = drawing if signer is None else _signed(receipt, drawing, signer)
+    receipt.drawing_sha256 = drawing_sha
+    sha = sha256_of(pdf)
+    if sha != receipt.pdf_sha256:
+        receipt.pdf_sha256 = sha
+        db.session.add(ReceiptCopy(
+            receipt_id=receipt.id, sha256=sha, reason=CopyReason.ISSUED if first else CopyReason.REDRAWN,
+            signed_at=signed_at, signed_by=signer.subject[:300] if signer is not None else None,
+        ))
+    return pdf
+
+
+def _signed(receipt: Receipt, drawing: bytes, signer: ReceiptSigner) -> bytes:
+    started = time.perf_counter()
+    try:
+        pdf = sign(drawing, signer)
+    except Exception as error:  # whatever pyHanko or the key raises: reported and retried, never a 500
+        raise ReceiptUnavailable(f"receipt {receipt.number}: its PDF cannot be signed: {error!r}") from error
+    log.debug("receipt %s signed in %.0f ms", receipt.number, (time.perf_counter() - started) * 1000)
+    return pdf
+
+
+def receipt_signer() -> ReceiptSigner | None:
+    """The configured receipt signer, built once per application (start-up has checked the settings)."""
+    cache = current_app.extensions.setdefault("receipt_signer", {})
+    if "signer" not in cache:
+        cache["signer"] = signer_from_config(current_app.config)
+    return cache["signer"]
+
+
+def _drawn(receipt: Receipt) -> bytes:
+    """The PDF drawn from the receipt's frozen snapshot (ReceiptUnavailable when it cannot be)."""
+    try:
+        snapshot = ReceiptSnapshot.from_json(receipt.snapshot)
+        signature = _signature_for(snapshot.foundation.signature_sha256) if snapshot.foundation.signature_sha256 else None
+        return draw_receipt(snapshot, signature)
+    except ReceiptUnavailable:
+        raise
+    except Exception as error:  # LayoutError, a bad snapshot or signature image, or what reportlab raises
+        raise ReceiptUnavailable(f"receipt {receipt.number}: its PDF cannot be drawn: {error!r}") from error
+
+
+def _note_problem(receipt: Receipt, problem: str) -> None:
+    receipt.pdf_problem = problem[:500]
+    receipt.pdf_problem_at = utcnow()
+
+
+def _problem_solved(receipt: Receipt) -> None:
+    if receipt.pdf_problem is not None:
+        log.info("receipt %s: its PDF is drawn and stored again", receipt.number)
+        receipt.pdf_problem = None
+        receipt.pdf_problem_at = None
+
+
+def pdf_or_report(receipt: Receipt) -> bytes:
+    """`pdf_of`, and when the PDF cannot be drawn, the problem recorded for finance before raising.
+
+    The problem is committed on its own (the caller's transaction is rolled
+    back first), so that it survives whatever the caller does next.
+    """
+    try:
+        return pdf_of(receipt)
+    except ReceiptUnavailable as error:
+        log.error("%s", error)
+        receipt_id = receipt.id
+        db.session.rollback()
+        _record_problem(receipt_id, str(error))
+        raise
+
+
+def _record_problem(receipt_id: int, problem: str) -> None:
+    try:
+        found = db.session.get(Receipt, receipt_id)
+        if found is not None:
+            _note_problem(found, problem)
+            db.session.commit()
+    except Exception:  # the database may be what fails: the log keeps the problem then
+        db.session.rollback()
+        log.exception("could not record the PDF problem of receipt %s", receipt_id)
+
+
+def downloaded_pdf(receipt: Receipt) -> bytes | None:
+    """The PDF to send to a person who downloads the receipt, or None when it cannot be drawn.
+
+    Never raises for a missing, unreadable or unwritable file (the PDF is then
+    drawn from the snapshot, checked against its recorded hash, and the storage
+    error noted for finance); the caller commits what was noted, or answers
+    `receipt_unavailable()` for None.
+    """
+    try:
+        return pdf_or_report(receipt)
+    except ReceiptUnavailable:
+        return None
+
+
+def receipt_unavailable() -> tuple[Any, int]:
+    """The 503 page of a receipt whose PDF cannot be drawn now (finance has been told)."""
+    from donations.platform.web import error_response
+
+    return error_response(
+        503,
+        _("This receipt cannot be produced at the moment. The problem has been reported to the foundation's "
+          "finance team; please try again later."),
+    )
+
+
+class ReceiptNotStored(RuntimeError):
+    """The PDF was drawn but could not be stored (the job is retried)."""
+
+
+@jobs.job("store_receipt_pdf")
+def store_receipt_pdf(receipt_id: int) -> None:
+    """Draw a just-issued receipt's PDF, record its hash and store it; raises so that it is retried."""
+    receipt = db.session.get(Receipt, receipt_id)
+    if receipt is None:
+        return
+    pdf_or_report(receipt)
+    problem = receipt.pdf_problem
+    db.session.commit()
+    if problem:
+        raise ReceiptNotStored(f"receipt {receipt.number}: {problem}")
+
+
+def redraw_problem_pdfs() -> tuple[int, int]:
+    """Draw and store every PDF whose last attempt failed; (now stored, still failing)."""
+    ids = db.session.scalars(select(Receipt.id).where(Receipt.pdf_problem.is_not(None)).order_by(Receipt.id)).all()
+    stored = failing = 0
+    for receipt_id in ids:
+        try:
+            store_receipt_pdf(receipt_id)
+            stored += 1
+        except (ReceiptUnavailable, ReceiptNotStored):
+            failing += 1
+    return stored, failing
+

@@ -1,0 +1,33 @@
+"""/receipts/verify/<number>?c=<code>: anyone holding a receipt can check it is genuine.
+
+The page confirms the number, date, amount and status, and shows no personal
+data. A wrong code answers like an unknown number, so numbers cannot be probed.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, abort, render_template, request
+from sqlalchemy import select
+
+from donations.extensions import db
+from donations.models import Receipt, ReceiptCopy
+
+bp = Blueprint("receipts", __name__, url_prefix="/receipts")
+
+
+@bp.get("/verify/<number>")
+def verify(number: str):  # type: ignore[no-untyped-def]
+    code = request.args.get("c", "")
+    receipt = db.session.scalars(select(Receipt).where(Receipt.number == number[:20])).first()
+    if receipt is None or not hmac.compare_digest(receipt.verification_code.encode(), code.encode()):
+        abort(404)
+    replacement = db.session.scalars(select(Receipt).where(Receipt.replaces_id == receipt.id)).first()
+    # How the holder checks the file itself: the signature of the copy stored now, if it is signed.
+    copy = db.session.scalars(
+        select(ReceiptCopy).where(ReceiptCopy.receipt_id == receipt.id, ReceiptCopy.sha256 == receipt.pdf_sha256)
+        .order_by(ReceiptCopy.id.desc())
+    ).first()
+    return render_template("receipting/verify.html", receipt=receipt, replacement=replacement,
+                           signed_copy=copy if copy is not None and copy.signed_at is not None else None)

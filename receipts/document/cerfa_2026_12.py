@@ -1,0 +1,435 @@
+"""The tax receipt PDF of edition "2026-12": the wording of the current forms.
+
+Cerfa n° 11580*05 (form 2041-RD, April 2023) for individuals, articles 200
+and 978 only, and Cerfa n° 16216*03 (form 2041-MEC-SD) for companies,
+article 238 bis, each with its own sentences, check boxes and footnotes
+quoted as printed on the form (TAX_RULES.md, "Receipt forms"), and a short
+"Comment déclarer ?" box telling the donor where the amount goes on their
+return and how long to keep the receipt.
+
+The page keeps the layout of the previous edition (`receipts.document.cerfa_2026_11`,
+frozen, whose unchanged parts are reused here): titled boxes, check boxes
+ticked with a text "X", the QR code, the signature, the SPECIMEN mark. Same
+snapshot and same signature bytes => the same PDF bytes.
+"""
+
+from __future__ import annotations
+
+import io
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
+
+from receipts.document.cerfa_2026_11 import (
+    SPECIMEN_LINE,
+    _date,
+    _draw_donor,
+    _draw_payment_table,
+    _draw_specimen_watermark,
+    _set_document_info,
+    fitted_on_one_page,
+)
+from receipts.document.layout import (
+    BAND,
+    BODY,
+    CHECK,
+    LEAD,
+    LEFT,
+    MARGIN,
+    PAD,
+    REGULAR,
+    SMALL,
+    SMALL_LEAD,
+    WIDTH,
+    LayoutError,
+    Sheet,
+    width_of,
+    wrap,
+)
+from receipts.document.snapshot import FORM_COMPANY, ReceiptSnapshot
+from receipts.document.words import amount_in_figures, amount_in_words
+
+__all__ = ["draw_receipt", "how_to_declare", "TITLES", "FOOTNOTES", "HOW_TO_DECLARE"]
+
+TITLES = {
+    "11580": "Reçu des dons et versements effectués par les particuliers au titre des articles 200 et 978 "
+    "du code général des impôts",
+    "16216": "Reçu des dons et versements effectués par les entreprises au titre de l'article 238 bis "
+    "du code général des impôts",
+}
+TAX_FORMS = {"11580": "2041-RD", "16216": "2041-MEC-SD"}
+
+# The beneficiary's category, as the forms word it: the form allows printing only the boxes that apply.
+GENERAL_INTEREST = {
+    "11580": "Œuvre ou organisme d'intérêt général ayant un caractère philanthropique, éducatif, scientifique, "
+    "social, humanitaire, sportif, familial, culturel ou concourant à la mise en valeur du patrimoine artistique, "
+    "à la défense de l'environnement naturel ou à la diffusion de la culture, de la langue et des connaissances "
+    "scientifiques françaises",
+    "16216": "Œuvre ou organisme d'intérêt général ayant un caractère philanthropique, éducatif, scientifique, "
+    "social, humanitaire, sportif, familial, culturel ou concourant à l'égalité entre les femmes et les hommes, "
+    "à la mise en valeur du patrimoine artistique, à la défense de l'environnement naturel ou à la diffusion de "
+    "la culture, de la langue et des connaissances scientifiques françaises",
+}
+RUP = "Association ou fondation reconnue d'utilité publique par décret en date du {decree} publié au Journal officiel du {jo}"
+
+# Form 11580*05.
+RECEIVED = (
+    "Le bénéficiaire reconnaît avoir reçu au titre des dons et versements ouvrant droit à réduction "
+    "d'impôt la somme de (1) :"
+)
+CERTIFIES = (
+    "Le bénéficiaire certifie sur l'honneur que les dons et versements qu'il reçoit ouvrent droit à la "
+    "réduction d'impôt prévue à l'article (2) :"
+)
+ARTICLES = (("200", "200 du CGI"), ("978", "978 du CGI"))
+FORMS_OF_GIFT = (
+    ("acte_authentique", "Acte authentique"),
+    ("acte_sous_seing_prive", "Acte sous seing privé"),
+    ("declaration_de_don_manuel", "Déclaration de don manuel"),
+    ("autres", "Autres"),
+)
+NATURES = (
+    ("numeraire", "Numéraire"),
+    ("titres", "Titres de sociétés cotés"),
+    ("abandon_revenus", "Abandon exprès de revenus ou de produits"),
+    ("frais_benevoles", "Frais engagés par les bénévoles, dont ils renoncent expressément au remboursement"),
+    ("autres", "Autres (4)"),
+)
+PAYMENT_METHODS = (
+    ("especes", "Remise d'espèces"),
+    ("cheque", "Chèque"),
+    ("virement_prelevement_carte", "Virement, prélèvement, carte bancaire"),
+)
+
+# Form 16216*03.
+COMPANY_IN_KIND = (
+    "L'organisme bénéficiaire reconnaît avoir reçu, au titre de la réduction d'impôt prévue à l'article 238 bis "
+    "du code général des impôts, des dons en nature pour une valeur en euros égale à (1) :"
+)
+COMPANY_DESCRIPTION = (
+    "Description exhaustive des biens et prestations reçus et acceptés (2) (nature et quantité) (3) et détail "
+    "des salariés mis à disposition :"
+)
+COMPANY_RECEIVED = (
+    "L'organisme bénéficiaire reconnaît avoir reçu, au titre de la réduction d'impôt prévue à l'article 238 bis "
+    "du code général des impôts, des versements pour une valeur totale égale à :"
+)
+COMPANY_TOTAL = "Montant total des dons et versements reçus par l'organisme :"
+COMPANY_PERIOD = "Date ou période au cours de laquelle les dons et versements ont été effectués (5) : "
+COMPANY_PAYMENT_FORMS = (
+    ("especes", "Remise d'espèces"),
+    ("cheque", "Chèque"),
+    ("virement_prelevement_carte", "Virement, prélèvement ou carte bancaire"),
+    ("autre", "Autre"),
+)
+NOTHING = "néant"
+
+# The footnotes, quoted as the forms print them.
+FOOTNOTES = {
+    "11580": (
+        "(1) Pour les dons de titres de sociétés cotées et les dons en nature, mentionnez la valeur du don.",
+        "(2) L'organisme bénéficiaire peut cocher une ou plusieurs cases, étant entendu que la fraction du montant "
+        "donné qui ouvre droit pour son auteur à la réduction d'IFI prévue à l'article 978 du CGI ne peut ouvrir "
+        "droit à la réduction d'IR prévue à l'article 200 du CGI et inversement. En application de l'article "
+        "L. 80 C du livre des procédures fiscales, il peut demander à l'administration s'il relève de l'une des "
+        "catégories d'organismes mentionnées à l'article 200 du code général des impôts. Il est rappelé que le "
+        "fait de délivrer sciemment des documents permettant à un contribuable d'obtenir indûment une réduction "
+        "d'impôt entraîne l'application de l'amende prévue à l'article 1740 A du code général des impôts.",
+        "(3) La réduction d'IFI ne s'applique qu'aux dons en numéraire et aux dons en pleine propriété de titres "
+        "de sociétés cotées.",
+        "(4) Exemple : dons en nature.",
+    ),
+    "16216": (
+        "(1) L'organisme bénéficiaire des dons en nature reporte sur le reçu fiscal le montant indiqué par "
+        "l'entreprise donatrice.",
+        "(2) L'entreprise ne peut pas prétendre au bénéfice de la réduction d'impôt à raison des dons en nature "
+        "refusés par l'organisme.",
+        "(3) La description peut être établie par l'organisme bénéficiaire sur papier libre signé, daté et joint "
+        "à la présente attestation.",
+        "(4) L'organisme bénéficiaire des versements peut cocher une ou plusieurs cases.",
+        "(5) L'organisme bénéficiaire peut établir un reçu unique pour plusieurs dons et versements effectués lors "
+        "d'une période déterminée (à titre d'exemple, un mois, un trimestre, l'année civile ou encore l'exercice "
+        "fiscal de l'entreprise donatrice). L'organisme bénéficiaire devra cependant s'assurer que la période sur "
+        "laquelle porte le reçu fiscal n'est pas à cheval sur deux exercices fiscaux différents de l'entreprise "
+        "donatrice, notamment dans le cas où l'exercice fiscal de l'entreprise donatrice ne coïncide pas avec "
+        "l'année civile.",
+    ),
+}
+
+# "Comment déclarer ?", by article: where the amount goes, then how long to keep the receipt.
+HOW_TO_DECLARE = {
+    "200": (
+        "Impôt sur le revenu : reportez le montant de ce reçu sur la déclaration complémentaire n° 2042-RICI, "
+        "case 7UF (dons à des organismes d'intérêt général), avec la déclaration des revenus de l'année {year}.",
+        "Conservez ce reçu au moins 3 ans après l'année de la déclaration (plus longtemps si une part du don est "
+        "reportée sur les années suivantes) : l'administration fiscale peut le demander. Inutile de l'envoyer "
+        "avec une déclaration en ligne.",
+    ),
+    "978": (
+        "IFI : reportez le montant de ce reçu sur la déclaration n° 2042-IFI, rubrique des dons (réduction d'IFI "
+        "au titre des dons à certains organismes d'intérêt général), dans la déclaration d'IFI que ce don réduit.",
+        "Conservez ce reçu au moins 3 ans après l'année de la déclaration : l'administration fiscale peut le "
+        "demander.",
+    ),
+    "238 bis": (
+        "Entreprise : la réduction d'impôt se déclare sur le formulaire n° 2069-RCI, déposé avec la déclaration "
+        "de résultats de l'exercice au cours duquel les versements ont été effectués.",
+        "Conservez ce reçu au moins 6 ans (article L. 102 B du livre des procédures fiscales) : il justifie la "
+        "réduction d'impôt en cas de contrôle.",
+    ),
+}
+
+
+def draw_receipt(snapshot: ReceiptSnapshot, signature_png: bytes | None = None) -> bytes:
+    """Draw the receipt of `snapshot` in this edition as a one-page A4 PDF and return its bytes.
+
+    Same contract as `receipts.document.cerfa.draw_receipt`: `LayoutError` when the
+    mentions cannot fit one page, ValueError for a wrong signature image.
+    """
+    return fitted_on_one_page(snapshot, signature_png, _drawn)
+
+
+def _drawn(snapshot: ReceiptSnapshot, signature_png: bytes | None, donor_size: float, table_level: int) -> bytes:
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=REGULAR,
+                    initialFontSize=BODY, lang="fr-FR")
+    _set_document_info(canvas, snapshot, signature_png)
+    sheet = Sheet(canvas)
+    notes = _footnote_lines(snapshot)
+    sheet.floor = MARGIN + len(notes) * NOTE_LEAD + 8
+    _draw_header(sheet, snapshot)
+    _draw_beneficiary(sheet, snapshot)
+    _draw_donor(sheet, snapshot, donor_size)
+    if snapshot.form == FORM_COMPANY:
+        _draw_company_gifts(sheet, snapshot, table_level)
+    else:
+        _draw_amount(sheet, snapshot, table_level)
+        _draw_certification(sheet, snapshot)
+    _draw_closing_row(sheet, snapshot, signature_png)
+    _draw_footnotes(sheet, notes)
+    if snapshot.specimen:
+        _draw_specimen_watermark(canvas)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _centred(sheet: Sheet, text: str, **style: object) -> None:
+    sheet.paragraph(text, align="center", x=LEFT, width=WIDTH, **style)  # type: ignore[arg-type]
+
+
+def _draw_header(sheet: Sheet, s: ReceiptSnapshot) -> None:
+    c, top = sheet.c, sheet.y
+    cerfa = f"Cerfa n° {s.form_version}"
+    c.setLineWidth(0.8)
+    c.rect(LEFT, top - 17, width_of(cerfa, True, 9.5) + 12, 17, stroke=1, fill=0)
+    sheet.text(LEFT + 6, top - 12, cerfa, bold=True, size=9.5)
+    sheet.text(LEFT, top - 26, f"Formulaire n° {TAX_FORMS[s.form]}", size=SMALL)
+    number = f"Numéro d'ordre du reçu : {s.number}"
+    number_width = width_of(number, True, 10) + 14
+    c.rect(LEFT + WIDTH - number_width, top - 19, number_width, 19, stroke=1, fill=0)
+    sheet.text(LEFT + WIDTH - number_width + 7, top - 13, number, bold=True, size=10)
+    sheet.y = top - 30
+    _centred(sheet, TITLES[s.form], bold=True, size=12.5, lead=15.5)
+    if s.kind == "annual":
+        _centred(sheet, f"Reçu annuel récapitulatif des versements de l'année {s.period[0].year}", bold=True)
+    if s.replaces:
+        _centred(sheet, f"Ce reçu annule et remplace le reçu n° {s.replaces}", bold=True)
+    if s.split_with:
+        other = "200" if s.articles == ("978",) else "978"
+        _centred(sheet, f"Don réparti entre l'IFI et l'impôt sur le revenu : l'autre part fait l'objet du reçu "
+                        f"n° {s.split_with} (article {other} du code général des impôts) ; aucune somme ne figure "
+                        f"sur les deux reçus.")
+    if s.specimen:
+        c.setFillColorRGB(0.75, 0, 0)
+        _centred(sheet, f"SPECIMEN – {SPECIMEN_LINE}", bold=True, size=10, lead=13)
+        c.setFillGray(0)
+    sheet.y -= 6
+
+
+def _draw_beneficiary(sheet: Sheet, s: ReceiptSnapshot) -> None:
+    f = s.foundation
+    company = s.form == FORM_COMPANY
+    top = sheet.open_box("Organisme bénéficiaire des dons et versements" if company else "Bénéficiaire des versements")
+    sheet.field("Dénomination de l'organisme : " if company else "Nom ou dénomination : ", f.name)
+    sheet.fields(("N° SIREN : ", f.siren), ("N° RNA : ", f.rna))
+    sheet.field("Adresse : ", f.address)
+    sheet.field("Objet : ", f.object)
+    _ticked_paragraph(sheet, LEFT + PAD, GENERAL_INTEREST[s.form])
+    _ticked_paragraph(sheet, LEFT + PAD + 12, RUP.format(decree=_date(f.rup_decree_date),
+                                                        jo=_date(f.rup_journal_officiel_date)))
+    sheet.close_box(top)
+
+
+def _ticked_paragraph(sheet: Sheet, x: float, text: str) -> None:
+    """A ticked check box whose label is a paragraph, wrapped beside the box (the form's category boxes)."""
+    indent = CHECK + 3.5
+    lines = wrap(text, LEFT + WIDTH - PAD - x - indent, size=NOTE_SIZE)
+    for i, line in enumerate(lines):
+        baseline = sheet.next_line(SMALL_LEAD if i == 0 else NOTE_LEAD)  # the first line leaves room for the box
+        if i == 0:
+            sheet.checkbox(x, baseline, "", True)
+        sheet.text(x + indent, baseline, line, size=NOTE_SIZE)
+
+
+def _payments_note(s: ReceiptSnapshot) -> str:
+    n = len(s.payments)
+    return f" ({n} versement{'s' if n > 1 else ''}, date et montant ci-dessous)" if n else ""
+
+
+def _period(s: ReceiptSnapshot) -> str:
+    if s.period is None:
+        return _date(s.paid_on) if s.paid_on else ""
+    return f"du {_date(s.period[0])} au {_date(s.period[1])}{_payments_note(s)}"
+
+
+def _figures(sheet: Sheet, text: str) -> float:
+    """The amount in figures, large, on its own line; return the x where it ends."""
+    sheet.y -= 1
+    return sheet.text(LEFT + PAD + 12, sheet.next_line(15), text, bold=True, size=12)
+
+
+def _amount(sheet: Sheet, cents: int) -> None:
+    """The amount in figures, then in words on the same line (wrapped beside it when long)."""
+    end = _figures(sheet, amount_in_figures(cents))
+    below = sheet.y
+    sheet.y = below + 0.25 * 15 + 0.75 * LEAD  # the words' first baseline is that of the figures
+    x = end + 14
+    sheet.field("Somme en toutes lettres : ", amount_in_words(cents), x, LEFT + WIDTH - PAD - x)
+    sheet.y = min(sheet.y, below)
+
+
+def _draw_amount(sheet: Sheet, s: ReceiptSnapshot, table_level: int = 0) -> None:
+    top = sheet.open_box("Dons et versements reçus")
+    sheet.paragraph(RECEIVED)
+    _amount(sheet, s.amount_cents)
+    if s.kind == "annual":
+        sheet.field("Période : ", _period(s))
+        _draw_payment_table(sheet, s, table_level)
+    else:
+        sheet.field("Date du versement ou du don : ", _date(s.paid_on))
+    sheet.close_box(top)
+
+
+def _draw_certification(sheet: Sheet, s: ReceiptSnapshot) -> None:
+    top = sheet.open_box("Attestation du bénéficiaire")
+    sheet.paragraph(CERTIFIES)
+    sheet.checkbox_row("Article :", [(label, key in s.articles) for key, label in ARTICLES])
+    sheet.checkbox_row("Forme du don :", [(label, key == s.form_of_gift) for key, label in FORMS_OF_GIFT])
+    sheet.checkbox_row("Nature du don (3) :", [(label, key == s.nature) for key, label in NATURES])
+    sheet.checkbox_row(
+        "En cas de don en numéraire, mode de versement du don :",
+        [(label, key in s.payment_methods) for key, label in PAYMENT_METHODS],
+    )
+    sheet.close_box(top)
+
+
+def _draw_company_gifts(sheet: Sheet, s: ReceiptSnapshot, table_level: int = 0) -> None:
+    """Form 16216's block: gifts in kind (none: the service takes money only), payments, total, period."""
+    in_kind = s.nature != "numeraire"
+    top = sheet.open_box("Dons et versements effectués par l'entreprise")
+    # Money only: the in-kind lines say "néant" where the form's blanks are, to save the page's room.
+    if in_kind:
+        sheet.paragraph(COMPANY_IN_KIND)
+        _amount(sheet, s.amount_cents)
+    else:
+        sheet.paragraph(f"{COMPANY_IN_KIND} {NOTHING}")
+    sheet.paragraph(f"{COMPANY_DESCRIPTION} {NOTHING}")
+    sheet.y -= 2
+    if in_kind:
+        sheet.paragraph(f"{COMPANY_RECEIVED} {NOTHING}")
+    else:
+        sheet.paragraph(COMPANY_RECEIVED)
+        _amount(sheet, s.amount_cents)
+    sheet.checkbox_row("Forme des versements (4) :",
+                       [(label, not in_kind and key in s.payment_methods) for key, label in COMPANY_PAYMENT_FORMS])
+    sheet.y -= 2
+    sheet.paragraph(COMPANY_TOTAL)
+    _amount(sheet, s.amount_cents)
+    # The form's long label, then the date or period: on one line when they fit, else as one paragraph.
+    period = _period(s)
+    if width_of(COMPANY_PERIOD, True) + width_of(period) <= WIDTH - 2 * PAD:
+        sheet.runs(LEFT + PAD, sheet.next_line(), (COMPANY_PERIOD, True), (period, False))
+    else:
+        sheet.paragraph(COMPANY_PERIOD + period)
+    if s.payments:
+        _draw_payment_table(sheet, s, table_level)
+    sheet.close_box(top)
+
+
+def how_to_declare(s: ReceiptSnapshot) -> tuple[str, ...]:
+    """The lines of the "Comment déclarer ?" box for this receipt's article."""
+    year = (s.period[0] if s.period else s.paid_on or s.issued_on).year
+    return tuple(line.format(year=year) for line in HOW_TO_DECLARE[s.articles[0]])
+
+
+# The closing row, side by side: the verification QR code, "Comment déclarer ?", the signature.
+QR_WIDTH, HOW_WIDTH, GAP, ROW_HEIGHT = 118.0, 200.0, 8.0, 84.0
+# The form's footnotes are set small, as on the printed form.
+NOTE_SIZE, NOTE_LEAD = 6.0, 7.0
+
+
+def _draw_closing_row(sheet: Sheet, s: ReceiptSnapshot, signature_png: bytes | None) -> None:
+    top = sheet.y
+    how_lines = [line for paragraph in how_to_declare(s)
+                 for line in wrap(paragraph, HOW_WIDTH - 2 * PAD, size=SMALL)]
+    height = max(ROW_HEIGHT, BAND + 2 + len(how_lines) * SMALL_LEAD + PAD)
+    if top - height - 14 < sheet.floor:
+        raise LayoutError("the receipt does not fit on one page")
+    bottom = top - height + PAD
+    # The verification QR code.
+    sheet.open_box("Vérification", LEFT, QR_WIDTH)
+    qr_size = ROW_HEIGHT - 13 - 2 * PAD
+    sheet.qr(s.verification_url, LEFT + (QR_WIDTH - qr_size) / 2, bottom, qr_size)
+    sheet.y = bottom - 2
+    sheet.close_box(top, LEFT, QR_WIDTH, gap=0)
+    # Where the amount goes on the donor's return, and how long to keep the receipt.
+    x = LEFT + QR_WIDTH + GAP
+    sheet.y = top
+    sheet.open_box("Comment déclarer ?", x, HOW_WIDTH)
+    for line in how_lines:
+        sheet.text(x + PAD, sheet.next_line(SMALL_LEAD), line, size=SMALL)
+    sheet.y = bottom - 2
+    sheet.close_box(top, x, HOW_WIDTH, gap=0)
+    # Date, signatory and signature.
+    x += HOW_WIDTH + GAP
+    width = LEFT + WIDTH - x
+    sheet.y = top
+    sheet.open_box("Signature", x, width)
+    signatory = s.foundation
+    for label, value in (("Date d'émission du reçu : ", _date(s.issued_on)), ("Signataire : ", signatory.signatory_name),
+                         ("Qualité : ", signatory.signatory_title)):
+        sheet.field(label, value, x + PAD, width - 2 * PAD)
+    label_baseline = sheet.next_line()
+    sheet.text(x + PAD, label_baseline, "Signature :", bold=True)
+    if signature_png:
+        _draw_signature_image(sheet, signature_png, x + PAD, label_baseline - 4, width - 2 * PAD, bottom)
+    sheet.y = bottom - 2
+    sheet.close_box(top, x, width, gap=2)
+    sheet.fitted(f"Vérifier ce reçu : {s.verification_url}")
+
+
+def _draw_signature_image(sheet: Sheet, png: bytes, x: float, ceiling: float, width: float, bottom: float) -> None:
+    """The signature image under its label, as large as the box leaves room for."""
+    try:
+        sheet.c.drawImage(ImageReader(io.BytesIO(png)), x, bottom, width=width, height=max(ceiling - bottom, 12.0),
+                          preserveAspectRatio=True, anchor="sw", mask="auto")
+    except Exception as error:  # reportlab and PIL raise many kinds of errors for a bad image
+        raise ValueError("the signature image is not a readable PNG") from error
+
+
+def _footnote_lines(s: ReceiptSnapshot) -> list[tuple[str, bool]]:
+    lines: list[tuple[str, bool]] = [("Notes du formulaire", True)]
+    for note in FOOTNOTES[s.form]:
+        lines.extend((line, False) for line in wrap(note, WIDTH, size=NOTE_SIZE))
+    return lines
+
+
+def _draw_footnotes(sheet: Sheet, lines: list[tuple[str, bool]]) -> None:
+    """The form's footnotes, at the foot of the page, under a rule."""
+    top = MARGIN + len(lines) * NOTE_LEAD + 4
+    sheet.c.setLineWidth(0.4)
+    sheet.c.line(LEFT, top, LEFT + WIDTH, top)
+    for k, (line, bold) in enumerate(lines):
+        sheet.text(LEFT, top - 3 - (k + 1) * NOTE_LEAD + 1.4, line, bold=bold, size=NOTE_SIZE)
