@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app wsgi
 
-.PHONY: run test test-postgres lint format bench audit lock install install-dev translations migrate clean receipt-signing
+.PHONY: run test test-fast test-postgres lint format bench audit lock install install-dev translations migrate clean receipt-signing
 
 run: install translations .env receipt-signing
 	$(FLASK) db upgrade
@@ -23,18 +23,24 @@ format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# For quick local runs: everything but the slow load and crash tests (marked `slow`).
+test-fast: install-dev translations
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
 # The same suite on PostgreSQL (CI runs it when a server answers).
 test-postgres: install-dev translations
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
 
 # The benchmarks, then the load and fault tests of tests/load in full. Those that need
-# PostgreSQL (and Redis, for the Celery workers) run when they answer on 127.0.0.1.
+# PostgreSQL (and Redis, for the Celery workers) run when they answer on 127.0.0.1 (Redis: TEST_REDIS_URL).
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 answers = $(PY) -c "import socket, sys; socket.create_connection(('127.0.0.1', $(1)), 1)" 2>/dev/null
+# Redis where TEST_REDIS_URL says (default redis://127.0.0.1:6379; tests/support/redis_databases.py).
+redis_answers = PYTHONPATH=. $(PY) -c "import sys; from tests.support.redis_databases import redis_answers; sys.exit(not redis_answers())" 2>/dev/null
 
 bench: install-dev translations
 	@for script in landing webhooks receipts receipts_zip annual_batch; do echo "== bench/$$script.py"; PYTHONPATH=. $(PY) bench/$$script.py || exit 1; done
-	@if $(call answers,5432) && $(call answers,6379); then \
+	@if $(call answers,5432) && $(redis_answers); then \
 	  echo "== bench/annual_batch_workers.py"; TEST_DATABASE_URL=$(PG_URL) PYTHONPATH=. $(PY) bench/annual_batch_workers.py || exit 1; \
 	else echo "!! PostgreSQL or Redis does not answer: bench/annual_batch_workers.py SKIPPED"; fi
 	@if $(call answers,5432); then \

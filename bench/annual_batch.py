@@ -28,7 +28,7 @@ from donations import create_app  # noqa: E402
 from donations.receipting import batch as annual_batch
 from donations.extensions import db  # noqa: E402
 from donations.models import Donation, Payment, Receipt  # noqa: E402
-from tests.load.bulk import make_monthly_donors  # noqa: E402
+from tests.support.bulk import make_monthly_donors  # noqa: E402
 
 
 def peak_mb() -> float:

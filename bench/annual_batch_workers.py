@@ -9,9 +9,9 @@ database itself). Then, as operations would run it:
 - inline (the anchor): `flask receipts annual --year 2025 --no-email` without a broker;
   wall time from launch to exit, and the command's peak memory (VmHWM);
 - the receipts emptied, then with workers: 2 `celery -A wsgi:celery worker
-  --pool=solo` processes on Redis (127.0.0.1:6379, the first of databases 12-15 no other
-  run holds, flushed first), and the same command with CELERY_BROKER_URL queueing the
-  chunks; wall time from launch to the last chunk committed (all D recaps in the database), peak memory of each worker
+  --pool=solo` processes on Redis (TEST_REDIS_URL's server, a database no other run or
+  test holds, claimed as tests/support/redis_databases.py claims them), and the same
+  command with CELERY_BROKER_URL queueing the chunks; wall time from launch to the last chunk committed (all D recaps in the database), peak memory of each worker
   (VmHWM, read before they stop) and of the queueing command.
 
 Each run is checked: D recaps, numbers 1..D, 12 payments on each.
@@ -42,17 +42,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import redis  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from bench.databases import scratch_postgres  # noqa: E402
-from tests.load.bulk import make_monthly_donors  # noqa: E402
-from tests.load.celery_workers import CeleryWorkers, vm_hwm_mb  # noqa: E402
+from tests.support.bulk import make_monthly_donors  # noqa: E402
+from tests.support.celery_workers import CeleryWorkers, vm_hwm_mb  # noqa: E402
+from tests.support.redis_databases import claimed_database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS = "redis://127.0.0.1:6379/{}"
-REDIS_DATABASES = range(12, 16)  # the first one no other run holds, flushed first
-OWNER_KEY = "bench:annual_batch_workers:owner"
 WORKERS = 2
 YEAR = 2025
 DEADLINE = 1800  # seconds for any one run
@@ -118,18 +115,6 @@ def vacuum(engine: sa.Engine) -> None:
         conn.execute(sa.text("VACUUM ANALYZE"))
 
 
-def claim_redis_database() -> tuple[redis.Redis, str]:
-    """A Redis database of REDIS_DATABASES held by no other run (marked with our pid for an hour), flushed."""
-    for number in REDIS_DATABASES:
-        url = REDIS.format(number)
-        client = redis.Redis.from_url(url)
-        if client.set(OWNER_KEY, os.getpid(), nx=True, ex=3600):
-            client.flushdb()
-            client.set(OWNER_KEY, os.getpid(), ex=3600)
-            return client, url
-    raise SystemExit(f"no free Redis database among {list(REDIS_DATABASES)} (each holds {OWNER_KEY})")
-
-
 class Autoanalyze(threading.Thread):
     """What autovacuum would do for the receipt tables while a batch runs, where it is off."""
 
@@ -165,8 +150,7 @@ def main() -> None:
     args = parser.parse_args()
     donors = args.donors
     logging.disable(logging.INFO)
-    broker, broker_url = claim_redis_database()
-    with scratch_postgres("bench_annual") as bench_url:
+    with claimed_database("bench_annual_batch_workers") as broker_url, scratch_postgres("bench_annual") as bench_url:
         engine = sa.create_engine(bench_url)
         workers = None
         try:
@@ -216,7 +200,6 @@ def main() -> None:
             if workers is not None:
                 workers.stop()
             engine.dispose()
-            broker.flushdb()
     stats = "autovacuum on" if autovacuum else (f"autovacuum off: ANALYZE every {analyze_every:.0f} s" if analyze_every else "autovacuum off, no ANALYZE")
     print(f"annual batch, {donors} donors ({donors * 12} payments), PostgreSQL ({stats}), {os.cpu_count()} cores")
     print(f"inline (anchor)             : {inline_seconds:8.1f} s ({donors / inline_seconds:,.0f} recaps/s)   peak {inline_mb:5.0f} MB")

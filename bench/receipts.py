@@ -33,7 +33,7 @@ from donations.receipting.service import PaymentReceipts  # noqa: E402
 from donations.receipting.pdfs import store_receipt_pdf
 from receipts.document.cerfa import draw_receipt  # noqa: E402
 from receipts.document.snapshot import ReceiptSnapshot  # noqa: E402
-from tests.receipts.factories import settled_payment  # noqa: E402
+from tests.support.factories import settled_payment  # noqa: E402
 
 
 def main(count: int) -> None:

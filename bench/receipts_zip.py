@@ -31,10 +31,10 @@ from donations.receipting.service import issuing_context  # noqa: E402
 from donations.receipting.pdfs import pdf_of, receipt_store
 from donations.finance.staff import create_staff  # noqa: E402
 from receipts.issuing import issue_for_payment  # noqa: E402
-from tests.conftest import BASE_CONFIG  # noqa: E402
-from tests.e2e.conftest import form_fields  # noqa: E402
-from tests.finance.bulk import insert_receipts  # noqa: E402
-from tests.receipts.factories import settled_payment  # noqa: E402
+from tests.support.app_factory import BASE_CONFIG  # noqa: E402
+from tests.support.pages import form_fields  # noqa: E402
+from tests.support.bulk import insert_receipts  # noqa: E402
+from tests.support.factories import settled_payment  # noqa: E402
 
 YEAR = 2025
 PASSWORD = "bench password, not secret"

@@ -29,7 +29,7 @@ from donations import create_app  # noqa: E402
 from donations.extensions import db  # noqa: E402
 from donations.models import Donation, DonationStatus, StripeEvent  # noqa: E402
 from stripe_sandbox import sign  # noqa: E402
-from tests.load.bulk import make_monthly_donors  # noqa: E402
+from tests.support.bulk import make_monthly_donors  # noqa: E402
 
 SECRET = "whsec_bench"
 DONATIONS = 30_000  # more than the events of all rounds, so that each one moves a donation

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from . import charging, subscriptions
+from .clock import in_customer_time
 from .errors import invalid
 from .cards import DECLINE_MESSAGES
 from .objects import build_checkout_line_item, build_checkout_session, build_customer_details, \
@@ -279,6 +280,7 @@ def _completed(store: Store, session: dict, outcome: str) -> PayResult:
     return PayResult(outcome, payment_intent=pi_id)
 
 
+@in_customer_time(lambda store, pi: pi["customer"])
 def settle_intent(store: Store, pi: dict) -> bool:
     """Settle a processing SEPA debit now, with what follows for its invoice and session."""
     if pi["status"] != "processing":

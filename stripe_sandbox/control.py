@@ -98,7 +98,7 @@ def settle(box, data, pi_id):
 @bp.post("/subscriptions/<sub_id>/advance")
 @control
 def advance(box, data, sub_id):
-    """Bill the subscription's next period (the clock moves to its current period's end)."""
+    """Bill the subscription's next period (its customer's time moves to its current period's end; no one else's)."""
     store = box.store
     sub = store.get(sub_id, "subscription")
     invoice = subscriptions.advance(store, sub, force_failure=_flag(data.get("fail")))
@@ -106,7 +106,7 @@ def advance(box, data, sub_id):
     return {"subscription": sub_id, "status": sub["status"], "invoice": invoice["id"] if invoice else None,
             "invoice_status": invoice["status"] if invoice else None,
             "payment_intent": payment["payment"]["payment_intent"] if payment else None,
-            "now": store.clock.now()}
+            "now": store.clock.now(sub["customer"])}
 
 
 @bp.post("/customers/<customer_id>/card")
@@ -167,7 +167,7 @@ def webhooks_resume(box, data):
 @bp.post("/reset")
 @control
 def reset(box, data):
-    """Forget everything: objects, events, idempotency keys, pending deliveries, clock offset."""
+    """Forget everything: objects, events, idempotency keys, pending deliveries, the clock's offsets."""
     box.reset()
     return {"reset": True}
 
@@ -175,6 +175,7 @@ def reset(box, data):
 @bp.post("/clock/advance")
 @control
 def clock_advance(box, data):
+    """Move the whole world ``seconds`` forward (every customer too); open sessions past ``expires_at`` expire."""
     seconds = data.get("seconds", 0)
     try:
         seconds = int(seconds)
@@ -188,4 +189,9 @@ def clock_advance(box, data):
 @bp.get("/clock")
 @control
 def clock(box, data):
+    """The world's time, or with ``?customer=cus_...`` that customer's (ahead once its subscription renewed)."""
+    customer = request.args.get("customer")
+    if customer:
+        box.store.get(customer, "customer", param="customer")
+        return {"now": box.store.clock.now(customer), "customer": customer}
     return {"now": box.store.clock.now()}

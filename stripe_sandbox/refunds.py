@@ -1,6 +1,7 @@
-"""Refunds and disputes of charges. Callers hold ``store.lock``."""
+"""Refunds and disputes of charges. Callers hold ``store.lock``; each is dated in the charge's customer's time."""
 from __future__ import annotations
 
+from .clock import in_customer_time
 from .errors import invalid
 from .objects import build_balance_transaction, build_dispute, build_refund
 from .store import Store
@@ -37,6 +38,11 @@ def create_refund(store: Store, params: dict) -> dict:
     if charge["disputed"]:
         raise invalid(f"Charge {charge['id']} has been charged back; cannot issue a refund.", param="charge",
                       code="charge_disputed")
+    return _refund(store, charge, params)
+
+
+@in_customer_time(lambda store, charge, *args: charge["customer"])
+def _refund(store: Store, charge: dict, params: dict) -> dict:
     remaining = charge["amount"] - charge["amount_refunded"]
     if remaining <= 0:
         raise invalid(f"Charge {charge['id']} has already been refunded.", param="charge",
@@ -64,6 +70,7 @@ def create_refund(store: Store, params: dict) -> dict:
     return refund
 
 
+@in_customer_time(lambda store, charge, *args, **kwargs: charge["customer"])
 def open_dispute(store: Store, charge: dict, amount: int | None = None, reason: str = "fraudulent") -> dict:
     """The cardholder's bank disputes a charge: ``charge.dispute.created`` (and funds withdrawn)."""
     if charge["status"] != "succeeded":
@@ -84,6 +91,7 @@ def open_dispute(store: Store, charge: dict, amount: int | None = None, reason: 
     return dispute
 
 
+@in_customer_time(lambda store, dispute, *args: store.objects[dispute["charge"]]["customer"])
 def close_dispute(store: Store, dispute: dict, outcome: str) -> dict:
     """The bank decides: ``won`` (funds reinstated) or ``lost``; ``charge.dispute.closed``."""
     if outcome not in ("won", "lost"):

@@ -1,8 +1,9 @@
 """Subscriptions: creation from Checkout, renewals, updates, pauses and cancellation.
 
-Callers hold ``store.lock``. A renewal ("advance") moves the sandbox clock to
-the end of the subscription's current period, as a Stripe test clock would,
-then bills the next period.
+Callers hold ``store.lock``. A renewal ("advance") moves its customer's time
+to the end of the subscription's current period, as a Stripe test clock would,
+then bills the next period; everything done for a subscription is dated in its
+customer's time (clock.py), so no other customer's time moves.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Optional
 from . import charging
 from .billing_objects import build_invoice, build_invoice_line, build_invoice_payment, build_subscription, \
     build_subscription_item
-from .clock import add_interval
+from .clock import add_interval, in_customer_time
 from .errors import invalid, no_such
 from .objects import build_payment_intent, build_price
 from .store import Store
@@ -28,6 +29,7 @@ def emit_updated(store: Store, sub: dict, before: dict) -> None:
         store.emit("customer.subscription.updated", sub, previous_attributes=changes)
 
 
+@in_customer_time(lambda store, session, customer, *args, **kwargs: customer["id"])
 def start(store: Store, session: dict, customer: dict, pm: dict, *, authenticated: bool) -> str:
     """Create the subscription of a completed Checkout Session and bill its first invoice.
 
@@ -140,8 +142,9 @@ def payment_failed(store: Store, invoice: dict) -> None:
         emit_updated(store, sub, before)
 
 
+@in_customer_time(lambda store, sub, *args, **kwargs: sub["customer"])
 def advance(store: Store, sub: dict, *, force_failure: bool = False) -> Optional[dict]:
-    """Bill the next period (moving the clock to the current period's end); the new invoice or None."""
+    """Bill the next period (moving the customer's time to the current period's end); the new invoice or None."""
     if sub["status"] in ("canceled", "incomplete_expired"):
         raise invalid(f"Subscription {sub['id']} is canceled: it has no next period to bill.", param="id")
     period_end = sub["items"]["data"][0]["current_period_end"]
@@ -187,6 +190,7 @@ def _paused_invoice(store: Store, invoice: dict, behavior: str) -> None:
         store.emit("invoice.marked_uncollectible", invoice)
 
 
+@in_customer_time(lambda store, sub, *args, **kwargs: sub["customer"])
 def cancel(store: Store, sub: dict, *, reason: str = "cancellation_requested", comment: Optional[str] = None,
            feedback: Optional[str] = None) -> dict:
     """Cancel now: status canceled and ``customer.subscription.deleted``."""
@@ -200,6 +204,7 @@ def cancel(store: Store, sub: dict, *, reason: str = "cancellation_requested", c
     return sub
 
 
+@in_customer_time(lambda store, sub, *args, **kwargs: sub["customer"])
 def update(store: Store, sub: dict, params: dict) -> dict:
     """POST /v1/subscriptions/{id}: price change, pause, cancel at period end, metadata."""
     before = store.render(sub)

@@ -14,8 +14,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.e2e.conftest import give, live  # noqa: F401  (the live service and sandbox)
-from tests.receipts.conftest import live_settings, smtp  # noqa: F401  (mail to aiosmtpd)
+from tests.support.mailbox import Mailbox, smtp_settings
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "e2e" / "screenshots"
@@ -94,3 +93,9 @@ def page(browser: Any, viewport: dict[str, int], request: pytest.FixtureRequest)
     page.steps = steps
     yield page
     context.close()
+
+
+@pytest.fixture
+def live_settings(smtp: tuple[Mailbox, int]) -> dict[str, object]:
+    """The live app sends its mail to the local SMTP server."""
+    return smtp_settings(smtp)

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_journeys import assert_accessible, fill_donor
-from tests.e2e.conftest import Live
+from tests.support.browser import assert_accessible, fill_donor
+from tests.support.live_service import Live
 
 
 @pytest.fixture

@@ -7,41 +7,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from donations.extensions import db
-from tests.e2e.conftest import Live
-from tests.receipts.conftest import Mailbox
-from tests.receipts.factories import as_if_last_year
+from tests.support.browser import assert_accessible, fill_donor
+from tests.support.factories import as_if_last_year
+from tests.support.live_service import Live
+from tests.support.mailbox import Mailbox
 
 NBSP = "\u00a0"
-AXE = Axe()
-
-
-def assert_accessible(page: Any, label: str) -> None:
-    """No serious or critical axe-core violation on the page as it is now."""
-    page.steps.shot(label)
-    results = AXE.run(page)
-    bad = [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert bad == [], f"{label}: {bad}"
-
-
-def fill_donor(page: Any, english: bool = True) -> None:
-    labels = (
-        {"First names": "Camille", "Last name": "Martin", "Email": "camille.martin@example.org",
-         "Address": "12 rue des Lilas", "Postal code": "75013", "City": "Paris"}
-        if english else
-        {"Prénom(s)": "Camille", "Nom": "Martin", "Adresse e-mail": "camille.martin@example.org",
-         "Adresse": "12 rue des Lilas", "Code postal": "75013", "Ville": "Paris"}
-    )
-    for label, value in labels.items():
-        page.get_by_label(label, exact=True).fill(value)
-    page.locator("#consent").check()
 
 
 def pay_on_checkout(page: Any, live: Live) -> None:
@@ -165,7 +139,7 @@ def test_a_finance_user_finds_a_gift_by_name_and_downloads_its_receipt(page: Any
     from donations.extensions import db
     from donations.models import Receipt, StaffRole
     from donations.finance.staff import create_staff
-    from tests.receipts.test_receipts_e2e import pay
+    from tests.support.live_gifts import pay
 
     donation = pay(live, give, kind="one_off", amount="150")
     with live.app.app_context():

@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from donations.extensions import db
 from donations.models import Donation, DonationKind, DonationStatus, PaymentMethod, PaymentStatus
-from tests.e2e.conftest import COMPANY, INDIVIDUAL, Live, form_fields
+from tests.support.donors import COMPANY, INDIVIDUAL
+from tests.support.live_service import Live
+from tests.support.pages import form_fields
 
 CARD_OK = "4242424242424242"
 CARD_DECLINED = "4000000000000002"

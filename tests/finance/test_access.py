@@ -13,7 +13,9 @@ from sqlalchemy import select
 from donations.extensions import db
 from donations.finance.access import SEEN_AT, SIGNED_IN_AT
 from donations.models import AuditEntry, ReceiptStatus, StaffRole, StaffUser
-from tests.finance.conftest import ADMIN_EMAIL, FINANCE_EMAIL, PASSWORD, csrf_token, receipt, sign_in
+from tests.support.factories import receipt
+from tests.support.finance_staff import ADMIN_EMAIL, FINANCE_EMAIL, PASSWORD, sign_in
+from tests.support.pages import csrf_token
 
 PLACEHOLDERS = {"public_id": "00000000-0000-0000-0000-000000000000", "number": "2026-000001", "payment_id": 1, "staff_id": 1}
 

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from donations.extensions import db
 from donations.models import AuditEntry, DonationKind, Receipt, ReceiptStatus
 from donations.receipting.pdfs import receipt_store
-from tests.finance.conftest import confirm, receipt, text_of
+from tests.support.factories import receipt
+from tests.support.pages import confirm, text_of
 
 
 def audit_trail(app: Flask, action: str) -> list[AuditEntry]:

@@ -6,8 +6,8 @@ Skipped where Chromium is not installed (as tests/browser/ is).
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, Callable
 
 import pytest
@@ -18,9 +18,9 @@ from playwright.sync_api import expect
 from donations.extensions import db
 from donations.models import StaffRole
 from donations.finance.staff import create_staff
-from tests.e2e.conftest import Live
-from tests.finance.conftest import FINANCE_EMAIL, PASSWORD
-from tests.receipts.test_receipts_e2e import pay
+from tests.support.finance_staff import FINANCE_EMAIL, PASSWORD
+from tests.support.live_gifts import pay
+from tests.support.live_service import Live
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 LAPTOP = {"width": 1366, "height": 768}

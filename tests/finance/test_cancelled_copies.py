@@ -24,11 +24,11 @@ from donations.models import Receipt
 from donations.receipting.pdfs import receipt_store
 from receipts.document.marking import BAND
 from receipts.storage import sha256_of
-from tests.finance.conftest import confirm, receipt, text_of
-from tests.finance.test_receipts_zip import index_of
-from tests.portal.test_sessions_and_links import signed_in
-from tests.unit.pdf_words import pages_of
-from tests.unit.test_marking import page_text, split
+from tests.support.donor_portal import signed_in
+from tests.support.exports import index_of
+from tests.support.factories import receipt
+from tests.support.pages import confirm, text_of
+from tests.support.pdf_words import page_text, pages_of, split
 
 
 def stored(app: Flask, number: str) -> bytes:

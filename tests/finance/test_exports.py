@@ -15,7 +15,7 @@ from donations.extensions import db
 from donations.finance.exports import DECLARATION_COLUMNS, DONATION_COLUMNS, RECEIPT_COLUMNS
 from donations.models import AuditEntry, DonationKind
 from donations.receipting.pdfs import receipt_store
-from tests.finance.conftest import confirm, text_of
+from tests.support.pages import confirm, text_of
 
 
 def read_french_csv(body: bytes) -> list[dict[str, str]]:
@@ -76,7 +76,7 @@ def test_receipts_export_lists_the_receipts_of_the_filtered_donations(app: Flask
 
 
 def test_a_large_export_is_streamed_in_chunks(app: Flask, finance: FlaskClient) -> None:
-    from tests.receipts.factories import settled_payment
+    from tests.support.factories import settled_payment
 
     with app.app_context():
         for _ in range(450):

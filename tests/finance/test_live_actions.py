@@ -14,10 +14,11 @@ from sqlalchemy import select
 from donations.extensions import db
 from donations.models import AuditEntry, Donation, DonationStatus, ReceiptStatus, StaffRole
 from donations.finance.staff import create_staff
-from tests.e2e.conftest import Live, form_fields
-from tests.finance.conftest import FINANCE_EMAIL, PASSWORD, text_of
-from tests.receipts.conftest import Mailbox
-from tests.receipts.test_receipts_e2e import pay, receipts_of
+from tests.support.finance_staff import FINANCE_EMAIL, PASSWORD
+from tests.support.live_gifts import pay, receipts_of
+from tests.support.live_service import Live
+from tests.support.mailbox import Mailbox
+from tests.support.pages import form_fields, text_of
 
 
 def signed_in(live: Live) -> Live:

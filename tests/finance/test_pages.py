@@ -13,7 +13,7 @@ from sqlalchemy import select
 from donations.clock import utcnow
 from donations.extensions import db
 from donations.models import Donation, DonationKind, DonationStatus, EventOutcome, Payment, PaymentStatus, StripeEvent
-from tests.finance.conftest import text_of
+from tests.support.pages import text_of
 
 NOW = utcnow()
 
@@ -83,7 +83,7 @@ def test_donations_are_filtered_searched_and_sorted(app: Flask, finance: FlaskCl
 
 
 def test_the_donations_list_is_paginated(app: Flask, finance: FlaskClient) -> None:
-    from tests.receipts.factories import settled_payment
+    from tests.support.factories import settled_payment
 
     with app.app_context():
         for _ in range(55):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import tracemalloc
 import zipfile
@@ -18,15 +17,12 @@ from donations.models import AuditEntry, Receipt
 from donations.receipting.service import issuing_context
 from donations.receipting.pdfs import receipt_store
 from receipts.issuing import issue_for_payment
-from tests.finance.bulk import insert_receipts
-from tests.finance.conftest import confirm
-from tests.receipts.factories import settled_payment
+from tests.support.bulk import insert_receipts
+from tests.support.exports import index_of
+from tests.support.factories import settled_payment
+from tests.support.pages import confirm
 
 RECEIPTS = 2000
-
-
-def index_of(archive: zipfile.ZipFile) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(archive.read("index.csv").decode("utf-8-sig"), newline=""), delimiter=";"))
 
 
 def test_the_zip_of_a_period_holds_each_receipt_and_an_index(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:

@@ -11,10 +11,11 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from donations.extensions import db
-from donations.models import AuditEntry, StaffRole, StaffUser
+from donations.models import AuditEntry, StaffUser
 from donations.finance.staff import StaffError, check_password_strength
-from tests.conftest import copied_session
-from tests.finance.conftest import ADMIN_EMAIL, FINANCE_EMAIL, PASSWORD, csrf_token, sign_in
+from tests.support.app_factory import copied_session
+from tests.support.finance_staff import ADMIN_EMAIL, FINANCE_EMAIL, PASSWORD, sign_in
+from tests.support.pages import csrf_token
 
 DASHBOARD = "/finance/"
 

@@ -1,4 +1,4 @@
-"""With a broker, jobs run on a real Celery worker (Redis on 127.0.0.1:6379)."""
+"""With a broker, jobs run on a real Celery worker (on a Redis database of the test's own, tests/support/redis_databases.py)."""
 
 from __future__ import annotations
 
@@ -7,29 +7,21 @@ import time
 from pathlib import Path
 from typing import Callable
 
-import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from donations.extensions import db
 from donations.models import Receipt
 from donations.receipting.service import PaymentReceipts
-from tests.receipts.conftest import Mailbox, smtp  # noqa: F401  (the local SMTP server)
-from tests.load.celery_workers import CeleryWorker, redis_answers
-from tests.receipts.factories import settled_payment
+from tests.support.celery_workers import CeleryWorker
+from tests.support.factories import settled_payment
+from tests.support.mailbox import Mailbox
 
-BROKER = "redis://127.0.0.1:6379/11"
-
-
-pytestmark = pytest.mark.skipif(not redis_answers(), reason="no Redis on 127.0.0.1:6379: Celery worker test skipped")
 
 
 def test_receipt_email_is_sent_by_a_celery_worker(
-    make_app: Callable[..., Flask], database_url: str, tmp_path: Path, smtp: tuple[Mailbox, int]  # noqa: F811
+    make_app: Callable[..., Flask], database_url: str, tmp_path: Path, smtp: tuple[Mailbox, int], redis_url: str
 ) -> None:
-    import redis
-
-    redis.Redis.from_url(BROKER).flushdb()
     mailbox, port = smtp
     settings = {
         "DATABASE_URL": database_url,
@@ -39,7 +31,7 @@ def test_receipt_email_is_sent_by_a_celery_worker(
         "STRIPE_WEBHOOK_SECRET": "whsec_test_suite",
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(port),
-        "CELERY_BROKER_URL": BROKER,
+        "CELERY_BROKER_URL": redis_url,
         "RECEIPTS_DIR": str(tmp_path / "receipts"),
     }
     worker = CeleryWorker({**os.environ, **settings}, tmp_path / "worker.log", "jobs")

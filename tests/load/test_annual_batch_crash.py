@@ -20,13 +20,13 @@ import sqlalchemy as sa
 
 from donations.receipting.batch import CHUNK_SIZE
 from donations.models import Donation, Receipt, receipt_payment
-from tests.load.bulk import make_monthly_donors
-from tests.load.celery_workers import CeleryWorker, redis_answers
+from tests.support.bulk import make_monthly_donors
+from tests.support.celery_workers import CeleryWorker
 
 ROOT = Path(__file__).resolve().parents[2]
 DONORS = 2500
 COMMAND = [sys.executable, "-m", "flask", "--app", "wsgi", "receipts", "annual", "--year", "2025", "--no-email"]
-BROKER = "redis://127.0.0.1:6379/10"
+pytestmark = pytest.mark.slow
 
 
 def batch_env(database_url: str, tmp_path: Path, broker: str = "") -> dict[str, str]:
@@ -77,15 +77,13 @@ def test_batch_killed_mid_way_then_rerun_issues_each_recap_once(database_url: st
     engine.dispose()
 
 
-@pytest.mark.skipif(not redis_answers(), reason="no Redis on 127.0.0.1:6379: the Celery worker crash test is skipped")
-def test_worker_killed_mid_chunk_then_batch_rerun_issues_each_recap_once(database_url: str, tmp_path: Path) -> None:
+def test_worker_killed_mid_chunk_then_batch_rerun_issues_each_recap_once(redis_url: str, database_url: str, tmp_path: Path) -> None:
     import redis
 
-    broker = redis.Redis.from_url(BROKER)
-    broker.flushdb()
+    broker = redis.Redis.from_url(redis_url)  # a database of the test's own, emptied (tests/support/redis_databases.py)
     engine = sa.create_engine(database_url)
     make_monthly_donors(engine, DONORS)
-    env = batch_env(database_url, tmp_path, BROKER)
+    env = batch_env(database_url, tmp_path, redis_url)
     with engine.connect() as conn:
         first_chunk = conn.execute(sa.text("SELECT id FROM donor ORDER BY id LIMIT :n"), {"n": CHUNK_SIZE}).scalars().all()
 
@@ -101,11 +99,8 @@ def test_worker_killed_mid_chunk_then_batch_rerun_issues_each_recap_once(databas
     try:
         queued = subprocess.run(COMMAND, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
         assert f"{DONORS} donor(s) queued for 2025 in {DONORS // CHUNK_SIZE} chunk(s)" in queued.stdout, queued.stdout + queued.stderr
-        deadline = time.monotonic() + 60
-        while doomed.jobs_received == 0:
-            assert doomed.process.poll() is None and time.monotonic() < deadline, doomed.output()[-3000:]
-            time.sleep(0.05)
-        time.sleep(0.5)  # inside the chunk, waiting for the held gifts
+        # Killed inside the chunk: once its job is at the database, waiting for the held gifts.
+        wait_for(lambda: doomed.jobs_received > 0 and at_the_held_gifts(engine, doomed), doomed, timeout=60)
         doomed.kill()
         holder.rollback()
         holder.close()
@@ -113,7 +108,9 @@ def test_worker_killed_mid_chunk_then_batch_rerun_issues_each_recap_once(databas
 
         replacement = CeleryWorker(env, tmp_path / "replacement.log", "replacement")
         wait_for(lambda: issued(engine) == DONORS - CHUNK_SIZE, replacement)
-        time.sleep(1)  # nothing more comes: the killed worker's chunk is not acknowledged, so not done
+        # Nothing more comes: the replacement finished every job it took, the queue is empty, and the
+        # killed worker's chunk is the one message left unacknowledged (not done, not delivered again yet).
+        wait_for(lambda: nothing_left_but_the_dead_chunk(broker, replacement), replacement, timeout=60)
         assert issued(engine) == DONORS - CHUNK_SIZE
 
         again = subprocess.run(COMMAND, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
@@ -132,7 +129,7 @@ def test_worker_killed_mid_chunk_then_batch_rerun_issues_each_recap_once(databas
             if worker is not None:
                 worker.stop()
         engine.dispose()
-        broker.flushdb()
+        broker.close()
 
 
 def wait_for(condition, worker: CeleryWorker, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
@@ -141,3 +138,21 @@ def wait_for(condition, worker: CeleryWorker, timeout: float = 120) -> None:  # 
         assert worker.process.poll() is None, worker.output()[-3000:]
         assert time.monotonic() < deadline, worker.output()[-3000:]
         time.sleep(0.1)
+
+
+def at_the_held_gifts(engine: sa.Engine, worker: CeleryWorker) -> bool:
+    """Whether the worker's job has reached the database: waiting for a lock (PostgreSQL), or holding it open (SQLite)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            waiting = conn.execute(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                " AND pid <> pg_backend_pid()"
+            )).scalar_one()
+        return waiting > 0
+    assert engine.url.database is not None
+    return worker.has_open(Path(engine.url.database))  # the worker opens the database only in a job
+
+
+def nothing_left_but_the_dead_chunk(broker, worker: CeleryWorker) -> bool:  # type: ignore[no-untyped-def]
+    """Celery's queue (the Redis list `celery`) is empty, the worker idle, one message unacknowledged (Kombu's `unacked`)."""
+    return broker.llen("celery") == 0 and worker.jobs_finished == worker.jobs_received and broker.hlen("unacked") == 1

@@ -4,7 +4,8 @@ The sandbox delivers its events to the app under gunicorn (2 workers) as
 Stripe does, one after another, retrying a failed delivery on its (compressed)
 schedule. Sixty gifts are made on the site; while they are paid, refunded,
 renewed and settled at the sandbox, and their events are being delivered, the
-PostgreSQL cluster is stopped for 3 s and started again. Then: the sandbox saw
+PostgreSQL cluster is stopped, kept down until the sandbox has seen its deliveries
+fail (at least OUTAGE_FAILURES attempts answered 5xx), and started again. Then: the sandbox saw
 failed attempts (the app answered 500 or 503 while the database was away), none is
 pending or abandoned, every event is stored once and applied, every donation
 is in its final state with one issued receipt per payment kept, and receipt
@@ -19,7 +20,7 @@ databases of the cluster (a bench, another run), which the outage would break;
 other clients of the test database itself see it too. The cluster is always
 started again, and answering, before the test ends.
 
-Bounded: gunicorn 20 s to start, the outage 3 s, PostgreSQL 60 s to answer
+Bounded: gunicorn 20 s to start, the outage 30 s at most (OUTAGE_LONGEST), PostgreSQL 60 s to answer
 again, the sandbox 180 s to deliver everything (its retries give up after about
 two minutes).
 """
@@ -42,13 +43,17 @@ import sqlalchemy as sa
 
 from donations.platform import stripe_api as payments
 from stripe_sandbox import SandboxHandle, serve_in_thread
-from tests.conftest import POSTGRES_URL
-from tests.load.conftest import check_outcome, make_gifts
-from tests.webhooks.conftest import WEBHOOK_SECRET, Giving
-from tests.webhooks.test_webhook_concurrency import Gunicorn
+from tests.support.database import POSTGRES_URL
+from tests.support.gift_mix import check_outcome, make_gifts
+from tests.support.giving import Giving
+from tests.support.gunicorn_server import Gunicorn
+from tests.support.recorded_events import WEBHOOK_SECRET
 
 GIFTS = 60
-OUTAGE_SECONDS = 3.0
+# The database stays down until Stripe (the sandbox) has seen this many failed deliveries, or at most
+# OUTAGE_LONGEST seconds (then the test fails: the outage was never felt).
+OUTAGE_FAILURES = 3
+OUTAGE_LONGEST = 30.0
 CLUSTER = "main"
 
 
@@ -118,7 +123,7 @@ def start_cluster_and_wait(version: str, timeout: float = 60.0) -> None:
 
 
 class Outage(threading.Thread):
-    """Once some events went through, stop the cluster for OUTAGE_SECONDS, then start it again."""
+    """Once some events went through, stop the cluster until deliveries fail, then start it again."""
 
     def __init__(self, version: str, sandbox: SandboxHandle) -> None:
         super().__init__(name="database-outage", daemon=True)
@@ -144,7 +149,14 @@ class Outage(threading.Thread):
             self.stopped_at = time.monotonic()
             stopped = subprocess.run(_control(self.version, "stop"), capture_output=True, text=True, timeout=60)
             assert stopped.returncode == 0, stopped.stdout + stopped.stderr
-            time.sleep(OUTAGE_SECONDS)
+            felt = self.at_stop["failed_attempts"] + OUTAGE_FAILURES
+            deadline = time.monotonic() + OUTAGE_LONGEST
+            while self.sandbox.sandbox.webhook_status()["failed_attempts"] < felt:
+                assert time.monotonic() < deadline, (
+                    f"no {OUTAGE_FAILURES} failed deliveries within {OUTAGE_LONGEST:.0f} s of the database stopping:"
+                    f" {self.sandbox.sandbox.webhook_status()}"
+                )
+                time.sleep(0.05)
         except BaseException as error:  # reported by the test
             self.error = error
         finally:
@@ -198,7 +210,7 @@ def test_database_stopped_under_webhook_load_loses_nothing(
         # The donors fill the form while the database is up; the outage starts as soon as their
         # gifts are being paid, refunded and renewed at Stripe, and the events delivered.
         gifts = make_gifts(lambda n: Giving(app_server.url, sandbox.url, client), GIFTS, after_giving=outage.go.set)
-        outage.join(timeout=OUTAGE_SECONDS + 150)
+        outage.join(timeout=OUTAGE_LONGEST + 150)
         assert not outage.is_alive(), "the outage thread did not finish"
         if outage.error is not None:
             raise outage.error

@@ -29,9 +29,9 @@ import sqlalchemy as sa
 
 from donations.platform import stripe_api as payments
 from stripe_sandbox import SandboxHandle
-from tests.load.conftest import check_outcome, make_gifts, subscribed_events
-from tests.webhooks.conftest import Giving
-from tests.webhooks.test_webhook_concurrency import SENDERS, Gunicorn, gunicorn, sandbox, send  # noqa: F401  (fixtures)
+from tests.support.gift_mix import SENDERS, check_outcome, make_gifts, send, subscribed_events
+from tests.support.giving import Giving
+from tests.support.gunicorn_server import Gunicorn
 
 FULL = os.environ.get("LOAD_FULL") == "1"
 EVENTS = 10_000 if FULL else int(os.environ.get("LOAD_EVENTS", "1000"))
@@ -41,7 +41,7 @@ SEED = 8
 
 
 @pytest.mark.slow
-def test_webhook_load_from_concurrent_senders(gunicorn: Gunicorn, sandbox: SandboxHandle, database_url: str) -> None:  # noqa: F811
+def test_webhook_load_from_concurrent_senders(gunicorn: Gunicorn, sandbox: SandboxHandle, database_url: str) -> None:
     client = payments.make_client({"STRIPE_USES_SANDBOX": True, "STRIPE_API_BASE": sandbox.url})
     started = time.monotonic()
     gifts = make_gifts(lambda n: Giving(gunicorn.url, sandbox.url, client), DONATIONS)

@@ -1,4 +1,13 @@
-"""The portal is tested on the live app with a real local SMTP server."""
+"""The portal is tested on the live app, which mails a real local SMTP server (aiosmtpd)."""
 
-from tests.receipts.conftest import live_settings, smtp  # noqa: F401  (mail goes to aiosmtpd)
-from tests.e2e.conftest import give, live  # noqa: F401
+from __future__ import annotations
+
+import pytest
+
+from tests.support.mailbox import Mailbox, smtp_settings
+
+
+@pytest.fixture
+def live_settings(smtp: tuple[Mailbox, int]) -> dict[str, object]:
+    """The live app sends its mail to the local SMTP server."""
+    return smtp_settings(smtp)

@@ -14,9 +14,12 @@ from donations.extensions import db
 from donations.models import Donation, DonationStatus, Donor, DonorSignIn, Payment, Receipt, StripeEvent
 from donations.receipting.service import issuing_context
 from receipts.annual import donors_due, issue_recaps
-from tests.e2e.conftest import INDIVIDUAL, Live, form_fields
-from tests.portal.test_portal import pay, sign_in
-from tests.receipts.factories import as_if_last_year
+from tests.support.donor_portal import sign_in
+from tests.support.donors import INDIVIDUAL
+from tests.support.factories import as_if_last_year
+from tests.support.live_gifts import pay
+from tests.support.live_service import Live
+from tests.support.pages import form_fields
 
 EMAIL = INDIVIDUAL["email"]
 

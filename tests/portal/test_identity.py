@@ -11,9 +11,12 @@ from donations.extensions import db
 from donations.models import Donation, DonationKind, Donor, Receipt
 from donations.receipting.service import issuing_context
 from receipts.annual import donors_due, issue_recaps
-from tests.e2e.conftest import INDIVIDUAL, Live, form_fields
-from tests.portal.test_portal import pay, sign_in
-from tests.receipts.factories import as_if_last_year
+from tests.support.donor_portal import sign_in
+from tests.support.donors import INDIVIDUAL
+from tests.support.factories import as_if_last_year
+from tests.support.live_gifts import pay
+from tests.support.live_service import Live
+from tests.support.pages import form_fields
 
 # Someone else, typing Camille's email on the public form.
 MALLORY = {**INDIVIDUAL, "first_name": "Mallory", "last_name": "Pirate", "address_line1": "1 quai du Vol", "postal_code": "13002", "city": "Marseille"}

@@ -5,49 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from typing import Callable
 
-import requests
 from sqlalchemy import select, update
 
 from donations.extensions import db
 from donations.models import Donation, DonationStatus, Donor, DonorSignIn, Receipt
-from tests.e2e.conftest import INDIVIDUAL, Live, form_fields
-from tests.receipts.conftest import Mailbox
+from tests.support.donor_portal import ask_link, link_in, sign_in
+from tests.support.donors import INDIVIDUAL
+from tests.support.live_gifts import pay
+from tests.support.live_service import Live
+from tests.support.pages import form_fields
 
 CARD_OK = "4242424242424242"
 OTHER = {**INDIVIDUAL, "first_name": "Paul", "last_name": "Durand", "email": "paul.durand@example.org"}
-
-
-def pay(live: Live, give: Callable[..., requests.Response], **form: object) -> Donation:
-    checkout = give(**form).headers["Location"]
-    session_id = checkout.rsplit("/", 1)[-1]
-    live.control(f"checkout/{session_id}/pay", card=CARD_OK)
-    live.settle_webhooks()
-    with live.app.app_context():
-        donation = db.session.scalars(select(Donation).where(Donation.stripe_checkout_session_id == session_id)).one()
-        db.session.expunge_all()
-        return donation
-
-
-def ask_link(live: Live, email: str) -> requests.Response:
-    page = live.get("/my")
-    return live.post("/my", data={**form_fields(page.text), "email": email})
-
-
-def link_in(message) -> str:  # type: ignore[no-untyped-def]
-    match = re.search(r"/my/sign-in/[A-Za-z0-9_\-]+", message.get_body(("plain",)).get_content())
-    assert match, "no sign-in link in the email"
-    return match.group(0)
-
-
-def sign_in(live: Live, mailbox: Mailbox, email: str) -> None:
-    before = len(mailbox.messages)
-    assert ask_link(live, email).status_code == 200
-    path = link_in(mailbox.wait_for(before + 1)[-1])
-    page = live.get(path)
-    answer = live.post("/my/sign-in", data=form_fields(page.text))
-    assert answer.status_code == 303 and answer.headers["Location"].endswith("/my/gifts")
 
 
 def test_sign_in_link_is_emailed_works_once_and_the_answer_hides_who_gave(live: Live, give, smtp) -> None:  # type: ignore[no-untyped-def]

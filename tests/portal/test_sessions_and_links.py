@@ -11,24 +11,20 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from donations.portal import sign_in as portal_access
-from donations.clock import utcnow
 from donations.extensions import db
 from donations.platform.jobs import wait_for_inline_jobs
 from donations.models import Donor, DonorSignIn, DonorType
-from tests.conftest import copied_session
-from tests.e2e.conftest import form_fields
-from tests.receipts.factories import settled_payment
-from tests.security.stalls import StalledServer
-
-EMAIL = "camille.martin@example.org"
+from tests.support.app_factory import copied_session
+from tests.support.donor_portal import EMAIL, new_link, signed_in
+from tests.support.factories import settled_payment
+from tests.support.pages import form_fields
+from tests.support.stalls import StalledServer
 
 
 @pytest.fixture
@@ -46,24 +42,6 @@ def portal_app(make_app: Callable[..., Flask]) -> Flask:
         settled_payment(db.session).donation.donor.email = EMAIL
         db.session.commit()
     return app
-
-
-def new_link(app: Flask, email: str = EMAIL) -> str:
-    """A sign-in link as the email would carry it (its path)."""
-    with app.app_context():
-        token = portal_access.create_sign_in(db.session, email, utcnow())
-        db.session.commit()
-    assert token is not None
-    return f"/my/sign-in/{token}"
-
-
-def signed_in(app: Flask, email: str = EMAIL) -> FlaskClient:
-    """A browser that opened its link and pressed the button."""
-    browser = app.test_client()
-    page = browser.get(new_link(app, email))
-    answer = browser.post("/my/sign-in", data=form_fields(page.get_data(as_text=True)))
-    assert answer.status_code == 303 and answer.headers["Location"].endswith("/my/gifts")
-    return browser
 
 
 def test_the_sign_in_link_opens_a_button_page_that_spends_nothing_leaks_no_referer_and_posts_the_token_in_its_body(portal_app: Flask) -> None:
@@ -89,8 +67,9 @@ def test_the_sign_in_link_opens_a_button_page_that_spends_nothing_leaks_no_refer
 
 
 def test_access_logs_never_show_a_sign_in_token(portal_app: Flask, caplog: pytest.LogCaptureFixture) -> None:
-    from tests.e2e.conftest import ServerThread, free_port
     import requests
+
+    from tests.support.network import ServerThread, free_port
 
     link = new_link(portal_app)
     token = link.rsplit("/", 1)[-1]

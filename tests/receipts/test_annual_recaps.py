@@ -10,7 +10,7 @@ from sqlalchemy import select
 from donations.clock import paris_date
 from donations.models import DonationKind, Payment, PaymentMethod, PaymentStatus, Receipt, ReceiptStatus
 from receipts.annual import YearNotEnded, donors_due, issue_recaps
-from tests.receipts.factories import issuing_context, settled_payment
+from tests.support.factories import issuing_context, settled_payment
 
 JANUARY = dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -63,7 +63,8 @@ def test_a_debit_of_a_recapped_year_settling_late_replaces_the_recap_instead_of_
 
 
 def test_a_late_debit_settling_through_the_webhook_replaces_the_recap_at_once(db) -> None:  # type: ignore[no-untyped-def]
-    from donations.receipting.service import PaymentReceipts, issuing_context as service_context
+    from donations.receipting.service import PaymentReceipts
+    from donations.receipting.service import issuing_context as service_context
 
     first = _monthly(db, range(1, 12))
     (recap,) = issue_recaps(db.session, 2025, donors_due(db.session, 2025), service_context())

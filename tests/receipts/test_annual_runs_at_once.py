@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from donations.models import Donor, Receipt, receipt_payment
 from receipts.annual import issue_recaps
-from tests.load.bulk import make_monthly_donors
-from tests.receipts.factories import issuing_context
+from tests.support.bulk import make_monthly_donors
+from tests.support.factories import issuing_context
 
 DONORS = 30
 

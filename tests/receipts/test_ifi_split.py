@@ -11,8 +11,8 @@ from sqlalchemy import select
 from donations.extensions import db
 from donations.models import Donation, Receipt, ReceiptStatus
 from donations.receipting.pdfs import pdf_of
-from tests.e2e.conftest import Live
-from tests.receipts.test_receipts_e2e import pay, pdf_text, receipts_of
+from tests.support.live_gifts import pay, pdf_text, receipts_of
+from tests.support.live_service import Live
 
 
 def _issued(live: Live, donation: Donation) -> list[Receipt]:

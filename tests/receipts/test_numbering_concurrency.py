@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from donations.models import Receipt, ReceiptSequence
 from receipts.issuing import issue_for_payment
 from receipts.numbering import next_number
-from tests.receipts.factories import issuing_context, settled_payment
+from tests.support.factories import issuing_context, settled_payment
 
 ISSUERS = 8
 PAYMENTS = 48

@@ -11,8 +11,9 @@ from donations.models import Receipt
 from donations.receipting.pdfs import pdf_of, receipt_store
 from receipts.document.cerfa import draw_receipt
 from receipts.document.snapshot import CURRENT_EDITION, ReceiptSnapshot
-from tests.e2e.conftest import COMPANY, Live
-from tests.receipts.test_receipts_e2e import pay, pdf_text, receipts_of
+from tests.support.donors import COMPANY
+from tests.support.live_gifts import pay, pdf_text, receipts_of
+from tests.support.live_service import Live
 
 INDIVIDUAL_TITLE = ("Reçu des dons et versements effectués par les particuliers au titre des articles 200 et 978 du "
                     "code général des impôts")

@@ -6,13 +6,14 @@ from __future__ import annotations
 import html
 
 from donations.extensions import db
-from donations.receipting.pdfs import pdf_of
 from donations.models import Receipt
+from donations.receipting.pdfs import pdf_of
 from receipts.document.snapshot import DonorMentions
-from tests.e2e.conftest import Live, form_fields
-from tests.portal.test_portal import sign_in
-from tests.receipts.test_receipts_e2e import pay, receipts_of
-from tests.unit.test_cerfa_long_values import COMMUNE, SURNAME, assert_legible
+from tests.support.donor_portal import sign_in
+from tests.support.live_gifts import pay, receipts_of
+from tests.support.live_service import Live
+from tests.support.long_values import COMMUNE, SURNAME, assert_legible
+from tests.support.pages import form_fields
 
 
 def refusal(answer) -> str:  # type: ignore[no-untyped-def]

@@ -22,15 +22,15 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from donations.extensions import db
-from donations.models import DonationKind, DonationStatus, Donor, DonorType, Receipt, StaffRole
+from donations.models import DonationKind, DonationStatus, Donor, DonorType, Receipt
 from donations.receipting.service import issuing_context
 from donations.receipting.pdfs import pdf_of, receipt_store
-from donations.finance.staff import create_staff
 from receipts.issuing import issue_for_payment
-from tests.e2e.conftest import Live, form_fields
-from tests.portal.test_portal import sign_in as donor_sign_in
-from tests.receipts.factories import settled_payment
-from tests.receipts.test_receipts_e2e import attachment, pay
+from tests.support.donor_portal import sign_in as donor_sign_in
+from tests.support.factories import settled_payment
+from tests.support.finance_staff import finance_client
+from tests.support.live_gifts import attachment, pay
+from tests.support.live_service import Live
 
 STAFF_EMAIL, STAFF_PASSWORD = "compta@fondation.example", "correct horse battery staple"
 
@@ -54,18 +54,6 @@ def signature(tmp_path: Path) -> Path:
     path = tmp_path / "signature.png"
     path.write_bytes(png())
     return path
-
-
-def finance_client(app: Any):  # type: ignore[no-untyped-def]
-    """A browser of the app signed in as a finance staff member (created here)."""
-    with app.app_context():
-        create_staff(db.session, STAFF_EMAIL, StaffRole.FINANCE, STAFF_PASSWORD)
-        db.session.commit()
-    browser = app.test_client()
-    page = browser.get("/finance/login")
-    answer = browser.post("/finance/login", data={**form_fields(page.text), "email": STAFF_EMAIL, "password": STAFF_PASSWORD})
-    assert answer.status_code == 303
-    return browser
 
 
 def finance_browser(live: Live):  # type: ignore[no-untyped-def]

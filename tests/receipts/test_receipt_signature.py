@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from asn1crypto import pem, x509 as asn1_x509
+from asn1crypto import pem
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509 as cryptography_x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -28,13 +29,12 @@ from cryptography.x509.oid import NameOID
 from dotenv import dotenv_values
 from flask_migrate import downgrade, upgrade
 from pyhanko.pdf_utils.reader import PdfFileReader
-from reportlab.pdfgen.canvas import Canvas
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
+from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 
 from donations.config import ConfigError, load_config, validate
-
 from donations.extensions import db
 from donations.models import CopyReason, Receipt, ReceiptCopy
 from donations.receipting.pdfs import ReceiptIntegrityError, pdf_of, receipt_store, store_receipt_pdf
@@ -44,11 +44,11 @@ from receipts.issuing import issue_for_payment
 from receipts.self_signed import make_self_signed
 from receipts.signing import load_pem_signer, sign
 from receipts.document.snapshot import ReceiptSnapshot
-from tests.e2e.conftest import Live
-from tests.receipts.conftest import Mailbox
-from tests.receipts.factories import settled_payment
-from tests.receipts.test_receipts_e2e import attachment, pay, receipts_of
-from tests.receipts.test_receipt_pdf_failures import finance_client
+from tests.support.factories import settled_payment
+from tests.support.finance_staff import finance_client
+from tests.support.live_gifts import attachment, pay, receipts_of
+from tests.support.live_service import Live
+from tests.support.mailbox import Mailbox
 from tests.support.production import REAL_FOUNDATION
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,7 +13,6 @@ from types import SimpleNamespace
 from typing import Any, Callable
 
 import pytest
-import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -23,11 +22,12 @@ from donations.config import ConfigError
 from donations.extensions import db
 from donations.finance import sign_in_backoff
 from donations.models import AuditEntry
-from tests.finance.conftest import FINANCE_EMAIL, PASSWORD, csrf_token
-from tests.security.test_headers_and_cookies import PRODUCTION
+from tests.support.finance_staff import FINANCE_EMAIL, PASSWORD
+from tests.support.pages import csrf_token
+from tests.support.production import PRODUCTION
+from tests.support.redis_databases import TEST_REDIS_URL
 
 PROXY = "127.0.0.1"  # the reverse proxy, on the same machine as in docs/deploy.md
-REDIS_URL = "redis://127.0.0.1:6379/13"
 
 
 def through_proxy(client_address: str) -> dict[str, Any]:
@@ -150,7 +150,7 @@ def test_production_warns_when_several_workers_count_limits_in_memory(
     make_app(**PRODUCTION)
     assert any("RATELIMIT_STORAGE_URI is memory:// with 3 workers" in record.getMessage() for record in caplog.records)
     caplog.clear()
-    make_app(**PRODUCTION, RATELIMIT_STORAGE_URI=REDIS_URL)
+    make_app(**PRODUCTION, RATELIMIT_STORAGE_URI=TEST_REDIS_URL)  # only named: start-up connects to nothing
     monkeypatch.setenv("WEB_CONCURRENCY", "1")
     make_app(**PRODUCTION)
     assert not caplog.records
@@ -163,25 +163,11 @@ def test_the_worker_count_is_what_gunicorn_starts() -> None:
     assert deployment.gunicorn_workers({"WEB_CONCURRENCY": "many"}) == 1
 
 
-@pytest.fixture
-def redis_limits() -> Any:
-    """Database 13 of the local Redis, emptied before and after; the test is skipped without Redis."""
-    server = redis.Redis.from_url(REDIS_URL)
-    try:
-        server.ping()
-    except redis.RedisError:
-        pytest.skip("no Redis server answers on 127.0.0.1:6379")
-    server.flushdb()
-    yield server
-    server.flushdb()
-    server.close()
-
-
-def test_limits_kept_in_redis_hold_across_worker_processes(make_app: Callable[..., Flask], redis_limits: Any) -> None:
+def test_limits_kept_in_redis_hold_across_worker_processes(make_app: Callable[..., Flask], redis_url: str, redis_limits: Any) -> None:
     # Each app stands for a worker process: it starts with its own limiter, and only Redis is shared.
-    first = make_app(MAIL_SERVER="", RATELIMIT_STORAGE_URI=REDIS_URL)
+    first = make_app(MAIL_SERVER="", RATELIMIT_STORAGE_URI=redis_url)
     assert [ask_for_a_sign_in_link(first.test_client(), "d@example.org") for _ in range(5)] == [200] * 5
-    second = make_app(MAIL_SERVER="", RATELIMIT_STORAGE_URI=REDIS_URL)
+    second = make_app(MAIL_SERVER="", RATELIMIT_STORAGE_URI=redis_url)
     assert ask_for_a_sign_in_link(second.test_client(), "d@example.org") == 429
     assert redis_limits.dbsize() > 0
 
@@ -204,8 +190,10 @@ def test_gunicorn_tells_the_app_how_many_workers_it_starts(monkeypatch: pytest.M
     assert deployment.gunicorn_workers(os.environ) == 6
 
 
-def test_the_limiter_storage_keeps_no_email_in_clear(make_app: Callable[..., Flask], make_staff: Callable[..., Flask], redis_limits: Any) -> None:
-    app = make_staff(RATELIMIT_STORAGE_URI=REDIS_URL)
+def test_the_limiter_storage_keeps_no_email_in_clear(
+    make_app: Callable[..., Flask], make_staff: Callable[..., Flask], redis_url: str, redis_limits: Any
+) -> None:
+    app = make_staff(RATELIMIT_STORAGE_URI=redis_url)
     assert staff_sign_in(app.test_client(), "typed password", email="stranger@example.org").status_code == 401
     keys = b" ".join(redis_limits.keys("*"))
     assert keys and b"stranger" not in keys and b"example.org" not in keys
@@ -215,7 +203,7 @@ def test_the_limiter_storage_keeps_no_email_in_clear(make_app: Callable[..., Fla
 def test_over_http_the_forwarded_client_is_limited_and_audited_as_itself(live: Any) -> None:
     from donations.models import StaffRole
     from donations.finance.staff import create_staff
-    from tests.e2e.conftest import form_fields
+    from tests.support.pages import form_fields
 
     with live.app.app_context():
         create_staff(db.session, FINANCE_EMAIL, StaffRole.FINANCE, PASSWORD)

@@ -1,7 +1,7 @@
 """Bounded waits: a hung Stripe or mail relay never holds a donor or a Stripe webhook for long.
 
 The stand-ins are loopback servers that accept connections and never answer
-(tests/security/stalls.py); the app is the real one, on the real database.
+(tests/support/stalls.py); the app is the real one, on the real database.
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from donations.platform.jobs import wait_for_inline_jobs
 from donations.models import Donation, DonationStatus, Receipt
 from donations.platform.stripe_api import longest_wait_seconds
 from stripe_sandbox import sign
-from tests.e2e.conftest import INDIVIDUAL, form_fields
-from tests.security.stalls import StalledServer
-from tests.webhooks.conftest import WEBHOOK_SECRET, Recording, recording, restore  # noqa: F401  (recorded Stripe events)
+from tests.support.donors import INDIVIDUAL
+from tests.support.pages import form_fields
+from tests.support.recorded_events import WEBHOOK_SECRET, Recording, restore
+from tests.support.stalls import StalledServer
 
 
 @pytest.fixture

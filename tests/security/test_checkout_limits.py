@@ -1,7 +1,7 @@
 """Card-testing defence of POST /donate: velocity limits on Checkout Sessions, the ALTCHA proof of
 work past a soft threshold, tighter limits after a burst of failed checkouts (issue #13, point 3).
 
-The service runs over HTTP with the Stripe sandbox beside it (tests/e2e's `live`), so a
+The service runs over HTTP with the Stripe sandbox beside it (`live`, tests/support/live_service.py), so a
 Checkout Session the form opens is a real one, counted at the sandbox.
 """
 
@@ -25,9 +25,10 @@ from donations.config import ConfigError
 from donations.extensions import db
 from donations.models import Donation
 from stripe_sandbox import serve_in_thread, sign
-from tests.e2e.conftest import INDIVIDUAL, WEBHOOK_SECRET, Live, form_fields
-from tests.security.test_behind_a_proxy import REDIS_URL, redis_limits  # noqa: F401  (Redis database 13, emptied)
-from tests.webhooks.test_webhook_concurrency import Gunicorn
+from tests.support.donors import INDIVIDUAL
+from tests.support.gunicorn_server import Gunicorn
+from tests.support.live_service import WEBHOOK_SECRET, Live
+from tests.support.pages import form_fields
 
 # Cheap challenges: the tests solve dozens of them in Python.
 LIMITS_ON = {"CHECKOUT_LIMITS": "on", "ALTCHA_COST": "1000"}
@@ -240,7 +241,7 @@ def test_bad_checkout_thresholds_are_refused_at_start_up(make_app: Callable[...,
 
 
 def test_checkout_limits_off_is_refused_in_production(make_app: Callable[..., Flask]) -> None:
-    from tests.security.test_headers_and_cookies import PRODUCTION
+    from tests.support.production import PRODUCTION
 
     with pytest.raises(ConfigError, match="CHECKOUT_LIMITS=off"):
         make_app(**PRODUCTION, CHECKOUT_LIMITS="off")
@@ -266,11 +267,11 @@ def test_an_outage_of_the_limits_storage_asks_for_the_challenge_and_never_makes_
     assert post_gift(live, 1, altcha=solved(live)).status_code == 303
 
 
-def test_checkout_limits_in_redis_hold_across_gunicorn_workers(database_url: str, tmp_path: Any, redis_limits: Any) -> None:  # noqa: F811
+def test_checkout_limits_in_redis_hold_across_gunicorn_workers(database_url: str, tmp_path: Any, redis_url: str, redis_limits: Any) -> None:
     """gunicorn with 2 workers, as in production: the forty posts land on both, one count holds them
     (with memory:// each worker would count its own, and let 20 through)."""
     sandbox = serve_in_thread({"sepa_delay": -1})
-    settings = {**LIMITS_ON, "CHECKOUT_CHALLENGE_AFTER": "40", "RATELIMIT_STORAGE_URI": REDIS_URL}
+    settings = {**LIMITS_ON, "CHECKOUT_CHALLENGE_AFTER": "40", "RATELIMIT_STORAGE_URI": redis_url}
     app_server = Gunicorn(database_url, sandbox.url, tmp_path, settings)
     try:
         site = Live(app=None, url=app_server.url, sandbox=sandbox, browser=requests.Session())  # type: ignore[arg-type]

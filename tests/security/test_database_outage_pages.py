@@ -19,7 +19,8 @@ from werkzeug.test import TestResponse
 
 from donations.extensions import db
 from donations.models import Donation
-from tests.e2e.conftest import INDIVIDUAL, form_fields
+from tests.support.donors import INDIVIDUAL
+from tests.support.pages import form_fields
 
 GIFT = {"kind": "one_off", "amount": "75", **INDIVIDUAL, "first_name": "Anne-Sophie", "city": "Saint-Étienne"}
 REFUSED_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:9/donations?connect_timeout=2"

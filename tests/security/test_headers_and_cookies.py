@@ -9,17 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support.production import REAL_FOUNDATION
-
-PRODUCTION = {
-    "FLASK_ENV_NAME": "production",
-    "SECRET_KEY": "p" * 48,
-    "PUBLIC_BASE_URL": "https://dons.example.org",
-    "STRIPE_SECRET_KEY": "sk_test_production_rehearsal",
-    "STRIPE_WEBHOOK_SECRET": "whsec_production_rehearsal",
-    "STRIPE_API_BASE": "",
-    **REAL_FOUNDATION,
-}
+from tests.support.production import PRODUCTION
 
 
 @pytest.mark.parametrize("path", ["/", "/donate", "/my", "/api/tax-reduction?amount=1&scheme=ifi", "/no-such-page"])

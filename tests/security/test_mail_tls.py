@@ -21,8 +21,8 @@ from flask import Flask
 
 from donations.platform import mail
 from donations.config import ConfigError, load_config, mail_security, validate
-from tests.e2e.conftest import free_port
-from tests.receipts.conftest import Mailbox
+from tests.support.mailbox import Mailbox
+from tests.support.network import free_port
 from tests.support.production import REAL_FOUNDATION
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make certificates")

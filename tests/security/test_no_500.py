@@ -44,7 +44,7 @@ from donations.extensions import db
 from donations.models import Donation, DonationKind, EventOutcome, StaffRole, StaffUser, StripeEvent
 from donations.portal.sign_in import create_sign_in
 from stripe_sandbox import sign
-from tests.finance.conftest import ADMIN_EMAIL, FINANCE_EMAIL, PASSWORD, make_staff, paid_gift  # noqa: F401  (fixtures)
+from tests.support.finance_staff import ADMIN_EMAIL, FINANCE_EMAIL, PASSWORD
 
 # A deeper hunt: NO_500_EXAMPLES=50 .venv/bin/python -m pytest tests/security/test_no_500.py
 EXAMPLES_PER_ENDPOINT = int(os.environ.get("NO_500_EXAMPLES", "5"))

@@ -6,8 +6,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from donations.extensions import db
-from tests.e2e.conftest import INDIVIDUAL, form_fields
-from tests.receipts.factories import settled_payment
+from tests.support.donors import INDIVIDUAL
+from tests.support.factories import settled_payment
+from tests.support.pages import form_fields
 
 
 def test_the_thank_you_page_shows_no_email_address_and_no_cache_keeps_it(app: Flask, client: FlaskClient) -> None:

@@ -13,8 +13,9 @@ from flask.testing import FlaskClient
 
 from donations.extensions import db
 from donations.models import Donation
-from tests.e2e.conftest import INDIVIDUAL, form_fields
-from tests.finance.conftest import FINANCE_EMAIL, PASSWORD, csrf_token, make_staff, sign_in  # noqa: F401  (fixtures)
+from tests.support.donors import INDIVIDUAL
+from tests.support.finance_staff import FINANCE_EMAIL, PASSWORD, sign_in
+from tests.support.pages import csrf_token, form_fields
 
 REFUSED = "cannot be used"  # the words of the request check's message
 GIFT = {"kind": "one_off", "amount": "50", **INDIVIDUAL}

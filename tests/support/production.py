@@ -24,3 +24,14 @@ REAL_FOUNDATION = {
     "FOUNDATION_SIGNATURE_IMAGE": str(SIGNATURE_IMAGE),
     **SIGNING_CERTIFICATE,
 }
+
+
+PRODUCTION = {
+    "FLASK_ENV_NAME": "production",
+    "SECRET_KEY": "p" * 48,
+    "PUBLIC_BASE_URL": "https://dons.example.org",
+    "STRIPE_SECRET_KEY": "sk_test_production_rehearsal",
+    "STRIPE_WEBHOOK_SECRET": "whsec_production_rehearsal",
+    "STRIPE_API_BASE": "",
+    **REAL_FOUNDATION,
+}

@@ -16,9 +16,8 @@ from receipts.document.cerfa import draw_receipt
 from receipts.document.cerfa_2026_12 import FOOTNOTES, how_to_declare
 from receipts.document.layout import LEFT, PAD, RIGHT
 from receipts.document.snapshot import CURRENT_EDITION, FIRST_EDITION, PaymentLine, ReceiptSnapshot
-from tests.unit.pdf_words import between, pages_of
-from tests.unit.test_cerfa import ACME, CASES, MONTHLY, SIGNATURE, is_ticked, receipt, text_of
-from tests.unit.test_cerfa_long_values import (
+from tests.support.cerfa_cases import ACME, CASES, MONTHLY, SIGNATURE, is_ticked, receipt, text_of
+from tests.support.long_values import (
     ADDRESS_1,
     ADDRESS_2,
     COMMUNE,
@@ -33,6 +32,7 @@ from tests.unit.test_cerfa_long_values import (
     snapshot_for,
     widest,
 )
+from tests.support.pdf_words import pages_of
 
 TAX_RULES = Path(__file__).resolve().parents[3] / "shared" / "TAX_RULES.md"
 

@@ -19,8 +19,8 @@ from pypdf import PdfReader, PdfWriter
 
 from receipts.document.cerfa import draw_receipt
 from receipts.document.marking import BAND, mark_cancelled
-from tests.unit.pdf_words import Page, Word, pages_of
-from tests.unit.test_cerfa import CASES, SIGNATURE
+from tests.support.cerfa_cases import CASES, SIGNATURE
+from tests.support.pdf_words import page_text, pages_of, split
 
 CANCELLED_ON = dt.date(2026, 5, 7)
 LONG_REASON = ("Remboursement intégral demandé par la donatrice après un double prélèvement constaté sur son relevé "
@@ -29,17 +29,6 @@ LONG_REASON = ("Remboursement intégral demandé par la donatrice après un doub
 
 def issued(case: str = "ir_card_gift") -> bytes:
     return draw_receipt(CASES[case], SIGNATURE)
-
-
-def split(page: Page) -> tuple[list[Word], list[Word]]:
-    """(the stamp's words, the receipt's words): the stamp lives in the top band and the two side strips."""
-    side = page.width * BAND / page.height / 2
-    stamp = [w for w in page.words if w.y1 <= BAND or w.x1 <= side or w.x0 >= page.width - side]
-    return stamp, [w for w in page.words if w not in stamp]
-
-
-def page_text(words: list[Word]) -> str:
-    return " ".join(w.text for w in words)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -7,8 +7,9 @@ from typing import Any, Callable
 
 from flask import Flask
 
-from tests.e2e.conftest import Live
-from tests.webhooks.conftest import Giving, gift_state, stored_events
+from tests.support.giving import Giving
+from tests.support.live_service import Live
+from tests.support.webhook_delivery import gift_state, stored_events
 
 
 def reconcile(app: Flask, *args: str) -> Any:

@@ -9,7 +9,8 @@ from donations.clock import utcnow
 from donations.extensions import db
 from donations.models import EventOutcome
 from donations.fulfilment.health import webhook_health
-from tests.webhooks.conftest import Recording, deliver, gift_state, stored_events
+from tests.support.recorded_events import Recording
+from tests.support.webhook_delivery import deliver, gift_state, stored_events
 
 
 def test_an_event_that_fails_is_kept_with_its_error_and_applied_once_when_stripe_retries(replay: Flask, recording: Recording) -> None:

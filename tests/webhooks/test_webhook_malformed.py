@@ -18,9 +18,9 @@ from donations.models import Donation, DonationStatus, EventOutcome, StripeEvent
 from donations.tax import TaxRules
 from donations.fulfilment.health import webhook_health
 from stripe_sandbox import sign
-from tests.receipts.factories import settled_payment
-from tests.webhooks.conftest import deliver, signed_post, snapshot, stored_events
-from tests.webhooks.test_webhook_signatures import SECRET, checkout_session, stripe_event
+from tests.support.factories import settled_payment
+from tests.support.stripe_objects import SECRET, checkout_session, stripe_event
+from tests.support.webhook_delivery import deliver, signed_post, snapshot, stored_events
 
 
 def nested(depth: int) -> Any:

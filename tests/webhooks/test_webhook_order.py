@@ -11,7 +11,8 @@ from flask import Flask
 
 from donations.extensions import db
 from donations.models import Payment
-from tests.webhooks.conftest import Recording, deliver, gift_state, restore
+from tests.support.recorded_events import Recording, restore
+from tests.support.webhook_delivery import deliver, gift_state
 
 Events = list[dict[str, Any]]
 SHUFFLES = 5

@@ -8,7 +8,8 @@ import pytest
 from flask import Flask
 
 from donations.models import EventOutcome
-from tests.webhooks.conftest import Recording, deliver, snapshot, stored_events
+from tests.support.recorded_events import Recording
+from tests.support.webhook_delivery import deliver, snapshot, stored_events
 
 Selector = Callable[[dict[str, Any]], bool]
 

@@ -4,15 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 from itertools import count
+from typing import Any, Callable
 
+import pytest
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from donations.clock import paris_date
-from donations.models import Donation, DonationKind, DonationStatus, Donor, DonorType, Payment, PaymentMethod, PaymentStatus
+from donations.extensions import db
+from donations.models import (
+    Donation,
+    DonationKind,
+    DonationStatus,
+    Donor,
+    DonorType,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    Receipt,
+    TaxScheme,
+)
+from donations.receipting.service import issuing_context as service_issuing_context
+from donations.receipting.pdfs import store_receipt_pdf
 from donations.tax import Scheme, TaxRules
 from receipts.document.snapshot import FoundationMentions
-from receipts.issuing import IssuingContext
+from receipts.issuing import IssuingContext, issue_for_payment
 
 _serial = count(1)
 
@@ -100,3 +117,45 @@ def as_if_last_year(session: Session) -> int:
         payment.received_on = paris_date(payment.received_at)
     session.commit()
     return min(p.received_on.year for p in payments if p.received_on)
+
+
+@pytest.fixture
+def paid_gift(app: Flask) -> Callable[..., tuple[str, str | None, int]]:
+    """A callable: a paid gift with its per-gift receipt issued and stored; (donation public id, receipt number, payment id)."""
+
+    def make(amount_cents: int = 5000, kind: DonationKind = DonationKind.ONE_OFF, received_at: dt.datetime | None = None,
+             livemode: bool = False, **donor: Any) -> tuple[str, str | None, int]:
+        with app.app_context():
+            payment = settled_payment(db.session, amount_cents, kind, received_at)
+            payment.livemode = payment.donation.livemode = livemode
+            payment.stripe_payment_intent_id = f"pi_factory_{payment.id}"
+            if kind == DonationKind.IFI:
+                payment.donation.tax_scheme = TaxScheme.IFI
+            for name, value in donor.items():
+                setattr(payment.donation.donor, name, value)
+            payment.donation.identity = payment.donation.donor.identity.to_json()
+            issued = issue_for_payment(db.session, payment, service_issuing_context())
+            db.session.commit()
+            if issued is not None:
+                store_receipt_pdf(issued.receipt.id)  # drawn and stored after the commit, as the service does
+            result = (payment.donation.public_id, issued.receipt.number if issued else None, payment.id)
+            db.session.remove()
+            return result
+
+    return make
+
+
+def receipt(app: Flask, number: str) -> Receipt:
+    """The receipt as the database has it now (detached)."""
+    with app.app_context():
+        found = db.session.query(Receipt).filter_by(number=number).one()
+        _ = found.replaced_by, found.replaces
+        db.session.expunge_all()
+        return found
+
+
+def payment(app: Flask, payment_id: int) -> Payment:
+    with app.app_context():
+        found = db.session.get(Payment, payment_id)
+        db.session.expunge_all()
+        return found  # type: ignore[return-value]

@@ -1,13 +1,10 @@
-"""Webhook load: many real gifts made at the sandbox, and what must hold once all their events are in.
+"""Gifts of every kind made at the sandbox, what each must end as, and the checks once all their events are in.
 
-The gifts are made as in tests/webhooks (the /donate form of the app under
-gunicorn, then the sandbox's checkout and what happens at Stripe afterwards),
-in the mix of tests/webhooks/test_webhook_concurrency.py, from a few threads.
-The checks read the database directly: each donation's final state, the
-receipts each gift ends with (one issued receipt per kept payment, whatever
-the order of the events), receipt numbers without gap or repeat, each event
-stored once.
-"""
+The mix of tests/webhooks/test_webhook_concurrency.py's forty gifts, used again
+by the load and outage tests of tests/load, made from a few threads. The
+checks read the database directly: each donation's final state, the receipts
+each gift ends with (one issued receipt per kept payment, whatever the order
+of the events), receipt numbers without gap or repeat, each event stored once."""
 
 from __future__ import annotations
 
@@ -16,16 +13,77 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import requests
 import sqlalchemy as sa
 
-from donations.models import EventOutcome, StripeEvent
 from donations.fulfilment.handlers import HANDLERS
-from tests.webhooks.conftest import IBAN_FAILS, IBAN_OK, Gift, Giving
-from tests.webhooks.test_webhook_concurrency import EXPECTED, SUBSCRIBED, final_state, follow_up
+from donations.models import EventOutcome, StripeEvent
+from stripe_sandbox import sign
+from tests.support.giving import IBAN_FAILS, IBAN_OK, Gift, Giving
+from tests.support.recorded_events import WEBHOOK_SECRET
+
+SENDERS = 8
+
+
+# What a Stripe endpoint would subscribe to: the handled types, and two common ones it ignores.
+SUBSCRIBED = set(HANDLERS) | {"payment_intent.succeeded", "charge.succeeded"}
+
+
+# What each kind of gift must end as: (donation status, amount, payments as (amount, refunded, status)).
+EXPECTED = {
+    "card": ("paid", 4000, [(4000, 0, "succeeded")]),
+    "partial refund": ("paid", 4000, [(4000, 1500, "succeeded")]),
+    "full refund": ("refunded", 4000, [(4000, 4000, "succeeded")]),
+    "dispute lost": ("refunded", 4000, [(4000, 4000, "succeeded")]),
+    "monthly": ("active", 4000, [(4000, 0, "succeeded")] * 3),
+    "sepa": ("paid", 4000, [(4000, 0, "succeeded")]),
+    "sepa fails": ("failed", 4000, [(4000, 0, "failed")]),
+}
+
+
+def follow_up(giving: Giving, kind: str, answer: dict[str, Any]) -> None:
+    """What happens at Stripe after the donor paid: refunds, a dispute, renewals, a debit settling."""
+    if kind == "partial refund":
+        giving.refund(answer["payment_intent"], 1500)
+    elif kind == "full refund":
+        giving.refund(answer["payment_intent"], 1000)
+        giving.refund(answer["payment_intent"])
+    elif kind == "dispute lost":
+        giving.lose_dispute(answer["payment_intent"])
+    elif kind == "monthly":
+        giving.advance(answer["subscription"])
+        giving.advance(answer["subscription"])
+    elif kind.startswith("sepa"):
+        giving.control(f"payment_intents/{answer['payment_intent']}/settle")
+
+
+def final_state(engine: sa.Engine, gift: Gift) -> tuple[Any, ...]:
+    with engine.connect() as conn:
+        status, amount, donation_id = conn.execute(
+            sa.text("SELECT status, amount_cents, id FROM donation WHERE public_id = :id"), {"id": gift.public_id}
+        ).one()
+        rows = conn.execute(
+            sa.text("SELECT amount_cents, refunded_cents, status FROM payment WHERE donation_id = :id"), {"id": donation_id}
+        ).all()
+    return status, amount, sorted(tuple(row) for row in rows)
+
+
+def send(url: str, bodies: list[str]) -> list[int]:
+    """One sender: posts each body, signed at the moment it is sent, and keeps the status codes."""
+    statuses = []
+    with requests.Session() as http:
+        for body in bodies:
+            headers = {"Content-Type": "application/json", "Stripe-Signature": sign(body, WEBHOOK_SECRET)}
+            statuses.append(http.post(f"{url}/stripe/webhook", data=body.encode(), headers=headers, timeout=30).status_code)
+    return statuses
+
 
 # The mix of test_webhook_concurrency's forty gifts (about 5 events a gift), repeated as often as needed.
 MIX = {"card": 15, "partial refund": 5, "full refund": 3, "dispute lost": 2, "monthly": 7, "sepa": 6, "sepa fails": 2}
+
+
 PATTERN = [kind for kind, count in MIX.items() for _ in range(count)]
+
 
 # The amounts of the receipts left issued on each kind of gift of 40 €: exactly one per payment kept,
 # for what is kept (a partial refund cancels the first and issues a replacement; a monthly gift
@@ -40,6 +98,7 @@ ISSUED = {
     "sepa fails": [],
 }
 
+
 GIVING_THREADS = 4
 
 
@@ -47,8 +106,8 @@ def make_gifts(giving_for: Any, count: int, threads: int = GIVING_THREADS, after
     """`count` gifts in the mix, each paid then followed up (refunds, renewals, debits settled); answers their kinds.
 
     `giving_for(n)` gives the n-th thread its own `Giving` (its own donor numbering).
-    Every checkout is paid before any renewal moves the sandbox's clock on. Only the first
-    step (the /donate form) needs the app; `after_giving()`, if given, is called once it is done.
+    Every checkout is paid, then every gift followed up. Only the first step (the /donate
+    form) needs the app; `after_giving()`, if given, is called once it is done.
     """
     kinds = list(itertools.islice(itertools.cycle(PATTERN), count))
     givings = [giving_for(n) for n in range(threads)]

@@ -1,48 +1,24 @@
 """The real service over HTTP, with the Stripe sandbox beside it, both on loopback.
 
 The app runs in a werkzeug server thread on its own database; the sandbox
-sends it signed webhooks; tests act as a browser with `requests`.
-"""
+sends it signed webhooks; tests act as a browser with `requests`."""
 
 from __future__ import annotations
 
-import html
-import re
-import socket
-import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 import pytest
 import requests
 from flask import Flask
-from werkzeug.serving import make_server
 
 from donations.platform.jobs import wait_for_inline_jobs
 from stripe_sandbox import SandboxHandle, serve_in_thread
+from tests.support.donors import INDIVIDUAL
+from tests.support.network import ServerThread, free_port
+from tests.support.pages import form_fields
 
 WEBHOOK_SECRET = "whsec_e2e_tests"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class ServerThread:
-    """A WSGI app served from a background thread."""
-
-    def __init__(self, app: Flask, port: int) -> None:
-        self.server = make_server("127.0.0.1", port, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.thread.join(timeout=5)
-        self.server.server_close()
 
 
 @dataclass
@@ -72,40 +48,6 @@ class Live:
     def wait_for_jobs(self, timeout: float = 15.0) -> None:
         """Wait for the emails the answered requests left to send after their answer (inline mode)."""
         assert wait_for_inline_jobs(self.app, timeout), "jobs still running"
-
-
-def form_fields(page: str) -> dict[str, str]:
-    """The hidden inputs of a page (the CSRF token and the form's one-time token)."""
-    fields = {}
-    for tag in re.findall(r"<input[^>]*>", page):
-        if 'type="hidden"' in tag:
-            name = re.search(r'name="([^"]+)"', tag)
-            value = re.search(r'value="([^"]*)"', tag)
-            if name:
-                fields[name.group(1)] = html.unescape(value.group(1)) if value else ""
-    return fields
-
-
-INDIVIDUAL = {
-    "donor_type": "individual",
-    "first_name": "Camille",
-    "last_name": "Martin",
-    "email": "camille.martin@example.org",
-    "address_line1": "12 rue des Lilas",
-    "postal_code": "75013",
-    "city": "Paris",
-    "country": "FR",
-    "consent": "y",
-}
-
-COMPANY = {
-    **INDIVIDUAL,
-    "donor_type": "company",
-    "email": "mecenat@acme.example",
-    "company_name": "ACME Industries",
-    "legal_form": "SAS",
-    "siren": "732 829 320",
-}
 
 
 @pytest.fixture

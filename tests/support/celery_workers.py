@@ -1,23 +1,15 @@
-"""Real Celery worker processes on the local Redis, for the tests and benches that need them."""
+"""Real Celery worker processes, for the tests and benches that need them (their broker: tests/support/redis_databases.py)."""
 
 from __future__ import annotations
 
+import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def redis_answers(port: int = 6379) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 def vm_hwm_mb(pid: int) -> float:
@@ -48,6 +40,23 @@ class CeleryWorker:
     @property
     def jobs_received(self) -> int:
         return self.output().count("] received")
+
+    @property
+    def jobs_finished(self) -> int:
+        """The jobs it ran to the end, succeeded or raised (Celery logs one line for each)."""
+        output = self.output()
+        return output.count("] succeeded in") + output.count("] raised")
+
+    def has_open(self, path: Path) -> bool:
+        """Whether the process holds `path` open now (e.g. a SQLite database a job is working on)."""
+        target = str(path.resolve())
+        for fd in Path(f"/proc/{self.process.pid}/fd").iterdir():
+            try:
+                if os.readlink(fd) == target:
+                    return True
+            except OSError:  # closed meanwhile
+                continue
+        return False
 
     def kill(self) -> None:
         """SIGKILL: no cleanup, no acknowledgement, whatever it was doing."""

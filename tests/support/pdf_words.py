@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from receipts.document.marking import BAND
+
 _PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">')
 _WORD = re.compile(r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">(.*?)</word>')
 
@@ -65,3 +67,14 @@ def between(page: Page, first: str, after: str) -> list[Word]:
     top = next(w for w in page.words if w.text == first)
     bottom = next(w for w in page.words if w.text == after and w.y0 > top.y1)
     return [w for w in page.words if top.y1 <= w.y0 and w.y1 <= bottom.y0]
+
+
+def split(page: Page) -> tuple[list[Word], list[Word]]:
+    """(the stamp's words, the receipt's words): the stamp lives in the top band and the two side strips."""
+    side = page.width * BAND / page.height / 2
+    stamp = [w for w in page.words if w.y1 <= BAND or w.x1 <= side or w.x0 >= page.width - side]
+    return stamp, [w for w in page.words if w not in stamp]
+
+
+def page_text(words: list[Word]) -> str:
+    return " ".join(w.text for w in words)
