@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from donations.models import EventOutcome, StripeEvent
-from donations.fulfilment.handlers import HANDLERS
+from donations.event_dispatch import HANDLERS
 from tests.webhooks.conftest import IBAN_FAILS, IBAN_OK, Gift, Giving
 from tests.webhooks.test_webhook_concurrency import EXPECTED, SUBSCRIBED, final_state, follow_up
 

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from donations.platform import stripe_api as payments
 from donations.models import EventOutcome, StripeEvent
-from donations.fulfilment.handlers import HANDLERS
+from donations.event_dispatch import HANDLERS
 from stripe_sandbox import SandboxHandle, serve_in_thread, sign
 from tests.e2e.conftest import free_port
 from tests.webhooks.conftest import IBAN_FAILS, IBAN_OK, WEBHOOK_SECRET, Gift, Giving
