@@ -138,7 +138,7 @@ def build_invoice(*, created: int, customer: dict, subscription: dict, billing_r
         "status": "draft", "status_details": None,
         "status_transitions": {"finalized_at": None, "marked_uncollectible_at": None, "paid_at": None,
                                "voided_at": None},
-        "subscription": None, "subtotal": total, "subtotal_excluding_tax": total, "test_clock": None,
+        "subtotal": total, "subtotal_excluding_tax": total, "test_clock": None,
         "threshold_reason": None, "total": total, "total_discount_amounts": [], "total_excluding_tax": total,
         "total_pretax_credit_amounts": [], "total_taxes": [], "webhooks_delivered_at": None,
     }

@@ -135,14 +135,16 @@ def _succeed(store: Store, pi: dict, charge: dict) -> None:
     charge.update(status="succeeded", paid=True, captured=True, amount_captured=charge["amount"],
                   outcome={**charge["outcome"], "network_status": "approved_by_network", "type": "authorized",
                            "seller_message": "Payment complete."})
-    _ledger(store, charge)
     pi.update(status="succeeded", amount_received=pi["amount"], last_payment_error=None, next_action=None)
     store.emit("charge.succeeded", charge)
     store.emit("payment_intent.succeeded", pi)
+    # capture_method automatic_async: the balance transaction comes after, with charge.updated.
+    _ledger(store, charge)
+    store.emit("charge.updated", charge, previous_attributes={"balance_transaction": None})
 
 
 def confirm(store: Store, pi: dict, pm: dict, *, on_session: bool, authenticated: bool = False,
-            force_failure: bool = False) -> str:
+            force_failure: bool = False, force_action: bool = False) -> str:
     """Confirm ``pi`` with ``pm``; returns succeeded, declined, requires_action or processing.
 
     ``force_failure`` makes the payment fail whatever the card or IBAN (the
@@ -162,7 +164,8 @@ def confirm(store: Store, pi: dict, pm: dict, *, on_session: bool, authenticated
         return _decline(store, pi, pm, "generic_decline", authenticated)
     if behaviour.outcome in ("declined", "attach_then_decline"):
         return _decline(store, pi, pm, behaviour.decline_code, authenticated)
-    if behaviour.outcome == "authenticate" and on_session and not authenticated:
+    # ``force_action``: the bank asks the cardholder to authenticate a payment made without them.
+    if force_action or (behaviour.outcome == "authenticate" and on_session and not authenticated):
         pi.update(status="requires_action", payment_method=pm["id"], next_action={
             "type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect",
                                                           "stripe_js": "", "source": new_id("src_")}})

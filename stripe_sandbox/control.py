@@ -101,7 +101,8 @@ def advance(box, data, sub_id):
     """Bill the subscription's next period (its customer's time moves to its current period's end; no one else's)."""
     store = box.store
     sub = store.get(sub_id, "subscription")
-    invoice = subscriptions.advance(store, sub, force_failure=_flag(data.get("fail")))
+    invoice = subscriptions.advance(store, sub, force_failure=_flag(data.get("fail")), final=_flag(data.get("final")),
+                                    force_action=_flag(data.get("action")))
     payment = next((p for p in store.all("invoice_payment") if invoice and p["invoice"] == invoice["id"]), None)
     return {"subscription": sub_id, "status": sub["status"], "invoice": invoice["id"] if invoice else None,
             "invoice_status": invoice["status"] if invoice else None,
@@ -140,6 +141,31 @@ def close_dispute(box, data, dispute_id):
     """Close a dispute with ``outcome=won|lost``."""
     closed = refunds.close_dispute(box.store, box.store.get(dispute_id, "dispute"), data.get("outcome", ""))
     return {"dispute": dispute_id, "status": closed["status"], "charge": closed["charge"]}
+
+
+@bp.post("/subscriptions/<sub_id>/paused")
+@control
+def subscription_paused(box, data, sub_id):
+    """The subscription's status becomes paused (a trial ended without a payment method)."""
+    sub = subscriptions.set_paused(box.store, box.store.get(sub_id, "subscription"), True)
+    return {"subscription": sub_id, "status": sub["status"]}
+
+
+@bp.post("/subscriptions/<sub_id>/resumed")
+@control
+def subscription_resumed(box, data, sub_id):
+    """A paused subscription is resumed: active again."""
+    sub = subscriptions.set_paused(box.store, box.store.get(sub_id, "subscription"), False)
+    return {"subscription": sub_id, "status": sub["status"]}
+
+
+@bp.post("/refunds/<refund_id>/fail")
+@control
+def fail_refund(box, data, refund_id):
+    """The card's bank could not take a refund back (``failure_reason``, default ``expired_or_canceled_card``)."""
+    failed = refunds.fail_refund(box.store, box.store.get(refund_id, "refund"),
+                                 data.get("reason") or "expired_or_canceled_card")
+    return {"refund": refund_id, "status": failed["status"], "charge": failed["charge"]}
 
 
 @bp.get("/webhooks")

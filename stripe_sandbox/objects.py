@@ -165,7 +165,7 @@ def build_payment_intent(*, created: int, amount: int, currency: str = "eur", cu
         "id": intent_id, "object": "payment_intent", "allowed_payment_method_types": None,
         "amount": amount, "amount_capturable": 0, "amount_details": {"tip": {}}, "amount_received": 0,
         "application": None, "application_fee_amount": None, "automatic_payment_methods": None,
-        "canceled_at": None, "cancellation_reason": None, "capture_method": "automatic",
+        "canceled_at": None, "cancellation_reason": None, "capture_method": "automatic_async",
         "client_secret": f"{intent_id}_secret_{new_id('', 25)}", "confirmation_method": "automatic",
         "created": created, "currency": currency, "customer": customer, "customer_account": None,
         "description": description, "excluded_payment_method_types": None, "last_payment_error": None,
@@ -264,6 +264,7 @@ def build_refund(*, created: int, amount: int, charge: dict, reason: Optional[st
         "destination_details": ({"type": "card", "card": {"reference": None, "reference_status": "pending",
                                                            "reference_type": "acquirer_reference_number",
                                                            "type": "refund"}} if card else None),
+        "failure_reason": None,
         "metadata": dict(metadata or {}), "payment_intent": charge["payment_intent"],
         "payment_method": charge["payment_method"], "reason": reason, "receipt_number": None,
         "source_transfer_reversal": None, "status": "succeeded", "transfer_reversal": None,
@@ -273,12 +274,11 @@ def build_refund(*, created: int, amount: int, charge: dict, reason: Optional[st
 def build_dispute(*, created: int, charge: dict, amount: int, reason: str = "fraudulent") -> dict:
     """A dispute waiting for the merchant's evidence."""
     details = charge["payment_method_details"]
-    method = {"type": details["type"], "card": None, "sepa_debit": None}
+    # Stripe's dispute details name cards and wallets only (no sepa_debit entry in the pinned type).
+    method = {"type": details["type"], "card": None}
     if details["type"] == "card":
         method["card"] = {"brand": details["card"]["brand"], "case_type": "chargeback",
                           "network": details["card"]["network"], "network_reason_code": "10.4"}
-    else:
-        method["sepa_debit"] = {}
     evidence_keys = (
         "access_activity_log billing_address cancellation_policy cancellation_policy_disclosure "
         "cancellation_rebuttal customer_communication customer_email_address customer_name "
@@ -294,7 +294,7 @@ def build_dispute(*, created: int, charge: dict, amount: int, reason: str = "fra
         "charge": charge["id"], "created": created, "currency": charge["currency"],
         "enhanced_eligibility_types": [], "evidence": evidence,
         "evidence_details": {"due_by": created + 7 * 86400, "enhanced_eligibility": {}, "has_evidence": False,
-                             "past_due": False, "submission_count": 0},
+                             "past_due": False, "submission_count": 0, "submission_method": "not_submitted"},
         "is_charge_refundable": False, "livemode": False, "metadata": {},
         "payment_intent": charge["payment_intent"], "payment_method_details": method, "reason": reason,
         "status": "needs_response",

@@ -93,11 +93,21 @@ def open_dispute(store: Store, charge: dict, amount: int | None = None, reason: 
 
 @in_customer_time(lambda store, dispute, *args: store.objects[dispute["charge"]]["customer"])
 def close_dispute(store: Store, dispute: dict, outcome: str) -> dict:
-    """The bank decides: ``won`` (funds reinstated) or ``lost``; ``charge.dispute.closed``."""
-    if outcome not in ("won", "lost"):
-        raise invalid("outcome must be won or lost.", param="outcome")
-    if dispute["status"] in ("won", "lost"):
+    """The bank decides: ``won`` (funds reinstated) or ``lost``; ``charge.dispute.closed``.
+
+    ``appeal`` takes a lost dispute to the 2026 appeal statuses; closing it then decides the appeal.
+    """
+    if outcome not in ("won", "lost", "appeal"):
+        raise invalid("outcome must be won, lost or appeal.", param="outcome")
+    if dispute["status"] == "won" or (dispute["status"] == "lost" and outcome != "appeal"):
         raise invalid(f"Dispute {dispute['id']} is already closed ({dispute['status']}).", param="id")
+    if outcome == "appeal":  # 2026: a lost dispute appealed, under the bank's review again
+        if dispute["status"] != "lost":
+            raise invalid(f"Dispute {dispute['id']} is not lost: nothing to appeal.", param="id")
+        for status in ("appeal_needs_response", "appeal_under_review"):
+            dispute["status"] = status
+            store.emit("charge.dispute.updated", dispute)
+        return dispute
     dispute["status"] = outcome
     dispute["is_charge_refundable"] = False
     if outcome == "won":
@@ -109,3 +119,21 @@ def close_dispute(store: Store, dispute: dict, outcome: str) -> dict:
     if outcome == "won":
         store.emit("charge.dispute.funds_reinstated", dispute)
     return dispute
+
+
+def fail_refund(store: Store, refund: dict, reason: str) -> dict:
+    """A refund the card's bank refused: the money is back on the balance, the charge's
+    ``amount_refunded`` goes down; ``refund.failed``, ``refund.updated`` and ``charge.refund.updated``."""
+    if refund["status"] in ("failed", "canceled"):
+        raise invalid(f"Refund {refund['id']} has already {refund['status']}.", param="id")
+    refund.update(status="failed", failure_reason=reason)
+    charge = store.objects[refund["charge"]]
+    charge["amount_refunded"] = max(0, charge["amount_refunded"] - refund["amount"])
+    charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+    store.add(build_balance_transaction(created=store.clock.now(), amount=refund["amount"], fee=0,
+                                        source=refund["id"], kind="refund_failure",
+                                        description="REFUND FAILURE"))
+    store.emit("refund.failed", refund)
+    store.emit("refund.updated", refund)
+    store.emit("charge.refund.updated", refund)
+    return refund

@@ -48,13 +48,19 @@ def start(store: Store, session: dict, customer: dict, pm: dict, *, authenticate
         store.add(item)
         sub["items"]["data"].append(item)
     sub["items"]["total_count"] = len(sub["items"]["data"])
+    sub["status"] = "incomplete"  # as Stripe: active once the first invoice is paid
     store.add(sub)
     store.private[sub["id"]]["cycles"] = 0
     invoice = _draft_invoice(store, sub, "subscription_create", now, now)
     store.emit("customer.subscription.created", sub)
     store.emit("invoice.created", invoice)
     session["subscription"], session["invoice"] = sub["id"], invoice["id"]
-    return _finalize_and_pay(store, invoice, pm, on_session=True, authenticated=authenticated)
+    outcome = _finalize_and_pay(store, invoice, pm, on_session=True, authenticated=authenticated)
+    if outcome == "processing" and sub["status"] == "incomplete":  # a SEPA debit on its way counts
+        before = store.render(sub)
+        sub["status"] = "active"
+        emit_updated(store, sub, before)
+    return outcome
 
 
 def _draft_invoice(store: Store, sub: dict, reason: str, period_start: int, period_end: int) -> dict:
@@ -86,7 +92,8 @@ def _finalize(store: Store, invoice: dict) -> None:
 
 
 def _finalize_and_pay(store: Store, invoice: dict, pm: Optional[dict], *, on_session: bool,
-                      authenticated: bool = False, force_failure: bool = False) -> str:
+                      authenticated: bool = False, force_failure: bool = False, final: bool = False,
+                      force_action: bool = False) -> str:
     _finalize(store, invoice)
     if invoice["amount_due"] == 0:
         mark_paid(store, invoice)
@@ -105,11 +112,14 @@ def _finalize_and_pay(store: Store, invoice: dict, pm: Optional[dict], *, on_ses
         payment_failed(store, invoice)
         return "declined"
     outcome = charging.confirm(store, pi, pm, on_session=on_session, authenticated=authenticated,
-                               force_failure=force_failure)
+                               force_failure=force_failure, force_action=force_action)
     if outcome == "succeeded":
         mark_paid(store, invoice, pi)
     elif outcome == "declined":
-        payment_failed(store, invoice)
+        payment_failed(store, invoice, final=final)
+    elif outcome == "requires_action":
+        invoice["hosted_invoice_url"] = f"{store.public_url or ''}/invoices/{invoice['id']}"
+        store.emit("invoice.payment_action_required", invoice)
     return outcome
 
 
@@ -125,25 +135,32 @@ def mark_paid(store: Store, invoice: dict, pi: Optional[dict] = None) -> None:
     store.emit("invoice.paid", invoice)
     store.emit("invoice.payment_succeeded", invoice)
     sub = store.find(invoice["parent"]["subscription_details"]["subscription"])
-    if sub and sub["status"] == "past_due":
+    if sub and sub["status"] in ("past_due", "incomplete"):
         before = store.render(sub)
         sub["status"] = "active"
         emit_updated(store, sub, before)
 
 
-def payment_failed(store: Store, invoice: dict) -> None:
-    """A failed attempt: ``invoice.payment_failed`` and the subscription goes past_due."""
-    invoice["next_payment_attempt"] = store.clock.now() + 3 * 86400
+def payment_failed(store: Store, invoice: dict, *, final: bool = False) -> None:
+    """A failed attempt: ``invoice.payment_failed`` and the subscription goes past_due.
+
+    ``final``: Stripe's last retry failed (no next attempt); as Stripe's default
+    setting does, the subscription is then canceled for ``payment_failed``.
+    """
+    invoice["next_payment_attempt"] = None if final else store.clock.now() + 3 * 86400
     store.emit("invoice.payment_failed", invoice)
     sub = store.find(invoice["parent"]["subscription_details"]["subscription"])
     if sub and sub["status"] == "active":
         before = store.render(sub)
         sub["status"] = "past_due"
         emit_updated(store, sub, before)
+    if sub and final and sub["status"] != "canceled":
+        cancel(store, sub, reason="payment_failed")
 
 
 @in_customer_time(lambda store, sub, *args, **kwargs: sub["customer"])
-def advance(store: Store, sub: dict, *, force_failure: bool = False) -> Optional[dict]:
+def advance(store: Store, sub: dict, *, force_failure: bool = False, final: bool = False,
+            force_action: bool = False) -> Optional[dict]:
     """Bill the next period (moving the customer's time to the current period's end); the new invoice or None."""
     if sub["status"] in ("canceled", "incomplete_expired"):
         raise invalid(f"Subscription {sub['id']} is canceled: it has no next period to bill.", param="id")
@@ -170,7 +187,8 @@ def advance(store: Store, sub: dict, *, force_failure: bool = False) -> Optional
         return invoice
     pm = store.find(sub["default_payment_method"]) or store.find(
         store.objects[sub["customer"]]["invoice_settings"]["default_payment_method"])
-    _finalize_and_pay(store, invoice, pm, on_session=False, force_failure=force_failure)
+    _finalize_and_pay(store, invoice, pm, on_session=False, force_failure=force_failure, final=final,
+                      force_action=force_action)
     return invoice
 
 
@@ -287,3 +305,16 @@ def merge_metadata(current: dict, update_with) -> dict:
         else:
             merged[key] = value
     return merged
+
+
+def set_paused(store: Store, sub: dict, paused: bool) -> dict:
+    """Status ``paused`` (a trial ended with no payment method) and back to ``active`` (resumed):
+    ``customer.subscription.paused`` / ``resumed``, each with its ``customer.subscription.updated``."""
+    wanted, allowed = ("paused", ("active", "trialing")) if paused else ("active", ("paused",))
+    if sub["status"] not in allowed:
+        raise invalid(f"Subscription {sub['id']} is {sub['status']}: it cannot become {wanted}.", param="id")
+    before = store.render(sub)
+    sub["status"] = wanted
+    store.emit("customer.subscription.paused" if paused else "customer.subscription.resumed", sub)
+    emit_updated(store, sub, before)
+    return sub

@@ -19,6 +19,7 @@ DONATION_STATUSES = {
     DonationStatus.EXPIRED: _l("not completed"),
     DonationStatus.CANCELLED: _l("stopped"),
     DonationStatus.REFUNDED: _l("refunded"),
+    DonationStatus.LAPSED: _l("lapsed (unpaid)"),
 }
 
 SCHEMES = {

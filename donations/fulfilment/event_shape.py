@@ -19,6 +19,7 @@ import datetime as dt
 from typing import Any, Callable
 
 from donations.clock import from_timestamp
+from donations.fulfilment.event_objects import created_of, is_thin
 from donations.platform.usable_text import has_unsafe_text, json_problem
 
 Check = Callable[[Any], bool]
@@ -92,13 +93,16 @@ _INVOICE_PAYMENT = {("payment",): MAPPING, ("payment", "payment_intent"): _refer
 _SUBSCRIPTION = {("id",): IDENTIFIER, ("metadata",): MAPPING, ("metadata", "donation_id"): TEXT}
 _CHARGE = {("id",): IDENTIFIER, ("amount_refunded",): AMOUNT}
 _DISPUTE = {("id",): IDENTIFIER, ("charge",): _reference, ("status",): STATUS}
+_REFUND = {("id",): IDENTIFIER, ("charge",): _reference, ("status",): STATUS, ("amount",): AMOUNT}
 
 _OBJECT_FIELDS = {
     "checkout.session.": _CHECKOUT_SESSION,
     "invoice.": _INVOICE,
     "customer.subscription.": _SUBSCRIPTION,
     "charge.dispute.": _DISPUTE,
+    "charge.refund.": _REFUND,
     "charge.refunded": _CHARGE,
+    "refund.": _REFUND,
 }
 
 
@@ -140,6 +144,8 @@ def malformation(event: dict[str, Any]) -> str | None:
     problem = json_problem(event)
     if problem:
         return problem
+    if is_thin(event):
+        return _thin_malformation(event)
     wrong = [
         name
         for name, check in (("type", _text(TYPE_LENGTH)), ("created", TIMESTAMP), ("livemode", _BOOLEAN))
@@ -159,6 +165,25 @@ def malformation(event: dict[str, Any]) -> str | None:
                     wrong.append(f"data.object.payments.data.{index}")
                     continue
                 wrong += [f"data.object.payments.data.{index}.{name}" for name in _wrong_fields(attempt, _INVOICE_PAYMENT)]
+    if wrong:
+        return "fields missing or of the wrong type: " + ", ".join(wrong)
+    return None
+
+
+_RELATED_OBJECT = {("id",): IDENTIFIER, ("type",): TEXT, ("url",): _optional(_text(2000))}
+
+
+def _thin_malformation(event: dict[str, Any]) -> str | None:
+    """A thin event: its type, time (RFC 3339 text), mode and the reference to what it is about."""
+    wrong = [name for name, check in (("type", _text(TYPE_LENGTH)), ("livemode", _BOOLEAN)) if not check(event.get(name))]
+    if created_of(event) is None:
+        wrong.append("created")
+    related = event.get("related_object")
+    if related is not None:
+        if isinstance(related, dict):
+            wrong += [f"related_object.{name}" for name in _wrong_fields(related, _RELATED_OBJECT)]
+        else:
+            wrong.append("related_object")
     if wrong:
         return "fields missing or of the wrong type: " + ", ".join(wrong)
     return None

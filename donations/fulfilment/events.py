@@ -27,8 +27,11 @@ from sqlalchemy.orm import Session
 
 from donations.portal.erasure import scrub_payload
 from donations.clock import from_timestamp, utcnow
-from donations.fulfilment.event_shape import instant_of, malformation
-from donations.fulfilment.handlers import Fulfilment, apply_event
+from donations.fulfilment.event_objects import created_of, type_of
+from donations.fulfilment.event_shape import malformation
+from donations.fulfilment.dispatch import apply_event
+from donations.platform import jobs
+from donations.fulfilment.handlers import Fulfilment
 from donations.models import EventOutcome, StripeEvent
 from donations.receipting.service import PaymentReceipts
 from donations.fulfilment.stripe_ids import EventConflict
@@ -77,11 +80,11 @@ def _facts(event: dict[str, Any]) -> dict[str, Any]:
     """What the event's row records of it."""
     return {
         "stripe_id": event["id"],
-        "type": event.get("type", ""),
+        "type": type_of(event),
         "livemode": bool(event.get("livemode")),
-        "created": from_timestamp(event.get("created") or 0),
+        "created": created_of(event) or from_timestamp(0),
         # A deleted customer is someone's erasure (or Stripe's): its last copy is not kept.
-        "payload": scrub_payload(event) if event.get("type") == "customer.deleted" else event,
+        "payload": scrub_payload(event) if type_of(event) == "customer.deleted" else event,
     }
 
 
@@ -99,7 +102,7 @@ def _rejected_facts(event: dict[str, Any], reason: str) -> dict[str, Any]:
         "stripe_id": event["id"],
         "type": event_type[:100] if readable and isinstance(event_type, str) else "",
         "livemode": event.get("livemode") is True,
-        "created": instant_of(event.get("created")) or utcnow(),
+        "created": created_of(event) or utcnow(),
         "payload": event if readable else {"id": event["id"], "rejected": reason},
     }
 
@@ -147,9 +150,10 @@ def receive_event(session: Session, client: stripe.StripeClient, event: dict[str
     ctx = Fulfilment(
         session=session,
         client=client,
-        event_time=from_timestamp(event.get("created") or utcnow().timestamp()),
+        event_time=created_of(event) or utcnow(),
         on_payment_settled=receipts.payment_settled,
         on_payment_refunded=receipts.payment_refunded,
+        on_refund_reversed=receipts.refund_reversed,
     )
     try:
         applied = apply_event(ctx, event)
@@ -166,6 +170,8 @@ def receive_event(session: Session, client: stripe.StripeClient, event: dict[str
         return Delivery.FAILED
     log.info("event %s (%s): %s", event["id"], event.get("type"), applied.outcome)
     receipts.effects.after_commit()
+    for job, args in ctx.notices:
+        jobs.enqueue(job, *args)
     return Delivery.APPLIED if applied.outcome == EventOutcome.APPLIED else Delivery.IGNORED
 
 

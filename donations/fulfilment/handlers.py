@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import stripe
@@ -27,8 +27,6 @@ from donations.fulfilment.stripe_ids import own_payment, take_stripe_id
 
 log = logging.getLogger(__name__)
 
-# A dispute in one of these statuses is over: nothing Stripe sends later reopens it.
-DISPUTE_CLOSED = frozenset({"won", "lost", "warning_closed", "prevented"})
 # A PaymentIntent in any other status has not brought money (it failed or waits for the donor).
 INTENT_STATUS = {"succeeded": PaymentStatus.SUCCEEDED, "processing": PaymentStatus.PROCESSING}
 
@@ -42,6 +40,10 @@ class Fulfilment:
     event_time: dt.datetime
     on_payment_settled: Callable[[Payment], None] | None = None
     on_payment_refunded: Callable[[Payment], None] | None = None
+    # Money given back to the foundation after all (a refund failed, a dispute won on appeal).
+    on_refund_reversed: Callable[[Payment], None] | None = None
+    # Emails to donors (job name, arguments), queued once the transaction has committed.
+    notices: list[tuple[Callable[..., None], tuple[Any, ...]]] = field(default_factory=list)  # jobs to queue after the commit
 
 
 @dataclass(frozen=True)
@@ -306,12 +308,18 @@ def subscription_changed(ctx: Fulfilment, subscription: dict[str, Any]) -> Appli
     current = payments.retrieve_subscription(ctx.client, subscription["id"])
     take_stripe_id(ctx.session, donation, "stripe_subscription_id", current["id"])
     status = current.get("status")
+    unpaid = ((current.get("cancellation_details") or {}).get("reason")) == "payment_failed"
     if status in ("canceled", "incomplete_expired"):
-        _move(donation, DonationStatus.CANCELLED)
+        # Stopped by Stripe after its last retry: lapsed, for finance to follow up; else stopped.
+        _move(donation, DonationStatus.LAPSED if unpaid and donation.kind == DonationKind.MONTHLY else DonationStatus.CANCELLED)
+    elif status == "unpaid":
+        _move(donation, DonationStatus.LAPSED)
+    elif status == "paused":  # customer.subscription.paused: no payment method when a trial ended
+        _move(donation, DonationStatus.PAUSED)
     elif status in ("active", "trialing", "past_due"):
         if current.get("pause_collection"):
             _move(donation, DonationStatus.PAUSED)
-        elif donation.status in (DonationStatus.PAUSED, DonationStatus.PENDING, DonationStatus.PROCESSING):
+        elif donation.status in (DonationStatus.PAUSED, DonationStatus.PENDING, DonationStatus.PROCESSING, DonationStatus.LAPSED):
             _move(donation, DonationStatus.ACTIVE)
         items = (current.get("items") or {}).get("data") or []
         amount = ((items[0].get("price") or {}).get("unit_amount")) if items else None
@@ -351,51 +359,23 @@ def _record_unseen_payment(ctx: Fulfilment, intent_id: str) -> Payment | None:
     return record_intent_payment(ctx, donation, intent_id, invoice_id=invoice_id, intent=intent)
 
 
+# Refunds in these statuses give money back (or will); failed and canceled ones do not.
+REFUND_COUNTS = frozenset({"pending", "requires_action", "succeeded"})
+
+
+def refunded_at_stripe(ctx: Fulfilment, payment: Payment) -> int:
+    """What Stripe's refunds of the payment's charge give back now (failed or canceled ones not counted)."""
+    if not payment.stripe_charge_id:
+        return 0
+    refunds = payments.refunds_of_charge(ctx.client, payment.stripe_charge_id)
+    return sum(r.get("amount") or 0 for r in refunds if r.get("status") in REFUND_COUNTS)
+
+
 def charge_refunded(ctx: Fulfilment, charge: dict[str, Any]) -> Applied:
     """Money given back, in full or in part: the kept amount only ever shrinks."""
     payment = _payment_for_charge(ctx, charge["id"])
     if payment is None:
         return IGNORED
-    _apply_refund(ctx, payment, charge.get("amount_refunded") or 0)
+    # A refund that failed since this event was sent gives nothing back: Stripe's refunds as they are now cap it.
+    _apply_refund(ctx, payment, min(charge.get("amount_refunded") or 0, refunded_at_stripe(ctx, payment)))
     return Applied(EventOutcome.APPLIED, payment.donation)
-
-
-def dispute_changed(ctx: Fulfilment, dispute: dict[str, Any]) -> Applied:
-    """A donor's bank contests a payment; a lost dispute takes the money back (read from Stripe as it is now)."""
-    charge_id = _id(dispute.get("charge"))
-    payment = _payment_for_charge(ctx, charge_id) if charge_id else None
-    if payment is None:
-        return IGNORED
-    current = payments.retrieve_dispute(ctx.client, dispute["id"])
-    payment.disputed = True
-    if payment.dispute_status not in DISPUTE_CLOSED:
-        payment.dispute_status = current.get("status") or dispute.get("status")
-    if payment.dispute_status == "lost":
-        _apply_refund(ctx, payment, payment.amount_cents)
-    return Applied(EventOutcome.APPLIED, payment.donation)
-
-
-HANDLERS: dict[str, Callable[[Fulfilment, dict[str, Any]], Applied]] = {
-    "checkout.session.completed": checkout_completed,
-    "checkout.session.async_payment_succeeded": checkout_completed,
-    "checkout.session.async_payment_failed": checkout_async_failed,
-    "checkout.session.expired": checkout_expired,
-    "invoice.paid": invoice_paid,
-    "invoice.payment_failed": invoice_payment_failed,
-    "customer.subscription.created": subscription_changed,
-    "customer.subscription.updated": subscription_changed,
-    "customer.subscription.deleted": subscription_changed,
-    "charge.refunded": charge_refunded,
-    "charge.dispute.created": dispute_changed,
-    "charge.dispute.updated": dispute_changed,
-    "charge.dispute.closed": dispute_changed,
-}
-
-
-def apply_event(ctx: Fulfilment, event: dict[str, Any]) -> Applied:
-    """Apply one verified event; types the service does not handle, or events without an object, are ignored."""
-    handler = HANDLERS.get(event.get("type", ""))
-    obj = (event.get("data") or {}).get("object")
-    if handler is None or not isinstance(obj, dict):
-        return IGNORED
-    return handler(ctx, obj)

@@ -8,6 +8,7 @@ import stripe
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from donations.giving import checkout_limits
+from donations.fulfilment.event_objects import type_of
 from donations.fulfilment.event_shape import identifier_of
 from donations.extensions import csrf, db
 from donations.fulfilment.events import Delivery, receive_event
@@ -65,5 +66,5 @@ def stripe_webhook():  # type: ignore[no-untyped-def]
     if outcome in (Delivery.APPLIED, Delivery.IGNORED):
         # A declined, refused or abandoned checkout, counted once: a burst of them tightens the
         # checkout limits of /donate (card testing).
-        checkout_limits.record_failed_checkout(checkout_limits.current_rules(), str(event.get("type", "")))
+        checkout_limits.record_failed_checkout(checkout_limits.current_rules(), type_of(event))
     return jsonify(received=True, outcome=outcome.value), STATUS[outcome]

@@ -37,6 +37,7 @@ class DonationStatus(enum.StrEnum):
     EXPIRED = "expired"  # the donor never paid
     CANCELLED = "cancelled"  # a monthly gift stopped
     REFUNDED = "refunded"  # every euro received was given back
+    LAPSED = "lapsed"  # a monthly gift Stripe stopped collecting after its last failed retry
 
 
 # Donations move only forward: a paid gift never goes back to pending.
@@ -55,14 +56,17 @@ DONATION_TRANSITIONS: dict[DonationStatus, frozenset[DonationStatus]] = {
         {DonationStatus.PAID, DonationStatus.ACTIVE, DonationStatus.FAILED, DonationStatus.CANCELLED}
     ),
     DonationStatus.PAID: frozenset({DonationStatus.REFUNDED}),
-    DonationStatus.ACTIVE: frozenset({DonationStatus.PAUSED, DonationStatus.CANCELLED, DonationStatus.FAILED}),
-    DonationStatus.PAUSED: frozenset({DonationStatus.ACTIVE, DonationStatus.CANCELLED}),
+    DonationStatus.ACTIVE: frozenset({DonationStatus.PAUSED, DonationStatus.CANCELLED, DonationStatus.FAILED, DonationStatus.LAPSED}),
+    DonationStatus.PAUSED: frozenset({DonationStatus.ACTIVE, DonationStatus.CANCELLED, DonationStatus.LAPSED}),
+    # The donor may pay the last invoice with a new card after all; or the gift is stopped for good.
+    DonationStatus.LAPSED: frozenset({DonationStatus.ACTIVE, DonationStatus.CANCELLED}),
     # A failed debit may be retried by Stripe and succeed after all.
-    DonationStatus.FAILED: frozenset({DonationStatus.PAID, DonationStatus.ACTIVE, DonationStatus.CANCELLED}),
+    DonationStatus.FAILED: frozenset({DonationStatus.PAID, DonationStatus.ACTIVE, DonationStatus.CANCELLED, DonationStatus.LAPSED}),
     # A session can be paid in the seconds before Stripe expires it.
     DonationStatus.EXPIRED: frozenset({DonationStatus.PAID, DonationStatus.ACTIVE, DonationStatus.PROCESSING}),
     DonationStatus.CANCELLED: frozenset(),
-    DonationStatus.REFUNDED: frozenset(),
+    # A refund that failed, or a dispute won on appeal, gives the money back to the foundation.
+    DonationStatus.REFUNDED: frozenset({DonationStatus.PAID}),
 }
 
 

@@ -53,6 +53,8 @@ class Donor(Base):
     country: Mapped[str] = mapped_column(String(2))
     locale: Mapped[str] = mapped_column(String(5), default="fr")
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # The mode (live or test) the customer id belongs to: never reused in the other mode. None: unknown.
+    stripe_customer_livemode: Mapped[bool | None] = mapped_column()
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Erasure (GDPR): personal data removed, or kept locked because receipts
     # issued to this donor must be kept six years.

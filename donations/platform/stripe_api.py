@@ -197,6 +197,19 @@ def retrieve_charge(client: stripe.StripeClient, charge_id: str) -> dict[str, An
 
 
 @stripe_call
+def retrieve_refund(client: stripe.StripeClient, refund_id: str) -> dict[str, Any]:
+    """The Refund as Stripe has it now (pending, succeeded, failed or canceled)."""
+    return _plain(client.v1.refunds.retrieve(refund_id))
+
+
+@stripe_call
+def refunds_of_charge(client: stripe.StripeClient, charge_id: str) -> list[dict[str, Any]]:
+    """Every refund of a charge as Stripe has them now, failed and canceled ones included."""
+    page = client.v1.refunds.list(params={"charge": charge_id, "limit": 100})
+    return [_plain(refund) for refund in page.auto_paging_iter()]
+
+
+@stripe_call
 def retrieve_invoice(client: stripe.StripeClient, invoice_id: str) -> dict[str, Any]:
     """The Invoice as Stripe has it now, with its payments (Stripe includes them only when expanded)."""
     return _plain(client.v1.invoices.retrieve(invoice_id, params={"expand": ["payments"]}))

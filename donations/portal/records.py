@@ -74,14 +74,18 @@ def export(session: Session, email: str) -> dict[str, Any]:
     }
 
 
-def billing_customer(donors: list[Donor]) -> str | None:
-    """The Stripe customer whose card or IBAN the donor changes: their newest running monthly gift's."""
-    gifts = sorted((g for d in donors for g in d.donations if g.stripe_customer_id), key=lambda g: g.id, reverse=True)
+def billing_customer(donors: list[Donor], livemode: bool = False) -> str | None:
+    """The Stripe customer whose card or IBAN the donor changes: their newest running monthly gift's.
+
+    Only customers of the service's mode (`livemode`): a test-mode customer is unknown to live Stripe.
+    """
+    gifts = sorted((g for d in donors for g in d.donations if g.stripe_customer_id and g.livemode == livemode),
+                   key=lambda g: g.id, reverse=True)
     running = [g for g in gifts if g.kind == DonationKind.MONTHLY and g.status not in FINISHED]
     chosen = (running or gifts)[:1]
     if chosen:
         return chosen[0].stripe_customer_id
-    return next((d.stripe_customer_id for d in donors if d.stripe_customer_id), None)
+    return next((d.stripe_customer_id for d in donors if d.stripe_customer_id and d.stripe_customer_livemode is livemode), None)
 
 
 def owned_donation(session: Session, email: str, public_id: str) -> Donation | None:

@@ -164,9 +164,15 @@ def receipt_pdf(email: str, number: str):  # type: ignore[no-untyped-def]
     )
 
 
+def _live_service() -> bool:
+    return str(current_app.config.get("STRIPE_SECRET_KEY") or "").startswith(("sk_live_", "rk_live_"))
+
+
 def _monthly_or_404(email: str, public_id: str):  # type: ignore[no-untyped-def]
     donation = donor_records.owned_donation(db.session, email, public_id)
     if donation is None or donation.kind != DonationKind.MONTHLY or not donation.stripe_subscription_id:
+        abort(404)
+    if donation.livemode != _live_service():  # its subscription lives in the other mode: unknown to this key
         abort(404)
     return donation
 
@@ -244,7 +250,7 @@ def update_card(email: str):  # type: ignore[no-untyped-def]
     """Send the donor to Stripe's billing portal to change their card or IBAN."""
     if not ConfirmForm().validate():
         abort(400)
-    customer = donor_records.billing_customer(donor_records.donors_of(db.session, email))
+    customer = donor_records.billing_customer(donor_records.donors_of(db.session, email), _live_service())
     if customer is None:
         abort(404)
     try:

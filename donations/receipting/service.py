@@ -27,6 +27,7 @@ from donations.receipting.signing_settings import signer_from_config
 from receipts.annual import follow_late_payment
 from receipts.document.cerfa import draw_receipt
 from receipts.document.snapshot import FoundationMentions
+from receipts.restoring import restore_receipts
 from receipts.issuing import IssuingContext, Issued, follow_refund, issue_for_payment, receipts_covering
 from receipts.signing import ReceiptSigner, sign
 from receipts.document.snapshot import ReceiptSnapshot
@@ -111,3 +112,9 @@ class PaymentReceipts:
         self.effects.cancelled.extend(rid for rid in cancelled if rid not in replaced)
 
 
+    def refund_reversed(self, payment: Payment) -> None:
+        """A refund failed or a dispute was won on appeal: a receipt again for what is kept."""
+        restored = restore_receipts(self.session, payment, issuing_context())
+        self.effects.issued.extend(restored)
+        for item in restored:
+            log.info("receipt %s issued for payment %s: money given back to the foundation", item.receipt.number, payment.id)

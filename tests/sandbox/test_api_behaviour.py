@@ -103,9 +103,9 @@ def test_customers_create_update_and_customer_updated_event(client, control, rec
 
 def test_events_list_pages_newest_first_and_filters(make_session, control, client):
     for _ in range(3):
-        control.pay(make_session().id, card="4242424242424242")  # 5 events each
+        control.pay(make_session().id, card="4242424242424242")  # 6 events each (charge.updated brings the balance transaction)
     everything = list(client.v1.events.list(params={"limit": 4}).auto_paging_iter())
-    assert len(everything) == 15
+    assert len(everything) == 18
     created = [e.created for e in everything]
     assert created == sorted(created, reverse=True)
     assert everything[0].type == "checkout.session.completed" and everything[-1].type == "customer.created"
@@ -124,7 +124,7 @@ def test_events_list_pages_newest_first_and_filters(make_session, control, clien
     wildcard = client.v1.events.list(params={"type": "payment_intent.*", "limit": 100})
     assert len(wildcard.data) == 6
     assert client.v1.events.list(params={"created": {"gt": created[0]}}).data == []
-    assert len(client.v1.events.list(params={"created": {"lte": created[0]}, "limit": 100}).data) == 15
+    assert len(client.v1.events.list(params={"created": {"lte": created[0]}, "limit": 100}).data) == 18
     one = client.v1.events.retrieve(everything[0].id)
     assert one.id == everything[0].id and one.pending_webhooks == 0
     with pytest.raises(stripe.InvalidRequestError):

@@ -20,7 +20,7 @@ def test_card_payment_completes_session_and_sends_events_in_stripe_order(make_se
 
     assert answer["status"] == "succeeded" and answer["session_status"] == "complete"
     assert receiver.types == ["customer.created", "payment_intent.created", "charge.succeeded",
-                              "payment_intent.succeeded", "checkout.session.completed"]
+                              "payment_intent.succeeded", "charge.updated", "checkout.session.completed"]
     assert receiver.bad_signatures == 0
     done = client.v1.checkout.sessions.retrieve(session.id, params={"expand": ["payment_intent.latest_charge"]})
     assert (done.status, done.payment_status) == ("complete", "paid")

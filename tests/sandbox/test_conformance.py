@@ -31,6 +31,14 @@ pytestmark = pytest.mark.skipif(not FIXTURES.exists(),
 
 # Where Stripe's example holds an object of another type than ours would (a polymorphic slot).
 NOT_COMPARED = {"data.object"}
+# Keys of Stripe's examples that the pinned API version no longer has (stripe-python's typed
+# resource has no such field): an invoice's legacy top-level `subscription` (now under `parent`).
+ABSENT_FROM_PINNED_VERSION = {"invoice": {"subscription"}}
+
+
+def pinned(example: dict, object_type: str) -> dict:
+    """Stripe's example without the keys the pinned version dropped."""
+    return {k: v for k, v in example.items() if k not in ABSENT_FROM_PINNED_VERSION.get(object_type, ())}
 T = 1_767_225_600
 
 
@@ -115,7 +123,7 @@ def stripe_examples() -> dict:
 def test_builder_matches_stripes_example_field_by_field(stripe_examples, object_type):
     ours = built_objects()[object_type]
     assert ours["object"] == stripe_examples[object_type]["object"]
-    assert differences(stripe_examples[object_type], ours) == []
+    assert differences(pinned(stripe_examples[object_type], object_type), ours) == []
 
 
 def test_objects_served_by_the_sandbox_match_stripes_examples(stripe_examples, make_session, control, client):
@@ -138,4 +146,4 @@ def test_objects_served_by_the_sandbox_match_stripes_examples(stripe_examples, m
     }
     for object_type, obj in served.items():
         as_json = json.loads(str(obj))  # the wire form (to_dict() turns decimal strings into Decimal)
-        assert differences(stripe_examples[object_type], as_json) == [], object_type
+        assert differences(pinned(stripe_examples[object_type], object_type), as_json) == [], object_type

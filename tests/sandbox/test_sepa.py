@@ -24,7 +24,7 @@ def test_sepa_debit_is_processing_then_succeeds_on_settle(make_session, control,
     settled = control.post(f"/payment_intents/{answer['payment_intent']}/settle")
     control.wait()
     assert settled["succeeded"] is True and settled["status"] == "succeeded"
-    assert receiver.types == ["charge.succeeded", "payment_intent.succeeded",
+    assert receiver.types == ["charge.succeeded", "payment_intent.succeeded", "charge.updated",
                               "checkout.session.async_payment_succeeded"]
     assert client.v1.checkout.sessions.retrieve(session.id).payment_status == "paid"
     control.post(f"/payment_intents/{answer['payment_intent']}/settle", expect=400)
@@ -81,9 +81,9 @@ def test_sepa_subscription_is_active_with_open_invoice_until_the_debit_settles(m
     control.post(f"/payment_intents/{answer['payment_intent']}/settle")
     control.wait()
     assert client.v1.invoices.retrieve(answer["invoice"]).status == "paid"
-    tail = receiver.types[-5:]
-    assert tail == ["charge.succeeded", "payment_intent.succeeded", "invoice.paid", "invoice.payment_succeeded",
-                    "checkout.session.async_payment_succeeded"]
+    tail = receiver.types[-6:]
+    assert tail == ["charge.succeeded", "payment_intent.succeeded", "charge.updated", "invoice.paid",
+                    "invoice.payment_succeeded", "checkout.session.async_payment_succeeded"]
 
 
 def test_failed_sepa_renewal_marks_invoice_failed_and_subscription_past_due(make_session, control, client,

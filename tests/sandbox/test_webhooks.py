@@ -29,7 +29,7 @@ def test_deliveries_carry_stripe_headers_and_verify(make_session, control, recei
     headers = receiver.headers[0]
     assert headers["Content-Type"] == "application/json; charset=utf-8"
     assert headers["Stripe-Signature"].startswith("t=") and ",v1=" in headers["Stripe-Signature"]
-    assert receiver.bad_signatures == 0 and len(receiver.events) == 5
+    assert receiver.bad_signatures == 0 and len(receiver.events) == 6
     assert all(event.pending_webhooks == 1 for event in receiver.events)
 
 

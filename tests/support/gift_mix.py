@@ -16,7 +16,7 @@ from typing import Any
 import requests
 import sqlalchemy as sa
 
-from donations.fulfilment.handlers import HANDLERS
+from donations.fulfilment.dispatch import HANDLERS
 from donations.models import EventOutcome, StripeEvent
 from stripe_sandbox import sign
 from tests.support.giving import IBAN_FAILS, IBAN_OK, Gift, Giving

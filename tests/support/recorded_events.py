@@ -85,6 +85,22 @@ def _dispute_lost(giving: Giving, paid: Paid) -> None:
     giving.lose_dispute(paid["payment_intent"])
 
 
+def _refund_fails(giving: Giving, paid: Paid) -> None:
+    refund = giving.stripe.v1.refunds.create(params={"charge": giving.charge_of(paid["payment_intent"]), "amount": 1000})
+    giving.control(f"refunds/{refund.id}/fail")
+
+
+def _dispute_won_on_appeal(giving: Giving, paid: Paid) -> None:
+    dispute = giving.control(f"charges/{giving.charge_of(paid['payment_intent'])}/dispute")["dispute"]
+    for outcome in ("lost", "appeal", "won"):
+        giving.control(f"disputes/{dispute}/close", outcome=outcome)
+
+
+def _last_retry_fails(giving: Giving, paid: Paid) -> None:
+    giving.control(f"subscriptions/{paid['subscription']}/advance", action="1")
+    giving.control(f"subscriptions/{paid['subscription']}/advance", fail="1", final="1")
+
+
 # name: (kind, amount in euros, how the donor pays at checkout, what happens afterwards)
 LIFECYCLES: dict[str, tuple[str, str, Callable[[Giving, Gift], Paid], Callable[[Giving, Paid], None]]] = {
     "one_off_card_partial_then_full_refund": ("one_off", "50", _card, _refund_in_two_steps),
@@ -95,6 +111,9 @@ LIFECYCLES: dict[str, tuple[str, str, Callable[[Giving, Gift], Paid], Callable[[
     "sepa_debit_fails": ("one_off", "60", _iban(IBAN_FAILS), _settle),
     "monthly_sepa_debit": ("monthly", "30", _iban(IBAN_OK), _settle),
     "dispute_lost": ("one_off", "80", _card, _dispute_lost),
+    "refund_fails": ("one_off", "40", _card, _refund_fails),
+    "dispute_won_on_appeal": ("one_off", "70", _card, _dispute_won_on_appeal),
+    "monthly_authentication_then_last_retry_fails": ("monthly", "18", _card, _last_retry_fails),
 }
 
 

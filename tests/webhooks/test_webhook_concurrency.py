@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from donations.platform import stripe_api as payments
-from donations.fulfilment.handlers import HANDLERS
+from donations.fulfilment.dispatch import HANDLERS
 from donations.models import EventOutcome, StripeEvent
 from stripe_sandbox import SandboxHandle
 from tests.support.gift_mix import EXPECTED, SENDERS, SUBSCRIBED, final_state, follow_up, send
