@@ -395,6 +395,11 @@ HANDLERS: dict[str, Callable[[Fulfilment, dict[str, Any]], Applied]] = {
 }
 
 
+# Exactly the events the webhook endpoint is to receive (`flask stripe setup` enables these, and
+# `flask stripe check` compares the endpoint with them): every type a handler is registered for.
+HANDLED_EVENTS: tuple[str, ...] = tuple(sorted(HANDLERS))
+
+
 def apply_event(ctx: Fulfilment, event: dict[str, Any]) -> Applied:
     """Apply one verified event; types the service does not handle, or events without an object, are ignored."""
     handler = HANDLERS.get(event.get("type", ""))
