@@ -120,6 +120,10 @@ def _database_url(value: str) -> str:
     return url
 
 
+# Stripe takes amounts of at most 8 digits: 999 999,99 €.
+STRIPE_MAX_AMOUNT_CENTS = 99_999_999
+
+
 @dataclass(frozen=True)
 class Setting:
     env: str
@@ -139,6 +143,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET", _text),
     Setting("STRIPE_API_BASE", "STRIPE_API_BASE", _text),
     Setting("STRIPE_WEBHOOK_TOLERANCE", "STRIPE_WEBHOOK_TOLERANCE", _int, 300),
+    # The billing portal configuration `flask stripe setup` made (bpc_…); unset: the account's default.
+    Setting("STRIPE_PORTAL_CONFIGURATION", "STRIPE_PORTAL_CONFIGURATION", _text),
     # Bounded waits on Stripe: seconds per attempt, and retries after a network failure.
     Setting("STRIPE_TIMEOUT", "STRIPE_TIMEOUT", _seconds, 6.0),
     Setting("STRIPE_MAX_NETWORK_RETRIES", "STRIPE_MAX_NETWORK_RETRIES", _int, 2),
@@ -193,7 +199,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RECEIPT_SIGNING_PASSWORD", "RECEIPT_SIGNING_PASSWORD", _text),
     # Giving
     Setting("DONATION_MIN", "DONATION_MIN_CENTS", _euros_as_cents, 500),
-    Setting("DONATION_MAX", "DONATION_MAX_CENTS", _euros_as_cents, 100_000_000),
+    # The largest gift paid online: at most Stripe's limit of 8 digits (999 999,99 €); a larger
+    # gift is made by bank transfer.
+    Setting("DONATION_MAX", "DONATION_MAX_CENTS", _euros_as_cents, STRIPE_MAX_AMOUNT_CENTS),
+    # Stripe's limit on one SEPA debit (10 000 € unless Stripe raised it for the account): above
+    # it, Checkout offers the card only.
+    Setting("SEPA_DEBIT_MAX", "SEPA_DEBIT_MAX_CENTS", _euros_as_cents, 1_000_000),
     Setting("DONATION_PRESETS", "DONATION_PRESETS", _text, "30,50,100,200"),
     Setting("DONATION_MONTHLY_PRESETS", "DONATION_MONTHLY_PRESETS", _text, "10,15,30,50"),
     Setting("DONATION_IFI_PRESETS", "DONATION_IFI_PRESETS", _text, "500,1000,5000,10000"),
@@ -315,6 +326,10 @@ def validate(config: Mapping[str, Any]) -> None:
             raise ConfigError(f"{name} must be a rate such as 0.66")
     if config["DONATION_MIN_CENTS"] > config["DONATION_MAX_CENTS"]:
         raise ConfigError("DONATION_MIN must not exceed DONATION_MAX")
+    if config["DONATION_MAX_CENTS"] > STRIPE_MAX_AMOUNT_CENTS:
+        raise ConfigError("DONATION_MAX must be at most 999999.99: Stripe takes no larger amount (larger gifts come by bank transfer)")
+    if not 0 < config["SEPA_DEBIT_MAX_CENTS"] <= STRIPE_MAX_AMOUNT_CENTS:
+        raise ConfigError("SEPA_DEBIT_MAX must be Stripe's limit on one SEPA debit, such as 10000 (euros)")
     for name in ("DONATION_PRESETS", "DONATION_MONTHLY_PRESETS", "DONATION_IFI_PRESETS"):
         try:
             parse_presets(config[name])

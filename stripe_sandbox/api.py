@@ -249,6 +249,14 @@ def create_portal_session(params):
     if "flow_data" in params:
         raise invalid("The sandbox's portal does not support flow_data.", param="flow_data")
     customer = store.get(params["customer"], "customer", param="customer")
+    if "configuration" in params:
+        chosen = store.get(params["configuration"], "billing_portal.configuration", param="configuration")
+        if not chosen["active"]:
+            raise invalid(f"The configuration {chosen['id']} is not active.", param="configuration")
+    elif not getattr(store, "portal_default_saved", True):
+        raise invalid("No configuration provided and your test mode default configuration has not been created. "
+                      "Provide a configuration or create your default by saving your customer portal settings in "
+                      "test mode at https://dashboard.stripe.com/test/settings/billing/portal.")
     configuration = store.private["billing_portal"].setdefault("configuration", new_id("bpc_"))
     session_id = new_id("bps_")
     portal = build_billing_portal_session(created=store.clock.now(), customer=customer["id"],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import json
+import socket
 from typing import Callable, Optional
 
 import stripe
@@ -83,6 +84,8 @@ def endpoint(params_cls: type, *, write: bool = False) -> Callable:
                     fingerprint = (request.method, request.path, json.dumps(raw, sort_keys=True))
                     replay = _replay(box, key, fingerprint)
                     if replay is not None:
+                        if box.take_lost_answer(request.method, request.path):
+                            return _lose_answer()
                         return json_response(replay["body"], replay["status"],
                                              {**headers, "Idempotent-Replayed": "true"})
                     if box.store.public_url is None:
@@ -102,11 +105,27 @@ def endpoint(params_cls: type, *, write: bool = False) -> Callable:
                         return json_response(body, status, headers)
                 if key:
                     box.store.idempotency[key] = {"fingerprint": fingerprint, "status": status, "body": body}
-                return json_response(body, status, headers)
+                lost = box.take_lost_answer(request.method, request.path)
+            if lost:
+                return _lose_answer()
+            return json_response(body, status, headers)
 
         return run
 
     return wrap
+
+
+def _lose_answer() -> Response:
+    """Hang up without answering: the request was carried out (and saved under its idempotency
+    key) but the client never hears of it, as when a connection drops on the way back."""
+    connection = request.environ.get("werkzeug.socket")
+    if connection is not None:
+        try:
+            connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    # Whatever werkzeug then tries to write fails on the closed connection and is dropped.
+    return Response("", status=500)
 
 
 def _replay(box, key: Optional[str], fingerprint: tuple) -> Optional[dict]:

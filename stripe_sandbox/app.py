@@ -8,7 +8,7 @@ from typing import Optional, Sequence, Union
 from flask import Flask, request
 from werkzeug.serving import make_server
 
-from . import api, checkout_flow, control, hosted
+from . import account_api, api, checkout_flow, control, hosted  # noqa: F401 - account_api adds routes to api.bp
 from .api_support import json_response, unrecognized_url
 from .store import Store
 from .webhooks import DEFAULT_RETRY_SCHEDULE, WebhookDispatcher
@@ -21,10 +21,14 @@ class Sandbox:
 
     def __init__(self, webhook_url: Optional[str] = None, webhook_secret: Optional[str] = None,
                  public_url: Optional[str] = None, sepa_delay: Optional[float] = 3.0,
-                 retry_schedule: Sequence[float] = DEFAULT_RETRY_SCHEDULE, webhook_timeout: float = 10.0) -> None:
+                 retry_schedule: Sequence[float] = DEFAULT_RETRY_SCHEDULE, webhook_timeout: float = 10.0,
+                 portal_default_saved: bool = True) -> None:
         if webhook_url and not webhook_secret:
             raise ValueError("a webhook secret is required to sign webhooks sent to webhook_url")
         self.store = Store(public_url=public_url)
+        # False: an account whose portal settings were never saved in the Dashboard, so a portal
+        # session needs the id of a configuration made through the API (as real Stripe refuses it).
+        self.store.portal_default_saved = portal_default_saved
         self.sepa_delay = sepa_delay
         self._timers: list[threading.Timer] = []
         self.dispatcher: Optional[WebhookDispatcher] = None
@@ -34,6 +38,25 @@ class Sandbox:
             self.store.webhooks_enabled = True
             self.store.listeners.append(self.dispatcher.enqueue)
         self.store.processing_hooks.append(self._schedule_settlement)
+        # (method, path) -> how many answers to lose still (POST /_sandbox/faults/lose-answers).
+        self.lost_answers: dict[tuple[str, str], int] = {}
+
+    def lose_answers(self, method: str, path: str, count: int) -> None:
+        """Carry out the next `count` API requests to `method path` but drop their answers."""
+        with self.store.lock:
+            if count > 0:
+                self.lost_answers[(method.upper(), path)] = count
+            else:
+                self.lost_answers.pop((method.upper(), path), None)
+
+    def take_lost_answer(self, method: str, path: str) -> bool:
+        """Whether the answer to this request is to be lost (counting it)."""
+        with self.store.lock:
+            left = self.lost_answers.get((method, path), 0)
+            if left <= 0:
+                return False
+            self.lost_answers[(method, path)] = left - 1
+            return True
 
     def expire_due(self) -> None:
         with self.store.lock:
@@ -73,6 +96,7 @@ class Sandbox:
             for timer in self._timers:
                 timer.cancel()
             self._timers = []
+            self.lost_answers.clear()
             self.store.reset()
             if self.dispatcher:
                 self.dispatcher.reset()
@@ -87,11 +111,11 @@ class Sandbox:
 def create_sandbox_app(webhook_url: Optional[str] = None, webhook_secret: Optional[str] = None,
                        public_url: Optional[str] = None, sepa_delay: Optional[float] = 3.0,
                        retry_schedule: Sequence[float] = DEFAULT_RETRY_SCHEDULE,
-                       webhook_timeout: float = 10.0) -> Flask:
+                       webhook_timeout: float = 10.0, portal_default_saved: bool = True) -> Flask:
     """A Flask app serving the Stripe API subset, the hosted pages and /_sandbox controls."""
     app = Flask("stripe_sandbox")
     app.extensions["stripe_sandbox"] = Sandbox(webhook_url, webhook_secret, public_url, sepa_delay,
-                                               retry_schedule, webhook_timeout)
+                                               retry_schedule, webhook_timeout, portal_default_saved)
     app.register_blueprint(api.bp)
     app.register_blueprint(hosted.bp)
     app.register_blueprint(control.bp)

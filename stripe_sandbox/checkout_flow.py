@@ -19,6 +19,7 @@ from .store import Store
 
 SUPPORTED_METHODS = ("card", "sepa_debit")
 DAY = 86400
+MAX_AMOUNT = 99_999_999
 
 
 @dataclass
@@ -136,6 +137,10 @@ def _line_item(store: Store, item: dict, mode: str, index: int) -> dict:
             raise invalid("The sandbox needs price_data[unit_amount].", param=f"{param}[price_data][unit_amount]")
         if data["unit_amount"] < 1:
             raise invalid("Invalid integer: unit_amount must be positive.", param=f"{param}[price_data][unit_amount]")
+        if data["unit_amount"] > MAX_AMOUNT:
+            # Stripe takes amounts of at most 8 digits (999 999,99 EUR).
+            raise invalid(f"This value must be less than or equal to {MAX_AMOUNT} (it currently is "
+                          f"'{data['unit_amount']}').", param=f"{param}[price_data][unit_amount]")
         if "product_data" in data:
             pdata = data["product_data"]
             product = store.add(build_product(created=now, name=pdata["name"], description=pdata.get("description"),

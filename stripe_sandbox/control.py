@@ -190,6 +190,43 @@ def webhooks_resume(box, data):
     return box.webhook_status()
 
 
+@bp.post("/faults/lose-answers")
+@control
+def lose_answers(box, data):
+    """Carry out the next ``count`` (default 1) requests to ``path`` (``method``, default POST) but
+    hang up before answering: a lost answer, for testing retries. ``count=0`` stops it."""
+    path = str(data.get("path") or "")
+    if not path.startswith("/v1/"):
+        raise invalid("Give the `path` of an API request, such as /v1/checkout/sessions.", param="path")
+    try:
+        count = int(data.get("count", 1))
+    except (TypeError, ValueError):
+        raise invalid("count must be an integer.", param="count") from None
+    method = str(data.get("method") or "POST").upper()
+    box.lose_answers(method, path, count)
+    return {"method": method, "path": path, "count": max(count, 0)}
+
+
+@bp.post("/account/sepa_debit")
+@control
+def account_sepa_debit(box, data):
+    """Turn SEPA Direct Debit ``on`` (default) or ``off`` for the account, as its Dashboard settings would."""
+    from .account_api import set_sepa_debit
+
+    enabled = str(data.get("enabled", "on")).lower() in ("1", "true", "yes", "on")
+    set_sepa_debit(box.store, enabled)
+    return {"sepa_debit": "on" if enabled else "off"}
+
+
+@bp.post("/billing_portal/default")
+@control
+def portal_default(box, data):
+    """``saved=off``: the account's portal settings were never saved in the Dashboard, so a portal
+    session needs a ``configuration`` made through the API (``saved=on`` by default)."""
+    box.store.portal_default_saved = _flag(data.get("saved", "on"))
+    return {"default_saved": box.store.portal_default_saved}
+
+
 @bp.post("/reset")
 @control
 def reset(box, data):

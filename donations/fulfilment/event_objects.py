@@ -22,9 +22,9 @@ from typing import Any, Callable
 import stripe
 
 from donations.platform import stripe_api as payments
+from donations.platform.stripe_api import PINNED_API_VERSION
 
 # The API version of every object the service reads (stripe-python pins it).
-PINNED_API_VERSION: str = stripe.api_version
 
 # Thin events name their v1 types with this prefix ("v1.invoice.paid").
 THIN_PREFIX = "v1."

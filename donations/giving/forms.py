@@ -36,12 +36,25 @@ def country_choices(language: str) -> list[SelectChoice]:
     return [SelectChoice(code, name) for code, name in france + [c for c in countries if c[0] != "FR"]]
 
 
+def too_large_to_pay_online(maximum_cents: int) -> str:
+    """Why a gift above the online maximum (Stripe's limit, or DONATION_MAX) is refused, and what to do."""
+    return str(
+        _l(
+            "A gift paid online by card or SEPA debit is at most %(maximum)s. "
+            "A larger gift can be made by bank transfer.",
+            maximum=format_euros(maximum_cents),
+        )
+    )
+
+
 def gift_amount_cents(text: str | None) -> int:
     """The cents of a gift typed in a form, within the configured bounds (ValidationError otherwise)."""
     config = current_app.config
     try:
         cents = parse_euros(text, max_cents=config["DONATION_MAX_CENTS"])
     except AmountError as error:
+        if error.code == "too_large":
+            raise ValidationError(too_large_to_pay_online(config["DONATION_MAX_CENTS"])) from error
         raise ValidationError(amount_error_message(error, config["DONATION_MAX_CENTS"])) from error
     if cents < config["DONATION_MIN_CENTS"]:
         raise ValidationError(_l("The smallest gift is %(minimum)s.", minimum=format_euros(config["DONATION_MIN_CENTS"])))

@@ -154,12 +154,13 @@ class CheckoutLinks:
 
 
 def open_checkout(
-    session: Session, donation: Donation, client: stripe.StripeClient, links: CheckoutLinks, now: dt.datetime
+    session: Session, donation: Donation, client: stripe.StripeClient, links: CheckoutLinks, sepa_debit_max_cents: int | None = None
 ) -> str:
     """Create (or find again) the donation's Checkout Session and return where to send the donor.
 
-    The idempotency key comes from the donation, so a retry or a double submit
-    gets the same session from Stripe. The session is never opened on a
+    The idempotency key comes from the donation, and so do all the parameters,
+    so a retry (after an answer lost on the way) or a double submit gets the
+    same session from Stripe. The session is never opened on a
     donor's existing Stripe customer (Stripe would offer their saved card and
     address to whoever typed their email): Stripe gets the email only.
     """
@@ -175,7 +176,7 @@ def open_checkout(
         success_url=links.success_url,
         cancel_url=links.cancel_url,
         customer_email=donation.donor.email,
-        now=now,
+        sepa_debit_max_cents=sepa_debit_max_cents,
     )
     checkout = payments.create_checkout_session(client, request)
     donation.stripe_checkout_session_id = checkout["id"]

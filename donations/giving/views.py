@@ -7,6 +7,7 @@ import secrets
 
 import stripe
 from flask import Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -188,7 +189,7 @@ def _give(form: DonationForm):  # type: ignore[no-untyped-def]
     if donation.status != DonationStatus.PENDING:
         return redirect(url_for("public.thanks", public_id=donation.public_id), 303)
     try:
-        url = giving.open_checkout(db.session, donation, _stripe(), _links(donation), utcnow())
+        url = giving.open_checkout(db.session, donation, _stripe(), _links(donation), current_app.config["SEPA_DEBIT_MAX_CENTS"])
         db.session.commit()
     except PaymentServiceError:
         db.session.rollback()
@@ -244,6 +245,13 @@ def _gift_from(form: DonationForm) -> giving.GiftRequest:
 def _links(donation: Donation) -> giving.CheckoutLinks:
     foundation = current_app.config["FOUNDATION_NAME"]
     thanks = url_for("public.thanks", public_id=donation.public_id, _external=True)
+    # In the donation's language, not the request's: a retry of the same checkout in another
+    # language must send Stripe the same parameters as the first try (one idempotency key).
+    with force_locale(donation.donor.locale or "fr"):
+        return _checkout_links(donation, foundation, thanks)
+
+
+def _checkout_links(donation: Donation, foundation: str, thanks: str) -> giving.CheckoutLinks:
     return giving.CheckoutLinks(
         success_url=thanks + "?session_id={CHECKOUT_SESSION_ID}",
         cancel_url=url_for("public.cancelled", public_id=donation.public_id, _external=True),

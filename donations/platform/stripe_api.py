@@ -24,7 +24,11 @@ log = logging.getLogger(__name__)
 
 # Stripe's hosted checkout takes cards and SEPA Direct Debit for this service.
 PAYMENT_METHOD_TYPES = ["card", "sepa_debit"]
+# Stripe's default lifetime of a Checkout Session, used when `expires_at` is not sent (it never is).
 CHECKOUT_LIFETIME = dt.timedelta(hours=24)
+# The API version every call is made in (stripe-python pins it): webhook endpoints are created in
+# it, and an event in another version is read again through the API.
+PINNED_API_VERSION: str = stripe.api_version
 
 
 class PaymentServiceError(RuntimeError):
@@ -126,11 +130,23 @@ class CheckoutRequest:
     success_url: str
     cancel_url: str
     customer_email: str
-    now: dt.datetime
+    # Stripe's limit on one SEPA debit (SEPA_DEBIT_MAX): above it, the card only.
+    sepa_debit_max_cents: int | None = None
+
+
+def payment_method_types(amount_cents: int, sepa_debit_max_cents: int | None) -> list[str]:
+    """Card and SEPA Direct Debit, or the card alone above Stripe's limit on one SEPA debit."""
+    if sepa_debit_max_cents is not None and amount_cents > sepa_debit_max_cents:
+        return ["card"]
+    return list(PAYMENT_METHOD_TYPES)
 
 
 def checkout_params(request: CheckoutRequest) -> dict[str, Any]:
-    """The parameters of the Checkout Session (kept apart so tests can check every key)."""
+    """The parameters of the Checkout Session (kept apart so tests can check every key).
+
+    They depend on the donation alone, never on the time or the request, so that
+    every retry under the donation's idempotency key sends the very same request.
+    """
     metadata = {"donation_id": request.donation_public_id}
     price_data: dict[str, Any] = {
         "currency": "eur",
@@ -139,13 +155,16 @@ def checkout_params(request: CheckoutRequest) -> dict[str, Any]:
     }
     params: dict[str, Any] = {
         "line_items": [{"price_data": price_data, "quantity": 1}],
-        "allowed_payment_method_types": PAYMENT_METHOD_TYPES,
+        "allowed_payment_method_types": payment_method_types(request.amount_cents, request.sepa_debit_max_cents),
         "locale": request.locale,
         "client_reference_id": request.donation_public_id,
         "metadata": metadata,
         "success_url": request.success_url,
         "cancel_url": request.cancel_url,
-        "expires_at": int((request.now + CHECKOUT_LIFETIME).timestamp()),
+        # No `expires_at`: a value computed from our clock would make a retry after a lost
+        # answer differ from the first request (Stripe refuses a reused idempotency key with
+        # other parameters for 24 h), and a skewed clock could put it outside Stripe's
+        # 30 min..24 h window. Stripe's default is 24 h; the session's own `expires_at` is kept.
     }
     # Only the email, never an existing customer: see giving.open_checkout.
     params["customer_email"] = request.customer_email
@@ -302,9 +321,19 @@ def cancel_subscription(client: stripe.StripeClient, subscription_id: str) -> di
 
 
 @stripe_call
-def create_billing_portal_session(client: stripe.StripeClient, customer_id: str, return_url: str) -> dict[str, Any]:
-    """A Stripe billing portal session where the donor updates their card or IBAN."""
-    return _plain(client.v1.billing_portal.sessions.create(params={"customer": customer_id, "return_url": return_url}))
+def create_billing_portal_session(
+    client: stripe.StripeClient, customer_id: str, return_url: str, configuration: str | None = None
+) -> dict[str, Any]:
+    """A Stripe billing portal session where the donor updates their card or IBAN.
+
+    `configuration` is the one `flask stripe setup` made (STRIPE_PORTAL_CONFIGURATION);
+    without it Stripe uses the account's default, which exists only once the portal's
+    settings were saved in the Dashboard.
+    """
+    params: dict[str, Any] = {"customer": customer_id, "return_url": return_url}
+    if configuration:
+        params["configuration"] = configuration
+    return _plain(client.v1.billing_portal.sessions.create(params=params))  # type: ignore[arg-type]
 
 
 @stripe_call

@@ -254,7 +254,9 @@ def update_card(email: str):  # type: ignore[no-untyped-def]
     if customer is None:
         abort(404)
     try:
-        portal = payments.create_billing_portal_session(_stripe(), customer, url_for("portal.gifts", _external=True))
+        portal = payments.create_billing_portal_session(
+            _stripe(), customer, url_for("portal.gifts", _external=True), current_app.config.get("STRIPE_PORTAL_CONFIGURATION")
+        )
     except Exception:
         log.exception("billing portal session failed")
         flash(_("The payment service cannot be reached right now. Please try again in a moment."), "error")

@@ -27,7 +27,8 @@ def test_defaults_are_the_law_and_the_sandbox() -> None:
     assert config["STRIPE_USES_SANDBOX"] is True
     assert config["STRIPE_API_BASE"].startswith("http://127.0.0.1:")
     assert config["DONATION_MIN_CENTS"] == 500
-    assert config["DONATION_MAX_CENTS"] == 100_000_000
+    assert config["DONATION_MAX_CENTS"] == 99_999_999  # Stripe's limit: 8 digits
+    assert config["SEPA_DEBIT_MAX_CENTS"] == 1_000_000
 
 
 def test_tax_rates_come_from_the_environment() -> None:
