@@ -86,6 +86,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.cli.add_command(receipts_cli)
     app.cli.add_command(staff_cli)
+    from donations.finance.accounting_cli import accounting_cli
+
+    app.cli.add_command(accounting_cli)
     return app
 
 

@@ -20,6 +20,8 @@ import stripe
 from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
+from donations import payouts
+
 from donations.platform import stripe_api as payments
 from donations.clock import from_timestamp, paris_date
 from donations.models import Donation, DonationKind, DonationStatus, EventOutcome, Payment, PaymentMethod, PaymentStatus
@@ -168,6 +170,8 @@ def record_intent_payment(
     if charge:
         payment.stripe_charge_id = payment.stripe_charge_id or charge["id"]
         payment.method = _method_of(charge, intent)
+        if payment.fee_cents is None:
+            payouts.record_booking(payment, charge.get("balance_transaction"), ctx.client)
         if payment.status != PaymentStatus.SUCCEEDED:
             # No receipt exists yet: it will be issued for what is kept.
             payment.refunded_cents = min(max(payment.refunded_cents, refunded), payment.amount_cents)
@@ -182,6 +186,7 @@ def _apply_refund(ctx: Fulfilment, payment: Payment, amount_refunded: int) -> No
     refunded = min(max(payment.refunded_cents, amount_refunded), payment.amount_cents)
     if refunded == payment.refunded_cents:
         return
+    payouts.record_reversal(ctx.session, payment, refunded - payment.refunded_cents, ctx.event_time)
     payment.refunded_cents = refunded
     _follow_payment(payment.donation, payment)
     ctx.session.flush()
@@ -393,6 +398,7 @@ HANDLERS: dict[str, Callable[[Fulfilment, dict[str, Any]], Applied]] = {
     "charge.dispute.updated": dispute_changed,
     "charge.dispute.closed": dispute_changed,
 }
+HANDLERS.update(payouts.HANDLERS)  # fees booked late and payouts (donations/payouts.py)
 
 
 def apply_event(ctx: Fulfilment, event: dict[str, Any]) -> Applied:

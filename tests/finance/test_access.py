@@ -16,6 +16,7 @@ from donations.models import AuditEntry, ReceiptStatus, StaffRole, StaffUser
 from tests.finance.conftest import ADMIN_EMAIL, FINANCE_EMAIL, PASSWORD, csrf_token, receipt, sign_in
 
 PLACEHOLDERS = {"public_id": "00000000-0000-0000-0000-000000000000", "number": "2026-000001", "payment_id": 1, "staff_id": 1}
+PLACEHOLDERS.update(stripe_payout_id="po_placeholder", name="fees")  # payouts and reports
 
 
 def finance_urls(app: Flask) -> list[tuple[str, str, tuple[StaffRole, ...]]]:
