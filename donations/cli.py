@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.cli import AppGroup
 
+from donations.finance.accounting_cli import accounting_cli
 from donations.finance.cli import staff_cli
 from donations.fulfilment.cli import stripe_cli
 from donations.giving.cli import expire_command
@@ -17,5 +18,5 @@ donations_cli.add_command(purge_personal_data_command)
 
 
 def register_commands(app: Flask) -> None:
-    for group in (donations_cli, stripe_cli, receipts_cli, staff_cli):
+    for group in (donations_cli, stripe_cli, receipts_cli, staff_cli, accounting_cli):
         app.cli.add_command(group)

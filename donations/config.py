@@ -197,6 +197,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RECEIPT_SIGNING_CERT_FILE", "RECEIPT_SIGNING_CERT_FILE", _text),
     Setting("RECEIPT_SIGNING_PKCS12_FILE", "RECEIPT_SIGNING_PKCS12_FILE", _text),
     Setting("RECEIPT_SIGNING_PASSWORD", "RECEIPT_SIGNING_PASSWORD", _text),
+    # The accounts of the FEC (`flask accounting fec`): ANC 2018-06 defaults, to confirm with the accountant.
+    Setting("ACCOUNT_INDIVIDUAL_GIFTS", "ACCOUNT_INDIVIDUAL_GIFTS", _text, "7541"),
+    Setting("ACCOUNT_COMPANY_GIFTS", "ACCOUNT_COMPANY_GIFTS", _text, "7542"),
+    Setting("ACCOUNT_BANK_FEES", "ACCOUNT_BANK_FEES", _text, "627"),
+    Setting("ACCOUNT_BANK", "ACCOUNT_BANK", _text, "512"),
+    Setting("ACCOUNT_STRIPE", "ACCOUNT_STRIPE", _text, "5118"),
+    Setting("ACCOUNT_CASH", "ACCOUNT_CASH", _text, "531"),
     # Giving
     Setting("DONATION_MIN", "DONATION_MIN_CENTS", _euros_as_cents, 500),
     # The largest gift paid online: at most Stripe's limit of 8 digits (999 999,99 €); a larger
@@ -303,6 +310,7 @@ def validate(config: Mapping[str, Any]) -> None:
         raise ConfigError("SECRET_KEY must be set to a random string of 32 characters or more in production")
     if not secret:
         raise ConfigError("SECRET_KEY is not set")
+    _validate_accounts(config)
 
     base_url = str(config.get("PUBLIC_BASE_URL") or "")
     if not base_url.startswith(("http://", "https://")):
@@ -353,6 +361,20 @@ def validate(config: Mapping[str, Any]) -> None:
 
 
 CHECKOUT_RATE_SETTINGS = ("CHECKOUT_LIMIT_PER_ADDRESS", "CHECKOUT_LIMIT_PER_EMAIL", "CHECKOUT_LIMIT_GLOBAL", "CHECKOUT_BURST_FAILURES")
+
+
+ACCOUNT_SETTINGS = ("ACCOUNT_INDIVIDUAL_GIFTS", "ACCOUNT_COMPANY_GIFTS", "ACCOUNT_BANK_FEES", "ACCOUNT_BANK", "ACCOUNT_STRIPE",
+                    "ACCOUNT_CASH")
+
+
+def _validate_accounts(config: Mapping[str, Any]) -> None:
+    """The FEC's accounts: numbers of the chart (digits), each used for one thing only."""
+    numbers = {name: str(config.get(name) or "") for name in ACCOUNT_SETTINGS if config.get(name) is not None}
+    for name, number in numbers.items():
+        if not (number.isdigit() and 3 <= len(number) <= 20):
+            raise ConfigError(f"{name} must be an account number of the chart (3 to 20 digits), not {number!r}")
+    if len(set(numbers.values())) != len(numbers):
+        raise ConfigError(f"the accounts {', '.join(ACCOUNT_SETTINGS)} must all differ")
 
 
 def _validate_proxies_and_checkout_limits(config: Mapping[str, Any], env_name: str) -> None:

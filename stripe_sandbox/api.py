@@ -6,7 +6,7 @@ import stripe.params.billing_portal as portal_params
 import stripe.params.checkout as checkout_params
 from flask import Blueprint
 
-from . import checkout_flow, refunds, subscriptions
+from . import checkout_flow, payouts, refunds, subscriptions
 from .api_support import endpoint, list_page, sandbox
 from .errors import invalid, no_such
 from .objects import build_billing_portal_session, build_customer, new_id
@@ -26,6 +26,7 @@ RETRIEVABLE = {
     "products": ("product", P.ProductRetrieveParams),
     "payment_methods": ("payment_method", P.PaymentMethodRetrieveParams),
     "balance_transactions": ("balance_transaction", P.BalanceTransactionRetrieveParams),
+    "payouts": ("payout", P.PayoutRetrieveParams),
 }
 
 
@@ -199,6 +200,21 @@ def list_refunds(params):
 @endpoint(P.RefundCreateParams)
 def create_refund(params):
     return refunds.create_refund(_store(), params)
+
+
+@bp.get("/balance_transactions")
+@endpoint(P.BalanceTransactionListParams)
+def list_balance_transactions(params):
+    store = _store()
+    return list_page(store.all("balance_transaction"), params, "/v1/balance_transactions", {
+        "payout": lambda t: payouts.payout_of(store, t), "type": lambda t: t["type"],
+        "source": lambda t: t["source"], "currency": lambda t: t["currency"]})
+
+
+@bp.get("/payouts")
+@endpoint(P.PayoutListParams)
+def list_payouts(params):
+    return list_page(_store().all("payout"), params, "/v1/payouts", {"status": lambda p: p["status"]})
 
 
 # -- subscriptions -------------------------------------------------------------------

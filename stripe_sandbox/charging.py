@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from . import cards
+from . import cards, payouts
 from .objects import (build_balance_transaction, build_charge, build_customer, build_payment_method,
                       card_charge_details, new_id, sepa_charge_details)
 from .store import Store
@@ -87,14 +87,16 @@ def attach(store: Store, pm: dict, customer: dict) -> None:
         store.emit("payment_method.attached", pm)
 
 
-def _fee(amount: int, kind: str) -> int:
+def fee_of(amount: int, kind: str) -> int:
     # Stripe's standard EEA pricing: 1.5 % + 0.25 EUR for cards, 0.35 EUR per SEPA debit.
     return 35 if kind == "sepa_debit" else round(amount * 0.015) + 25
 
 
 def _ledger(store: Store, charge: dict) -> None:
+    if payouts.booking_deferred(store):
+        return  # booked later (control endpoint), announced by charge.updated
     txn = build_balance_transaction(created=store.clock.now(), amount=charge["amount"],
-                                    fee=_fee(charge["amount"], charge["payment_method_details"]["type"]),
+                                    fee=fee_of(charge["amount"], charge["payment_method_details"]["type"]),
                                     source=charge["id"], description=charge["description"])
     store.add(txn)
     charge["balance_transaction"] = txn["id"]

@@ -9,7 +9,7 @@ import functools
 
 from flask import Blueprint, request
 
-from . import charging, checkout_flow, refunds, subscriptions
+from . import charging, checkout_flow, payouts, refunds, subscriptions
 from .api_support import json_response, sandbox
 from .errors import StripeError, invalid
 from .hosted import set_default_card
@@ -166,6 +166,34 @@ def fail_refund(box, data, refund_id):
     failed = refunds.fail_refund(box.store, box.store.get(refund_id, "refund"),
                                  data.get("reason") or "expired_or_canceled_card")
     return {"refund": refund_id, "status": failed["status"], "charge": failed["charge"]}
+
+
+@bp.post("/payouts")
+@control
+def pay_out(box, data):
+    """Pay out the balance now (every balance transaction not paid out yet): payout.created, payout.paid."""
+    arrival = int(data["arrival_date"]) if data.get("arrival_date") else None
+    payout = payouts.pay_out(box.store, arrival)
+    return {"payout": payout["id"], "amount": payout["amount"], "status": payout["status"],
+            "arrival_date": payout["arrival_date"]}
+
+
+@bp.post("/balance/defer")
+@control
+def defer_booking(box, data):
+    """``on=1``: succeeded charges get their balance transaction only when booked (``/charges/<id>/book``)."""
+    payouts.defer_booking(box.store, _flag(data.get("on", "1")))
+    return {"deferred": payouts.booking_deferred(box.store)}
+
+
+@bp.post("/charges/<charge_id>/book")
+@control
+def book_charge(box, data, charge_id):
+    """Book a charge's balance transaction now (its fee as Stripe charges it): charge.updated."""
+    charge = box.store.get(charge_id, "charge")
+    fee = charging.fee_of(charge["amount"], charge["payment_method_details"]["type"])
+    txn = payouts.book_charge(box.store, charge, fee)
+    return {"charge": charge_id, "balance_transaction": txn["id"], "fee": txn["fee"], "net": txn["net"]}
 
 
 @bp.get("/webhooks")

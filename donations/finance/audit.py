@@ -34,6 +34,8 @@ RECEIPT_RESENT = "receipt.resend"
 RECEIPT_CANCELLED = "receipt.cancel"
 REFUND_REQUESTED = "payment.refund"
 MONTHLY_CANCEL_REQUESTED = "donation.cancel_monthly"
+FEC_DOWNLOADED = "accounting.fec"
+REPORT_CSV = "reports.export"
 
 Target = Donation | Payment | Receipt | StaffUser | tuple[str, str] | None
 

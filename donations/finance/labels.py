@@ -57,6 +57,8 @@ ACTIONS = {
     audit.RECEIPT_CANCELLED: _l("Receipt cancelled"),
     audit.REFUND_REQUESTED: _l("Refund requested"),
     audit.MONTHLY_CANCEL_REQUESTED: _l("Monthly gift stop requested"),
+    audit.FEC_DOWNLOADED: _l("FEC downloaded"),
+    audit.REPORT_CSV: _l("Report exported (CSV)"),
 }
 
 

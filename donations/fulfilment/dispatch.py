@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from donations.fulfilment import event_objects
-from donations.fulfilment.handlers import (
-    IGNORED, Applied, Fulfilment, charge_refunded, checkout_async_failed, checkout_completed, checkout_expired,
-    invoice_paid, subscription_changed,
-)
+from donations.fulfilment import event_objects, payouts
+from donations.fulfilment.context import IGNORED, Applied, Fulfilment
+from donations.fulfilment.handlers import charge_refunded, checkout_async_failed, checkout_completed, checkout_expired, invoice_paid, subscription_changed
 from donations.fulfilment.refunds_and_disputes import dispute_changed, refund_changed
 from donations.fulfilment.renewal_troubles import payment_action_required, renewal_failed
 
@@ -34,6 +32,7 @@ HANDLERS: dict[str, Handler] = {
     "charge.dispute.created": dispute_changed,
     "charge.dispute.updated": dispute_changed,
     "charge.dispute.closed": dispute_changed,
+    **payouts.HANDLERS,  # fees booked late and payouts
 }
 assert set(HANDLERS) == set(event_objects.HANDLED_EVENTS), "HANDLED_EVENTS and the handlers disagree"
 

@@ -51,6 +51,9 @@ HANDLED_EVENTS: tuple[str, ...] = (
     "charge.dispute.created",
     "charge.dispute.updated",
     "charge.dispute.closed",
+    "charge.updated",
+    "payout.paid",
+    "payout.failed",
 )
 
 Retrieve = Callable[[stripe.StripeClient, str], dict[str, Any]]
@@ -64,6 +67,7 @@ _KINDS: dict[str, tuple[Retrieve, tuple[str, ...]]] = {
     "charge": (payments.retrieve_charge, ("amount_refunded", "payment_intent")),
     "refund": (payments.retrieve_refund, ("status", "charge", "amount")),
     "dispute": (payments.retrieve_dispute, ("status", "charge")),
+    "payout": (payments.retrieve_payout, ("status", "amount", "arrival_date")),
 }
 # The kind of object an event type is about (the longest prefix wins: charge.dispute. before charge.).
 _KIND_OF_TYPE = (
@@ -74,6 +78,7 @@ _KIND_OF_TYPE = (
     ("charge.refund.", "refund"),
     ("charge.", "charge"),
     ("refund.", "refund"),
+    ("payout.", "payout"),
 )
 
 

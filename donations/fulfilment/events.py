@@ -31,7 +31,7 @@ from donations.fulfilment.event_objects import created_of, type_of
 from donations.fulfilment.event_shape import malformation
 from donations.fulfilment.dispatch import apply_event
 from donations.platform import jobs
-from donations.fulfilment.handlers import Fulfilment
+from donations.fulfilment.context import Fulfilment
 from donations.models import EventOutcome, StripeEvent
 from donations.receipting.service import PaymentReceipts
 from donations.fulfilment.stripe_ids import EventConflict
@@ -151,9 +151,7 @@ def receive_event(session: Session, client: stripe.StripeClient, event: dict[str
         session=session,
         client=client,
         event_time=created_of(event) or utcnow(),
-        on_payment_settled=receipts.payment_settled,
-        on_payment_refunded=receipts.payment_refunded,
-        on_refund_reversed=receipts.refund_reversed,
+        receipts=receipts,
     )
     try:
         applied = apply_event(ctx, event)

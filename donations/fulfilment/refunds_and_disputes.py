@@ -14,9 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from donations.platform import stripe_api as payments
-from donations.fulfilment.handlers import (
-    IGNORED, Applied, Fulfilment, _apply_refund, _id, _move, _payment_for_charge, refunded_at_stripe,
-)
+from donations.fulfilment.context import IGNORED, Applied, Fulfilment
+from donations.fulfilment.recording import _apply_refund, _id, _move, _payment_for_charge, refunded_at_stripe
 from donations.models import DonationKind, DonationStatus, EventOutcome, Payment, PaymentStatus
 
 # A dispute in one of these statuses is over: nothing Stripe sends later reopens it. A lost one
@@ -57,8 +56,7 @@ def restore_refunded(ctx: Fulfilment, payment: Payment, refunded: int) -> None:
     if payment.donation.kind != DonationKind.MONTHLY and payment.status == PaymentStatus.SUCCEEDED:
         _move(payment.donation, DonationStatus.PAID)
     ctx.session.flush()
-    if ctx.on_refund_reversed:
-        ctx.on_refund_reversed(payment)
+    ctx.receipts.refund_reversed(payment)
 
 
 def refund_changed(ctx: Fulfilment, refund: dict[str, Any]) -> Applied:

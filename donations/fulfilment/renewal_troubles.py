@@ -18,7 +18,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from donations.extensions import db
-from donations.fulfilment.handlers import IGNORED, Applied, Fulfilment, _donation_for_subscription, _invoice_subscription, _move
+from donations.fulfilment.context import IGNORED, Applied, Fulfilment
+from donations.fulfilment.recording import _donation_for_subscription, _invoice_subscription, _move
 from donations.fulfilment.handlers import invoice_payment_failed
 from donations.platform.mail import deliver, message
 from donations.models import Donation, DonationKind, DonationStatus, EventOutcome

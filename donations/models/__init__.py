@@ -10,6 +10,7 @@ from donations.models.donation import (
     TaxScheme,
 )
 from donations.models.donor import Donor, DonorIdentity, DonorSignIn, DonorType
+from donations.models.payout import PaymentReversal, Payout, PayoutLine, ReversalKind
 from donations.models.receipt import CopyReason, Receipt, ReceiptCopy, ReceiptForm, ReceiptKind, ReceiptSequence, ReceiptStatus, receipt_payment
 from donations.models.staff import AuditEntry, StaffRole, StaffUser
 from donations.models.stripe_event import EventOutcome, StripeEvent
@@ -27,13 +28,17 @@ __all__ = [
     "EventOutcome",
     "Payment",
     "PaymentMethod",
+    "PaymentReversal",
     "PaymentStatus",
+    "Payout",
+    "PayoutLine",
     "Receipt",
     "ReceiptCopy",
     "ReceiptForm",
     "ReceiptKind",
     "ReceiptSequence",
     "ReceiptStatus",
+    "ReversalKind",
     "StaffRole",
     "StaffUser",
     "StripeEvent",

@@ -19,6 +19,7 @@ from donations.tax import Scheme as TaxScheme
 
 if TYPE_CHECKING:
     from donations.models.donor import Donor
+    from donations.models.payout import Payout
 
 
 class DonationKind(enum.StrEnum):
@@ -176,8 +177,15 @@ class Payment(Base):
     received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     received_on: Mapped[dt.date | None] = mapped_column(index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Stripe's fee and what reaches the balance, from the charge's balance transaction (it may
+    # come later than the payment: charge.updated); the payout that brought it to the bank.
+    stripe_balance_transaction_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    fee_cents: Mapped[int | None]
+    net_cents: Mapped[int | None]
+    payout_id: Mapped[int | None] = mapped_column(ForeignKey("payout.id"), index=True)
 
     donation: Mapped[Donation] = relationship(back_populates="payments")
+    payout: Mapped[Payout | None] = relationship()
 
     @property
     def kept_cents(self) -> int:

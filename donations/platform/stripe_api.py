@@ -229,6 +229,29 @@ def refunds_of_charge(client: stripe.StripeClient, charge_id: str) -> list[dict[
 
 
 @stripe_call
+def retrieve_balance_transaction(client: stripe.StripeClient, balance_transaction_id: str) -> dict[str, Any]:
+    """A balance transaction: what Stripe booked for a charge, its fee and the net that reaches the balance."""
+    return _plain(client.v1.balance_transactions.retrieve(balance_transaction_id))
+
+
+@stripe_call
+def retrieve_payout(client: stripe.StripeClient, payout_id: str) -> dict[str, Any]:
+    """The Payout as Stripe has it now (its status decides whether it reached the bank)."""
+    return _plain(client.v1.payouts.retrieve(payout_id))
+
+
+@stripe_call
+def payout_balance_transactions(client: stripe.StripeClient, payout_id: str) -> Iterator[dict[str, Any]]:
+    """Every balance transaction a payout paid out, its source (charge, refund, dispute) expanded.
+
+    Pages are fetched as the iterator goes (a payout may hold thousands of payments).
+    """
+    page = client.v1.balance_transactions.list(params={"payout": payout_id, "limit": 100, "expand": ["data.source"]})
+    for txn in page.auto_paging_iter():
+        yield _plain(txn)
+
+
+@stripe_call
 def retrieve_invoice(client: stripe.StripeClient, invoice_id: str) -> dict[str, Any]:
     """The Invoice as Stripe has it now, with its payments (Stripe includes them only when expanded)."""
     return _plain(client.v1.invoices.retrieve(invoice_id, params={"expand": ["payments"]}))

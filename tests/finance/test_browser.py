@@ -18,57 +18,13 @@ from playwright.sync_api import expect
 from donations.extensions import db
 from donations.models import StaffRole
 from donations.finance.staff import create_staff
+from tests.support.finance_browser import CHROMIUM, LAPTOP, accessible, in_a_browser, tab_to
 from tests.support.finance_staff import FINANCE_EMAIL, PASSWORD
 from tests.support.live_gifts import pay
 from tests.support.live_service import Live
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-LAPTOP = {"width": 1366, "height": 768}
-AXE = Axe()
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed: back-office browser test skipped")
-
-
-def in_a_browser(shots: Path, journey: Callable[[Any], None]) -> None:
-    """Run `journey(page)` in Chromium on a laptop-sized window, in a thread of its own.
-
-    Playwright's sync API owns its thread's event loop, and tests/browser/ keeps
-    one open in the main thread for the whole session.
-    """
-
-    def run() -> None:
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-            try:
-                page = browser.new_context(viewport=LAPTOP, locale="fr-FR").new_page()
-                page.set_default_timeout(15000)
-                page.shots = shots  # a screenshot of each page, to look at when the test fails
-                journey(page)
-            finally:
-                browser.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(run).result()
-
-
-def tab_to(page: Any, element_id: str, most: int = 30) -> None:
-    """Press Tab until the element has the focus, as a keyboard user does."""
-    for _ in range(most):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement && document.activeElement.id") == element_id:
-            return
-    raise AssertionError(f"#{element_id} cannot be reached with the Tab key")
-
-
-def accessible(page: Any, label: str) -> None:
-    page.screenshot(path=str(page.shots / f"{label}.png"), full_page=True)
-    violations = AXE.run(page).response["violations"]
-    bad = [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in violations if v["impact"] in ("serious", "critical")]
-    assert bad == [], f"{label}: {bad}"
-    # Nothing wider than a laptop's screen but the tables' own scrolling boxes.
-    assert page.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
 
 
 def test_finance_works_with_the_keyboard_on_a_laptop(live: Live, give: Callable[..., requests.Response], smtp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -14,21 +14,11 @@ from sqlalchemy import select
 from donations.extensions import db
 from donations.models import AuditEntry, Donation, DonationStatus, ReceiptStatus, StaffRole
 from donations.finance.staff import create_staff
-from tests.support.finance_staff import FINANCE_EMAIL, PASSWORD
+from tests.support.finance_staff import FINANCE_EMAIL, PASSWORD, signed_in_live as signed_in
 from tests.support.live_gifts import pay, receipts_of
 from tests.support.live_service import Live
 from tests.support.mailbox import Mailbox
 from tests.support.pages import form_fields, text_of
-
-
-def signed_in(live: Live) -> Live:
-    with live.app.app_context():
-        create_staff(db.session, FINANCE_EMAIL, StaffRole.FINANCE, PASSWORD)
-        db.session.commit()
-    page = live.get("/finance/login?lang=en")
-    answer = live.post("/finance/login", data={**form_fields(page.text), "email": FINANCE_EMAIL, "password": PASSWORD})
-    assert answer.status_code == 303
-    return live
 
 
 def post_form(live: Live, path: str, **data: str) -> requests.Response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 from flask import Flask
@@ -12,6 +12,9 @@ from donations.extensions import db
 from donations.models import StaffRole
 from donations.finance.staff import create_staff
 from tests.support.pages import csrf_token, form_fields
+
+if TYPE_CHECKING:
+    from tests.support.live_service import Live
 
 PASSWORD = "correct horse battery staple"
 
@@ -68,3 +71,14 @@ def finance_client(app: Any):  # type: ignore[no-untyped-def]
     answer = browser.post("/finance/login", data={**form_fields(page.text), "email": FINANCE_EMAIL, "password": PASSWORD})
     assert answer.status_code == 303
     return browser
+
+
+def signed_in_live(live: Live) -> Live:
+    """Finance staff signed in to the live back office (the account made first)."""
+    with live.app.app_context():
+        create_staff(db.session, FINANCE_EMAIL, StaffRole.FINANCE, PASSWORD)
+        db.session.commit()
+    page = live.get("/finance/login?lang=en")
+    answer = live.post("/finance/login", data={**form_fields(page.text), "email": FINANCE_EMAIL, "password": PASSWORD})
+    assert answer.status_code == 303
+    return live

@@ -58,7 +58,7 @@ def test_the_same_events_from_concurrent_senders_are_each_applied_once(
     client = payments.make_client({"STRIPE_USES_SANDBOX": True, "STRIPE_API_BASE": sandbox.url})
     expected, made_events = make_forty_gifts(Giving(gunicorn.url, sandbox.url, client), sandbox)
     events = {event["id"]: event for event in payments.list_events(client, 0) if event["type"] in SUBSCRIBED}
-    assert 190 <= len(events) <= 230  # about 200
+    assert 200 <= len(events) <= 320  # about 270 (each card charge also brings a charge.updated with its fee)
     # Gift after gift, each event 2 or 3 times in a shuffled order; dealt round the senders, so that
     # the events of one gift (and the copies of one event) reach the two workers at the same time.
     rng = random.Random(4)
@@ -77,7 +77,10 @@ def test_the_same_events_from_concurrent_senders_are_each_applied_once(
             stored = conn.execute(sa.select(StripeEvent.stripe_id, StripeEvent.type, StripeEvent.outcome, StripeEvent.attempts)).all()
         assert sorted(row.stripe_id for row in stored) == sorted(events)
         assert {row.attempts for row in stored} == {1}
-        outcomes = {row.outcome for row in stored if row.type in HANDLERS}, {row.outcome for row in stored if row.type not in HANDLERS}
+        # A charge.updated that comes before its payment is recorded changes nothing (the payment reads its
+        # fee when it is recorded): ignored. Every other handled event is applied.
+        applied_types = set(HANDLERS) - {"charge.updated"}
+        outcomes = {row.outcome for row in stored if row.type in applied_types}, {row.outcome for row in stored if row.type not in HANDLERS}
         assert outcomes == ({EventOutcome.APPLIED}, {EventOutcome.IGNORED})
         assert {gift: final_state(engine, gift) for gift in expected} == expected
     finally:

@@ -84,11 +84,11 @@ def test_the_signature_tolerance_is_a_setting(make_app: Callable[..., Flask]) ->
 
 
 def test_an_event_type_the_service_does_not_handle_is_stored_as_ignored(app: Flask, client: FlaskClient) -> None:
-    event = stripe_event("payout.paid", {"id": "po_1", "object": "payout", "amount": 12345})
+    event = stripe_event("payout.created", {"id": "po_1", "object": "payout", "amount": 12345})
     response = deliver(client, event, SECRET)
     assert (response.status_code, response.get_json()["outcome"]) == (200, "ignored")
     [stored] = stored_events(app)
-    assert (stored.stripe_id, stored.type, stored.outcome, stored.error) == (event["id"], "payout.paid", EventOutcome.IGNORED, None)
+    assert (stored.stripe_id, stored.type, stored.outcome, stored.error) == (event["id"], "payout.created", EventOutcome.IGNORED, None)
     assert stored.payload == event
 
 

@@ -1,0 +1,180 @@
+"""The back office's reports of a year, month by month: gifts by kind and by method, monthly donors
+(new, lapsed, stopped), the average gift, Stripe's fees. Each report is a table of figures; the
+charts (donations/finance/charts.py) and the CSV downloads are drawn from the same table.
+
+Sums are grouped by day in SQL and by month here: the same SQL on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from donations.clock import paris_date
+from donations.models import Donation, DonationKind, DonationStatus, Payment, PaymentStatus, Payout, PayoutLine, StripeEvent
+from donations.fulfilment.payouts import PAYMENT_TYPES
+
+NAMES = ("by-kind", "by-method", "monthly-donors", "average-gift", "fees")
+
+
+@dataclass(frozen=True)
+class Report:
+    """One table: a row per month, a column per series; money in cents unless `money` is False."""
+
+    name: str
+    year: int
+    series: tuple[str, ...]  # stored values (kinds, methods) or figure names, labelled by the page
+    rows: tuple[tuple[dt.date, tuple[int, ...]], ...]
+    money: bool = True
+    stacked: bool = False
+    charted: int = 0  # how many of the first series the chart draws (0: all); the table shows them all
+
+    @property
+    def charted_series(self) -> tuple[str, ...]:
+        return self.series[: self.charted or len(self.series)]
+
+    def total(self, index: int) -> int:
+        return sum(values[index] for _, values in self.rows)
+
+
+def months_of(year: int) -> list[dt.date]:
+    return [dt.date(year, month, 1) for month in range(1, 13)]
+
+
+def _month(day: dt.date) -> dt.date:
+    return dt.date(day.year, day.month, 1)
+
+
+def _settled_in(year: int) -> tuple:
+    return (Payment.status == PaymentStatus.SUCCEEDED, Payment.received_on >= dt.date(year, 1, 1), Payment.received_on <= dt.date(year, 12, 31))
+
+
+def _kept_by(session: Session, year: int, column) -> dict[tuple[dt.date, str], tuple[int, int]]:  # type: ignore[no-untyped-def]
+    """(month, value of `column`) → (cents kept, payments)."""
+    rows = session.execute(
+        select(Payment.received_on, column, func.sum(Payment.amount_cents - Payment.refunded_cents), func.count(Payment.id))
+        .join(Donation, Donation.id == Payment.donation_id)
+        .where(*_settled_in(year))
+        .group_by(Payment.received_on, column)
+    ).all()
+    found: dict[tuple[dt.date, str], tuple[int, int]] = defaultdict(lambda: (0, 0))
+    for day, value, cents, count in rows:
+        key = (_month(day), str(getattr(value, "value", value)))
+        before = found[key]
+        found[key] = (before[0] + int(cents or 0), before[1] + int(count))
+    return found
+
+
+def _by(session: Session, year: int, name: str, column, known: tuple[str, ...]) -> Report:  # type: ignore[no-untyped-def]
+    found = _kept_by(session, year, column)
+    # Every method recorded shows, those added later (cheques, transfers, cash) too.
+    series = tuple(dict.fromkeys([*known, *sorted({value for _, value in found})]))
+    rows = tuple((month, tuple(found[(month, value)][0] for value in series)) for month in months_of(year))
+    return Report(name, year, series, rows, stacked=True)
+
+
+def gifts_by_kind(session: Session, year: int) -> Report:
+    """Money kept each month (received less refunds), by kind of gift."""
+    return _by(session, year, "by-kind", Donation.kind, tuple(kind.value for kind in DonationKind))
+
+
+def gifts_by_method(session: Session, year: int) -> Report:
+    """Money kept each month, by payment method."""
+    return _by(session, year, "by-method", Payment.method, ("card", "sepa_debit"))
+
+
+def average_gift(session: Session, year: int) -> Report:
+    """The average payment kept each month (0 in a month without gifts), and how many there were."""
+    found = _kept_by(session, year, Donation.kind)
+    rows = []
+    for month in months_of(year):
+        cents = sum(found[(month, kind.value)][0] for kind in DonationKind)
+        count = sum(found[(month, kind.value)][1] for kind in DonationKind)
+        rows.append((month, (round(cents / count) if count else 0,)))
+    return Report("average-gift", year, ("average",), tuple(rows))
+
+
+def fees(session: Session, year: int) -> Report:
+    """Stripe's fees each month: each payment's, then those charged apart (a dispute's fee), and the
+    money they were taken on."""
+    rows = session.execute(
+        select(Payment.received_on, func.coalesce(func.sum(Payment.fee_cents), 0), func.sum(Payment.amount_cents))
+        .where(*_settled_in(year), Payment.fee_cents.is_not(None))
+        .group_by(Payment.received_on)
+    ).all()
+    by_month: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for day, fee, amount in rows:
+        if day is not None:  # a settled payment always has its day
+            by_month[_month(day)][0] += int(fee or 0)
+            by_month[_month(day)][2] += int(amount or 0)
+    others = session.execute(
+        select(PayoutLine.booked_at, PayoutLine.fee_cents)
+        .join(Payout, Payout.id == PayoutLine.payout_id)
+        .where(PayoutLine.type.not_in(PAYMENT_TYPES), PayoutLine.fee_cents != 0)
+    ).all()
+    for at, fee in others:
+        day = paris_date(at)
+        if day.year == year:
+            by_month[_month(day)][1] += int(fee)
+    return Report("fees", year, ("payment_fees", "other_fees", "charged_on"),
+                  tuple((month, tuple(by_month[month])) for month in months_of(year)), stacked=True, charted=2)
+
+
+def monthly_donors(session: Session, year: int) -> Report:
+    """Monthly gifts each month: giving (a payment received), new (their first), lapsed (paid the month
+    before, not this month, yet not stopped) and stopped (the monthly gift ended)."""
+    paid = session.execute(
+        select(Payment.donation_id, Payment.received_on)
+        .join(Donation, Donation.id == Payment.donation_id)
+        .where(Donation.kind == DonationKind.MONTHLY, Payment.status == PaymentStatus.SUCCEEDED, Payment.received_on.is_not(None))
+    ).all()
+    months_paid: dict[int, set[dt.date]] = defaultdict(set)
+    for donation_id, day in paid:
+        if day is not None:
+            months_paid[donation_id].add(_month(day))
+    stopped_on = _stopped_months(session)
+    rows = []
+    for month in months_of(year):
+        previous = _month(month - dt.timedelta(days=1))
+        giving = {d for d, months in months_paid.items() if month in months}
+        new = {d for d in giving if min(months_paid[d]) == month}
+        stopped = {d for d, when in stopped_on.items() if when == month}
+        lapsed = {
+            d for d, months in months_paid.items()
+            if previous in months and month not in months and d not in stopped and (stopped_on.get(d) is None or stopped_on[d] > month)
+        }
+        rows.append((month, (len(giving), len(new), len(lapsed), len(stopped))))
+    return Report("monthly-donors", year, ("giving", "new", "lapsed", "stopped"), tuple(rows), money=False)
+
+
+def _stopped_months(session: Session) -> dict[int, dt.date]:
+    """The month each stopped monthly gift ended: Stripe's subscription.deleted event, else its last change."""
+    stopped = session.execute(
+        select(Donation.id, Donation.updated_at).where(Donation.kind == DonationKind.MONTHLY, Donation.status == DonationStatus.CANCELLED)
+    ).all()
+    if not stopped:
+        return {}
+    ended = dict(session.execute(
+        select(StripeEvent.donation_id, func.min(StripeEvent.created))
+        .where(StripeEvent.type == "customer.subscription.deleted", StripeEvent.donation_id.in_([d for d, _ in stopped]))
+        .group_by(StripeEvent.donation_id)
+    ).all())
+    return {donation_id: _month(paris_date(ended.get(donation_id) or updated)) for donation_id, updated in stopped}
+
+
+BUILDERS = {
+    "by-kind": gifts_by_kind,
+    "by-method": gifts_by_method,
+    "monthly-donors": monthly_donors,
+    "average-gift": average_gift,
+    "fees": fees,
+}
+
+
+def report(session: Session, name: str, year: int) -> Report:
+    """One report of `year` by its name (one of NAMES)."""
+    return BUILDERS[name](session, year)
