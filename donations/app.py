@@ -85,6 +85,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from donations.finance.cli import staff_cli
 
     app.cli.add_command(receipts_cli)
+    from donations.offline_cli import bank_cli, gifts_cli
+
+    app.cli.add_command(gifts_cli)
+    app.cli.add_command(bank_cli)
     app.cli.add_command(staff_cli)
     return app
 

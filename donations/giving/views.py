@@ -170,6 +170,10 @@ def donate_submit():  # type: ignore[no-untyped-def]
 def _give(form: DonationForm):  # type: ignore[no-untyped-def]
     """Record the valid form's donation (or find it again) and open its checkout."""
     gift = _gift_from(form)
+    if form.payment.data == "transfer":
+        from donations.giving.transfer_views import announce
+
+        return announce(gift)
     donation = giving.donation_for_submission(db.session, gift.submission_token)
     if donation is None or not donation.checkout_url:
         # Only a new Checkout Session is counted and may be held back; a repeat gets its own again.
