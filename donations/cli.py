@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from donations.finance.accounting_cli import accounting_cli
 from donations.finance.cli import staff_cli
+from donations.finance.offline_cli import bank_cli, gifts_cli
 from donations.fulfilment.cli import stripe_cli
 from donations.giving.cli import expire_command
 from donations.portal.cli import purge_personal_data_command
@@ -18,5 +19,5 @@ donations_cli.add_command(purge_personal_data_command)
 
 
 def register_commands(app: Flask) -> None:
-    for group in (donations_cli, stripe_cli, receipts_cli, staff_cli, accounting_cli):
+    for group in (donations_cli, stripe_cli, receipts_cli, staff_cli, accounting_cli, gifts_cli, bank_cli):
         app.cli.add_command(group)

@@ -70,6 +70,25 @@ def _euros_as_cents(value: str) -> int:
         raise ValueError(str(exc)) from exc
 
 
+def _iban(value: str) -> str:
+    from donations.bank_details import parse_iban
+
+    return parse_iban(value)
+
+
+def _bic(value: str) -> str:
+    from donations.bank_details import parse_bic
+
+    return parse_bic(value)
+
+
+def _cheque_tax_date(value: str) -> str:
+    choice = value.strip().lower()
+    if choice not in ("received", "cashed"):
+        raise ValueError("expected received or cashed")
+    return choice
+
+
 def _date(value: str) -> dt.date:
     return dt.date.fromisoformat(value.strip())
 
@@ -179,6 +198,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FOUNDATION_SIGNATORY_NAME", "FOUNDATION_SIGNATORY_NAME", _text, "Signataire de démonstration"),
     Setting("FOUNDATION_SIGNATORY_TITLE", "FOUNDATION_SIGNATORY_TITLE", _text, "Directeur général"),
     Setting("FOUNDATION_SIGNATURE_IMAGE", "FOUNDATION_SIGNATURE_IMAGE", _text, ""),
+    # The account donors give to by transfer ("par virement" on the form, shown only when both are set).
+    Setting("FOUNDATION_IBAN", "FOUNDATION_IBAN", _iban, ""),
+    Setting("FOUNDATION_BIC", "FOUNDATION_BIC", _bic, ""),
+    # Which date of a cheque decides its tax year and is printed on its receipt: the day it was
+    # received (the receipt is issued at once) or the day it was cashed, i.e. deposited (the receipt
+    # waits for the deposit slip). A choice for the foundation's auditor.
+    Setting("CHEQUE_TAX_DATE", "CHEQUE_TAX_DATE", _cheque_tax_date, "received"),
     # Tax rules in force (defaults: the law as of 2026)
     Setting("TAX_INCOME_TAX_RATE", "TAX_INCOME_TAX_RATE", _rate, Decimal("0.66")),
     Setting("TAX_INCOME_TAX_CEILING", "TAX_INCOME_TAX_CEILING", _rate, Decimal("0.20")),
@@ -343,6 +369,8 @@ def validate(config: Mapping[str, Any]) -> None:
             parse_presets(config[name])
         except ValueError as exc:
             raise ConfigError(f"{name}={config[name]!r} is not valid: {exc}") from exc
+    if bool(config.get("FOUNDATION_IBAN")) != bool(config.get("FOUNDATION_BIC")):
+        raise ConfigError("FOUNDATION_IBAN and FOUNDATION_BIC go together: set both (transfers offered) or neither")
     _validate_proxies_and_checkout_limits(config, env_name)
     _validate_mail(config, env_name)
     if not 0 <= int(config.get("STRIPE_MAX_NETWORK_RETRIES", 2)) <= 5:

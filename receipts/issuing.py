@@ -44,6 +44,15 @@ INDIVIDUAL_FORM_VERSION = "11580*05"
 ARTICLE_FOR_SCHEME = {TaxScheme.INCOME_TAX: "200", TaxScheme.IFI: "978", TaxScheme.COMPANY: "238 bis"}
 # The Cerfa groups transfer, direct debit and card in one box; cards and SEPA debits both tick it.
 ONLINE_PAYMENT = "virement_prelevement_carte"
+# The box each way of paying ticks: cash and cheques have their own, everything else is the grouped one.
+CERFA_PAYMENT_BOX = {"cash": "especes", "cheque": "cheque"}
+_BOX_ORDER = ("especes", "cheque", ONLINE_PAYMENT)
+
+
+def payment_boxes(payments: Iterable[Payment]) -> tuple[str, ...]:
+    """The Cerfa payment-method boxes the payments tick (in the form's order); the grouped box for none."""
+    ticked = {CERFA_PAYMENT_BOX.get(getattr(p.method, "value", p.method), ONLINE_PAYMENT) for p in payments}
+    return tuple(box for box in _BOX_ORDER if box in ticked) or (ONLINE_PAYMENT,)
 
 
 @dataclass(frozen=True)
@@ -158,7 +167,7 @@ def new_receipt(
         articles=(article,),
         form_of_gift="declaration_de_don_manuel",
         nature="numeraire",
-        payment_methods=(ONLINE_PAYMENT,),
+        payment_methods=payment_boxes(payments),
         paid_on=paid_on,
         period=period,
         payments=tuple(PaymentLine(p.received_on, p.kept_cents) for p in payments) if kind == ReceiptKind.ANNUAL else (),

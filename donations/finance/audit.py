@@ -36,6 +36,14 @@ REFUND_REQUESTED = "payment.refund"
 MONTHLY_CANCEL_REQUESTED = "donation.cancel_monthly"
 FEC_DOWNLOADED = "accounting.fec"
 REPORT_CSV = "reports.export"
+OFFLINE_GIFT_RECORDED = "gift.record"
+OFFLINE_GIFTS_IMPORTED = "gifts.import"
+OFFLINE_GIFT_CANCELLED = "gift.cancel"
+POSTAL_BATCH_PRINTED = "receipts.postal_batch"
+DEPOSIT_SLIP_CREATED = "deposit_slip.create"
+DEPOSIT_SLIP_DOWNLOADED = "deposit_slip.download"
+BANK_STATEMENT_IMPORTED = "bank.import"
+BANK_CREDIT_MATCHED = "bank.match"
 
 Target = Donation | Payment | Receipt | StaffUser | tuple[str, str] | None
 

@@ -30,7 +30,13 @@ SCHEMES = {
 
 PAYMENT_STATUSES = {PaymentStatus.PROCESSING: _l("in progress"), PaymentStatus.SUCCEEDED: _l("received"), PaymentStatus.FAILED: _l("failed")}
 
-METHODS = {PaymentMethod.CARD: _l("Card"), PaymentMethod.SEPA_DEBIT: _l("SEPA direct debit")}
+METHODS = {
+    PaymentMethod.CARD: _l("Card"),
+    PaymentMethod.SEPA_DEBIT: _l("SEPA direct debit"),
+    PaymentMethod.CHEQUE: _l("Cheque"),
+    PaymentMethod.TRANSFER: _l("Bank transfer"),
+    PaymentMethod.CASH: _l("Cash"),
+}
 
 RECEIPT_STATUSES = {ReceiptStatus.ISSUED: _l("issued"), ReceiptStatus.CANCELLED: _l("cancelled")}
 
@@ -59,6 +65,14 @@ ACTIONS = {
     audit.MONTHLY_CANCEL_REQUESTED: _l("Monthly gift stop requested"),
     audit.FEC_DOWNLOADED: _l("FEC downloaded"),
     audit.REPORT_CSV: _l("Report exported (CSV)"),
+    audit.OFFLINE_GIFT_RECORDED: _l("Gift recorded (cheque, transfer or cash)"),
+    audit.OFFLINE_GIFTS_IMPORTED: _l("Gifts imported (CSV)"),
+    audit.OFFLINE_GIFT_CANCELLED: _l("Gift recorded by mistake cancelled"),
+    audit.POSTAL_BATCH_PRINTED: _l("Receipts to post printed"),
+    audit.DEPOSIT_SLIP_CREATED: _l("Cheque deposit slip made"),
+    audit.DEPOSIT_SLIP_DOWNLOADED: _l("Cheque deposit slip downloaded"),
+    audit.BANK_STATEMENT_IMPORTED: _l("Bank statement imported"),
+    audit.BANK_CREDIT_MATCHED: _l("Bank credit matched by hand"),
 }
 
 

@@ -164,6 +164,15 @@ class DonationForm(PostalAddressForm):
     )
     # An IFI gift above the IFI ceiling may have its excess counted for income tax (art. 200).
     ifi_split = BooleanField(_l("Count the part above the IFI ceiling for income tax instead (two receipts)"))
+    # How the gift is paid: through Stripe (card or SEPA debit, the default) or by a bank transfer the donor makes.
+    payment = RadioField(
+        _l("How you pay"),
+        choices=[
+            SelectChoice("card", _l("By card or SEPA direct debit, on Stripe's secure page")),
+            SelectChoice("transfer", _l("By bank transfer (par virement)")),
+        ],
+        default="card",
+    )
     # Drawn by GET /donate (32 URL-safe characters); the column holds 64. Anything else was not sent by this page.
     submission_token = HiddenField(
         _l("Form"),
@@ -180,6 +189,17 @@ class DonationForm(PostalAddressForm):
 
     def validate_amount(self, field: StringField) -> None:
         self.amount_cents = gift_amount_cents(field.data)
+
+    def validate_payment(self, field: RadioField) -> None:
+        from donations.giving.announced_transfers import CARD_LIMIT_CENTS, transfers_offered
+
+        if field.data == "transfer":
+            if not transfers_offered(current_app.config):
+                raise ValidationError(_l("Gifts by bank transfer are not offered at the moment: please pay by card or direct debit."))
+            if self.kind.data == DonationKind.MONTHLY.value:
+                raise ValidationError(_l("A monthly gift is paid by card or SEPA direct debit."))
+        elif self.amount_cents is not None and self.amount_cents > CARD_LIMIT_CENTS:
+            raise ValidationError(_l("Above %(limit)s, please give by bank transfer.", limit=format_euros(CARD_LIMIT_CENTS)))
 
     def validate_kind(self, field: RadioField) -> None:
         if field.data == DonationKind.IFI.value and self.is_company:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from donations.platform import stripe_api as payments
-from donations.models import Donation, DonationKind, DonationStatus, Donor, DonorIdentity, DonorType
+from donations.models import Donation, DonationChannel, DonationKind, DonationStatus, Donor, DonorIdentity, DonorType
 from donations.tax import Scheme, TaxRules, ifi_split
 from donations.giving.widget import scheme_for
 
@@ -212,6 +212,7 @@ def expire_abandoned(session: Session, client: stripe.StripeClient, now: dt.date
         select(Donation).where(
             Donation.status == DonationStatus.PENDING,
             Donation.stripe_checkout_session_id.is_(None),
+            Donation.channel == DonationChannel.STRIPE,  # an announced transfer waits for the bank statement
             Donation.created_at < now - payments.CHECKOUT_LIFETIME,
         )
     ).all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from typing import Any
 
 import stripe
 from flask import Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request, session, url_for
@@ -23,9 +24,11 @@ from donations.config import tax_rules_from
 from donations.platform.web import error_response
 from donations.extensions import db
 from donations.platform.locale import current_language, euros_input
-from donations.models import Donation, DonationKind, DonationStatus, DonorIdentity, DonorType
+from donations.models import Donation, DonationChannel, DonationKind, DonationStatus, DonorIdentity, DonorType
 from donations.platform.stripe_api import PaymentServiceError
+from donations.giving.announced_transfers import announce_transfer
 from donations.giving.forms import DonationForm
+from donations.finance.offline_gifts import service_is_live
 from donations.platform.security import no_store
 from donations.tax import ifi_ceiling_cents
 from donations.giving.widget import default_amount, ifi_year_today, net_cost, presets
@@ -169,9 +172,28 @@ def donate_submit():  # type: ignore[no-untyped-def]
         return _render_form(form, 503, _("Your gift could not be recorded just now. The details you typed are kept below: please send the form again in a few minutes."))
 
 
+def _announce_transfer(gift: giving.GiftRequest) -> Any:
+    """Record the gift the donor will pay by transfer (once, whatever the double submits) and show how."""
+    donation = giving.donation_for_submission(db.session, gift.submission_token)
+    if donation is None:
+        try:
+            donation = announce_transfer(db.session, gift, tax_rules_from(current_app.config), service_is_live(current_app.config))
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # the same form sent twice at once: the other request recorded it
+            donation = giving.donation_for_submission(db.session, gift.submission_token)
+            if donation is None:
+                raise
+    if donation.channel != DonationChannel.TRANSFER:
+        abort(409)
+    return redirect(url_for("public.transfer", public_id=donation.public_id), 303)
+
+
 def _give(form: DonationForm):  # type: ignore[no-untyped-def]
     """Record the valid form's donation (or find it again) and open its checkout."""
     gift = _gift_from(form)
+    if form.payment.data == "transfer":
+        return _announce_transfer(gift)
     donation = giving.donation_for_submission(db.session, gift.submission_token)
     if donation is None or not donation.checkout_url:
         # Only a new Checkout Session is counted and may be held back; a repeat gets its own again.

@@ -2,6 +2,7 @@
 
 from donations.models.donation import (
     Donation,
+    DonationChannel,
     DonationKind,
     DonationStatus,
     Payment,
@@ -14,9 +15,14 @@ from donations.models.payout import PaymentReversal, Payout, PayoutLine, Reversa
 from donations.models.receipt import CopyReason, Receipt, ReceiptCopy, ReceiptForm, ReceiptKind, ReceiptSequence, ReceiptStatus, receipt_payment
 from donations.models.staff import AuditEntry, StaffRole, StaffUser
 from donations.models.stripe_event import EventOutcome, StripeEvent
+from donations.models.offline import BankCredit, BankCreditStatus, DepositSlip
 
 __all__ = [
     "AuditEntry",
+    "BankCredit",
+    "BankCreditStatus",
+    "DepositSlip",
+    "DonationChannel",
     "CopyReason",
     "Donation",
     "DonationKind",

@@ -74,6 +74,19 @@ DONATION_TRANSITIONS: dict[DonationStatus, frozenset[DonationStatus]] = {
 class PaymentMethod(enum.StrEnum):
     CARD = "card"
     SEPA_DEBIT = "sepa_debit"
+    # Gifts received outside Stripe, recorded by finance (donations/finance/offline_gifts.py).
+    CHEQUE = "cheque"
+    TRANSFER = "transfer"
+    CASH = "cash"
+
+
+class DonationChannel(enum.StrEnum):
+    """How the money of a gift comes: through Stripe, or received by the foundation itself."""
+
+    STRIPE = "stripe"
+    CHEQUE = "cheque"
+    TRANSFER = "transfer"
+    CASH = "cash"
 
 
 class PaymentStatus(enum.StrEnum):
@@ -127,6 +140,11 @@ class Donation(Base):
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255), index=True)
     # The identity given with this gift (DonorIdentity.to_json()): what its receipts print.
     identity: Mapped[dict[str, Any]] = mapped_column(JSON)
+    channel: Mapped[DonationChannel] = mapped_column(
+        enum_column(DonationChannel), default=DonationChannel.STRIPE, server_default=DonationChannel.STRIPE.value
+    )
+    # A transfer announced on the web: the reference the donor writes on it, matched against bank statements.
+    transfer_reference: Mapped[str | None] = mapped_column(String(20), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -183,6 +201,14 @@ class Payment(Base):
     fee_cents: Mapped[int | None]
     net_cents: Mapped[int | None]
     payout_id: Mapped[int | None] = mapped_column(ForeignKey("payout.id"), index=True)
+    # A gift received outside Stripe: the cheque's number or the transfer's reference, the cheque's bank,
+    # the fingerprint that makes recording it twice (by hand or by import) impossible, the deposit slip.
+    reference: Mapped[str | None] = mapped_column(String(140))
+    cheque_bank: Mapped[str | None] = mapped_column(String(100))
+    # A cheque's date received by the foundation; the date it was cashed is its deposit slip's.
+    cheque_received_on: Mapped[dt.date | None] = mapped_column()
+    offline_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    deposit_slip_id: Mapped[int | None] = mapped_column(ForeignKey("deposit_slip.id"), index=True)
 
     donation: Mapped[Donation] = relationship(back_populates="payments")
     payout: Mapped[Payout | None] = relationship()

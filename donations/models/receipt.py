@@ -98,6 +98,8 @@ class Receipt(Base):
     # stored before signing existed: their pdf_sha256 is the unsigned drawing's).
     drawing_sha256: Mapped[str | None] = mapped_column(String(64))
     emailed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # A donor without email gets the receipt by post: when it was last printed in a postal batch.
+    posted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Why the PDF could not last be drawn or stored, for finance (cleared once it is): the receipt itself
     # is committed without its PDF, which is drawn after the commit and retried (`receipts send-pending`).
     pdf_problem: Mapped[str | None] = mapped_column(String(500))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from donations.clock import utcnow
 from donations.extensions import db
-from donations.models import Receipt, ReceiptStatus
+from donations.models import Donor, Receipt, ReceiptStatus
 from donations.platform.mail import deliver, message
 from donations.receipting.pdfs import pdf_or_report
 
@@ -26,6 +26,8 @@ def send_receipt_email(receipt_id: int) -> None:
     if receipt is None or receipt.emailed_at is not None or receipt.status != ReceiptStatus.ISSUED:
         return
     donor = receipt.donor
+    if not donor.email:
+        return  # a donor without email gets the receipt by post (the printable batch)
     with force_locale(donor.locale or "fr"):
         subject = _("Your tax receipt no. %(number)s", number=receipt.number)
         mail = message(donor.email, subject, "receipt", receipt=receipt, donor=donor)
@@ -45,6 +47,8 @@ def send_cancellation_email(receipt_id: int) -> None:
     if receipt is None or receipt.status != ReceiptStatus.CANCELLED or receipt.cancel_notified_at is not None:
         return
     donor = receipt.donor
+    if not donor.email:
+        return  # nothing to send: finance tells a donor without email by post
     with force_locale(donor.locale or "fr"):
         subject = _("Your tax receipt no. %(number)s has been cancelled", number=receipt.number)
         reasons = {"Remboursement": _("a refund"), "Litige perdu": _("a payment dispute lost")}
@@ -60,11 +64,15 @@ def send_cancellation_email(receipt_id: int) -> None:
 def send_pending() -> tuple[int, int]:
     """Send every receipt email and cancellation notice still owed; (sent, still pending)."""
     owed = db.session.scalars(
-        select(Receipt.id).where(Receipt.status == ReceiptStatus.ISSUED, Receipt.emailed_at.is_(None)).order_by(Receipt.id)
+        select(Receipt.id)
+        .join(Donor, Donor.id == Receipt.donor_id)
+        .where(Receipt.status == ReceiptStatus.ISSUED, Receipt.emailed_at.is_(None), Donor.email != "")
+        .order_by(Receipt.id)
     ).all()
     replacement = aliased(Receipt)
     notices = db.session.scalars(
-        select(Receipt.id).where(
+        select(Receipt.id).join(Donor, Donor.id == Receipt.donor_id).where(
+            Donor.email != "",
             Receipt.status == ReceiptStatus.CANCELLED,
             Receipt.cancel_notified_at.is_(None),
             ~exists().where(replacement.replaces_id == Receipt.id),

@@ -17,7 +17,8 @@ from tests.support.factories import receipt
 from tests.support.finance_staff import ADMIN_EMAIL, FINANCE_EMAIL, PASSWORD, sign_in
 from tests.support.pages import csrf_token
 
-PLACEHOLDERS = {"public_id": "00000000-0000-0000-0000-000000000000", "number": "2026-000001", "payment_id": 1, "staff_id": 1}
+PLACEHOLDERS = {"public_id": "00000000-0000-0000-0000-000000000000", "number": "2026-000001", "payment_id": 1, "staff_id": 1,
+                "credit_id": 1, "slip_id": 1}
 PLACEHOLDERS.update(stripe_payout_id="po_placeholder", name="fees")  # payouts and reports
 
 
