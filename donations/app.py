@@ -84,6 +84,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from donations.receipting.cli import receipts_cli
     from donations.finance.cli import staff_cli
 
+    from donations.campaigns_cli import campaigns_cli
+
+    app.cli.add_command(campaigns_cli)
     app.cli.add_command(receipts_cli)
     app.cli.add_command(staff_cli)
     return app

@@ -31,3 +31,4 @@ def finance_month(day: dt.date, short: bool = False) -> str:
 bp.add_app_template_global(label, "finance_label")
 
 from donations.finance import action_views, staff_views, views  # noqa: E402,F401  (routes register on import)
+from donations.finance import giving_views  # noqa: E402,F401  (campaigns and tribute gifts)

@@ -34,6 +34,7 @@ RECEIPT_RESENT = "receipt.resend"
 RECEIPT_CANCELLED = "receipt.cancel"
 REFUND_REQUESTED = "payment.refund"
 MONTHLY_CANCEL_REQUESTED = "donation.cancel_monthly"
+CAMPAIGN_SAVED = "campaign.save"
 
 Target = Donation | Payment | Receipt | StaffUser | tuple[str, str] | None
 

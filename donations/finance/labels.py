@@ -56,6 +56,7 @@ ACTIONS = {
     audit.RECEIPT_CANCELLED: _l("Receipt cancelled"),
     audit.REFUND_REQUESTED: _l("Refund requested"),
     audit.MONTHLY_CANCEL_REQUESTED: _l("Monthly gift stop requested"),
+    audit.CAMPAIGN_SAVED: _l("Campaign saved"),
 }
 
 

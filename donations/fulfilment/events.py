@@ -29,8 +29,9 @@ from donations.portal.erasure import scrub_payload
 from donations.clock import from_timestamp, utcnow
 from donations.fulfilment.event_shape import instant_of, malformation
 from donations.fulfilment.handlers import Fulfilment, apply_event
-from donations.models import EventOutcome, StripeEvent
+from donations.models import EventOutcome, Payment, StripeEvent
 from donations.receipting.service import PaymentReceipts
+from donations.tributes import TributeNotices
 from donations.fulfilment.stripe_ids import EventConflict
 from donations.platform.usable_text import json_problem
 
@@ -144,11 +145,17 @@ def receive_event(session: Session, client: stripe.StripeClient, event: dict[str
         session.rollback()
         return Delivery.DUPLICATE
     receipts = PaymentReceipts(session)
+    notices = TributeNotices()
+
+    def payment_settled(payment: Payment) -> None:
+        receipts.payment_settled(payment)
+        notices.payment_settled(payment)
+
     ctx = Fulfilment(
         session=session,
         client=client,
         event_time=from_timestamp(event.get("created") or utcnow().timestamp()),
-        on_payment_settled=receipts.payment_settled,
+        on_payment_settled=payment_settled,
         on_payment_refunded=receipts.payment_refunded,
     )
     try:
@@ -166,6 +173,7 @@ def receive_event(session: Session, client: stripe.StripeClient, event: dict[str
         return Delivery.FAILED
     log.info("event %s (%s): %s", event["id"], event.get("type"), applied.outcome)
     receipts.effects.after_commit()
+    notices.after_commit()
     return Delivery.APPLIED if applied.outcome == EventOutcome.APPLIED else Delivery.IGNORED
 
 

@@ -1,5 +1,6 @@
 """The service's data: one module per aggregate, all importable from here."""
 
+from donations.models.campaign import DEFAULT_CAMPAIGN_SLUG, Campaign
 from donations.models.donation import (
     Donation,
     DonationKind,
@@ -8,6 +9,7 @@ from donations.models.donation import (
     PaymentMethod,
     PaymentStatus,
     TaxScheme,
+    TributeKind,
 )
 from donations.models.donor import Donor, DonorIdentity, DonorSignIn, DonorType
 from donations.models.receipt import CopyReason, Receipt, ReceiptCopy, ReceiptForm, ReceiptKind, ReceiptSequence, ReceiptStatus, receipt_payment
@@ -15,6 +17,8 @@ from donations.models.staff import AuditEntry, StaffRole, StaffUser
 from donations.models.stripe_event import EventOutcome, StripeEvent
 
 __all__ = [
+    "DEFAULT_CAMPAIGN_SLUG",
+    "Campaign",
     "AuditEntry",
     "CopyReason",
     "Donation",
@@ -38,5 +42,6 @@ __all__ = [
     "StaffUser",
     "StripeEvent",
     "TaxScheme",
+    "TributeKind",
     "receipt_payment",
 ]

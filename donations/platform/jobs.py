@@ -54,6 +54,7 @@ def _register_jobs() -> None:
     import donations.receipting.batch  # noqa: F401  (the January batch's chunks)
     import donations.platform.mail  # noqa: F401  (the emails)
     import donations.receipting.service  # noqa: F401  (drawing and storing the PDFs)
+    import donations.tributes  # noqa: F401  (the notice of a gift made in someone's name)
 
 
 def run_registered(name: str, *args: Any) -> None:

@@ -76,6 +76,11 @@ def _message(to: str, subject: str, template: str, **context: object) -> EmailMe
     return message
 
 
+def message_from_templates(to: str, subject: str, template: str, **context: object) -> EmailMessage:
+    """A message drawn from templates/email/<template>.txt and .html (the caller sets the language)."""
+    return _message(to, subject, template, **context)
+
+
 @job("send_receipt_email")
 def send_receipt_email(receipt_id: int) -> None:
     """Email an issued receipt with its PDF; records when it was sent."""
@@ -116,7 +121,7 @@ def send_cancellation_email(receipt_id: int) -> None:
 
 
 def send_pending() -> tuple[int, int]:
-    """Send every receipt email and cancellation notice still owed; (sent, still pending)."""
+    """Send every receipt email, cancellation notice and tribute notice still owed; (sent, still pending)."""
     owed = db.session.scalars(
         select(Receipt.id).where(Receipt.status == ReceiptStatus.ISSUED, Receipt.emailed_at.is_(None)).order_by(Receipt.id)
     ).all()
@@ -128,8 +133,11 @@ def send_pending() -> tuple[int, int]:
             ~exists().where(replacement.replaces_id == Receipt.id),
         )
     ).all()
+    from donations.tributes import owed_notice_ids, send_tribute_notice
+
+    tributes = [(d, send_tribute_notice) for d in owed_notice_ids(db.session)]  # the notices of gifts made in someone's name
     sent = pending = 0
-    for receipt_id, function in [(r, send_receipt_email) for r in owed] + [(r, send_cancellation_email) for r in notices]:
+    for receipt_id, function in [(r, send_receipt_email) for r in owed] + [(r, send_cancellation_email) for r in notices] + tributes:
         try:
             function(receipt_id)
             sent += 1

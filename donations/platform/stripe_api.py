@@ -76,6 +76,8 @@ class CheckoutRequest:
     cancel_url: str
     customer_email: str
     now: dt.datetime
+    # Only these methods (a donor covering the fees of one method); None: PAYMENT_METHOD_TYPES.
+    payment_method_types: list[str] | None = None
 
 
 def checkout_params(request: CheckoutRequest) -> dict[str, Any]:
@@ -88,7 +90,7 @@ def checkout_params(request: CheckoutRequest) -> dict[str, Any]:
     }
     params: dict[str, Any] = {
         "line_items": [{"price_data": price_data, "quantity": 1}],
-        "allowed_payment_method_types": PAYMENT_METHOD_TYPES,
+        "allowed_payment_method_types": request.payment_method_types or PAYMENT_METHOD_TYPES,
         "locale": request.locale,
         "client_reference_id": request.donation_public_id,
         "metadata": metadata,

@@ -15,7 +15,7 @@ from donations.finance.access import SEEN_AT, SIGNED_IN_AT
 from donations.models import AuditEntry, ReceiptStatus, StaffRole, StaffUser
 from tests.finance.conftest import ADMIN_EMAIL, FINANCE_EMAIL, PASSWORD, csrf_token, receipt, sign_in
 
-PLACEHOLDERS = {"public_id": "00000000-0000-0000-0000-000000000000", "number": "2026-000001", "payment_id": 1, "staff_id": 1}
+PLACEHOLDERS = {"public_id": "00000000-0000-0000-0000-000000000000", "number": "2026-000001", "payment_id": 1, "staff_id": 1, "slug": "dystonie"}
 
 
 def finance_urls(app: Flask) -> list[tuple[str, str, tuple[StaffRole, ...]]]:
