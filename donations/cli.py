@@ -9,6 +9,7 @@ from donations.finance.accounting_cli import accounting_cli
 from donations.finance.cli import staff_cli
 from donations.finance.offline_cli import bank_cli, gifts_cli
 from donations.fulfilment.cli import stripe_cli
+from donations.giving.campaigns_cli import campaigns_cli
 from donations.giving.cli import expire_command
 from donations.portal.cli import purge_personal_data_command
 from donations.receipting.cli import receipts_cli
@@ -19,5 +20,5 @@ donations_cli.add_command(purge_personal_data_command)
 
 
 def register_commands(app: Flask) -> None:
-    for group in (donations_cli, stripe_cli, receipts_cli, staff_cli, accounting_cli, gifts_cli, bank_cli):
+    for group in (donations_cli, stripe_cli, receipts_cli, staff_cli, accounting_cli, gifts_cli, bank_cli, campaigns_cli):
         app.cli.add_command(group)

@@ -241,6 +241,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DONATION_PRESETS", "DONATION_PRESETS", _text, "30,50,100,200"),
     Setting("DONATION_MONTHLY_PRESETS", "DONATION_MONTHLY_PRESETS", _text, "10,15,30,50"),
     Setting("DONATION_IFI_PRESETS", "DONATION_IFI_PRESETS", _text, "500,1000,5000,10000"),
+    # Covering the fees: the estimated fee per method, a percentage and/or euros (donations/giving/fees.py).
+    Setting("FEES_CARD", "FEES_CARD", _text, "1.5%+0.25"),
+    Setting("FEES_SEPA_DEBIT", "FEES_SEPA_DEBIT", _text, "0.35"),
+    # Origins (scheme://host[:port]) whose pages may frame /embed/donate; empty: none.
+    Setting("EMBED_ALLOWED_ORIGINS", "EMBED_ALLOWED_ORIGINS", _text, ""),
     # Behind reverse proxies: how many of them to believe (X-Forwarded-For/-Proto); 0 trusts none.
     Setting("TRUSTED_PROXIES", "TRUSTED_PROXIES", _int, 0),
     # Card-testing defence (donations/checkout_guard.py): velocity limits on Checkout Sessions,
@@ -373,6 +378,7 @@ def validate(config: Mapping[str, Any]) -> None:
         raise ConfigError("FOUNDATION_IBAN and FOUNDATION_BIC go together: set both (transfers offered) or neither")
     _validate_proxies_and_checkout_limits(config, env_name)
     _validate_mail(config, env_name)
+    _validate_giving_extras(config)
     if not 0 <= int(config.get("STRIPE_MAX_NETWORK_RETRIES", 2)) <= 5:
         raise ConfigError("STRIPE_MAX_NETWORK_RETRIES must be between 0 and 5")
     signature = config.get("FOUNDATION_SIGNATURE_IMAGE")
@@ -435,6 +441,22 @@ def _validate_proxies_and_checkout_limits(config: Mapping[str, Any], env_name: s
     key = config.get("ALTCHA_HMAC_KEY") or ""
     if key and len(key) < 32:
         raise ConfigError("ALTCHA_HMAC_KEY must be a random string of 32 characters or more (or unset: derived from SECRET_KEY)")
+
+
+def _validate_giving_extras(config: Mapping[str, Any]) -> None:
+    """FEES_* are formulas the fee estimate can use; EMBED_ALLOWED_ORIGINS lists bare origins."""
+    from donations.giving.embedding import allowed_origins
+    from donations.giving.fees import FEE_SETTINGS, parse_fee_formula
+
+    for name in FEE_SETTINGS.values():
+        try:
+            parse_fee_formula(str(config.get(name) or ""))
+        except ValueError as exc:
+            raise ConfigError(f"{name}={config.get(name)!r} is not valid: {exc}") from exc
+    try:
+        allowed_origins(config)
+    except ValueError as exc:
+        raise ConfigError(f"EMBED_ALLOWED_ORIGINS is not valid: {exc}") from exc
 
 
 def _validate_mail(config: Mapping[str, Any], env_name: str) -> None:

@@ -44,6 +44,7 @@ DEPOSIT_SLIP_CREATED = "deposit_slip.create"
 DEPOSIT_SLIP_DOWNLOADED = "deposit_slip.download"
 BANK_STATEMENT_IMPORTED = "bank.import"
 BANK_CREDIT_MATCHED = "bank.match"
+CAMPAIGN_SAVED = "campaign.save"
 
 Target = Donation | Payment | Receipt | StaffUser | tuple[str, str] | None
 

@@ -73,6 +73,7 @@ ACTIONS = {
     audit.DEPOSIT_SLIP_DOWNLOADED: _l("Cheque deposit slip downloaded"),
     audit.BANK_STATEMENT_IMPORTED: _l("Bank statement imported"),
     audit.BANK_CREDIT_MATCHED: _l("Bank credit matched by hand"),
+    audit.CAMPAIGN_SAVED: _l("Campaign saved"),
 }
 
 

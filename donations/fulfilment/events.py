@@ -32,7 +32,8 @@ from donations.fulfilment.event_shape import malformation
 from donations.fulfilment.dispatch import apply_event
 from donations.platform import jobs
 from donations.fulfilment.context import Fulfilment
-from donations.models import EventOutcome, StripeEvent
+from donations.models import EventOutcome, Payment, StripeEvent
+from donations.giving.tributes import TributeNotices
 from donations.receipting.service import PaymentReceipts
 from donations.fulfilment.stripe_ids import EventConflict
 from donations.platform.usable_text import json_problem
@@ -132,6 +133,24 @@ def _claim(session: Session, event: dict[str, Any]) -> int | None:
     return session.execute(_CLAIM_STORED, {"claimed_id": event["id"]}).scalar_one_or_none()
 
 
+class _Followers:
+    """What follows a payment once the handler has recorded it: its receipts, and the notice of a
+    gift made in someone's name (sent once the payment is paid, never before)."""
+
+    def __init__(self, receipts: PaymentReceipts, tributes: TributeNotices) -> None:
+        self.receipts, self.tributes = receipts, tributes
+
+    def payment_settled(self, payment: Payment) -> None:
+        self.receipts.payment_settled(payment)
+        self.tributes.payment_settled(payment)
+
+    def payment_refunded(self, payment: Payment) -> None:
+        self.receipts.payment_refunded(payment)
+
+    def refund_reversed(self, payment: Payment) -> None:
+        self.receipts.refund_reversed(payment)
+
+
 def receive_event(session: Session, client: stripe.StripeClient, event: dict[str, Any]) -> Delivery:
     """Store and apply a verified event, with the receipts it issues or cancels; commits.
 
@@ -147,11 +166,13 @@ def receive_event(session: Session, client: stripe.StripeClient, event: dict[str
         session.rollback()
         return Delivery.DUPLICATE
     receipts = PaymentReceipts(session)
+    tributes = TributeNotices()
+
     ctx = Fulfilment(
         session=session,
         client=client,
         event_time=created_of(event) or utcnow(),
-        receipts=receipts,
+        receipts=_Followers(receipts, tributes),
     )
     try:
         applied = apply_event(ctx, event)
@@ -170,6 +191,7 @@ def receive_event(session: Session, client: stripe.StripeClient, event: dict[str
     receipts.effects.after_commit()
     for job, args in ctx.notices:
         jobs.enqueue(job, *args)
+    tributes.after_commit()
     return Delivery.APPLIED if applied.outcome == EventOutcome.APPLIED else Delivery.IGNORED
 
 

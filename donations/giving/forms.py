@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, Va
 
 from donations.giving.amounts import amount_error_message
 from donations.models import DonationKind, DonorType
+from donations.giving.giving_extras import GivingExtrasFields
 from donations.sirens import is_valid_siren
 from donations.money import AmountError, format_euros, parse_euros
 from receipts.document.printable import fits_receipt, unprintable_characters
@@ -123,7 +124,7 @@ class PostalAddressForm(FlaskForm):
             raise ValidationError(_l("A French postal code has five digits, such as 75013."))
 
 
-class DonationForm(PostalAddressForm):
+class DonationForm(GivingExtrasFields, PostalAddressForm):
     """The fields of /donate (their names are a contract with campaign sites)."""
 
     kind = RadioField(

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from donations.platform import stripe_api as payments
-from donations.models import Donation, DonationChannel, DonationKind, DonationStatus, Donor, DonorIdentity, DonorType
+from donations.models import Donation, DonationChannel, DonationKind, DonationStatus, Donor, DonorIdentity, DonorType, PaymentMethod, TributeKind
 from donations.tax import Scheme, TaxRules, ifi_split
 from donations.giving.widget import scheme_for
 
@@ -40,6 +40,23 @@ class DonorDetails:
 
 
 @dataclass(frozen=True)
+class GiftExtras:
+    """What a gift carries beside its amount: fees covered, a tribute, its campaign and the visit's source."""
+
+    fees_covered_cents: int = 0
+    fees_method: PaymentMethod | None = None
+    tribute_kind: TributeKind | None = None
+    tribute_name: str = ""
+    tribute_notify_email: str = ""
+    tribute_message: str = ""
+    tribute_show_amount: bool = False
+    campaign_id: int | None = None
+    utm_source: str = ""
+    utm_medium: str = ""
+    utm_campaign: str = ""
+
+
+@dataclass(frozen=True)
 class GiftRequest:
     kind: DonationKind
     amount_cents: int
@@ -47,6 +64,8 @@ class GiftRequest:
     submission_token: str
     # An IFI gift whose excess over the IFI ceiling the donor asked to count for income tax.
     ifi_split: bool = False
+    # amount_cents includes extras.fees_covered_cents: the whole sum paid is the gift.
+    extras: GiftExtras = GiftExtras()
 
 
 def find_or_create_donor(session: Session, details: DonorDetails) -> Donor:
@@ -110,6 +129,8 @@ def check_same_gift(donation: Donation, gift: GiftRequest) -> None:
         and donation.donor.email == gift.donor.email.strip().lower()
         and donation.given_identity == gift.donor.identity
         and donation.ifi_cents == _ifi_cents(gift, donation.tax_scheme, TaxRules.from_dict(donation.tax_rules))
+        and donation.fees_covered_cents == gift.extras.fees_covered_cents
+        and donation.tribute_kind == gift.extras.tribute_kind
     )
     if not same:
         raise DuplicateSubmission(donation.public_id)
@@ -140,9 +161,26 @@ def start_donation(session: Session, gift: GiftRequest, rules: TaxRules, livemod
         livemode=livemode,
         submission_token=gift.submission_token or None,
     )
+    _carry_extras(donation, gift.extras)
     session.add(donation)
     session.flush()
     return donation
+
+
+def _carry_extras(donation: Donation, extras: GiftExtras) -> None:
+    donation.fees_covered_cents = extras.fees_covered_cents
+    donation.fees_method = extras.fees_method if extras.fees_covered_cents else None
+    donation.tribute_kind = extras.tribute_kind
+    if extras.tribute_kind is not None:
+        donation.tribute_name = extras.tribute_name or None
+        donation.tribute_notify_email = extras.tribute_notify_email.strip().lower() or None
+        message = (extras.tribute_message or "").replace("\r\n", "\n").strip()
+        donation.tribute_message = (message or None) if donation.tribute_notify_email else None
+        donation.tribute_show_amount = extras.tribute_show_amount
+    donation.campaign_id = extras.campaign_id
+    donation.utm_source = extras.utm_source or None
+    donation.utm_medium = extras.utm_medium or None
+    donation.utm_campaign = extras.utm_campaign or None
 
 
 @dataclass(frozen=True)
@@ -177,6 +215,8 @@ def open_checkout(
         cancel_url=links.cancel_url,
         customer_email=donation.donor.email,
         sepa_debit_max_cents=sepa_debit_max_cents,
+        # Fees covered for one method: the checkout offers that method only, so the estimate holds.
+        payment_method_types=[donation.fees_method.value] if donation.fees_method else None,
     )
     checkout = payments.create_checkout_session(client, request)
     donation.stripe_checkout_session_id = checkout["id"]

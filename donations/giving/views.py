@@ -29,6 +29,8 @@ from donations.platform.stripe_api import PaymentServiceError
 from donations.giving.announced_transfers import announce_transfer
 from donations.giving.forms import DonationForm
 from donations.finance.offline_gifts import service_is_live
+from donations.giving.giving_extras import widget_extras
+from donations.giving.giving_extras import embed_token_for, extras_from, fee_estimates, fee_formulas_for_page
 from donations.platform.security import no_store
 from donations.tax import ifi_ceiling_cents
 from donations.giving.widget import default_amount, ifi_year_today, net_cost, presets
@@ -90,19 +92,28 @@ def _render_landing(kind: DonationKind, asked_amount: str | None) -> str:
         },
         is_preset=amount in all_presets[kind],
         figures=net_cost(kind, amount, config),
+        **widget_extras(amount, request.args),
     )
+
+
+def _embedded() -> bool:
+    """Whether the form is the embedded one (/embed/donate), framed by a campaign site."""
+    return request.blueprint == "public" and (request.endpoint or "").startswith("public.embed_")
 
 
 def _render_form(form: DonationForm, status: int = 200, problem: str | None = None, challenge: bool | None = None):  # type: ignore[no-untyped-def]
     config = current_app.config
     kind = DonationKind(form.kind.data) if form.kind.data in DonationKind._value2member_map_ else DonationKind.ONE_OFF
     amount, _error = parse_visitor_amount(form.amount.data, config["DONATION_MAX_CENTS"])
-    figures = net_cost(kind, amount, config, company=form.is_company) if amount else None
+    fees = form.fees_cents(amount) if amount else 0
+    figures = net_cost(kind, amount + fees, config, company=form.is_company) if amount else None
     if challenge is None:
         challenge = checkout_limits.challenge_required(checkout_limits.current_rules(), request.remote_addr, form.email.data)
     ceiling = ifi_ceiling_cents(tax_rules_from(config))
     page = render_template(
-        "giving/donate.html", form=form, figures=figures, problem=problem, challenge=challenge, ifi_ceiling=ceiling
+        "giving/donate.html", form=form, figures=figures, problem=problem, challenge=challenge, ifi_ceiling=ceiling,
+        fees_cents=fees, fee_estimates=fee_estimates(amount), gift_cents=amount, embedded=_embedded(),
+        fee_formulas=fee_formulas_for_page(), embed_token=embed_token_for(form),
     )
     response = make_response(page, status)
     # A form sent back holds what the donor typed (name, address, email): no cache keeps it.
@@ -152,6 +163,7 @@ def donate():  # type: ignore[no-untyped-def]
     if request.args.get("donor_type") == DonorType.COMPANY.value and form.kind.data != DonationKind.IFI.value:
         form.donor_type.data = DonorType.COMPANY.value
     form.submission_token.data = secrets.token_urlsafe(24)
+    form.prefill_extras(request.args)
     return _render_form(form)
 
 
@@ -255,9 +267,11 @@ def _gift_from(form: DonationForm) -> giving.GiftRequest:
     )
     details = giving.DonorDetails(identity=identity, email=form.email.data or "", locale=current_language())
     assert form.amount_cents is not None
+    extras = extras_from(form)
     return giving.GiftRequest(
         kind=DonationKind(form.kind.data),
-        amount_cents=form.amount_cents,
+        amount_cents=form.amount_cents + extras.fees_covered_cents,
+        extras=extras,
         donor=details,
         submission_token=form.submission_token.data or secrets.token_urlsafe(24),
         ifi_split=bool(form.ifi_split.data) and form.kind.data == DonationKind.IFI.value,

@@ -1,5 +1,6 @@
 """The service's data: one module per aggregate, all importable from here."""
 
+from donations.models.campaign import DEFAULT_CAMPAIGN_SLUG, Campaign
 from donations.models.donation import (
     Donation,
     DonationChannel,
@@ -9,6 +10,7 @@ from donations.models.donation import (
     PaymentMethod,
     PaymentStatus,
     TaxScheme,
+    TributeKind,
 )
 from donations.models.donor import Donor, DonorIdentity, DonorSignIn, DonorType
 from donations.models.payout import PaymentReversal, Payout, PayoutLine, ReversalKind
@@ -18,6 +20,8 @@ from donations.models.stripe_event import EventOutcome, StripeEvent
 from donations.models.offline import BankCredit, BankCreditStatus, DepositSlip
 
 __all__ = [
+    "DEFAULT_CAMPAIGN_SLUG",
+    "Campaign",
     "AuditEntry",
     "BankCredit",
     "BankCreditStatus",
@@ -49,5 +53,6 @@ __all__ = [
     "StaffUser",
     "StripeEvent",
     "TaxScheme",
+    "TributeKind",
     "receipt_payment",
 ]

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from donations.clock import utcnow
@@ -18,6 +19,7 @@ from donations.models.donor import DonorIdentity
 from donations.tax import Scheme as TaxScheme
 
 if TYPE_CHECKING:
+    from donations.models.campaign import Campaign
     from donations.models.donor import Donor
     from donations.models.payout import Payout
 
@@ -89,6 +91,13 @@ class DonationChannel(enum.StrEnum):
     CASH = "cash"
 
 
+class TributeKind(enum.StrEnum):
+    """A gift made in someone's name (the form's `tribute_kind`)."""
+
+    IN_MEMORY_OF = "in_memory_of"
+    IN_HONOUR_OF = "in_honour_of"
+
+
 class PaymentStatus(enum.StrEnum):
     PROCESSING = "processing"
     SUCCEEDED = "succeeded"
@@ -111,6 +120,7 @@ class Donation(Base):
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="amount_positive"),
         CheckConstraint("ifi_cents >= 0 AND ifi_cents <= amount_cents", name="ifi_split_within_amount"),
+        CheckConstraint("fees_covered_cents >= 0 AND fees_covered_cents < amount_cents", name="fees_within_amount"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -147,8 +157,25 @@ class Donation(Base):
     transfer_reference: Mapped[str | None] = mapped_column(String(20), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Of amount_cents, what the donor added to cover the estimated payment fees (all of it a gift),
+    # and the method that estimate was made for (the checkout then offers that method only).
+    fees_covered_cents: Mapped[int] = mapped_column(default=0, server_default="0")
+    fees_method: Mapped[PaymentMethod | None] = mapped_column(enum_column(PaymentMethod, 12))
+    # A gift in someone's name; the person told once the gift is paid (donations/giving/tributes.py).
+    tribute_kind: Mapped[TributeKind | None] = mapped_column(enum_column(TributeKind, 16))
+    tribute_name: Mapped[str | None] = mapped_column(String(200))
+    tribute_notify_email: Mapped[str | None] = mapped_column(String(254))
+    tribute_message: Mapped[str | None] = mapped_column(Text)
+    tribute_show_amount: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    tribute_notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The campaign the gift answers, and where the visit came from (UTM parameters of the link).
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
+    utm_source: Mapped[str | None] = mapped_column(String(100))
+    utm_medium: Mapped[str | None] = mapped_column(String(100))
+    utm_campaign: Mapped[str | None] = mapped_column(String(100))
 
     donor: Mapped[Donor] = relationship(back_populates="donations")
+    campaign: Mapped[Campaign | None] = relationship()
     payments: Mapped[list[Payment]] = relationship(back_populates="donation", order_by="Payment.received_at")
 
     @property

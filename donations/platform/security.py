@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, request
 
 
-def content_security_policy(checkout_origins: list[str]) -> str:
-    """The page policy; the donate form redirects to Stripe Checkout, so it is a form target."""
+def content_security_policy(checkout_origins: list[str], frame_ancestors: str = "'self'") -> str:
+    """The page policy; the donate form redirects to Stripe Checkout, so it is a form target.
+    Only the embedded form (/embed/donate) widens `frame_ancestors` (donations/giving/embedding.py)."""
     return "; ".join(
         [
             "default-src 'self'",
@@ -22,7 +23,7 @@ def content_security_policy(checkout_origins: list[str]) -> str:
             # The donation form's proof of work runs in a worker served from the site (no blob:).
             "worker-src 'self'",
             "form-action 'self' " + " ".join(checkout_origins),
-            "frame-ancestors 'self'",
+            "frame-ancestors " + frame_ancestors,
             "base-uri 'self'",
             "object-src 'none'",
         ]
@@ -68,19 +69,35 @@ def no_store(response: Response) -> Response:
     return response
 
 
-def register_security_headers(app: Flask) -> None:
+def checkout_origins(config: Any) -> list[str]:
+    """Where the forms may send the donor: Stripe's pages (or the local sandbox's)."""
     origins = ["https://checkout.stripe.com", "https://billing.stripe.com"]
-    if app.config.get("STRIPE_USES_SANDBOX"):
-        sandbox = urlsplit(app.config["STRIPE_API_BASE"])
+    if config.get("STRIPE_USES_SANDBOX"):
+        sandbox = urlsplit(config["STRIPE_API_BASE"])
         origins.append(f"{sandbox.scheme}://{sandbox.netloc}")
-    policy = content_security_policy(origins)
+    return origins
+
+
+def allow_framing(response: Response, config: Any, frame_ancestors: str) -> Response:
+    """Let the pages of `frame_ancestors` frame this answer (the embedded form only); without any
+    origin beyond 'self', the answer keeps refusing other sites like every page."""
+    response.headers["Content-Security-Policy"] = content_security_policy(checkout_origins(config), frame_ancestors)
+    if frame_ancestors.strip() != "'self'":
+        # X-Frame-Options cannot name another origin; the CSP above is what browsers obey.
+        response.framable = True  # type: ignore[attr-defined]
+    return response
+
+
+def register_security_headers(app: Flask) -> None:
+    policy = content_security_policy(checkout_origins(app.config))
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if not getattr(response, "framable", False):
+            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

@@ -132,6 +132,8 @@ class CheckoutRequest:
     customer_email: str
     # Stripe's limit on one SEPA debit (SEPA_DEBIT_MAX): above it, the card only.
     sepa_debit_max_cents: int | None = None
+    # Only these methods (a donor covering the fees of one method); None: by amount, as below.
+    payment_method_types: list[str] | None = None
 
 
 def payment_method_types(amount_cents: int, sepa_debit_max_cents: int | None) -> list[str]:
@@ -155,7 +157,7 @@ def checkout_params(request: CheckoutRequest) -> dict[str, Any]:
     }
     params: dict[str, Any] = {
         "line_items": [{"price_data": price_data, "quantity": 1}],
-        "allowed_payment_method_types": payment_method_types(request.amount_cents, request.sepa_debit_max_cents),
+        "allowed_payment_method_types": request.payment_method_types or payment_method_types(request.amount_cents, request.sepa_debit_max_cents),
         "locale": request.locale,
         "client_reference_id": request.donation_public_id,
         "metadata": metadata,

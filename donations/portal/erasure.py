@@ -121,6 +121,10 @@ def erase_donors(session: Session, donors: list[Donor], now: dt.datetime, delete
         waiting = _keep_receipts(session, donor, now, report)
         for gift in donor.donations:
             gift.stripe_customer_id = None
+            # Whom the donor gave for, and to whom they wrote: their data too (the kind stays, for the totals).
+            gift.tribute_notify_email = gift.tribute_message = None
+            if gift.tribute_name:
+                gift.tribute_name = ERASED
             if gift.public_id not in waiting:
                 gift.identity = gift.given_identity.erased(ERASED).to_json()
         _anonymise(donor, now)

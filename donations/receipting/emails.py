@@ -62,7 +62,10 @@ def send_cancellation_email(receipt_id: int) -> None:
 
 
 def send_pending() -> tuple[int, int]:
-    """Send every receipt email and cancellation notice still owed; (sent, still pending)."""
+    """Send every receipt email, cancellation notice and tribute notice still owed; (sent, still pending)."""
+    from donations.giving.tributes import owed_notice_ids, send_tribute_notice
+
+    tributes = [(d, send_tribute_notice) for d in owed_notice_ids(db.session)]  # the notices of gifts made in someone's name
     owed = db.session.scalars(
         select(Receipt.id)
         .join(Donor, Donor.id == Receipt.donor_id)
@@ -79,7 +82,7 @@ def send_pending() -> tuple[int, int]:
         )
     ).all()
     sent = pending = 0
-    for receipt_id, function in [(r, send_receipt_email) for r in owed] + [(r, send_cancellation_email) for r in notices]:
+    for receipt_id, function in [(r, send_receipt_email) for r in owed] + [(r, send_cancellation_email) for r in notices] + tributes:
         try:
             function(receipt_id)
             sent += 1

@@ -16,8 +16,9 @@ import pytest
 
 from tests.support.mailbox import Mailbox, smtp_settings
 
+from tests.support.browser import LAPTOP, PHONE, SCREENSHOTS  # noqa: E402
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "e2e" / "screenshots"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -27,8 +28,6 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-PHONE = {"width": 375, "height": 812}
-LAPTOP = {"width": 1366, "height": 900}
 
 NO_CHROMIUM = "Chromium is not installed: browser journeys skipped (apt-get install chromium)"
 

@@ -10,28 +10,12 @@ from typing import Any
 from playwright.sync_api import expect
 
 from donations.extensions import db
-from tests.support.browser import assert_accessible, fill_donor
+from tests.support.browser import pay_on_checkout, wait_for_thanks, assert_accessible, fill_donor
 from tests.support.factories import as_if_last_year
 from tests.support.live_service import Live
 from tests.support.mailbox import Mailbox
 
 NBSP = "\u00a0"
-
-
-def pay_on_checkout(page: Any, live: Live) -> None:
-    expect(page).to_have_url(re.compile("^" + re.escape(live.sandbox.url) + "/checkout/"))
-    page.steps.shot("stripe-checkout")
-    page.get_by_label("Numéro de carte / Card number").fill("4242 4242 4242 4242")
-    page.get_by_label("Date d'expiration (MM/AA) / Expiry date (MM/YY)").fill("12/34")
-    page.get_by_label("Cryptogramme / CVC").fill("123")
-    page.locator("form").filter(has=page.locator("#card_number")).get_by_role("button").click()
-
-
-def wait_for_thanks(page: Any, live: Live, text: str) -> None:
-    expect(page).to_have_url(re.compile(re.escape(live.url) + "/donate/thanks/"))
-    live.settle_webhooks()
-    page.reload()
-    expect(page.locator("#thanks-title")).to_have_text(text)
 
 
 def test_monthly_gift_from_the_article_to_the_receipt(page: Any, live: Live, smtp: tuple[Mailbox, int]) -> None:

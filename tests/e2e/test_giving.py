@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from donations.extensions import db
 from donations.models import Donation, DonationKind, DonationStatus, PaymentMethod, PaymentStatus
+from tests.support.checkouts import donation_of, session_id  # noqa: F401
 from tests.support.donors import COMPANY, INDIVIDUAL
 from tests.support.live_service import Live
 from tests.support.pages import form_fields
@@ -18,19 +19,6 @@ from tests.support.pages import form_fields
 CARD_OK = "4242424242424242"
 CARD_DECLINED = "4000000000000002"
 IBAN_OK = "FR1420041010050500013M02606"
-
-
-def session_id(checkout_url: str) -> str:
-    return checkout_url.rstrip("/").rsplit("/", 1)[-1]
-
-
-def donation_of(live: Live, checkout_url: str) -> Donation:
-    with live.app.app_context():
-        donation = db.session.scalars(
-            select(Donation).where(Donation.stripe_checkout_session_id == session_id(checkout_url))
-        ).one()
-        db.session.expunge_all()
-        return donation
 
 
 def state(live: Live, checkout_url: str) -> tuple[DonationStatus, list[tuple[int, PaymentStatus, PaymentMethod]]]:

@@ -18,7 +18,7 @@ from tests.support.finance_staff import ADMIN_EMAIL, FINANCE_EMAIL, PASSWORD, si
 from tests.support.pages import csrf_token
 
 PLACEHOLDERS = {"public_id": "00000000-0000-0000-0000-000000000000", "number": "2026-000001", "payment_id": 1, "staff_id": 1,
-                "credit_id": 1, "slip_id": 1}
+                "credit_id": 1, "slip_id": 1, "slug": "dystonie"}
 PLACEHOLDERS.update(stripe_payout_id="po_placeholder", name="fees")  # payouts and reports
 
 

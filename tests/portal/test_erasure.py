@@ -19,14 +19,10 @@ from tests.support.donors import INDIVIDUAL
 from tests.support.factories import as_if_last_year
 from tests.support.live_gifts import pay
 from tests.support.live_service import Live
+from tests.support.donor_portal import erase as _erase
 from tests.support.pages import form_fields
 
 EMAIL = INDIVIDUAL["email"]
-
-
-def _erase(live: Live) -> requests.Response:
-    page = live.get("/my/erase")
-    return live.post("/my/erase", data={**form_fields(page.text), "confirm": "y"})
 
 
 def _stored_text() -> str:

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from typing import TYPE_CHECKING
+
+import re
+from playwright.sync_api import expect
+
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
 
 AXE = Axe()
+
+
+if TYPE_CHECKING:
+    from tests.support.live_service import Live
+
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "e2e" / "screenshots"
+PHONE = {"width": 375, "height": 812}
+LAPTOP = {"width": 1366, "height": 900}
 
 
 def assert_accessible(page: Any, label: str) -> None:
@@ -32,3 +48,19 @@ def fill_donor(page: Any, english: bool = True) -> None:
     for label, value in labels.items():
         page.get_by_label(label, exact=True).fill(value)
     page.locator("#consent").check()
+
+
+def pay_on_checkout(page: Any, live: Live) -> None:
+    expect(page).to_have_url(re.compile("^" + re.escape(live.sandbox.url) + "/checkout/"))
+    page.steps.shot("stripe-checkout")
+    page.get_by_label("Numéro de carte / Card number").fill("4242 4242 4242 4242")
+    page.get_by_label("Date d'expiration (MM/AA) / Expiry date (MM/YY)").fill("12/34")
+    page.get_by_label("Cryptogramme / CVC").fill("123")
+    page.locator("form").filter(has=page.locator("#card_number")).get_by_role("button").click()
+
+
+def wait_for_thanks(page: Any, live: Live, text: str) -> None:
+    expect(page).to_have_url(re.compile(re.escape(live.url) + "/donate/thanks/"))
+    live.settle_webhooks()
+    page.reload()
+    expect(page.locator("#thanks-title")).to_have_text(text)

@@ -55,3 +55,9 @@ def signed_in(app: Flask, email: str = EMAIL) -> FlaskClient:
     answer = browser.post("/my/sign-in", data=form_fields(page.get_data(as_text=True)))
     assert answer.status_code == 303 and answer.headers["Location"].endswith("/my/gifts")
     return browser
+
+
+def erase(live: Live) -> requests.Response:
+    """The signed-in donor asks for their data to be erased (the form confirmed)."""
+    page = live.get("/my/erase")
+    return live.post("/my/erase", data={**form_fields(page.text), "confirm": "y"})
