@@ -7,6 +7,7 @@ import datetime as dt
 from flask import Blueprint
 from flask_babel import format_date, format_datetime
 
+from donations.finance import wording
 from donations.finance.access import refuse_unmarked_views
 from donations.finance.labels import label
 from donations.platform.security import no_store
@@ -29,5 +30,8 @@ def finance_month(day: dt.date, short: bool = False) -> str:
 
 
 bp.add_app_template_global(label, "finance_label")
+bp.add_app_template_global(wording.donation_title, "donation_title")
+bp.add_app_template_global(wording.stop_monthly_title, "stop_monthly_title")
+bp.add_app_template_global(wording.status_with_reason, "status_with_reason")
 
-from donations.finance import action_views, staff_views, views  # noqa: E402,F401  (routes register on import)
+from donations.finance import action_views, failed_views, staff_views, views  # noqa: E402,F401  (routes register on import)

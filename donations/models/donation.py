@@ -115,6 +115,12 @@ class Donation(Base):
     identity: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # When the donor was told the gift started (what happens next) and when that its debit failed: once each.
+    started_notice_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    failure_notice_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # A change the donor made in the portal that Stripe accepted but no webhook has confirmed yet.
+    awaited_status: Mapped[DonationStatus | None] = mapped_column(enum_column(DonationStatus))
+    awaited_amount_cents: Mapped[int | None]
 
     donor: Mapped[Donor] = relationship(back_populates="donations")
     payments: Mapped[list[Payment]] = relationship(back_populates="donation", order_by="Payment.received_at")

@@ -52,6 +52,7 @@ def described(name: str, args: tuple[Any, ...]) -> str:
 
 def _register_jobs() -> None:
     import donations.receipting.batch  # noqa: F401  (the January batch's chunks)
+    import donations.gift_notices  # noqa: F401  (a gift started, a debit failed)
     import donations.platform.mail  # noqa: F401  (the emails)
     import donations.receipting.service  # noqa: F401  (drawing and storing the PDFs)
 
