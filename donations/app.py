@@ -148,9 +148,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from donations.finance import action_views, bank_views, money_views, offline_views, staff_views  # noqa: F401  (their routes join finance's blueprint)
+    from donations.finance import action_views, bank_views, failed_views, money_views, offline_views, staff_views  # noqa: F401  (their routes join finance's blueprint)
     from donations.finance import giving_views  # noqa: F401  (campaigns and tribute gifts)
-    from donations.giving import campaign_views, embed_views, transfer_views  # noqa: F401  (their routes join the public blueprint)
+    from donations.giving import campaign_views, embed_views, explained_views, thanks_views, transfer_views  # noqa: F401  (their routes join the public blueprint)
     from donations.finance.views import bp as finance_bp
     from donations.giving.api import bp as api_bp
     from donations.giving.views import bp as public_bp

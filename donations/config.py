@@ -89,6 +89,12 @@ def _cheque_tax_date(value: str) -> str:
     return choice
 
 
+def _impacts(value: str) -> dict[int, str]:
+    from donations.giving.tax_explained import parse_impacts
+
+    return parse_impacts(value)
+
+
 def _date(value: str) -> dt.date:
     return dt.date.fromisoformat(value.strip())
 
@@ -246,6 +252,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FEES_SEPA_DEBIT", "FEES_SEPA_DEBIT", _text, "0.35"),
     # Origins (scheme://host[:port]) whose pages may frame /embed/donate; empty: none.
     Setting("EMBED_ALLOWED_ORIGINS", "EMBED_ALLOWED_ORIGINS", _text, ""),
+    # What each preset amount makes possible, per language: "30=sentence|50=sentence" (euros=text).
+    Setting("DONATION_IMPACT_FR", "DONATION_IMPACT_FR", _impacts, {}),
+    Setting("DONATION_IMPACT_EN", "DONATION_IMPACT_EN", _impacts, {}),
+    # The foundation's logo (a URL, or a path under static/) and its labels ("Don en Confiance|…").
+    Setting("FOUNDATION_LOGO", "FOUNDATION_LOGO", _text, "img/logo.svg"),
+    Setting("FOUNDATION_TRUST_LABELS", "FOUNDATION_TRUST_LABELS", _text, ""),
+    # Where the article's "Read also" item leads (empty: the item is not shown).
+    Setting("ARTICLE_RELATED_URL", "ARTICLE_RELATED_URL", _text, ""),
+    # Minutes the thank-you page's receipt link stays valid.
+    Setting("THANKS_RECEIPT_LINK_MINUTES", "THANKS_RECEIPT_LINK_MINUTES", _int, 30),
     # Behind reverse proxies: how many of them to believe (X-Forwarded-For/-Proto); 0 trusts none.
     Setting("TRUSTED_PROXIES", "TRUSTED_PROXIES", _int, 0),
     # Card-testing defence (donations/checkout_guard.py): velocity limits on Checkout Sessions,

@@ -1,7 +1,8 @@
 """CSV exports as French spreadsheets open them: UTF-8 with a BOM, `;` between fields, decimal commas.
 
 Column names and coded values (`one_off`, `issued`, …) are the same in every
-language: accountants script these files. Rows are produced as the database
+language: accountants script these files. The same values follow, at the end of
+each row, in the staff member's language (`…_label` columns) for people to read. Rows are produced as the database
 yields them, so an export of any size streams in bounded memory.
 """
 
@@ -16,8 +17,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from donations.clock import paris_date
+from donations.finance.labels import label
 from donations.finance.search import DonationFilter, donations_select, receipts_select
-from donations.models import Donation, Donor, DonorIdentity, Payment, PaymentStatus, Receipt, receipt_payment
+from donations.finance.wording import reason_label
+from donations.models import Donation, Donor, DonorIdentity, DonorType, Payment, PaymentStatus, Receipt, receipt_payment
 from receipts.declaration import Declaration
 
 BOM = "\ufeff"
@@ -29,11 +32,12 @@ DONATION_COLUMNS = (
     "donation", "created_on", "kind", "tax_scheme", "status", "amount", "received", "refunded",
     "donor_type", "first_name", "last_name", "company_name", "siren", "email", "postal_code", "city", "country",
     "stripe_checkout_session", "stripe_payment_intent", "stripe_subscription",
+    "kind_label", "tax_scheme_label", "status_label", "donor_type_label",
 )
 RECEIPT_COLUMNS = (
     "number", "year", "issued_on", "status", "kind", "form", "article", "amount", "donor", "email",
     "postal_code", "city", "country", "replaces", "cancelled_on", "cancel_reason", "emailed_on", "specimen",
-    "payments",
+    "payments", "status_label", "kind_label", "cancel_reason_label",
 )
 
 
@@ -59,6 +63,13 @@ def _day(value: dt.datetime | dt.date | None) -> str:
     if value is None:
         return ""
     return (paris_date(value) if isinstance(value, dt.datetime) else value).isoformat()
+
+
+def _donor_type(value: str) -> DonorType | str:
+    try:
+        return DonorType(value)
+    except ValueError:
+        return value
 
 
 def _code(value: Any) -> str:
@@ -114,6 +125,7 @@ def donation_rows(session: Session, f: DonationFilter) -> Iterator[list[str]]:
             decimal_comma(received or 0), decimal_comma(refunded or 0), given.donor_type, inert(given.first_name),
             inert(given.last_name), inert(given.company_name), inert(given.siren), inert(email), inert(given.postal_code),
             inert(given.city), given.country, session_id or "", intent_id or "", subscription_id or "",
+            label(kind), label(scheme), label(status), label(_donor_type(given.donor_type)),
         ]
 
 
@@ -157,6 +169,7 @@ def receipt_row(row: Sequence[Any], replaced_number: str | None, payments: str =
         number, str(year), _day(issued_at), _code(status), _code(kind), _code(form), article, decimal_comma(amount),
         inert(donor), inert(email), inert(postal_code), inert(city), country, replaced_number or "", _day(cancelled_at), inert(reason),
         _day(emailed_at), "" if livemode else "yes", payments,
+        label(status), label(kind), inert(reason_label(reason)),
     ]
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from donations.finance import audit
-from donations.models import DonationKind, DonationStatus, PaymentMethod, PaymentStatus, ReceiptKind, ReceiptStatus, StaffRole, TaxScheme
+from donations.models import (
+    DonationKind, DonationStatus, DonorType, EventOutcome, PaymentMethod, PaymentStatus, ReceiptKind, ReceiptStatus, StaffRole, TaxScheme,
+)
 
 KINDS = {DonationKind.ONE_OFF: _l("One-off"), DonationKind.MONTHLY: _l("Monthly"), DonationKind.IFI: _l("IFI")}
 
@@ -41,6 +43,16 @@ METHODS = {
 RECEIPT_STATUSES = {ReceiptStatus.ISSUED: _l("issued"), ReceiptStatus.CANCELLED: _l("cancelled")}
 
 RECEIPT_KINDS = {ReceiptKind.PER_GIFT: _l("per gift"), ReceiptKind.ANNUAL: _l("annual")}
+
+EVENT_OUTCOMES = {
+    EventOutcome.RECEIVED: _l("received, not applied yet"),
+    EventOutcome.APPLIED: _l("applied"),
+    EventOutcome.IGNORED: _l("ignored (nothing to do)"),
+    EventOutcome.FAILED: _l("failed (retried)"),
+    EventOutcome.REJECTED: _l("rejected (never applied)"),
+}
+
+DONOR_TYPES = {DonorType.INDIVIDUAL: _l("Individual"), DonorType.COMPANY: _l("Company")}
 
 ROLES = {StaffRole.FINANCE: _l("Finance"), StaffRole.ADMIN: _l("Administrator")}
 
@@ -86,6 +98,8 @@ _BY_TYPE: dict[type, dict] = {
     ReceiptStatus: RECEIPT_STATUSES,
     ReceiptKind: RECEIPT_KINDS,
     StaffRole: ROLES,
+    EventOutcome: EVENT_OUTCOMES,
+    DonorType: DONOR_TYPES,
 }
 
 

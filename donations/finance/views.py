@@ -37,6 +37,7 @@ from donations.receipting.pdfs import receipt_unavailable
 from receipts.declaration import declaration_for
 from flask_babel import format_date, format_datetime
 from donations.finance.access import refuse_unmarked_views
+from donations.finance import wording
 from donations.finance.labels import label
 from donations.platform.security import no_store
 
@@ -58,6 +59,9 @@ def finance_month(day: dt.date, short: bool = False) -> str:
 
 
 bp.add_app_template_global(label, "finance_label")
+bp.add_app_template_global(wording.donation_title, "donation_title")
+bp.add_app_template_global(wording.stop_monthly_title, "stop_monthly_title")
+bp.add_app_template_global(wording.status_with_reason, "status_with_reason")
 
 
 FINANCE = StaffRole.FINANCE

@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from donations.fulfilment import gift_notices
 from donations.portal.erasure import scrub_payload
 from donations.clock import from_timestamp, utcnow
 from donations.fulfilment.event_objects import created_of, type_of
@@ -177,6 +178,7 @@ def receive_event(session: Session, client: stripe.StripeClient, event: dict[str
     try:
         applied = apply_event(ctx, event)
         donation_id = applied.donation.id if applied.donation is not None else None
+        notify = gift_notices.notices_owed(applied.donation)
         session.execute(_RECORD_OUTCOME, {"event_row": claimed, "new_outcome": applied.outcome, "new_donation": donation_id, "now": utcnow()})
         session.commit()
     except EventConflict as conflict:  # it would always conflict: retrying cannot help
@@ -192,6 +194,8 @@ def receive_event(session: Session, client: stripe.StripeClient, event: dict[str
     for job, args in ctx.notices:
         jobs.enqueue(job, *args)
     tributes.after_commit()
+    if notify and donation_id is not None:
+        gift_notices.send_after_commit(donation_id)
     return Delivery.APPLIED if applied.outcome == EventOutcome.APPLIED else Delivery.IGNORED
 
 

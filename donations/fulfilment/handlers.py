@@ -21,6 +21,7 @@ from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from donations.fulfilment import payouts
+from donations.portal import awaited_changes
 
 from donations.platform import stripe_api as payments
 from donations.clock import from_timestamp, paris_date
@@ -171,6 +172,7 @@ def subscription_changed(ctx: Fulfilment, subscription: dict[str, Any]) -> Appli
         amount = ((items[0].get("price") or {}).get("unit_amount")) if items else None
         if amount and amount > 0 and donation.status != DonationStatus.CANCELLED:
             donation.amount_cents = amount
+    awaited_changes.confirm(donation)
     return Applied(EventOutcome.APPLIED, donation)
 
 

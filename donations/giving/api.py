@@ -16,7 +16,9 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 def _bad_request(message: str) -> tuple[Response, int]:
-    return jsonify(error=message), 400
+    """`error` names the field for programs ("amount: …"); `message` is the sentence a page shows a person."""
+    field, _sep, sentence = message.partition(": ")
+    return jsonify(error=message, field=field.strip(), message=sentence[:1].upper() + sentence[1:] if sentence else message), 400
 
 
 def reduction_json(reduction: Reduction) -> dict[str, object]:
@@ -25,6 +27,8 @@ def reduction_json(reduction: Reduction) -> dict[str, object]:
     data["net_cost_display"] = format_euros(reduction.net_cost_cents)
     data["reduction_display"] = format_euros(reduction.reduction_cents)
     data["rate_display"] = format_rate_for_language(reduction.rate)
+    # What counts this year when a ceiling lowered it (the rest carries forward).
+    data["counted_display"] = format_euros(reduction.amount_cents - reduction.carry_forward_cents)
     return data
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, Callable
 
 from babel import Locale
@@ -26,12 +27,18 @@ DAMAGED_FORM = _l("This form was damaged on its way. Please check your details a
 _NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"}
 
 
+def collation_key(name: str) -> tuple[str, str]:
+    """Sort as a French reader expects: letters before their accents matter ("Égypte" among the E)."""
+    bare = "".join(c for c in unicodedata.normalize("NFD", name) if not unicodedata.combining(c))
+    return bare.casefold().replace("œ", "oe").replace("æ", "ae"), name
+
+
 def country_choices(language: str) -> list[SelectChoice]:
     """ISO 3166 alpha-2 countries named in the visitor's language, France first."""
     names = Locale.parse(language).territories
     countries = sorted(
         ((code, name) for code, name in names.items() if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES),
-        key=lambda item: item[1],
+        key=lambda item: collation_key(item[1]),
     )
     france = [c for c in countries if c[0] == "FR"]
     return [SelectChoice(code, name) for code, name in france + [c for c in countries if c[0] != "FR"]]
@@ -61,6 +68,20 @@ def gift_amount_cents(text: str | None) -> int:
         raise ValidationError(_l("The smallest gift is %(minimum)s.", minimum=format_euros(config["DONATION_MIN_CENTS"])))
     return cents
 
+
+
+def _optional_cents(text: str | None) -> int | None:
+    if not (text or "").strip():
+        return None
+    try:
+        return parse_euros(text, max_cents=10**14)
+    except AmountError:
+        return None
+
+
+def _check_optional_euros(field: StringField) -> None:
+    if (field.data or "").strip() and _optional_cents(field.data) is None:
+        raise ValidationError(_l("Please enter an amount in euros, such as 45000 or 45 000,00."))
 
 
 def printed_on_receipt(characters: int) -> Callable[[Any, StringField], None]:
@@ -163,6 +184,10 @@ class DonationForm(GivingExtrasFields, PostalAddressForm):
         _l("I agree that my details are used to process my gift and issue my tax receipt."),
         validators=[DataRequired(_l("Please agree so that we can issue your tax receipt."))],
     )
+    # Optional, never stored: only to show the reduction within its ceiling (20 % of taxable income,
+    # or the larger of 20 000 € and 0.5 % of turnover).
+    taxable_income = StringField(_l("Your taxable income (optional)"), validators=[Optional()])
+    turnover = StringField(_l("Turnover excluding VAT (optional)"), validators=[Optional()])
     # An IFI gift above the IFI ceiling may have its excess counted for income tax (art. 200).
     ifi_split = BooleanField(_l("Count the part above the IFI ceiling for income tax instead (two receipts)"))
     # How the gift is paid: through Stripe (card or SEPA debit, the default) or by a bank transfer the donor makes.
@@ -201,6 +226,18 @@ class DonationForm(GivingExtrasFields, PostalAddressForm):
                 raise ValidationError(_l("A monthly gift is paid by card or SEPA direct debit."))
         elif self.amount_cents is not None and self.amount_cents > CARD_LIMIT_CENTS:
             raise ValidationError(_l("Above %(limit)s, please give by bank transfer.", limit=format_euros(CARD_LIMIT_CENTS)))
+
+    def validate_taxable_income(self, field: StringField) -> None:
+        _check_optional_euros(field)
+
+    def validate_turnover(self, field: StringField) -> None:
+        _check_optional_euros(field)
+
+    def ceiling_figures(self) -> dict[str, int | None]:
+        """The taxable income or turnover typed, in cents, for the net cost (None when absent or malformed)."""
+        income = _optional_cents(self.taxable_income.data) if not self.is_company else None
+        turnover = _optional_cents(self.turnover.data) if self.is_company else None
+        return {"taxable_income_cents": income, "turnover_cents": turnover}
 
     def validate_kind(self, field: RadioField) -> None:
         if field.data == DonationKind.IFI.value and self.is_company:

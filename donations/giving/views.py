@@ -106,7 +106,7 @@ def _render_form(form: DonationForm, status: int = 200, problem: str | None = No
     kind = DonationKind(form.kind.data) if form.kind.data in DonationKind._value2member_map_ else DonationKind.ONE_OFF
     amount, _error = parse_visitor_amount(form.amount.data, config["DONATION_MAX_CENTS"])
     fees = form.fees_cents(amount) if amount else 0
-    figures = net_cost(kind, amount + fees, config, company=form.is_company) if amount else None
+    figures = net_cost(kind, amount + fees, config, company=form.is_company, **form.ceiling_figures()) if amount else None
     if challenge is None:
         challenge = checkout_limits.challenge_required(checkout_limits.current_rules(), request.remote_addr, form.email.data)
     ceiling = ifi_ceiling_cents(tax_rules_from(config))
@@ -114,6 +114,7 @@ def _render_form(form: DonationForm, status: int = 200, problem: str | None = No
         "giving/donate.html", form=form, figures=figures, problem=problem, challenge=challenge, ifi_ceiling=ceiling,
         fees_cents=fees, fee_estimates=fee_estimates(amount), gift_cents=amount, embedded=_embedded(),
         fee_formulas=fee_formulas_for_page(), embed_token=embed_token_for(form),
+        rules=tax_rules_from(config), ifi_year=ifi_year_today(config),
     )
     response = make_response(page, status)
     # A form sent back holds what the donor typed (name, address, email): no cache keeps it.
@@ -303,15 +304,6 @@ def _donation_or_404(public_id: str) -> Donation:
     if donation is None:
         abort(404)
     return donation
-
-
-@bp.get("/donate/thanks/<public_id>")
-def thanks(public_id: str):  # type: ignore[no-untyped-def]
-    """Tells the truth: received only once Stripe has confirmed the payment."""
-    donation = _donation_or_404(public_id)
-    company = donation.donor.donor_type == DonorType.COMPANY
-    figures = net_cost(donation.kind, donation.amount_cents, current_app.config, company=company)
-    return no_store(make_response(render_template("giving/thanks.html", donation=donation, status=donation.status.value, figures=figures)))
 
 
 @bp.get("/donate/cancelled/<public_id>")

@@ -41,16 +41,21 @@ class NetCost:
     split: IfiSplit | None = None
 
 
-def net_cost(kind: DonationKind, amount_cents: int, config: Mapping[str, Any], company: bool = False) -> NetCost:
-    """The widget's figures for `amount_cents` given as `kind`, under the rules in force."""
+def net_cost(
+    kind: DonationKind, amount_cents: int, config: Mapping[str, Any], company: bool = False,
+    taxable_income_cents: int | None = None, turnover_cents: int | None = None,
+) -> NetCost:
+    """The widget's figures for `amount_cents` given as `kind`, under the rules in force
+    (capped by the donor's taxable income or turnover when they gave it)."""
     rules = tax_rules_from(config)
     scheme = scheme_for(kind, company)
+    extra = {"taxable_income_cents": taxable_income_cents, "turnover_cents": turnover_cents}
     yearly = None
     if kind == DonationKind.MONTHLY:
-        yearly = tax_reduction(scheme, amount_cents * MONTHS_IN_A_YEAR, rules)
+        yearly = tax_reduction(scheme, amount_cents * MONTHS_IN_A_YEAR, rules, **extra)
     split = ifi_split(amount_cents, rules) if scheme == Scheme.IFI and amount_cents > ifi_ceiling_cents(rules) else None
     return NetCost(
-        kind, amount_cents, tax_reduction(scheme, amount_cents, rules), yearly, rules,
+        kind, amount_cents, tax_reduction(scheme, amount_cents, rules, **extra), yearly, rules,
         ifi_year=ifi_year_today(config), split=split,
     )
 

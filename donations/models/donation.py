@@ -173,6 +173,12 @@ class Donation(Base):
     utm_source: Mapped[str | None] = mapped_column(String(100))
     utm_medium: Mapped[str | None] = mapped_column(String(100))
     utm_campaign: Mapped[str | None] = mapped_column(String(100))
+    # When the donor was told the gift started (what happens next) and when that its debit failed: once each.
+    started_notice_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    failure_notice_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # A change the donor made in the portal that Stripe accepted but no webhook has confirmed yet.
+    awaited_status: Mapped[DonationStatus | None] = mapped_column(enum_column(DonationStatus))
+    awaited_amount_cents: Mapped[int | None]
 
     donor: Mapped[Donor] = relationship(back_populates="donations")
     campaign: Mapped[Campaign | None] = relationship()

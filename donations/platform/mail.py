@@ -11,6 +11,7 @@ import logging
 import smtplib
 import ssl
 from email.message import EmailMessage
+from email.utils import formataddr
 from typing import Any, Mapping
 
 from flask import current_app, render_template
@@ -58,9 +59,17 @@ def deliver(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
+def sender() -> str:
+    """The From header: the foundation's name before the address, unless the setting names one already."""
+    address = str(current_app.config["MAIL_DEFAULT_SENDER"])
+    if "<" in address:
+        return address
+    return formataddr((str(current_app.config["FOUNDATION_NAME"]), address))
+
+
 def message(to: str, subject: str, template: str, **context: object) -> EmailMessage:
     message = EmailMessage()
-    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["From"] = sender()
     message["To"] = to
     message["Subject"] = subject
     message.set_content(render_template(f"email/{template}.txt", **context))

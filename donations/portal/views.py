@@ -12,6 +12,8 @@ from typing import Any, Callable
 from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from donations.portal import awaited_changes
+
 from donations.portal import records as donor_records
 
 from donations.portal import erasure
@@ -24,7 +26,7 @@ from donations.extensions import db, limiter
 from donations.platform.jobs import enqueue
 from donations.platform.locale import euros_input
 from donations.models import DonationKind
-from donations.portal import addresses
+from donations.portal import addresses, awaited_changes, donor_years
 from donations.platform.security import no_store
 from donations.portal.forms import AddressForm, AmountForm, ConfirmForm, EraseForm, SignInForm, SignInRequestForm, StopForm
 from donations.receipting.copies import receipt_copy
@@ -36,6 +38,16 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("portal", __name__, url_prefix="/my")
 bp.after_request(no_store)  # every portal page shows a donor's data
+
+
+@bp.context_processor
+def _awaited_changes() -> dict[str, object]:
+    """What the portal shows of a change Stripe accepted and no webhook has confirmed yet."""
+    return {
+        "shown_status": awaited_changes.shown_status,
+        "shown_amount": awaited_changes.shown_amount,
+        "awaiting_confirmation": awaited_changes.awaiting_confirmation,
+    }
 
 SESSION_LIFETIME = dt.timedelta(hours=1)
 
@@ -144,7 +156,12 @@ def gifts(email: str):  # type: ignore[no-untyped-def]
     donors = donor_records.donors_of(db.session, email)
     donations = sorted((g for d in donors for g in d.donations), key=lambda g: g.created_at, reverse=True)
     receipts = donor_records.receipts_of(db.session, donors)
-    return render_template("portal/gifts.html", email=email, donations=donations, receipts=receipts, donors=donors)
+    return render_template(
+        "portal/gifts.html", email=email, donations=donations, receipts=receipts, donors=donors,
+        card_update=awaited_changes.card_update_applies(donations),
+        years=donor_years.summary(donations, receipts, current_app.config),
+        income_tax_ceiling=current_app.config["TAX_INCOME_TAX_CEILING"],
+    )
 
 
 @bp.get("/receipts/<number>.pdf")
@@ -184,19 +201,21 @@ def monthly_gift(email: str, public_id: str):  # type: ignore[no-untyped-def]
     donation = _monthly_or_404(email, public_id)
     form = AmountForm()
     if request.method == "GET":
-        form.amount.data = euros_input(donation.amount_cents)
+        form.amount.data = euros_input(awaited_changes.shown_amount(donation))
     company = donation.tax_scheme.value == "company"
     if request.method == "POST":
         if not form.validate():
             return render_template("portal/monthly.html", donation=donation, form=form, stop_form=StopForm(formdata=None), confirm=ConfirmForm(), figures=None), 400
         try:
-            payments.change_subscription_amount(
+            answer = payments.change_subscription_amount(
                 _stripe(), donation.stripe_subscription_id, form.amount_cents, f"amount-{donation.public_id}-{secrets.token_hex(8)}"
             )
         except Exception:
             log.exception("donation %s: the amount could not be changed", donation.public_id)
             flash(_("The payment service cannot be reached right now. Please try again in a moment."), "error")
             return redirect(url_for("portal.monthly_gift", public_id=public_id), 303)
+        awaited_changes.record_answer(donation, answer)
+        db.session.commit()
         figures = net_cost(DonationKind.MONTHLY, form.amount_cents, current_app.config, company=company)
         flash(
             _("From your next payment, your monthly gift will be %(amount)s, that is %(net)s after the tax reduction.",
@@ -204,7 +223,7 @@ def monthly_gift(email: str, public_id: str):  # type: ignore[no-untyped-def]
             "ok",
         )
         return redirect(url_for("portal.monthly_gift", public_id=public_id), 303)
-    figures = net_cost(DonationKind.MONTHLY, donation.amount_cents, current_app.config, company=company)
+    figures = net_cost(DonationKind.MONTHLY, awaited_changes.shown_amount(donation), current_app.config, company=company)
     return render_template("portal/monthly.html", donation=donation, form=form, stop_form=StopForm(formdata=None), confirm=ConfirmForm(), figures=figures)
 
 
@@ -215,11 +234,13 @@ def _subscription_action(email: str, public_id: str, action: Callable[[Any, str]
         flash(_("Please tick the box to confirm."), "error")
         return redirect(url_for("portal.monthly_gift", public_id=public_id), 303)
     try:
-        action(_stripe(), donation.stripe_subscription_id)
+        answer = action(_stripe(), donation.stripe_subscription_id)
     except Exception:
         log.exception("donation %s: %s failed", donation.public_id, action.__name__)
         flash(_("The payment service cannot be reached right now. Please try again in a moment."), "error")
         return redirect(url_for("portal.monthly_gift", public_id=public_id), 303)
+    awaited_changes.record_answer(donation, answer)
+    db.session.commit()
     flash(done, "ok")
     return redirect(url_for("portal.monthly_gift", public_id=public_id), 303)
 

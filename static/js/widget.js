@@ -7,6 +7,8 @@
   if (!form || !window.fetch) { return; }
 
   var presets = JSON.parse(form.dataset.presets);
+  var impacts = JSON.parse(form.dataset.impacts || "{}");
+  var impactText = document.getElementById("preset-impact");
   var presetBox = document.getElementById("presets");
   var otherRadio = document.getElementById("preset-other");
   var otherInput = document.getElementById("other-amount");
@@ -59,8 +61,15 @@
     var asked = kind + "|" + amount;
     if (asked === lastAsked) { return; }
     lastAsked = asked;
+    if (impactText) { impactText.textContent = impacts[amount] || ""; }
     ruleText.textContent = form.getAttribute("data-rule-" + kind);
     if (!amount) { text.textContent = form.dataset.invalid; return; }
+    // What is not an amount is said here, without asking the server (an error answer would be logged).
+    var plain = amount.replace(/[\s\u00a0\u202f]/g, "");
+    if (!/^\d+([.,]\d{1,2})?$/.test(plain)) { text.textContent = form.dataset.badAmount; return; }
+    var cents = Math.round(parseFloat(plain.replace(",", ".")) * 100);
+    if (cents > 0 && cents < Number(form.dataset.minCents)) { text.textContent = form.dataset.belowMin; return; }
+    if (cents > Number(form.dataset.maxCents)) { text.textContent = form.dataset.aboveMax; return; }
     var scheme = kind === "ifi" ? "ifi" : "income_tax";
     var url = form.dataset.api + "?" + new URLSearchParams({ amount: amount, scheme: scheme, kind: kind });
     if (pending) { pending.abort(); }
@@ -70,7 +79,8 @@
         return response.json().then(function (body) { return { ok: response.ok, body: body }; });
       })
       .then(function (result) {
-        if (!result.ok) { text.textContent = result.body.error || form.dataset.invalid; return; }
+        // The sentence for a person, without the field's name that programs get in `error`.
+        if (!result.ok) { text.textContent = result.body.message || form.dataset.invalid; return; }
         var body = result.body;
         var key = "data-sentence-" + kind + (kind === "ifi" && body.capped ? "-capped" : "");
         text.textContent = fill(form.getAttribute(key), {
@@ -84,8 +94,33 @@
       });
   }
 
+  // A change of language reloads the page: the gift chosen comes back, in this tab only, once.
+  var KEPT = "donation-widget-chosen";
+  document.querySelectorAll(".language a").forEach(function (link) {
+    link.addEventListener("click", function () {
+      var checked = form.querySelector('input[name="amount"]:checked');
+      var chosen = { kind: currentKind(), amount: checked ? checked.id : "", other: otherInput.value };
+      try { window.sessionStorage.setItem(KEPT, JSON.stringify(chosen)); } catch (e) { /* nothing kept */ }
+    });
+  });
+  (function restore() {
+    var chosen;
+    try {
+      chosen = JSON.parse(window.sessionStorage.getItem(KEPT) || "null");
+      window.sessionStorage.removeItem(KEPT);
+    } catch (e) { return; }
+    if (!chosen) { return; }
+    var kind = document.getElementById("kind-" + chosen.kind);
+    if (kind) { kind.checked = true; showPresets(chosen.kind); }
+    var amount = chosen.amount && document.getElementById(chosen.amount);
+    if (amount) { amount.checked = true; }
+    otherInput.value = chosen.other || "";
+    refresh();
+  })();
+
   form.addEventListener("change", function (event) {
     if (event.target.name === "kind") { showPresets(currentKind()); }
+    if (event.target === otherRadio) { otherInput.focus(); }
     refresh();
   });
   otherInput.addEventListener("input", function () {

@@ -25,7 +25,7 @@ def test_the_form_offers_the_split_with_both_net_costs_and_the_ifi_year(live: Li
     assert "66\u202f666,67\u00a0€ au titre de l'IFI, soit 16\u202f666,67\u00a0€" in page
     assert "13\u202f333,33\u00a0€ au titre de l'impôt sur le revenu, soit 4\u202f533,33\u00a0€" in page
     assert "21\u202f200,00\u00a0€ en tout au lieu de 30\u202f000,00\u00a0€" in page
-    assert re.search(r"Un don fait aujourd'hui compte pour votre IFI 20\d\d\.", page)
+    assert re.search(r"Un don fait aujourd'hui compte pour votre IFI 20\d\d, à déclarer au plus tard le ", page)
     small = html.unescape(live.get("/donate?kind=ifi&amount=1000").text)
     assert "ifi-split-figures" not in small  # nothing to split under the ceiling
 
