@@ -13,6 +13,7 @@ from donations.models.donor import Donor, DonorIdentity, DonorSignIn, DonorType
 from donations.models.receipt import CopyReason, Receipt, ReceiptCopy, ReceiptForm, ReceiptKind, ReceiptSequence, ReceiptStatus, receipt_payment
 from donations.models.staff import AuditEntry, StaffRole, StaffUser
 from donations.models.stripe_event import EventOutcome, StripeEvent
+from donations.models import search_text as _search_text  # noqa: F401  (keeps the search columns up to date)
 
 __all__ = [
     "AuditEntry",
