@@ -45,6 +45,7 @@ bench: install-dev translations
 	else echo "!! PostgreSQL or Redis does not answer: bench/annual_batch_workers.py SKIPPED"; fi
 	@if $(call answers,5432); then \
 	  echo "== bench/webhooks.py --postgres"; TEST_DATABASE_URL=$(PG_URL) PYTHONPATH=. $(PY) bench/webhooks.py --postgres || exit 1; \
+	  echo "== bench/finance_pages.py"; TEST_DATABASE_URL=$(PG_URL) PYTHONPATH=. $(PY) bench/finance_pages.py || exit 1; \
 	  echo "== bench/webhook_load.py (tests/load/test_webhook_load.py in full)"; TEST_DATABASE_URL=$(PG_URL) PYTHONPATH=. $(PY) bench/webhook_load.py || exit 1; \
 	  echo "== the fault tests of tests/load on PostgreSQL"; TEST_DATABASE_URL=$(PG_URL) $(PY) -m pytest tests/load -q -rs --deselect tests/load/test_webhook_load.py || exit 1; \
 	else echo "!! PostgreSQL does not answer: the PostgreSQL webhook benches and fault tests SKIPPED"; fi

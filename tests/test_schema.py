@@ -10,13 +10,16 @@ from flask import Flask
 from flask_migrate import downgrade, upgrade
 
 from donations.extensions import db
+from donations.models.search_indexes import POSTGRES_ONLY_INDEXES
 from donations.models import Donation, DonationKind, Donor, DonorType, Payment, PaymentMethod, PaymentStatus
 from donations.tax import Scheme, TaxRules
 
 
 def test_migrations_match_the_models(app: Flask) -> None:
     with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        # PostgreSQL-only indexes (an expression, trigrams) are made by the migrations, not declared on the models.
+        declared = lambda obj, name, kind, *_: not (kind == "index" and name in POSTGRES_ONLY_INDEXES)  # noqa: E731
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": declared})
         assert compare_metadata(context, db.metadata) == []
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from donations.models import Donation, DonationKind, DonationStatus, Payment, PaymentStatus, Receipt
@@ -69,6 +69,41 @@ class Dashboard:
     pdf_problem_receipts: tuple[Receipt, ...] = ()
 
 
+def received_month_and_year(session: Session, today: dt.date) -> tuple[Received, Received]:
+    """What was received this month and this year to `today` (Paris), refunds deducted: two statements
+    over the year's payments (the received_on index), each figure of the month summed where it falls."""
+    month_start, year_start = today.replace(day=1), dt.date(today.year, 1, 1)
+    settled = (Payment.status == PaymentStatus.SUCCEEDED, Payment.received_on >= year_start, Payment.received_on <= today)
+    in_month = Payment.received_on >= month_start
+    kept = Payment.amount_cents - Payment.refunded_cents
+    rows = session.execute(
+        select(
+            Donation.kind,
+            func.coalesce(func.sum(case((in_month, kept), else_=0)), 0), func.count(case((in_month, Payment.id))),
+            func.coalesce(func.sum(kept), 0), func.count(Payment.id),
+        )
+        .select_from(Payment)
+        .join(Donation, Donation.id == Payment.donation_id)
+        .where(*settled)
+        .group_by(Donation.kind)
+    ).all()
+    donors_month, donors_year = session.execute(
+        select(func.count(func.distinct(case((in_month, Donation.donor_id)))), func.count(func.distinct(Donation.donor_id)))
+        .join(Payment, Payment.donation_id == Donation.id)
+        .where(*settled)
+    ).one()
+    month_by_kind, year_by_kind = ({kind: 0 for kind in DonationKind} for _ in range(2))
+    month_count = year_count = 0
+    for kind, month_cents, month_payments, year_cents, year_payments in rows:
+        month_by_kind[kind], year_by_kind[kind] = int(month_cents), int(year_cents)
+        month_count += month_payments
+        year_count += year_payments
+    return (
+        Received(month_start, today, month_by_kind, donors_month or 0, month_count),
+        Received(year_start, today, year_by_kind, donors_year or 0, year_count),
+    )
+
+
 def received(session: Session, first: dt.date, last: dt.date) -> Received:
     """What was received from `first` to `last` (Paris days, both included), refunds deducted."""
     settled = (Payment.status == PaymentStatus.SUCCEEDED, Payment.received_on >= first, Payment.received_on <= last)
@@ -120,25 +155,30 @@ def monthly_chart(session: Session, today: dt.date, width: int = 600, height: in
 
 def dashboard(session: Session, today: dt.date, now: dt.datetime) -> Dashboard:
     """Everything the first page shows, as of `today` (Paris) and `now`."""
-    monthly = session.execute(
-        select(func.count(Donation.id), func.coalesce(func.sum(Donation.amount_cents), 0)).where(
-            Donation.kind == DonationKind.MONTHLY, Donation.status == DonationStatus.ACTIVE
+    running = (Donation.kind == DonationKind.MONTHLY, Donation.status == DonationStatus.ACTIVE)
+    with_problem = Receipt.pdf_problem.is_not(None)
+    # Four figures, one statement: each a subquery on its own index (donation.status, payment.status, ...).
+    monthly_count, monthly_cents, failed, pdf_problems = session.execute(
+        select(
+            select(func.count(Donation.id)).where(*running).scalar_subquery(),
+            select(func.coalesce(func.sum(Donation.amount_cents), 0)).where(*running).scalar_subquery(),
+            select(func.count(Payment.id))
+            .select_from(Payment)
+            .join(Donation, Donation.id == Payment.donation_id)
+            .where(Payment.status == PaymentStatus.FAILED, Donation.status.not_in(OVER))
+            .scalar_subquery(),
+            select(func.count(Receipt.id)).where(with_problem).scalar_subquery(),
         )
     ).one()
-    failed = session.scalar(
-        select(func.count(Payment.id))
-        .select_from(Payment)
-        .join(Donation, Donation.id == Payment.donation_id)
-        .where(Payment.status == PaymentStatus.FAILED, Donation.status.not_in(OVER))
-    )
-    with_problem = Receipt.pdf_problem.is_not(None)
-    pdf_problems = session.scalar(select(func.count(Receipt.id)).where(with_problem)) or 0
+    monthly = (monthly_count or 0, monthly_cents or 0)
+    pdf_problems = pdf_problems or 0
     latest = session.scalars(
         select(Receipt).where(with_problem).order_by(Receipt.pdf_problem_at.desc(), Receipt.id.desc()).limit(5)
     ).all() if pdf_problems else []
+    month, year = received_month_and_year(session, today)
     return Dashboard(
-        month=received(session, today.replace(day=1), today),
-        year=received(session, dt.date(today.year, 1, 1), today),
+        month=month,
+        year=year,
         monthly_active=monthly[0],
         monthly_total_cents=int(monthly[1]),
         failed_waiting=failed or 0,

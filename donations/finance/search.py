@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from donations.clock import PARIS
+from donations.finance.lookup import identified_donations, named
 from donations.models import (
     Donation,
     DonationKind,
@@ -46,6 +47,8 @@ class DonationFilter:
     amount_max_cents: int | None = None
     sort: str = "created"
     descending: bool = True
+    # The donations `q` names exactly, once looked up (`resolved`); None before.
+    identified: tuple[int, ...] | None = None
 
 
 def paris_midnight(day: dt.date) -> dt.datetime:
@@ -53,40 +56,18 @@ def paris_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), PARIS).astimezone(dt.timezone.utc)
 
 
-def _search_terms(q: str) -> ColumnElement[bool]:
-    """A donor's name or email contains every word; or an identifier matches exactly."""
-    exact = q.strip()
-    by_payment = select(Payment.donation_id).where(
-        or_(Payment.stripe_payment_intent_id == exact, Payment.stripe_charge_id == exact, Payment.stripe_invoice_id == exact)
-    )
-    by_receipt = (
-        select(Payment.donation_id)
-        .join(receipt_payment, receipt_payment.c.payment_id == Payment.id)
-        .join(Receipt, Receipt.id == receipt_payment.c.receipt_id)
-        .where(Receipt.number == exact)
-    )
-    identifiers = or_(
-        Donation.public_id == exact,
-        Donation.stripe_checkout_session_id == exact,
-        Donation.stripe_payment_intent_id == exact,
-        Donation.stripe_subscription_id == exact,
-        Donor.stripe_customer_id == exact,
-        Donation.stripe_customer_id == exact,
-        Donation.id.in_(by_payment),
-        Donation.id.in_(by_receipt),
-    )
-    words = [
-        or_(
-            Donor.first_name.icontains(word, autoescape=True),
-            Donor.last_name.icontains(word, autoescape=True),
-            Donor.company_name.icontains(word, autoescape=True),
-            Donor.email.icontains(word, autoescape=True),
-            # The name a gift was given with may differ from its donor record's.
-            cast(Donation.identity, Text).icontains(word, autoescape=True),
-        )
-        for word in exact.split()
-    ]
-    return or_(identifiers, and_(*words)) if words else identifiers
+def resolved(session: Session, f: DonationFilter) -> DonationFilter:
+    """`f` with its search looked up: the donations an exact identifier names, if it names any."""
+    if not f.q or f.identified is not None:
+        return f
+    return replace(f, identified=identified_donations(session, f.q))
+
+
+def _search_terms(f: DonationFilter) -> ColumnElement[bool] | None:
+    """An identifier's donations when `f.q` named some (`resolved`), else the donors and gifts so named."""
+    if f.identified:
+        return Donation.id.in_(f.identified)
+    return named(f.q)
 
 
 def conditions(f: DonationFilter) -> list[ColumnElement[bool]]:
@@ -107,7 +88,9 @@ def conditions(f: DonationFilter) -> list[ColumnElement[bool]]:
     if f.amount_max_cents is not None:
         found.append(Donation.amount_cents <= f.amount_max_cents)
     if f.q:
-        found.append(_search_terms(f.q))
+        terms = _search_terms(f)
+        if terms is not None:
+            found.append(terms)
     return found
 
 
@@ -140,22 +123,3 @@ def receipts_select(f: DonationFilter, *columns: Any) -> Select[Any]:
         .where(Receipt.id.in_(covering))
         .order_by(Receipt.year, Receipt.sequence)
     )
-
-
-@dataclass(frozen=True)
-class DonationPage:
-    """One page of matching donations, with how many there are in all."""
-
-    donations: list[Donation]
-    page: int
-    pages: int
-    total: int
-
-
-def search_page(session: Session, f: DonationFilter, page: int, per_page: int = PER_PAGE) -> DonationPage:
-    """The page `page` (from 1; clamped) of the donations matching `f`, donors loaded."""
-    total = session.scalar(select(func.count()).select_from(donations_select(f, Donation.id).order_by(None).subquery())) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    rows = session.execute(donations_select(f, Donation, Donor).limit(per_page).offset((page - 1) * per_page))
-    return DonationPage([donation for donation, _donor in rows], page, pages, total)

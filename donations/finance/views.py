@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterator
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, make_response, render_template, request, stream_with_context
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from donations.finance import audit
 from donations.clock import paris_date, utcnow
+from donations.platform.web import error_response
 from donations.extensions import db
 from donations.finance.access import client_ip, signed_in_staff, staff_required
 from donations.finance.actions import pending_requests
@@ -30,7 +32,7 @@ from donations.finance.exports import (
 )
 from donations.finance.forms import DonationFilterForm, PeriodForm, YearForm
 from donations.finance.labels import ACTIONS
-from donations.finance.search import search_page
+from donations.finance.keyset import BadCursor, keyset_page
 from donations.models import Donation, Receipt, StaffRole, StripeEvent, receipt_payment
 from donations.receipting.copies import receipt_copy
 from donations.receipting.pdfs import receipt_unavailable
@@ -89,7 +91,7 @@ def _filter_form() -> DonationFilterForm:
 
 def _filter_details() -> dict[str, str]:
     """The filter as the query string gave it (for links and the audit trail), without page or language."""
-    return {k: v for k, v in request.args.items() if k not in ("page", "lang") and v}
+    return {k: v for k, v in request.args.items() if k not in ("page", "after", "before", "lang") and v}
 
 
 @bp.get("/")
@@ -105,7 +107,10 @@ def dashboard():  # type: ignore[no-untyped-def]
 def donations():  # type: ignore[no-untyped-def]
     """The list: filtered, searched, sorted and paginated from the query string."""
     form = _filter_form()
-    results = search_page(db.session, form.to_filter(), request.args.get("page", 1, type=int))
+    try:
+        results = keyset_page(db.session, form.to_filter(), after=request.args.get("after"), before=request.args.get("before"))
+    except BadCursor:
+        abort(make_response(error_response(400, _("This page link is damaged or out of date: go back to the first page of the list."))))
     return render_template("finance/donations.html", form=form, results=results, query=_filter_details())
 
 

@@ -10,11 +10,22 @@ from flask.cli import AppGroup
 
 from donations.clock import PARIS, utcnow
 from donations.extensions import db
-from donations.fulfilment.reconcile import DEFAULT_PERIOD, reconcile
+from donations.fulfilment.events import Delivery
+from donations.fulfilment.reconcile import DEFAULT_PERIOD, ReconciledEvent, reconcile
 from donations.fulfilment import stripe_check, stripe_setup
 from donations.platform.stripe_api import PaymentServiceError
 
 stripe_cli = AppGroup("stripe", help="Stripe: setting the account up, checking it, catching up with what Stripe knows.")
+
+
+def _tell(event: ReconciledEvent) -> None:
+    if event.delivery == Delivery.APPLIED:
+        click.echo(f"applied  {event.stripe_id}  {event.type}  (created {event.created:%Y-%m-%d %H:%M:%S} UTC)")
+    elif event.delivery == Delivery.FAILED:
+        click.echo(f"FAILED   {event.stripe_id}  {event.type}: {event.error}", err=True)
+    elif event.delivery == Delivery.REJECTED:
+        # Malformed or naming another donation's objects: recorded, never applied; a retry cannot help.
+        click.echo(f"REJECTED {event.stripe_id}  {event.type}: {event.error}", err=True)
 
 
 @stripe_cli.command("reconcile")
@@ -28,21 +39,15 @@ def reconcile_command(since: dt.datetime | None) -> None:
     """Apply the Stripe events the webhook never received. Safe to run at any time, and twice."""
     start = since.replace(tzinfo=PARIS) if since else utcnow() - DEFAULT_PERIOD
     try:
-        summary = reconcile(db.session, current_app.extensions["stripe_client"], start)
+        # Each event is told as it is passed on: a long run shows its progress and keeps no list.
+        summary = reconcile(db.session, current_app.extensions["stripe_client"], start, on_event=_tell)
     except PaymentServiceError as error:
         raise click.ClickException(f"Stripe could not list its events: {error.user_message}") from error
-    for event in summary.applied:
-        click.echo(f"applied  {event.stripe_id}  {event.type}  (created {event.created:%Y-%m-%d %H:%M:%S} UTC)")
-    for event in summary.failed:
-        click.echo(f"FAILED   {event.stripe_id}  {event.type}: {event.error}", err=True)
-    for event in summary.rejected:
-        # Malformed or naming another donation's objects: recorded, never applied; a retry cannot help.
-        click.echo(f"REJECTED {event.stripe_id}  {event.type}: {event.error}", err=True)
     click.echo(
-        f"{summary.listed} events listed, {summary.already_known} already known, {len(summary.applied)} applied, "
-        f"{len(summary.failed)} failed ({len(summary.ignored)} recorded as ignored)"
+        f"{summary.listed} events listed, {summary.already_known} already known, {summary.applied} applied, "
+        f"{summary.failed_count} failed ({summary.ignored} recorded as ignored)"
     )
-    if summary.failed:
+    if summary.failed_count:
         # Stripe retries them too; a later run (or retry) applies them once the cause is fixed.
         click.get_current_context().exit(1)
 

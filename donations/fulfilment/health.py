@@ -62,21 +62,31 @@ class WebhookHealth:
 def webhook_health(session: Session, now: dt.datetime) -> WebhookHealth:
     """The state of webhook fulfilment at `now` (an aware datetime), read from the stored events."""
     newest_first = (StripeEvent.received_at.desc(), StripeEvent.id.desc())
-    last = session.execute(select(StripeEvent.received_at, StripeEvent.type).order_by(*newest_first).limit(1)).first()
+    newest = select(StripeEvent).order_by(*newest_first).limit(1)
     counted = select(func.count()).select_from(StripeEvent)
-    recent = session.scalar(counted.where(StripeEvent.received_at >= now - RECENT)) or 0
     failed = StripeEvent.outcome == EventOutcome.FAILED
-    waiting = session.scalar(counted.where(failed)) or 0
-    oldest_first = (StripeEvent.received_at, StripeEvent.id)
-    rows = session.scalars(select(StripeEvent).where(failed).order_by(*oldest_first).limit(FAILURES_SHOWN))
-    failures = tuple(_listed(row) for row in rows)
     rejected = (StripeEvent.outcome == EventOutcome.REJECTED) & (StripeEvent.received_at >= now - REJECTIONS_LISTED)
-    rejected_recently = session.scalar(counted.where(rejected)) or 0
-    newest_first_rejected = session.scalars(select(StripeEvent).where(rejected).order_by(*newest_first).limit(FAILURES_SHOWN))
+    # The newest event and the three counts in one statement (each on its index); the lists only when not empty.
+    last_at, last_type, recent, waiting, rejected_recently = session.execute(
+        select(
+            newest.with_only_columns(StripeEvent.received_at).scalar_subquery(),
+            newest.with_only_columns(StripeEvent.type).scalar_subquery(),
+            counted.where(StripeEvent.received_at >= now - RECENT).scalar_subquery(),
+            counted.where(failed).scalar_subquery(),
+            counted.where(rejected).scalar_subquery(),
+        )
+    ).one()
+    oldest_first = (StripeEvent.received_at, StripeEvent.id)
+    rows = session.scalars(select(StripeEvent).where(failed).order_by(*oldest_first).limit(FAILURES_SHOWN)) if waiting else ()
+    failures = tuple(_listed(row) for row in rows)
+    newest_first_rejected = (
+        session.scalars(select(StripeEvent).where(rejected).order_by(*newest_first).limit(FAILURES_SHOWN)) if rejected_recently else ()
+    )
+    recent, waiting, rejected_recently = recent or 0, waiting or 0, rejected_recently or 0
     return WebhookHealth(
         now=now,
-        last_event_at=last.received_at if last else None,
-        last_event_type=last.type if last else None,
+        last_event_at=last_at,
+        last_event_type=last_type,
         events_last_24h=recent,
         failures_waiting=waiting,
         failures=failures,

@@ -1,7 +1,8 @@
 """Catching up with Stripe: apply the events the webhook never received.
 
 Stripe keeps its events for 30 days. `reconcile` lists those of a period, in
-the order they happened, and hands each one not yet applied (or ignored) to
+the order they happened and a bounded window at a time (memory stays flat
+after an outage of any length), and hands each one not yet applied (or ignored) to
 `receive_event`, exactly as if the webhook had received it: stored by id and
 applied once, in a transaction of its own. Running it twice, or while
 webhooks keep arriving, applies nothing twice.
@@ -10,9 +11,11 @@ webhooks keep arriving, applies nothing twice.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
+import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import stripe
 from sqlalchemy import select
@@ -42,33 +45,43 @@ class ReconciledEvent:
     error: str | None = None
 
 
+# At most this many events are held at once: a window of Stripe's listing with more is split in two.
+WINDOW_EVENTS = 500
+# Failed and rejected events kept for the report (all are counted; all are stored for finance).
+KEPT_FOR_REPORT = 1000
+
+
 @dataclass
 class ReconcileSummary:
-    """What one run found: events listed by Stripe, those already known, and the rest passed on."""
+    """What one run found: events listed by Stripe, those already known, and what passing the rest on did.
+
+    Counts only, beside the failed and rejected events to report (up to KEPT_FOR_REPORT each): a run
+    over a long outage holds no list that grows with the events.
+    """
 
     since: dt.datetime
     listed: int = 0
     already_known: int = 0
-    passed_on: list[ReconciledEvent] = field(default_factory=list)
+    applied: int = 0
+    ignored: int = 0
+    failed: list[ReconciledEvent] = field(default_factory=list)
+    rejected: list[ReconciledEvent] = field(default_factory=list)
+    failed_count: int = 0
+    rejected_count: int = 0
 
-    def _with(self, delivery: Delivery) -> list[ReconciledEvent]:
-        return [event for event in self.passed_on if event.delivery == delivery]
-
-    @property
-    def applied(self) -> list[ReconciledEvent]:
-        return self._with(Delivery.APPLIED)
-
-    @property
-    def ignored(self) -> list[ReconciledEvent]:
-        return self._with(Delivery.IGNORED)
-
-    @property
-    def failed(self) -> list[ReconciledEvent]:
-        return self._with(Delivery.FAILED)
-
-    @property
-    def rejected(self) -> list[ReconciledEvent]:
-        return self._with(Delivery.REJECTED)
+    def count(self, event: ReconciledEvent) -> None:
+        if event.delivery == Delivery.APPLIED:
+            self.applied += 1
+        elif event.delivery == Delivery.IGNORED:
+            self.ignored += 1
+        elif event.delivery == Delivery.FAILED:
+            self.failed_count += 1
+            if len(self.failed) < KEPT_FOR_REPORT:
+                self.failed.append(event)
+        elif event.delivery == Delivery.REJECTED:
+            self.rejected_count += 1
+            if len(self.rejected) < KEPT_FOR_REPORT:
+                self.rejected.append(event)
 
 
 def _finished_ids(session: Session, ids: list[str]) -> set[str]:
@@ -89,37 +102,81 @@ def _oldest_first(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return ordered
 
 
-def reconcile(session: Session, client: stripe.StripeClient, since: dt.datetime) -> ReconcileSummary:
+def events_in_windows(client: stripe.StripeClient, start: int, end: int, window: int = WINDOW_EVENTS) -> Iterator[list[dict[str, Any]]]:
+    """Stripe's events created from `start` to before `end` (Unix times), oldest first, `window` at most at a time.
+
+    Stripe lists newest first and cannot be asked for the reverse, so the
+    period is listed in time windows: one holding more than `window` events
+    is split in two halves, listed in turn, the older first. Only one
+    window's events are held; the listing is read again only for windows
+    split (twice the calls at worst). A single second with more events than
+    `window` is held whole (it cannot be split).
+    """
+    pending = [(start, end)]
+    while pending:
+        first, last = pending.pop()
+        held = list(itertools.islice(payments.list_events(client, first, last), window + 1))
+        if len(held) > window and last - first > 1:
+            middle = first + (last - first) // 2
+            pending.extend(((middle, last), (first, middle)))  # the older half is popped first
+            continue
+        if len(held) > window:  # one second: all of it, however many
+            held = list(payments.list_events(client, first, last))
+        if held:
+            yield _oldest_first(held)
+
+
+def reconcile(
+    session: Session,
+    client: stripe.StripeClient,
+    since: dt.datetime,
+    on_event: Callable[[ReconciledEvent], None] | None = None,
+    window: int = WINDOW_EVENTS,
+) -> ReconcileSummary:
     """Apply every event Stripe created since `since` that was never applied here; each commits on its own.
 
-    Raises PaymentServiceError when Stripe cannot list its events (nothing is applied then).
+    Events are applied oldest first, a window of at most `window` at a time
+    (`events_in_windows`): memory stays flat however many events Stripe
+    lists. `on_event` is told of each event passed on, as it goes.
+
+    Raises PaymentServiceError when Stripe cannot list its events (what was
+    applied before stays applied: each event committed on its own).
     """
-    events = _oldest_first(payments.list_events(client, int(since.timestamp())))
-    summary = ReconcileSummary(since=since, listed=len(events))
-    known = _finished_ids(session, [event["id"] for event in events])
-    session.rollback()  # end the read: each event gets a transaction of its own
-    for event in events:
-        if event["id"] in known:
-            summary.already_known += 1
-            continue
-        delivery = receive_event(session, client, event)
-        if delivery == Delivery.DUPLICATE:
-            # The webhook delivered it while we were listing.
-            summary.already_known += 1
-            continue
-        error = None
-        if delivery in (Delivery.FAILED, Delivery.REJECTED):
-            error = session.scalars(select(StripeEvent.error).where(StripeEvent.stripe_id == event["id"])).first()
-            session.rollback()
-        created = instant_of(event.get("created")) or from_timestamp(0)  # a rejected event's may be anything
-        summary.passed_on.append(ReconciledEvent(event["id"], event.get("type", ""), created, delivery, error))
+    summary = ReconcileSummary(since=since)
+    start = int(since.timestamp())
+    # Up to the newest event Stripe lists now (by Stripe's clock, not ours); later ones are the webhook's.
+    newest = next(payments.list_events(client, start), None)
+    newest_at = newest.get("created") if newest else None
+    end = max(start, newest_at if isinstance(newest_at, int) else int(time.time())) + 1 if newest else start
+    for events in events_in_windows(client, start, end, window):
+        summary.listed += len(events)
+        known = _finished_ids(session, [event["id"] for event in events])
+        session.rollback()  # end the read: each event gets a transaction of its own
+        for event in events:
+            if event["id"] in known:
+                summary.already_known += 1
+                continue
+            delivery = receive_event(session, client, event)
+            if delivery == Delivery.DUPLICATE:
+                # The webhook delivered it while we were listing.
+                summary.already_known += 1
+                continue
+            error = None
+            if delivery in (Delivery.FAILED, Delivery.REJECTED):
+                error = session.scalars(select(StripeEvent.error).where(StripeEvent.stripe_id == event["id"])).first()
+                session.rollback()
+            created = instant_of(event.get("created")) or from_timestamp(0)  # a rejected event's may be anything
+            passed_on = ReconciledEvent(event["id"], event.get("type", ""), created, delivery, error)
+            summary.count(passed_on)
+            if on_event is not None:
+                on_event(passed_on)
     log.info(
         "reconcile since %s: %d listed, %d already known, %d applied, %d ignored, %d failed",
         since.isoformat(),
         summary.listed,
         summary.already_known,
-        len(summary.applied),
-        len(summary.ignored),
-        len(summary.failed),
+        summary.applied,
+        summary.ignored,
+        summary.failed_count,
     )
     return summary

@@ -133,7 +133,12 @@ def record_failed_checkout(rules: CheckoutRules, event_type: str) -> bool:
     if not rules.enabled or event_type not in FAILED_CHECKOUT_EVENTS:
         return False
     try:
-        MovingWindowRateLimiter(limiter.storage).hit(rules.burst, _BURST_KEY)
+        window = MovingWindowRateLimiter(limiter.storage)
+        # During a burst the window is full and a hit would be refused, uncounted, anyway; reading
+        # first spares the webhook the hit's cost (the memory storage starts a timer thread on each).
+        if window.get_window_stats(rules.burst, _BURST_KEY).remaining == 0:
+            return False
+        window.hit(rules.burst, _BURST_KEY)
     except Exception:
         log.exception("checkout limits: a failed checkout could not be counted")
         return False

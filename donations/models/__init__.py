@@ -18,6 +18,7 @@ from donations.models.receipt import CopyReason, Receipt, ReceiptCopy, ReceiptFo
 from donations.models.staff import AuditEntry, StaffRole, StaffUser
 from donations.models.stripe_event import EventOutcome, StripeEvent
 from donations.models.offline import BankCredit, BankCreditStatus, DepositSlip
+from donations.models import search_text as _search_text  # noqa: F401  (keeps the search columns up to date)
 
 __all__ = [
     "DEFAULT_CAMPAIGN_SLUG",

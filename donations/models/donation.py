@@ -8,7 +8,7 @@ import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -121,6 +121,9 @@ class Donation(Base):
         CheckConstraint("amount_cents > 0", name="amount_positive"),
         CheckConstraint("ifi_cents >= 0 AND ifi_cents <= amount_cents", name="ifi_split_within_amount"),
         CheckConstraint("fees_covered_cents >= 0 AND fees_covered_cents < amount_cents", name="fees_within_amount"),
+        # The back office's list sorted by amount, one page at a time (keyset on amount, id).
+        Index("ix_donation_amount_cents_id", "amount_cents", "id"),
+        Index("ix_donation_created_at_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -155,6 +158,8 @@ class Donation(Base):
     )
     # A transfer announced on the web: the reference the donor writes on it, matched against bank statements.
     transfer_reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # The names of `identity`, normalised for search (donations.models.search_text keeps it up to date).
+    search_text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     # Of amount_cents, what the donor added to cover the estimated payment fees (all of it a gift),
@@ -216,7 +221,7 @@ class Payment(Base):
     refunded_cents: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3), default="eur")
     method: Mapped[PaymentMethod] = mapped_column(enum_column(PaymentMethod))
-    status: Mapped[PaymentStatus] = mapped_column(enum_column(PaymentStatus))
+    status: Mapped[PaymentStatus] = mapped_column(enum_column(PaymentStatus), index=True)
     disputed: Mapped[bool] = mapped_column(default=False)
     dispute_status: Mapped[str | None] = mapped_column(String(40))
     livemode: Mapped[bool] = mapped_column(default=False)

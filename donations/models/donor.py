@@ -8,7 +8,7 @@ import uuid
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Mapping
 
-from sqlalchemy import CheckConstraint, Index, String
+from sqlalchemy import CheckConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from donations.clock import utcnow
@@ -35,6 +35,8 @@ class Donor(Base):
             name="company_identified",
         ),
         Index("ix_donor_email", "email"),
+        Index("ix_donor_siren", "siren"),
+        Index("ix_donor_last_name", "last_name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +62,8 @@ class Donor(Base):
     # issued to this donor must be kept six years.
     erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     locked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Names and email normalised for search (donations.models.search_text keeps it up to date).
+    search_text: Mapped[str | None] = mapped_column(Text)
 
     donations: Mapped[list[Donation]] = relationship(back_populates="donor")
 

@@ -71,6 +71,8 @@ class Receipt(Base):
     __tablename__ = "receipt"
     __table_args__ = (
         UniqueConstraint("year", "sequence", name="uq_receipt_year_sequence"),
+        # Periods (the ZIP, the exports) walk receipts in the order they were issued.
+        Index("ix_receipt_issued_at_id", "issued_at", "id"),
         CheckConstraint("amount_cents > 0", name="amount_positive"),
         CheckConstraint("sequence > 0", name="sequence_positive"),
     )
@@ -102,7 +104,7 @@ class Receipt(Base):
     posted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Why the PDF could not last be drawn or stored, for finance (cleared once it is): the receipt itself
     # is committed without its PDF, which is drawn after the commit and retried (`receipts send-pending`).
-    pdf_problem: Mapped[str | None] = mapped_column(String(500))
+    pdf_problem: Mapped[str | None] = mapped_column(String(500), index=True)  # the dashboard counts them
     pdf_problem_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # When the donor was told of the cancellation (or got the replacement).
     cancel_notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from donations.clock import utcnow
@@ -55,5 +55,6 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(60))
     target_type: Mapped[str | None] = mapped_column(String(40))
     target_id: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (Index("ix_audit_entry_target", "target_type", "target_id"),)
     ip_address: Mapped[str | None] = mapped_column(String(45))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -49,8 +49,9 @@ def _request_texts() -> Iterator[str]:
 
 def refuse_unsafe_input() -> None:
     """Before every view: a request with unusable characters, or a JSON body that cannot be read, is answered 400."""
-    refused = _("What you sent contains characters that cannot be used (such as control characters). Please remove them and try again.")
     if _unsafe_any(_request_texts()):
+        # Translated only when refusing: every request passes here, Stripe's webhooks by the hundred.
+        refused = _("What you sent contains characters that cannot be used (such as control characters). Please remove them and try again.")
         abort(make_response(error_response(400, refused)))
     body = request.get_data(cache=True) if request.blueprint != "webhooks" and request.is_json else b""
     if body:

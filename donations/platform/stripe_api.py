@@ -284,14 +284,18 @@ def retrieve_subscription(client: stripe.StripeClient, subscription_id: str) -> 
 
 
 @stripe_call
-def list_events(client: stripe.StripeClient, created_gte: int) -> Iterator[dict[str, Any]]:
-    """Every event Stripe still holds created at or after `created_gte` (Unix time), newest first.
+def list_events(client: stripe.StripeClient, created_gte: int, created_lt: int | None = None) -> Iterator[dict[str, Any]]:
+    """Every event Stripe still holds created at or after `created_gte` (and before `created_lt`,
+    when given; Unix times), newest first.
 
     Stripe keeps events for 30 days; pages are fetched as the iterator goes.
     Each event is a dict as a webhook body would carry it (decimal amounts
     stay strings), so it can be stored as JSON like a delivered one.
     """
-    page = client.v1.events.list(params={"created": {"gte": created_gte}, "limit": 100})
+    created: dict[str, int] = {"gte": created_gte}
+    if created_lt is not None:
+        created["lt"] = created_lt
+    page = client.v1.events.list(params={"created": created, "limit": 100})
     for event in page.auto_paging_iter():
         yield event.to_dict(for_json=True)
 

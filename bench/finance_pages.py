@@ -1,0 +1,174 @@
+"""The back office and the portal on a large history: statements, slowest plan node and median time per page.
+
+A PostgreSQL database of its own (on the server of TEST_DATABASE_URL, dropped
+afterwards) gets the history of `--donors` donors (bench/finance_data.py: by
+default 20 000, about 34 000 gifts, 140 000 payments, 22 000 receipts and
+200 000 stored events; `--donors 200000` for the issue's foundation, a few
+minutes to build). Each page is asked for through the app by a signed-in
+finance user (the portal's by a signed-in donor) several times; every SELECT
+of one request is then run again under EXPLAIN ANALYZE, and the slowest node
+of all its plans is printed, with any sequential scan of a table over
+10 000 rows.
+
+    TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test_h7 \\
+        PYTHONPATH=. .venv/bin/python bench/finance_pages.py [--donors 200000] [--runs 7]
+
+Targets (issue #20, at 200 000 donors): every page at most 10 statements and 150 ms median, no sequential
+scan of a table over 10 000 rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sqlalchemy as sa  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+
+from bench.databases import scratch_postgres  # noqa: E402
+from bench.finance_data import build  # noqa: E402
+from donations import create_app  # noqa: E402
+from donations.portal import sign_in as portal_access
+from donations.clock import utcnow  # noqa: E402
+from donations.extensions import db  # noqa: E402
+from donations.finance.keyset import encode_cursor  # noqa: E402
+from donations.models import Donation, StaffRole  # noqa: E402
+from donations.finance.staff import create_staff  # noqa: E402
+
+PASSWORD = "correct horse battery staple"
+BIG_TABLE = 10_000
+
+
+def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    found = [plan]
+    for child in plan.get("Plans", []):
+        found.extend(_nodes(child))
+    return found
+
+
+def _self_ms(node: dict[str, Any]) -> float:
+    total = node.get("Actual Total Time", 0.0) * node.get("Actual Loops", 1)
+    children = sum(c.get("Actual Total Time", 0.0) * c.get("Actual Loops", 1) for c in node.get("Plans", []))
+    return max(0.0, total - children)
+
+
+def _describe(node: dict[str, Any]) -> str:
+    where = node.get("Relation Name") or node.get("Index Name") or ""
+    index = f" using {node['Index Name']}" if node.get("Index Name") and node.get("Relation Name") else ""
+    return f"{node['Node Type']}{' on ' + where if where else ''}{index}"
+
+
+class Recorder:
+    """The SELECTs of one request, with their parameters, to explain afterwards."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, Any]] = []
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
+        self.seen.append((statement, parameters))
+
+
+def explain(engine: sa.Engine, statements: list[tuple[str, Any]], sizes: dict[str, int]) -> tuple[str, list[str]]:
+    """The slowest node over the plans of `statements`, and the sequential scans of big tables."""
+    slowest: tuple[float, str] = (0.0, "-")
+    scans: list[str] = []
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        for statement, parameters in statements:
+            if not statement.lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
+            plan = cursor.fetchone()[0]
+            plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+            for node in _nodes(plan):
+                ms = _self_ms(node)
+                if ms > slowest[0]:
+                    slowest = (ms, _describe(node))
+                table = node.get("Relation Name")
+                if node["Node Type"] == "Seq Scan" and sizes.get(table, 0) > BIG_TABLE:
+                    scans.append(f"{table} ({sizes[table]} rows)")
+        raw.rollback()
+    finally:
+        raw.close()
+    return f"{slowest[1]} {slowest[0]:.1f} ms", sorted(set(scans))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--donors", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=7, help="requests per page (the median is printed)")
+    args = parser.parse_args()
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    with scratch_postgres("bench_finance") as url:
+        app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": url, "WTF_CSRF_ENABLED": False, "MAIL_SERVER": ""})
+        started = time.monotonic()
+        with app.app_context():
+            upgrade()
+            marks = build(db.engine, args.donors)
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("ANALYZE"))
+            sizes = {t: db.session.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in
+                     ("donor", "donation", "payment", "receipt", "receipt_payment", "stripe_event", "audit_entry")}
+            create_staff(db.session, "compta@fondation.example", StaffRole.FINANCE, PASSWORD)
+            token = portal_access.create_sign_in(db.session, marks.email.lower(), utcnow())
+            middle = db.session.scalars(sa.select(Donation).order_by(Donation.created_at.desc(), Donation.id.desc())
+                                        .offset(sizes["donation"] // 2).limit(1)).one()
+            deep = encode_cursor(middle.created_at, middle.id)
+            db.session.commit()
+            engine = db.engine
+        print(f"built in {time.monotonic() - started:.0f} s: " + ", ".join(f"{n} {t}" for t, n in sizes.items()))
+        finance = app.test_client()
+        assert finance.post("/finance/login", data={"email": "compta@fondation.example", "password": PASSWORD}).status_code == 303
+        donor = app.test_client()
+        assert donor.post("/my/sign-in", data={"token": token}).status_code == 303
+        year = utcnow().year
+        month = utcnow().date().replace(day=1)
+        pages = [
+            (finance, "dashboard", "/finance/"),
+            (finance, "donations, first page", "/finance/donations"),
+            (finance, "donations, a page in the middle", f"/finance/donations?after={deep}"),
+            (finance, "donations by amount", "/finance/donations?sort=amount&order=asc"),
+            (finance, "search a name (lefevre)", "/finance/donations?q=lefevre"),
+            (finance, "search a receipt number", f"/finance/donations?q={marks.receipt_number}"),
+            (finance, "search an email", f"/finance/donations?q={marks.email}"),
+            (finance, "search a SIREN", f"/finance/donations?q={marks.siren}"),
+            (finance, "search a PaymentIntent id", f"/finance/donations?q={marks.intent_id}"),
+            (finance, "a donation", f"/finance/donations/{marks.public_id}"),
+            (finance, "receipts of this year", "/finance/receipts"),
+            (finance, "declaration", f"/finance/declaration?year={year - 1}"),
+            (finance, "audit trail", "/finance/audit"),
+            (finance, "donations CSV, one month", f"/finance/donations.csv?date_from={month}&date_to={utcnow().date()}"),
+            (donor, "portal: my gifts", "/my/gifts"),
+        ]
+        print(f"{'page':34} {'stmts':>5} {'median':>9}  slowest plan node; sequential scans of tables over {BIG_TABLE} rows")
+        for browser, name, path in pages:
+            recorder = Recorder()
+            times = []
+            for run in range(args.runs):
+                if run == args.runs - 1:
+                    sa.event.listen(engine, "before_cursor_execute", recorder)
+                began = time.perf_counter()
+                answer = browser.get(path)
+                body = answer.get_data()
+                times.append((time.perf_counter() - began) * 1000)
+                if run == args.runs - 1:
+                    sa.event.remove(engine, "before_cursor_execute", recorder)
+                assert answer.status_code == 200, (path, answer.status_code, body[:300])
+            slowest, scans = explain(engine, recorder.seen, sizes)
+            print(f"{name:34} {len(recorder.seen):5d} {statistics.median(times):7.1f} ms  {slowest}"
+                  f"{'; SEQ SCAN ' + ', '.join(scans) if scans else ''}")
+        with app.app_context():
+            db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
