@@ -6,6 +6,7 @@
 - No import cycle among the service's modules, deferred imports included (imports under
   `if TYPE_CHECKING:` are for the type checker only and do not count).
 - Jobs are passed by reference, never looked up by a name.
+- No module over 400 lines.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ def _modules() -> dict[str, Path]:
 
 
 MODULES = _modules()
+
+
+
+def _sandbox_modules() -> dict[str, Path]:
+    return {".".join(p.relative_to(ROOT).with_suffix("").parts): p for p in (ROOT / "stripe_sandbox").rglob("*.py")}
 
 
 def _imported(path: Path) -> set[str]:
@@ -141,3 +147,8 @@ def test_jobs_are_passed_by_reference() -> None:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "enqueue":
                 assert node.args and not isinstance(node.args[0], ast.Constant), f"{name}: enqueue by name"
+
+
+def test_no_module_over_400_lines() -> None:
+    long = {name: n for name, path in {**MODULES, **_sandbox_modules()}.items() if (n := len(path.read_text().splitlines())) > 400}
+    assert long == {}

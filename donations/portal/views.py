@@ -26,7 +26,8 @@ from donations.extensions import db, limiter
 from donations.platform.jobs import enqueue
 from donations.platform.locale import euros_input
 from donations.models import DonationKind
-from donations.portal import addresses, awaited_changes, donor_years
+from donations.platform.stripe_api import PaymentServiceError
+from donations.portal import addresses, awaited_changes, donor_years, operations
 from donations.platform.security import no_store
 from donations.portal.forms import AddressForm, AmountForm, ConfirmForm, EraseForm, SignInForm, SignInRequestForm, StopForm
 from donations.receipting.copies import receipt_copy
@@ -182,7 +183,7 @@ def receipt_pdf(email: str, number: str):  # type: ignore[no-untyped-def]
 
 
 def _live_service() -> bool:
-    return str(current_app.config.get("STRIPE_SECRET_KEY") or "").startswith(("sk_live_", "rk_live_"))
+    return bool(current_app.config.get("STRIPE_LIVE_MODE"))
 
 
 def _monthly_or_404(email: str, public_id: str):  # type: ignore[no-untyped-def]
@@ -207,14 +208,12 @@ def monthly_gift(email: str, public_id: str):  # type: ignore[no-untyped-def]
         if not form.validate():
             return render_template("portal/monthly.html", donation=donation, form=form, stop_form=StopForm(formdata=None), confirm=ConfirmForm(), figures=None), 400
         try:
-            answer = payments.change_subscription_amount(
-                _stripe(), donation.stripe_subscription_id, form.amount_cents, f"amount-{donation.public_id}-{secrets.token_hex(8)}"
-            )
-        except Exception:
+            operations.change_amount(db.session, _stripe(), donation, form.amount_cents)
+        except PaymentServiceError:
+            db.session.rollback()
             log.exception("donation %s: the amount could not be changed", donation.public_id)
             flash(_("The payment service cannot be reached right now. Please try again in a moment."), "error")
             return redirect(url_for("portal.monthly_gift", public_id=public_id), 303)
-        awaited_changes.record_answer(donation, answer)
         db.session.commit()
         figures = net_cost(DonationKind.MONTHLY, form.amount_cents, current_app.config, company=company)
         flash(
@@ -227,19 +226,19 @@ def monthly_gift(email: str, public_id: str):  # type: ignore[no-untyped-def]
     return render_template("portal/monthly.html", donation=donation, form=form, stop_form=StopForm(formdata=None), confirm=ConfirmForm(), figures=figures)
 
 
-def _subscription_action(email: str, public_id: str, action: Callable[[Any, str], Any], done: str, form: Any = None):  # type: ignore[no-untyped-def]
+def _subscription_action(email: str, public_id: str, action: Callable[..., None], done: str, form: Any = None):  # type: ignore[no-untyped-def]
     donation = _monthly_or_404(email, public_id)
     form = form or ConfirmForm()
     if not form.validate():
         flash(_("Please tick the box to confirm."), "error")
         return redirect(url_for("portal.monthly_gift", public_id=public_id), 303)
     try:
-        answer = action(_stripe(), donation.stripe_subscription_id)
-    except Exception:
+        action(db.session, _stripe(), donation)
+    except PaymentServiceError:
+        db.session.rollback()
         log.exception("donation %s: %s failed", donation.public_id, action.__name__)
         flash(_("The payment service cannot be reached right now. Please try again in a moment."), "error")
         return redirect(url_for("portal.monthly_gift", public_id=public_id), 303)
-    awaited_changes.record_answer(donation, answer)
     db.session.commit()
     flash(done, "ok")
     return redirect(url_for("portal.monthly_gift", public_id=public_id), 303)
@@ -248,20 +247,20 @@ def _subscription_action(email: str, public_id: str, action: Callable[[Any, str]
 @bp.post("/gifts/<public_id>/pause")
 @donor_required
 def pause(email: str, public_id: str):  # type: ignore[no-untyped-def]
-    return _subscription_action(email, public_id, payments.pause_subscription, _("Your monthly gift is paused. You can resume it at any time."))
+    return _subscription_action(email, public_id, operations.pause, _("Your monthly gift is paused. You can resume it at any time."))
 
 
 @bp.post("/gifts/<public_id>/resume")
 @donor_required
 def resume(email: str, public_id: str):  # type: ignore[no-untyped-def]
-    return _subscription_action(email, public_id, payments.resume_subscription, _("Your monthly gift resumes from the next payment."))
+    return _subscription_action(email, public_id, operations.resume, _("Your monthly gift resumes from the next payment."))
 
 
 @bp.post("/gifts/<public_id>/stop")
 @donor_required
 def stop(email: str, public_id: str):  # type: ignore[no-untyped-def]
     return _subscription_action(
-        email, public_id, payments.cancel_subscription, _("Your monthly gift is stopped. Thank you for your support."), StopForm()
+        email, public_id, operations.stop, _("Your monthly gift is stopped. Thank you for your support."), StopForm()
     )
 
 
@@ -271,18 +270,18 @@ def update_card(email: str):  # type: ignore[no-untyped-def]
     """Send the donor to Stripe's billing portal to change their card or IBAN."""
     if not ConfirmForm().validate():
         abort(400)
-    customer = donor_records.billing_customer(donor_records.donors_of(db.session, email), _live_service())
-    if customer is None:
-        abort(404)
     try:
-        portal = payments.create_billing_portal_session(
-            _stripe(), customer, url_for("portal.gifts", _external=True), current_app.config.get("STRIPE_PORTAL_CONFIGURATION")
+        portal_url = operations.billing_portal_url(
+            _stripe(), donor_records.donors_of(db.session, email), _live_service(), url_for("portal.gifts", _external=True),
+            current_app.config.get("STRIPE_PORTAL_CONFIGURATION"),
         )
-    except Exception:
+    except PaymentServiceError:
         log.exception("billing portal session failed")
         flash(_("The payment service cannot be reached right now. Please try again in a moment."), "error")
         return redirect(url_for("portal.gifts"), 303)
-    return redirect(portal["url"], 303)
+    if portal_url is None:
+        abort(404)
+    return redirect(portal_url, 303)
 
 
 @bp.route("/address", methods=["GET", "POST"])
