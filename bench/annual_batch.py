@@ -20,15 +20,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
+import sqlalchemy as sa
+from flask_migrate import upgrade
 
-from donations import create_app  # noqa: E402
-
+from donations import create_app
+from donations.extensions import db
+from donations.models import Donation, Payment, Receipt
 from donations.receipting import batch as annual_batch
-from donations.extensions import db  # noqa: E402
-from donations.models import Donation, Payment, Receipt  # noqa: E402
-from tests.support.bulk import make_monthly_donors  # noqa: E402
+from tests.support.bulk import make_monthly_donors
 
 
 def peak_mb() -> float:

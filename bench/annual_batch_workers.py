@@ -30,6 +30,7 @@ each chunk's "not yet on a recap" check gets slower with every recap issued.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import resource
@@ -42,12 +43,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
 
-from bench.databases import scratch_postgres  # noqa: E402
-from tests.support.bulk import make_monthly_donors  # noqa: E402
-from tests.support.celery_workers import CeleryWorkers, vm_hwm_mb  # noqa: E402
-from tests.support.redis_databases import claimed_database  # noqa: E402
+from bench.databases import scratch_postgres
+from tests.support.bulk import make_monthly_donors
+from tests.support.celery_workers import CeleryWorkers, vm_hwm_mb
+from tests.support.redis_databases import claimed_database
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
@@ -80,10 +81,8 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float,
         deadline = time.monotonic() + DEADLINE
         peak = 0.0
         while process.poll() is None:
-            try:
+            with contextlib.suppress(OSError, RuntimeError):  # exiting
                 peak = vm_hwm_mb(process.pid)
-            except (OSError, RuntimeError):  # exiting
-                pass
             if time.monotonic() > deadline:
                 process.kill()
                 raise SystemExit(f"{command} still running after {DEADLINE} s")
@@ -131,7 +130,7 @@ class Autoanalyze(threading.Thread):
                 conn.execute(sa.text("ANALYZE receipt, receipt_payment"))
             self.runs += 1
 
-    def __enter__(self) -> "Autoanalyze":
+    def __enter__(self) -> Autoanalyze:
         if self.every > 0:
             self.start()
         return self

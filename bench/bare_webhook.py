@@ -54,12 +54,12 @@ def webhook():  # type: ignore[no-untyped-def]
     except stripe.SignatureVerificationError:
         return {"error": "invalid signature"}, 400
     event = json.loads(payload)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
         inserted = conn.execute(
             INSERT,
             {"stripe_id": event["id"], "type": event["type"], "livemode": event["livemode"], "payload": event,
-             "created": dt.datetime.fromtimestamp(event["created"], dt.timezone.utc), "outcome": "applied",
+             "created": dt.datetime.fromtimestamp(event["created"], dt.UTC), "outcome": "applied",
              "attempts": 1, "received_at": now},
         ).rowcount
         if inserted:

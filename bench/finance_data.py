@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -58,7 +59,7 @@ def build(engine: sa.Engine, donors: int, seed: int = 20) -> Landmarks:
     """Insert the history of `donors` donors over the last three years; answers what to search for."""
     rng = random.Random(seed)
     rules = TaxRules().as_dict()
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     first_day = now - dt.timedelta(days=3 * 365)
     donations = int(donors * 1.7)
 
@@ -113,7 +114,7 @@ def build(engine: sa.Engine, donors: int, seed: int = 20) -> Landmarks:
         sequences: dict[int, int] = {}
 
         def receipt_rows() -> Iterator[dict[str, Any]]:
-            for n, (payment_id, _donation, at, cents, donor) in enumerate(one_offs, 1):
+            for n, (_payment_id, _donation, at, cents, donor) in enumerate(one_offs, 1):
                 sequences[at.year] = sequences.get(at.year, 0) + 1
                 number = f"{at.year}-{sequences[at.year]:06d}"
                 yield dict(id=n, number=number, year=at.year, sequence=sequences[at.year], form="11580", kind="per_gift", article="200",

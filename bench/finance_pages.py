@@ -30,18 +30,18 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
+import sqlalchemy as sa
+from flask_migrate import upgrade
 
-from bench.databases import scratch_postgres  # noqa: E402
-from bench.finance_data import build  # noqa: E402
-from donations import create_app  # noqa: E402
+from bench.databases import scratch_postgres
+from bench.finance_data import build
+from donations import create_app
+from donations.clock import utcnow
+from donations.extensions import db
+from donations.finance.keyset import encode_cursor
+from donations.finance.staff import create_staff
+from donations.models import Donation, StaffRole
 from donations.portal import sign_in as portal_access
-from donations.clock import utcnow  # noqa: E402
-from donations.extensions import db  # noqa: E402
-from donations.finance.keyset import encode_cursor  # noqa: E402
-from donations.models import Donation, StaffRole  # noqa: E402
-from donations.finance.staff import create_staff  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
 BIG_TABLE = 10_000

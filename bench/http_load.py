@@ -10,9 +10,9 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from pathlib import Path
 
 import requests
 
@@ -52,7 +52,7 @@ class Gunicorn:
         """A `send` for `rate`: GET `path`, answering the status."""
         return lambda session, n: session.get(self.url + path).status_code
 
-    def __enter__(self) -> "Gunicorn":
+    def __enter__(self) -> Gunicorn:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import requests  # noqa: E402
+import requests
 
-from bench.http_load import Gunicorn, bare_page  # noqa: E402
-from bench.wrk_load import ROUNDS, paired, wrk_get  # noqa: E402
+from bench.http_load import Gunicorn, bare_page
+from bench.wrk_load import ROUNDS, paired, wrk_get
 
 
 def main() -> None:

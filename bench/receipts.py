@@ -22,18 +22,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_migrate import upgrade  # noqa: E402
+from flask_migrate import upgrade
 
-from donations import create_app  # noqa: E402
-from donations.extensions import db  # noqa: E402
-from donations.platform import jobs  # noqa: E402
-from donations.receipting.emails import send_receipt_email  # noqa: E402
-from donations.models import Payment, Receipt  # noqa: E402
-from donations.receipting.service import PaymentReceipts  # noqa: E402
+from donations import create_app
+from donations.extensions import db
+from donations.models import Payment, Receipt
+from donations.platform import jobs
+from donations.receipting.emails import send_receipt_email
 from donations.receipting.pdfs import store_receipt_pdf
-from receipts.document.cerfa import draw_receipt  # noqa: E402
-from receipts.document.snapshot import ReceiptSnapshot  # noqa: E402
-from tests.support.factories import settled_payment  # noqa: E402
+from donations.receipting.service import PaymentReceipts
+from receipts.document.cerfa import draw_receipt
+from receipts.document.snapshot import ReceiptSnapshot
+from tests.support.factories import settled_payment
 
 
 def main(count: int) -> None:

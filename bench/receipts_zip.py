@@ -22,19 +22,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_migrate import upgrade  # noqa: E402
+from flask_migrate import upgrade
 
-from donations import create_app  # noqa: E402
-from donations.extensions import db  # noqa: E402
-from donations.models import StaffRole  # noqa: E402
-from donations.receipting.service import issuing_context  # noqa: E402
+from donations import create_app
+from donations.extensions import db
+from donations.finance.staff import create_staff
+from donations.models import StaffRole
 from donations.receipting.pdfs import pdf_of, receipt_store
-from donations.finance.staff import create_staff  # noqa: E402
-from receipts.issuing import issue_for_payment  # noqa: E402
-from tests.support.app_factory import BASE_CONFIG  # noqa: E402
-from tests.support.pages import form_fields  # noqa: E402
-from tests.support.bulk import insert_receipts  # noqa: E402
-from tests.support.factories import settled_payment  # noqa: E402
+from donations.receipting.service import issuing_context
+from receipts.issuing import issue_for_payment
+from tests.support.app_factory import BASE_CONFIG
+from tests.support.bulk import insert_receipts
+from tests.support.factories import settled_payment
+from tests.support.pages import form_fields
 
 YEAR = 2025
 PASSWORD = "bench password, not secret"

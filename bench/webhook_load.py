@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.databases import scratch_postgres  # noqa: E402
-from bench.http_load import bare_page_rate, landing_html  # noqa: E402
+from bench.databases import scratch_postgres
+from bench.http_load import bare_page_rate, landing_html
 
 ROOT = Path(__file__).resolve().parent.parent
 

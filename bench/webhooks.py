@@ -20,17 +20,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
+import sqlalchemy as sa
+from flask_migrate import upgrade
 
-from bench.databases import scratch_postgres  # noqa: E402
-from bench.http_load import Gunicorn  # noqa: E402
-from bench.wrk_load import ROUNDS, Run, paired, write_requests, wrk_post  # noqa: E402
-from donations import create_app  # noqa: E402
-from donations.extensions import db  # noqa: E402
-from donations.models import Donation, DonationStatus, StripeEvent  # noqa: E402
-from stripe_sandbox import sign  # noqa: E402
-from tests.support.bulk import make_monthly_donors  # noqa: E402
+from bench.databases import scratch_postgres
+from bench.http_load import Gunicorn
+from bench.wrk_load import ROUNDS, Run, paired, write_requests, wrk_post
+from donations import create_app
+from donations.extensions import db
+from donations.models import Donation, DonationStatus, StripeEvent
+from stripe_sandbox import sign
+from tests.support.bulk import make_monthly_donors
 
 SECRET = "whsec_bench"
 DONATIONS = 40_000  # half for the service, half for the anchor: each event moves a donation not moved before
@@ -51,7 +51,7 @@ def expired_event(donation_id: str) -> str:
     )
 
 
-def signed_events(donations: list[str]) -> "list[tuple[str, str]]":
+def signed_events(donations: list[str]) -> list[tuple[str, str]]:
     bodies = (expired_event(donations[i % len(donations)]) for i in range(EVENTS))
     return [(sign(body, SECRET), body) for body in bodies]
 

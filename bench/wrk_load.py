@@ -17,9 +17,9 @@ import re
 import shutil
 import statistics
 import subprocess
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 HERE = Path(__file__).resolve().parent
 REQUESTS_SCRIPT = HERE / "wrk_requests.lua"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from dotenv import dotenv_values
 from flask import Flask
@@ -68,13 +69,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_template_helpers(app)
 
-    from donations.platform.web import register_error_handlers
+    from donations.cli import register_commands
+    from donations.platform.deployment import check_deployment
     from donations.platform.input_checks import register_input_checks
     from donations.platform.security import register_security_headers
-
-    from donations.cli import register_commands
-
-    from donations.platform.deployment import check_deployment
+    from donations.platform.web import register_error_handlers
 
     check_deployment(app)
     register_error_handlers(app)
@@ -143,20 +142,27 @@ def _init_extensions(app: Flask) -> None:
         from donations.platform.worker import make_celery
 
         make_celery(app)
-    import donations.finance.auth  # noqa: F401  (registers the staff user loader)
+    import donations.finance.auth
     import donations.models  # noqa: F401  (registers the tables with the metadata)
 
 
 def _register_blueprints(app: Flask) -> None:
-    from donations.finance import action_views, bank_views, failed_views, money_views, offline_views, staff_views  # noqa: F401  (their routes join finance's blueprint)
-    from donations.finance import giving_views  # noqa: F401  (campaigns and tribute gifts)
-    from donations.giving import campaign_views, embed_views, explained_views, thanks_views, transfer_views  # noqa: F401  (their routes join the public blueprint)
+    from donations.finance import (  # noqa: F401  (their routes join finance's blueprint)
+        action_views,
+        bank_views,
+        failed_views,
+        giving_views,
+        money_views,
+        offline_views,
+        staff_views,
+    )
     from donations.finance.views import bp as finance_bp
+    from donations.fulfilment.webhook import bp as webhooks_bp
+    from donations.giving import campaign_views, embed_views, explained_views, thanks_views, transfer_views  # noqa: F401  (their routes join the public blueprint)
     from donations.giving.api import bp as api_bp
     from donations.giving.views import bp as public_bp
     from donations.portal.views import bp as portal_bp
     from donations.receipting.views import bp as receipts_bp
-    from donations.fulfilment.webhook import bp as webhooks_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)

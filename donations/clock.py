@@ -10,12 +10,12 @@ PARIS = ZoneInfo("Europe/Paris")
 
 def utcnow() -> dt.datetime:
     """Now, as an aware UTC datetime."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def from_timestamp(seconds: int | float) -> dt.datetime:
     """An aware UTC datetime from a Unix timestamp (Stripe's `created` and the like)."""
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
 def paris_date(instant: dt.datetime) -> dt.date:

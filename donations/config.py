@@ -10,16 +10,19 @@ naming the variable, so a misconfigured service never starts half-right.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from donations.clock import utcnow
+from donations.receipting.foundation_settings import FoundationSettingError, check_foundation
+from donations.receipting.signing_settings import SigningSettingError, check_receipt_signing
 from donations.setting_values import (  # noqa: F401  (ConfigError and mail_security are imported from here too)
-    ConfigError,
     MAIL_SECURITY_MODES,
+    ConfigError,
     _bic,
     _bool,
     _cheque_tax_date,
@@ -37,10 +40,7 @@ from donations.setting_values import (  # noqa: F401  (ConfigError and mail_secu
     _text,
     mail_security,
 )
-from donations.receipting.foundation_settings import FoundationSettingError, check_foundation
-from donations.receipting.signing_settings import SigningSettingError, check_receipt_signing
 from donations.tax import TaxRules
-
 
 STRIPE_MAX_AMOUNT_CENTS = 99_999_999
 

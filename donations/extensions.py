@@ -1,5 +1,9 @@
 """Flask extensions, created unbound here and bound in `create_app()`."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -13,7 +17,17 @@ from donations.models.base import Base
 
 # The models are plain SQLAlchemy classes on `Base`; Flask-SQLAlchemy
 # manages the engine and the request-scoped session around them.
-db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    class _Database(SQLAlchemy):
+        # `db.session` is a scoped_session: every call goes to the current request's (or job's)
+        # Session, so the domain functions that take a Session are handed `db.session` as one.
+        session: Session  # type: ignore[assignment]
+
+    db = _Database(model_class=Base)
+else:
+    db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()

@@ -8,12 +8,12 @@ where text becomes cents (`parse_euros`) and cents become text
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.numbers import format_currency, format_percent
 
-__all__ = ["AmountError", "parse_euros", "format_euros", "format_rate"]
+__all__ = ["AmountError", "format_euros", "format_rate", "parse_euros"]
 
 # Babel's French pattern, spelt out so a CLDR update cannot silently change
 # what receipts print: always two decimals, no-break space before the sign.

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Any
+
 
 class ConfigError(RuntimeError):
     """A setting is missing, malformed or dangerous; the message names it."""

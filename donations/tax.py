@@ -11,13 +11,23 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
-from typing import Any, Mapping
+from typing import Any
 
 __all__ = [
-    "Scheme", "TaxRules", "Reduction", "income_tax_reduction", "ifi_reduction",
-    "company_reduction", "tax_reduction", "IfiSplit", "ifi_ceiling_cents", "ifi_split", "ifi_year",
+    "IfiSplit",
+    "Reduction",
+    "Scheme",
+    "TaxRules",
+    "company_reduction",
+    "ifi_ceiling_cents",
+    "ifi_reduction",
+    "ifi_split",
+    "ifi_year",
+    "income_tax_reduction",
+    "tax_reduction",
 ]
 
 
@@ -61,7 +71,7 @@ class TaxRules:
         unknown = set(data) - set(defaults)
         if unknown:
             raise ValueError(f"unknown tax rule(s): {', '.join(sorted(unknown))}")
-        return cls(**{
+        return cls(**{  # type: ignore[arg-type]
             name: Decimal(str(value)) if isinstance(defaults[name], Decimal) else int(value)
             for name, value in data.items()
         })

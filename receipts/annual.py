@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import exists, insert, select, update
 from sqlalchemy.orm import Session
@@ -28,9 +28,8 @@ from donations.models import (
     ReceiptStatus,
     receipt_payment,
 )
-from receipts.issuing import IssuingContext, Issued, cancel_receipt, new_receipt
+from receipts.issuing import Issued, IssuingContext, cancel_receipt, new_receipt
 from receipts.numbering import next_numbers
-
 
 LATE_PAYMENT = "Remplacé : un versement de l'année reçu après ce reçu annuel"
 
@@ -167,7 +166,7 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
             link_payments=False,
             identity=identity,
         )
-        for number, (donor, identity, payments, old) in zip(numbers, plans)
+        for number, (donor, identity, payments, old) in zip(numbers, plans, strict=False)
     ]
     session.add_all([item.receipt for item in issued])
     session.flush()
@@ -176,7 +175,7 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
         insert(receipt_payment),
         [
             {"receipt_id": item.receipt.id, "payment_id": payment.id}
-            for item, (_donor, _identity, payments, _old) in zip(issued, plans)
+            for item, (_donor, _identity, payments, _old) in zip(issued, plans, strict=False)
             for payment in payments
         ],
     )

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,8 +37,15 @@ from donations.models import (
     receipt_payment,
 )
 from receipts.document.cerfa import draw_receipt
+from receipts.document.snapshot import (
+    CURRENT_EDITION,
+    SCHEMA_VERSION,
+    DonorMentions,
+    FoundationMentions,
+    PaymentLine,
+    ReceiptSnapshot,
+)
 from receipts.numbering import ReceiptNumber, next_number
-from receipts.document.snapshot import CURRENT_EDITION, SCHEMA_VERSION, DonorMentions, FoundationMentions, PaymentLine, ReceiptSnapshot
 from receipts.storage import sha256_of
 
 INDIVIDUAL_FORM_VERSION = "11580*05"
@@ -170,7 +178,7 @@ def new_receipt(
         payment_methods=payment_boxes(payments),
         paid_on=paid_on,
         period=period,
-        payments=tuple(PaymentLine(p.received_on, p.kept_cents) for p in payments) if kind == ReceiptKind.ANNUAL else (),
+        payments=tuple(PaymentLine(p.received_on, p.kept_cents) for p in payments) if kind == ReceiptKind.ANNUAL else (),  # type: ignore[arg-type]
         replaces=replaces.number if replaces is not None else None,
         verification_url=ctx.verification_url(number.text, code),
         split_with=split_with,
@@ -265,7 +273,7 @@ def _issue_split(
     """The two receipts of a split IFI gift (art. 978, then art. 200), each naming the other."""
     numbers = [next_number(session, ctx.today.year) for _ in parts]
     issued = []
-    for (article, cents), number, other, old in zip(parts, numbers, reversed(numbers), replaces):
+    for (article, cents), number, other, old in zip(parts, numbers, reversed(numbers), replaces, strict=False):
         item = new_receipt(
             ctx, number, donor=payment.donation.donor, article=article, kind=ReceiptKind.PER_GIFT, amount_cents=cents,
             payments=[payment], paid_on=payment.received_on, period=None, replaces=old, livemode=payment.livemode,

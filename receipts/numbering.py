@@ -44,9 +44,9 @@ def next_numbers(session: Session, year: int, count: int) -> list[ReceiptNumber]
     dialect = session.get_bind().dialect.name
     table = ReceiptSequence.__table__
     if dialect == "postgresql":
-        insert = postgresql.insert(table)
+        insert = postgresql.insert(table)  # type: ignore[arg-type]
     elif dialect == "sqlite":
-        insert = sqlite.insert(table)
+        insert = sqlite.insert(table)  # type: ignore[arg-type, assignment]
     else:  # pragma: no cover - the service runs on SQLite or PostgreSQL
         raise RuntimeError(f"no receipt numbering for the {dialect} database")
     statement = (

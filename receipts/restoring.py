@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 
 from donations.models import Payment, Receipt, ReceiptKind, ReceiptStatus
 from donations.models.receipt import receipt_payment
-from receipts.issuing import Issued, IssuingContext, _replacement_annual, follow_refund, issue_replacement, receipts_covering
+from receipts.issuing import (
+    Issued,
+    IssuingContext,
+    _replacement_annual,
+    follow_refund,
+    issue_replacement,
+    receipts_covering,
+)
 
 REASON = "Remboursement annulé"
 # The cancellations a failed refund or a won appeal undoes.

@@ -30,7 +30,7 @@ def make_self_signed(directory: str | Path, common_name: str = "Fondation de dé
     if key_path.is_file() and cert_path.is_file():
         return key_path, cert_path
     folder.mkdir(parents=True, exist_ok=True)
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([
         x509.NameAttribute(NameOID.COMMON_NAME, common_name),

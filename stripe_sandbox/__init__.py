@@ -8,4 +8,4 @@ hosted Checkout and billing portal pages, signed webhooks with retries, and
 from .app import Sandbox, SandboxHandle, create_sandbox_app, serve_in_thread
 from .webhooks import DEFAULT_RETRY_SCHEDULE, sign
 
-__all__ = ["Sandbox", "SandboxHandle", "create_sandbox_app", "serve_in_thread", "DEFAULT_RETRY_SCHEDULE", "sign"]
+__all__ = ["DEFAULT_RETRY_SCHEDULE", "Sandbox", "SandboxHandle", "create_sandbox_app", "serve_in_thread", "sign"]

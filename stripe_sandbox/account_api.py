@@ -9,9 +9,15 @@ from __future__ import annotations
 import stripe.params as P
 import stripe.params.billing_portal as portal_params
 
-from .account_objects import (ACCOUNT_ID, build_account, build_payment_method_configuration,
-                              build_portal_configuration, build_webhook_endpoint, merge_portal_features,
-                              new_webhook_secret)
+from .account_objects import (
+    ACCOUNT_ID,
+    build_account,
+    build_payment_method_configuration,
+    build_portal_configuration,
+    build_webhook_endpoint,
+    merge_portal_features,
+    new_webhook_secret,
+)
 from .api import bp
 from .api_support import endpoint, list_page, sandbox
 from .errors import invalid

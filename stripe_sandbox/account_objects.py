@@ -6,8 +6,6 @@ Like objects.py, each returns every field real Stripe returns for that object
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from .objects import API_VERSION, address, new_id
 
 # The sandbox's one account: a French foundation in test mode, with cards and SEPA debits.
@@ -22,8 +20,8 @@ PAYMENT_METHOD_KEYS = (
 ON_BY_DEFAULT = ("card", "sepa_debit", "apple_pay", "google_pay", "cartes_bancaires", "link")
 
 
-def build_webhook_endpoint(*, created: int, url: str, enabled_events: list, api_version: Optional[str],
-                           description: Optional[str] = None, metadata: Optional[dict] = None) -> dict:
+def build_webhook_endpoint(*, created: int, url: str, enabled_events: list, api_version: str | None,
+                           description: str | None = None, metadata: dict | None = None) -> dict:
     """An enabled webhook endpoint (its signing secret is kept apart: Stripe shows it at creation only)."""
     return {
         "id": new_id("we_"), "object": "webhook_endpoint", "api_version": api_version, "application": None,
@@ -66,9 +64,9 @@ def _portal_features(features: dict) -> dict:
     }
 
 
-def build_portal_configuration(*, created: int, features: dict, business_profile: Optional[dict] = None,
-                               default_return_url: Optional[str] = None, metadata: Optional[dict] = None,
-                               name: Optional[str] = None, is_default: bool = False) -> dict:
+def build_portal_configuration(*, created: int, features: dict, business_profile: dict | None = None,
+                               default_return_url: str | None = None, metadata: dict | None = None,
+                               name: str | None = None, is_default: bool = False) -> dict:
     """A billing portal configuration (one made through the API is never the default)."""
     profile = business_profile or {}
     return {
@@ -98,14 +96,14 @@ def _display(on: bool) -> dict:
 def build_payment_method_configuration(*, enabled: tuple = ON_BY_DEFAULT) -> dict:
     """The account's default payment method configuration (what Checkout may offer)."""
     config = {key: _display(key in enabled) for key in PAYMENT_METHOD_KEYS}
-    config.update({"id": new_id("pmc_"), "object": "payment_method_configuration", "active": True,
-                   "application": None, "is_default": True, "livemode": False, "name": "Default", "parent": None})
+    config.update({"id": new_id("pmc_"), "object": "payment_method_configuration", "active": True,  # type: ignore[dict-item]
+                   "application": None, "is_default": True, "livemode": False, "name": "Default", "parent": None})  # type: ignore[dict-item]
     return config
 
 
 def build_account(*, created: int, sepa_debit: bool = True) -> dict:
     """The sandbox's own account (GET /v1/account): a French standard account able to charge."""
-    requirements = {"alternatives": [], "current_deadline": None, "currently_due": [], "disabled_reason": None,
+    requirements = {"alternatives": [], "current_deadline": None, "currently_due": [], "disabled_reason": None,  # type: ignore[var-annotated]
                     "errors": [], "eventually_due": [], "past_due": [], "pending_verification": []}
     return {
         "id": ACCOUNT_ID, "object": "account",

@@ -144,7 +144,7 @@ def expire_checkout_session(params, session_id):
 @endpoint(checkout_params.SessionLineItemListParams)
 def list_checkout_line_items(params, session_id):
     store = _store()
-    session = store.get(session_id, "checkout.session")
+    store.get(session_id, "checkout.session")
     items = store.private[session_id].get("line_items", [])
     return list_page(list(reversed(items)), params, f"/v1/checkout/sessions/{session_id}/line_items", {})
 

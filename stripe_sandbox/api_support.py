@@ -7,11 +7,12 @@ rendered in Stripe's JSON.
 """
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import functools
 import json
 import socket
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import stripe
 from flask import Response, current_app, request
@@ -30,7 +31,7 @@ def sandbox():
     return current_app.extensions["stripe_sandbox"]
 
 
-def json_response(body: dict, status: int = 200, headers: Optional[dict] = None) -> Response:
+def json_response(body: dict, status: int = 200, headers: dict | None = None) -> Response:
     response = Response(json.dumps(body, indent=2, ensure_ascii=False), status=status,
                         mimetype="application/json")
     for key, value in (headers or {}).items():
@@ -120,15 +121,13 @@ def _lose_answer() -> Response:
     key) but the client never hears of it, as when a connection drops on the way back."""
     connection = request.environ.get("werkzeug.socket")
     if connection is not None:
-        try:
+        with contextlib.suppress(OSError):
             connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
     # Whatever werkzeug then tries to write fails on the closed connection and is dropped.
     return Response("", status=500)
 
 
-def _replay(box, key: Optional[str], fingerprint: tuple) -> Optional[dict]:
+def _replay(box, key: str | None, fingerprint: tuple) -> dict | None:
     if not key:
         return None
     saved = box.store.idempotency.get(key)

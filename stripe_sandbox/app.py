@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Optional, Sequence, Union
+from collections.abc import Sequence
 
 from flask import Flask, request
 from werkzeug.serving import make_server
@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 class Sandbox:
     """One sandbox: the store, the webhook dispatcher and the SEPA settlement timers."""
 
-    def __init__(self, webhook_url: Optional[str] = None, webhook_secret: Optional[str] = None,
-                 public_url: Optional[str] = None, sepa_delay: Optional[float] = 3.0,
+    def __init__(self, webhook_url: str | None = None, webhook_secret: str | None = None,
+                 public_url: str | None = None, sepa_delay: float | None = 3.0,
                  retry_schedule: Sequence[float] = DEFAULT_RETRY_SCHEDULE, webhook_timeout: float = 10.0,
                  portal_default_saved: bool = True) -> None:
         if webhook_url and not webhook_secret:
@@ -28,12 +28,12 @@ class Sandbox:
         self.store = Store(public_url=public_url)
         # False: an account whose portal settings were never saved in the Dashboard, so a portal
         # session needs the id of a configuration made through the API (as real Stripe refuses it).
-        self.store.portal_default_saved = portal_default_saved
+        self.store.portal_default_saved = portal_default_saved  # type: ignore[attr-defined]
         self.sepa_delay = sepa_delay
         self._timers: list[threading.Timer] = []
-        self.dispatcher: Optional[WebhookDispatcher] = None
+        self.dispatcher: WebhookDispatcher | None = None
         if webhook_url:
-            self.dispatcher = WebhookDispatcher(webhook_url, webhook_secret, retry_schedule, webhook_timeout,
+            self.dispatcher = WebhookDispatcher(webhook_url, webhook_secret, retry_schedule, webhook_timeout,  # type: ignore[arg-type]
                                                 on_delivered=self.store.event_delivered)
             self.store.webhooks_enabled = True
             self.store.listeners.append(self.dispatcher.enqueue)
@@ -108,8 +108,8 @@ class Sandbox:
             self.dispatcher.stop()
 
 
-def create_sandbox_app(webhook_url: Optional[str] = None, webhook_secret: Optional[str] = None,
-                       public_url: Optional[str] = None, sepa_delay: Optional[float] = 3.0,
+def create_sandbox_app(webhook_url: str | None = None, webhook_secret: str | None = None,
+                       public_url: str | None = None, sepa_delay: float | None = 3.0,
                        retry_schedule: Sequence[float] = DEFAULT_RETRY_SCHEDULE,
                        webhook_timeout: float = 10.0, portal_default_saved: bool = True) -> Flask:
     """A Flask app serving the Stripe API subset, the hosted pages and /_sandbox controls."""
@@ -164,14 +164,14 @@ class SandboxHandle:
         self._server.server_close()
         self.sandbox.close()
 
-    def __enter__(self) -> "SandboxHandle":
+    def __enter__(self) -> SandboxHandle:
         return self
 
     def __exit__(self, *exc) -> None:
         self.stop()
 
 
-def serve_in_thread(app_or_options: Union[Flask, dict, None] = None, host: str = "127.0.0.1",
+def serve_in_thread(app_or_options: Flask | dict | None = None, host: str = "127.0.0.1",
                     port: int = 0) -> SandboxHandle:
     """Serve a sandbox (an app, or options for create_sandbox_app) on ``host:port`` (0: a free port)."""
     if isinstance(app_or_options, Flask):

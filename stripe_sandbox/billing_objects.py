@@ -8,8 +8,6 @@ pointing at a PaymentIntent.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from .objects import address, new_id
 
 
@@ -34,8 +32,8 @@ def build_subscription_item(*, created: int, price: dict, subscription: str, per
 
 
 def build_subscription(*, created: int, customer: str, currency: str = "eur",
-                       metadata: Optional[dict] = None, description: Optional[str] = None,
-                       default_payment_method: Optional[str] = None, subscription_id: Optional[str] = None) -> dict:
+                       metadata: dict | None = None, description: str | None = None,
+                       default_payment_method: str | None = None, subscription_id: str | None = None) -> dict:
     """An active subscription with no items yet (the caller appends them)."""
     sub_id = subscription_id or new_id("sub_")
     return {
@@ -92,8 +90,8 @@ def build_invoice_line(*, invoice: str, item: dict, subscription: dict, period_s
 
 
 def build_invoice(*, created: int, customer: dict, subscription: dict, billing_reason: str, lines: list,
-                  period_start: int, period_end: int, number: Optional[str] = None,
-                  invoice_id: Optional[str] = None) -> dict:
+                  period_start: int, period_end: int, number: str | None = None,
+                  invoice_id: str | None = None) -> dict:
     """A draft subscription invoice.
 
     The subscription is referenced only under ``parent.subscription_details``

@@ -8,14 +8,13 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 
 @dataclass(frozen=True)
 class CardBehaviour:
     brand: str
     outcome: str  # "succeeds", "declined", "authenticate" (3-D Secure on-session), "attach_then_decline"
-    decline_code: Optional[str] = None
+    decline_code: str | None = None
     country: str = "US"
     funding: str = "credit"
 
@@ -53,7 +52,7 @@ DECLINE_CODES = {"expired_card": "expired_card", "incorrect_cvc": "incorrect_cvc
 class IbanBehaviour:
     country: str
     succeeds: bool
-    failure_code: Optional[str] = None
+    failure_code: str | None = None
 
 
 IBANS = {
@@ -117,7 +116,7 @@ def sepa_details(iban: str) -> dict:
             "fingerprint": fingerprint(iban), "generated_from": None, "last4": iban[-4:]}
 
 
-def parse_expiry(text: str) -> Optional[tuple[int, int]]:
+def parse_expiry(text: str) -> tuple[int, int] | None:
     """``"12/34"`` or ``"12/2034"`` -> (12, 2034); None when malformed."""
     match = re.fullmatch(r"\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*", text or "")
     if not match:

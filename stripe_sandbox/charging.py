@@ -8,11 +8,17 @@ Events come out in the order Stripe sends them: ``charge.succeeded`` before
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from . import cards, payouts
-from .objects import (build_balance_transaction, build_charge, build_customer, build_payment_method,
-                      card_charge_details, new_id, sepa_charge_details)
+from .objects import (
+    build_balance_transaction,
+    build_charge,
+    build_customer,
+    build_payment_method,
+    card_charge_details,
+    new_id,
+    sepa_charge_details,
+)
 from .store import Store
 
 AUTH_FAILURE_MESSAGE = ("We are unable to authenticate your payment method. Please choose a different payment "
@@ -29,7 +35,7 @@ class PaymentInputError(Exception):
 
 
 def card_payment_method(store: Store, number: str, expiry: str = "12/34", cvc: str = "123",
-                        name: Optional[str] = None, email: Optional[str] = None) -> dict:
+                        name: str | None = None, email: str | None = None) -> dict:
     """A card payment method for one of Stripe's test card numbers."""
     number = cards.normalise_number(number)
     if number not in cards.CARDS:
@@ -41,7 +47,7 @@ def card_payment_method(store: Store, number: str, expiry: str = "12/34", cvc: s
     if parsed is None:
         raise PaymentInputError("Date d'expiration invalide (MM/AA). / Your card's expiration date is invalid "
                                 "(MM/YY).", "expiry")
-    today = dt.datetime.fromtimestamp(store.clock.now(), dt.timezone.utc)
+    today = dt.datetime.fromtimestamp(store.clock.now(), dt.UTC)
     if (parsed[1], parsed[0]) < (today.year, today.month):
         raise PaymentInputError("Votre carte a expiré. / Your card's expiration date is in the past.", "expiry")
     if not (cvc or "").strip().isdigit() or len(cvc.strip()) not in (3, 4):
@@ -53,7 +59,7 @@ def card_payment_method(store: Store, number: str, expiry: str = "12/34", cvc: s
     return pm
 
 
-def sepa_payment_method(store: Store, iban: str, name: Optional[str], email: Optional[str]) -> dict:
+def sepa_payment_method(store: Store, iban: str, name: str | None, email: str | None) -> dict:
     """A SEPA Direct Debit payment method (and its mandate) for one of Stripe's test IBANs."""
     iban = cards.normalise_iban(iban)
     if not name or not (email and "@" in email):
@@ -71,7 +77,7 @@ def sepa_payment_method(store: Store, iban: str, name: Optional[str], email: Opt
     return pm
 
 
-def ensure_customer(store: Store, customer_id: Optional[str], email: Optional[str], name: Optional[str]) -> dict:
+def ensure_customer(store: Store, customer_id: str | None, email: str | None, name: str | None) -> dict:
     """The given customer, or a new one (``customer.created``) as Checkout creates it."""
     if customer_id:
         return store.objects[customer_id]
@@ -103,7 +109,7 @@ def _ledger(store: Store, charge: dict) -> None:
 
 
 def _new_charge(store: Store, pi: dict, pm: dict, status: str, authenticated: bool,
-                failure_code: Optional[str] = None, failure_message: Optional[str] = None) -> dict:
+                failure_code: str | None = None, failure_message: str | None = None) -> dict:
     if pm["type"] == "card":
         details = card_charge_details(pm["card"], three_d_secure=authenticated)
     else:

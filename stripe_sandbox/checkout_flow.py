@@ -7,14 +7,20 @@ Callers hold ``store.lock``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from . import charging, subscriptions
+from .cards import DECLINE_MESSAGES
 from .clock import in_customer_time
 from .errors import invalid
-from .cards import DECLINE_MESSAGES
-from .objects import build_checkout_line_item, build_checkout_session, build_customer_details, \
-    build_payment_intent, build_price, build_product, new_checkout_session_id
+from .objects import (
+    build_checkout_line_item,
+    build_checkout_session,
+    build_customer_details,
+    build_payment_intent,
+    build_price,
+    build_product,
+    new_checkout_session_id,
+)
 from .store import Store
 
 SUPPORTED_METHODS = ("card", "sepa_debit")
@@ -27,9 +33,9 @@ class PayResult:
     """What a payment attempt on a session did."""
 
     status: str  # succeeded, processing, declined, requires_action, invalid, closed
-    message: Optional[str] = None
-    payment_intent: Optional[str] = None
-    field: Optional[str] = None
+    message: str | None = None
+    payment_intent: str | None = None
+    field: str | None = None
 
 
 def create_session(store: Store, params: dict) -> dict:
@@ -87,7 +93,7 @@ def create_session(store: Store, params: dict) -> dict:
     session_id = new_checkout_session_id()
     session = build_checkout_session(
         session_id=session_id, created=now, expires_at=expires_at, mode=mode,
-        url=f"{store.public_url}/checkout/{session_id}", amount_total=sum(l["amount_total"] for l in lines),
+        url=f"{store.public_url}/checkout/{session_id}", amount_total=sum(line["amount_total"] for line in lines),
         currency=currency, payment_method_types=methods,
         allowed_payment_method_types=params.get("allowed_payment_method_types"),
         success_url=params.get("success_url"), cancel_url=params.get("cancel_url"),
@@ -183,8 +189,8 @@ def expire(store: Store, session: dict) -> dict:
     return session
 
 
-def pay(store: Store, session: dict, *, card: Optional[str] = None, expiry: str = "12/34", cvc: str = "123",
-        iban: Optional[str] = None, name: Optional[str] = None, email: Optional[str] = None) -> PayResult:
+def pay(store: Store, session: dict, *, card: str | None = None, expiry: str = "12/34", cvc: str = "123",
+        iban: str | None = None, name: str | None = None, email: str | None = None) -> PayResult:
     """A person submits the hosted payment form with a card or an IBAN."""
     expire_due(store)
     if session["status"] != "open":
@@ -198,7 +204,7 @@ def pay(store: Store, session: dict, *, card: Optional[str] = None, expiry: str 
         if method == "card":
             pm = charging.card_payment_method(store, card or "", expiry, cvc, name, email)
         else:
-            pm = charging.sepa_payment_method(store, iban, name, email)
+            pm = charging.sepa_payment_method(store, iban, name, email)  # type: ignore[arg-type]
     except charging.PaymentInputError as error:
         return PayResult("invalid", error.message, field=error.field)
     return _confirm(store, session, pm, authenticated=False)
@@ -237,7 +243,7 @@ def _confirm(store: Store, session: dict, pm: dict, authenticated: bool) -> PayR
     if behaviour is None or behaviour.outcome not in ("declined", "attach_then_decline"):
         customer = _complete_customer(store, session, pm)
     else:
-        customer = store.find(session["customer"])
+        customer = store.find(session["customer"])  # type: ignore[assignment]
     if pi is None:
         data = store.private[session["id"]]
         pi = store.add(build_payment_intent(created=store.clock.now(), amount=session["amount_total"],
@@ -259,7 +265,7 @@ def _confirm(store: Store, session: dict, pm: dict, authenticated: bool) -> PayR
     return _completed(store, session, outcome)
 
 
-def _decline_text(message: Optional[str]) -> str:
+def _decline_text(message: str | None) -> str:
     return f"Votre carte a été refusée. / {message or 'Your card was declined.'}"
 
 

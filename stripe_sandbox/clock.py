@@ -13,13 +13,14 @@ check them against their own wall clock.
 from __future__ import annotations
 
 import calendar
-import datetime as dt
 import contextlib
 import contextvars
+import datetime as dt
 import functools
 import threading
 import time
-from typing import Any, Callable, Iterator, Optional
+from collections.abc import Callable, Iterator
+from typing import Any
 
 
 class Clock:
@@ -28,11 +29,11 @@ class Clock:
     def __init__(self) -> None:
         self._offset = 0
         self._customers: dict[str, int] = {}  # customer id -> seconds ahead of the world
-        self._current: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar(f"sandbox-clock-{id(self)}",
+        self._current: contextvars.ContextVar[str | None] = contextvars.ContextVar(f"sandbox-clock-{id(self)}",
                                                                                          default=None)
         self._lock = threading.Lock()
 
-    def now(self, customer: Optional[str] = None) -> int:
+    def now(self, customer: str | None = None) -> int:
         """Current sandbox time in epoch seconds: ``customer``'s, else the current customer's, else the world's."""
         customer = customer or self._current.get()
         with self._lock:
@@ -44,7 +45,7 @@ class Clock:
             self._offset += max(0, int(seconds))
         return self.now()
 
-    def advance_to(self, timestamp: int, customer: Optional[str] = None) -> int:
+    def advance_to(self, timestamp: int, customer: str | None = None) -> int:
         """Move ``customer``'s time (the current customer's, else the world's) so that its ``now() >= timestamp``."""
         customer = customer or self._current.get()
         if customer is None:
@@ -55,7 +56,7 @@ class Clock:
         return self.now(customer)
 
     @contextlib.contextmanager
-    def customer(self, customer: Optional[str]) -> Iterator[None]:
+    def customer(self, customer: str | None) -> Iterator[None]:
         """Within the block, ``now()`` is ``customer``'s time (unchanged for ``None``)."""
         token = self._current.set(customer or self._current.get())
         try:
@@ -69,7 +70,7 @@ class Clock:
             self._customers.clear()
 
 
-def in_customer_time(customer_of: Callable[..., Optional[str]]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def in_customer_time(customer_of: Callable[..., str | None]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Run the decorated ``f(store, ...)`` in the time of the customer ``customer_of(store, ...)`` names."""
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -94,7 +95,7 @@ def add_interval(anchor: int, interval: str, count: int) -> int:
     if interval == "week":
         return anchor + 7 * 86400 * count
     months = count * (12 if interval == "year" else 1)
-    start = dt.datetime.fromtimestamp(anchor, dt.timezone.utc)
+    start = dt.datetime.fromtimestamp(anchor, dt.UTC)
     month_index = start.month - 1 + months
     year, month = start.year + month_index // 12, month_index % 12 + 1
     day = min(start.day, calendar.monthrange(year, month)[1])

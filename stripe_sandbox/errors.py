@@ -1,8 +1,6 @@
 """Errors in the shape Stripe's API answers them, so stripe-python raises its usual exceptions."""
 from __future__ import annotations
 
-from typing import Optional
-
 
 class StripeError(Exception):
     """An API error rendered as ``{"error": {...}}`` with an HTTP status.
@@ -14,8 +12,8 @@ class StripeError(Exception):
     """
 
     def __init__(self, message: str, *, status: int = 400, type: str = "invalid_request_error",
-                 param: Optional[str] = None, code: Optional[str] = None,
-                 decline_code: Optional[str] = None, saved: bool = True, extra: Optional[dict] = None):
+                 param: str | None = None, code: str | None = None,
+                 decline_code: str | None = None, saved: bool = True, extra: dict | None = None):
         super().__init__(message)
         self.message = message
         self.status = status
@@ -45,7 +43,7 @@ def no_such(kind: str, object_id: str, param: str = "id") -> StripeError:
     return StripeError(f"No such {kind}: '{object_id}'", status=404, param=param, code="resource_missing")
 
 
-def invalid(message: str, param: Optional[str] = None, code: Optional[str] = None, saved: bool = True) -> StripeError:
+def invalid(message: str, param: str | None = None, code: str | None = None, saved: bool = True) -> StripeError:
     """400 invalid_request_error."""
     return StripeError(message, param=param, code=code, saved=saved)
 

@@ -9,7 +9,7 @@ them into lists where the schema says List.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Tuple
+from collections.abc import Iterable
 
 _SEGMENT = re.compile(r"\[([^\[\]]*)\]")
 
@@ -33,7 +33,7 @@ def split_key(key: str) -> list[str]:
     return parts
 
 
-def decode_pairs(pairs: Iterable[Tuple[str, str]]) -> dict:
+def decode_pairs(pairs: Iterable[tuple[str, str]]) -> dict:
     """Build the nested parameter tree from ordered (key, value) pairs."""
     tree: dict = {}
     for key, value in pairs:

@@ -145,7 +145,7 @@ def _portal_page(portal: dict, status: int = 200, notice=None, error=None):
         active = sub["status"] in ("active", "past_due")
         rows.append({"amount": euros(item["price"]["unit_amount"] * item["quantity"]), "status": sub["status"],
                      "interval": INTERVALS.get(item["price"]["recurring"]["interval"], "mois / month"),
-                     "next": dt.datetime.fromtimestamp(item["current_period_end"], dt.timezone.utc)
+                     "next": dt.datetime.fromtimestamp(item["current_period_end"], dt.UTC)
                      .strftime("%d/%m/%Y") if active else None})
     return _page("Espace de paiement / Billing portal", templates.PORTAL, status, customer=customer,
                  payment_method=_describe_method(pm), subscriptions=rows, notice=notice, error=error,

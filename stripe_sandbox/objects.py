@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import secrets
 import string
-from typing import Optional
 
 import stripe
 
@@ -29,14 +28,14 @@ def new_checkout_session_id() -> str:
     return "cs_test_a1" + new_id("", 56)
 
 
-def address(country: Optional[str] = None) -> dict:
+def address(country: str | None = None) -> dict:
     return {"city": None, "country": country, "line1": None, "line2": None, "postal_code": None, "state": None}
 
 
-def build_customer(*, created: int, email: Optional[str] = None, name: Optional[str] = None,
-                   description: Optional[str] = None, phone: Optional[str] = None,
-                   metadata: Optional[dict] = None, preferred_locales: Optional[list] = None,
-                   customer_id: Optional[str] = None) -> dict:
+def build_customer(*, created: int, email: str | None = None, name: str | None = None,
+                   description: str | None = None, phone: str | None = None,
+                   metadata: dict | None = None, preferred_locales: list | None = None,
+                   customer_id: str | None = None) -> dict:
     """A customer with no payment method yet."""
     return {
         "id": customer_id or new_id("cus_", 14), "object": "customer",
@@ -51,8 +50,8 @@ def build_customer(*, created: int, email: Optional[str] = None, name: Optional[
     }
 
 
-def build_product(*, created: int, name: str, description: Optional[str] = None,
-                  metadata: Optional[dict] = None, active: bool = True) -> dict:
+def build_product(*, created: int, name: str, description: str | None = None,
+                  metadata: dict | None = None, active: bool = True) -> dict:
     """A product, as created inline by ``price_data[product_data]``."""
     return {
         "id": new_id("prod_", 14), "object": "product", "active": active, "created": created,
@@ -64,7 +63,7 @@ def build_product(*, created: int, name: str, description: Optional[str] = None,
 
 
 def build_price(*, created: int, product: str, unit_amount: int, currency: str = "eur",
-                interval: Optional[str] = None, interval_count: int = 1, active: bool = True) -> dict:
+                interval: str | None = None, interval_count: int = 1, active: bool = True) -> dict:
     """A one-time or recurring per-unit price."""
     recurring = None
     if interval:
@@ -92,14 +91,14 @@ def build_checkout_line_item(*, price: dict, product: dict, quantity: int) -> di
 
 def build_checkout_session(*, created: int, expires_at: int, mode: str, url: str, amount_total: int,
                            currency: str = "eur", payment_method_types: list,
-                           allowed_payment_method_types: Optional[list] = None,
-                           success_url: Optional[str] = None, cancel_url: Optional[str] = None,
-                           customer: Optional[str] = None, customer_email: Optional[str] = None,
-                           client_reference_id: Optional[str] = None, metadata: Optional[dict] = None,
-                           locale: Optional[str] = None, submit_type: Optional[str] = None,
-                           billing_address_collection: Optional[str] = None,
-                           customer_creation: Optional[str] = None, session_id: Optional[str] = None,
-                           customer_details: Optional[dict] = None) -> dict:
+                           allowed_payment_method_types: list | None = None,
+                           success_url: str | None = None, cancel_url: str | None = None,
+                           customer: str | None = None, customer_email: str | None = None,
+                           client_reference_id: str | None = None, metadata: dict | None = None,
+                           locale: str | None = None, submit_type: str | None = None,
+                           billing_address_collection: str | None = None,
+                           customer_creation: str | None = None, session_id: str | None = None,
+                           customer_details: dict | None = None) -> dict:
     """An open, unpaid Checkout Session."""
     payment = mode == "payment"
     return {
@@ -138,15 +137,15 @@ def build_checkout_session(*, created: int, expires_at: int, mode: str, url: str
     }
 
 
-def build_customer_details(*, email: Optional[str], name: Optional[str] = None,
-                           address: Optional[dict] = None) -> dict:
+def build_customer_details(*, email: str | None, name: str | None = None,
+                           address: dict | None = None) -> dict:
     """A completed session's ``customer_details``: what the person entered on the payment page."""
     return {"address": address, "business_name": None, "email": email, "individual_name": None, "name": name,
             "phone": None, "tax_exempt": "none", "tax_ids": []}
 
 
-def build_payment_method(*, created: int, kind: str, details: dict, customer: Optional[str] = None,
-                         name: Optional[str] = None, email: Optional[str] = None) -> dict:
+def build_payment_method(*, created: int, kind: str, details: dict, customer: str | None = None,
+                         name: str | None = None, email: str | None = None) -> dict:
     """A card or sepa_debit payment method; ``details`` is the type's sub-object."""
     return {
         "id": new_id("pm_"), "object": "payment_method", "allow_redisplay": "unspecified",
@@ -156,9 +155,9 @@ def build_payment_method(*, created: int, kind: str, details: dict, customer: Op
     }
 
 
-def build_payment_intent(*, created: int, amount: int, currency: str = "eur", customer: Optional[str] = None,
-                         description: Optional[str] = None, metadata: Optional[dict] = None,
-                         payment_method_types: Optional[list] = None) -> dict:
+def build_payment_intent(*, created: int, amount: int, currency: str = "eur", customer: str | None = None,
+                         description: str | None = None, metadata: dict | None = None,
+                         payment_method_types: list | None = None) -> dict:
     """A PaymentIntent waiting for a payment method."""
     intent_id = new_id("pi_")
     return {
@@ -205,10 +204,10 @@ def sepa_charge_details(sepa: dict, mandate: str) -> dict:
 
 
 def build_charge(*, created: int, amount: int, payment_intent: str, payment_method: dict, details: dict,
-                 currency: str = "eur", customer: Optional[str] = None, description: Optional[str] = None,
-                 metadata: Optional[dict] = None, status: str = "succeeded",
-                 failure_code: Optional[str] = None, failure_message: Optional[str] = None,
-                 balance_transaction: Optional[str] = None) -> dict:
+                 currency: str = "eur", customer: str | None = None, description: str | None = None,
+                 metadata: dict | None = None, status: str = "succeeded",
+                 failure_code: str | None = None, failure_message: str | None = None,
+                 balance_transaction: str | None = None) -> dict:
     """A charge of a PaymentIntent; SEPA debits get Stripe's ``py_`` prefix."""
     prefix = "py_" if details["type"] == "sepa_debit" else "ch_"
     charge_id = new_id(prefix)
@@ -241,7 +240,7 @@ def build_charge(*, created: int, amount: int, payment_intent: str, payment_meth
 
 
 def build_balance_transaction(*, created: int, amount: int, fee: int, source: str, kind: str = "charge",
-                              currency: str = "eur", description: Optional[str] = None) -> dict:
+                              currency: str = "eur", description: str | None = None) -> dict:
     """The ledger entry of a charge (positive) or a refund/dispute (negative)."""
     return {
         "id": new_id("txn_"), "object": "balance_transaction", "amount": amount,
@@ -253,8 +252,8 @@ def build_balance_transaction(*, created: int, amount: int, fee: int, source: st
     }
 
 
-def build_refund(*, created: int, amount: int, charge: dict, reason: Optional[str] = None,
-                 metadata: Optional[dict] = None, balance_transaction: Optional[str] = None) -> dict:
+def build_refund(*, created: int, amount: int, charge: dict, reason: str | None = None,
+                 metadata: dict | None = None, balance_transaction: str | None = None) -> dict:
     """A succeeded refund of (part of) a charge."""
     card = charge["payment_method_details"]["type"] == "card"
     return {
@@ -279,16 +278,9 @@ def build_dispute(*, created: int, charge: dict, amount: int, reason: str = "fra
     if details["type"] == "card":
         method["card"] = {"brand": details["card"]["brand"], "case_type": "chargeback",
                           "network": details["card"]["network"], "network_reason_code": "10.4"}
-    evidence_keys = (
-        "access_activity_log billing_address cancellation_policy cancellation_policy_disclosure "
-        "cancellation_rebuttal customer_communication customer_email_address customer_name "
-        "customer_purchase_ip customer_signature duplicate_charge_documentation duplicate_charge_explanation "
-        "duplicate_charge_id product_description receipt refund_policy refund_policy_disclosure "
-        "refund_refusal_explanation service_date service_documentation shipping_address shipping_carrier "
-        "shipping_date shipping_documentation shipping_tracking_number uncategorized_file uncategorized_text"
-    ).split()
+    evidence_keys = ["access_activity_log", "billing_address", "cancellation_policy", "cancellation_policy_disclosure", "cancellation_rebuttal", "customer_communication", "customer_email_address", "customer_name", "customer_purchase_ip", "customer_signature", "duplicate_charge_documentation", "duplicate_charge_explanation", "duplicate_charge_id", "product_description", "receipt", "refund_policy", "refund_policy_disclosure", "refund_refusal_explanation", "service_date", "service_documentation", "shipping_address", "shipping_carrier", "shipping_date", "shipping_documentation", "shipping_tracking_number", "uncategorized_file", "uncategorized_text"]
     evidence = {key: None for key in evidence_keys}
-    evidence["enhanced_evidence"] = {}
+    evidence["enhanced_evidence"] = {}  # type: ignore[assignment]
     return {
         "id": new_id("dp_"), "object": "dispute", "amount": amount, "balance_transactions": [],
         "charge": charge["id"], "created": created, "currency": charge["currency"],
@@ -301,8 +293,8 @@ def build_dispute(*, created: int, charge: dict, amount: int, reason: str = "fra
     }
 
 
-def build_billing_portal_session(*, created: int, customer: str, url: str, return_url: Optional[str],
-                                 locale: Optional[str] = None, configuration: str) -> dict:
+def build_billing_portal_session(*, created: int, customer: str, url: str, return_url: str | None,
+                                 locale: str | None = None, configuration: str) -> dict:
     """A customer portal session."""
     return {
         "id": new_id("bps_"), "object": "billing_portal.session", "configuration": configuration,
@@ -311,9 +303,9 @@ def build_billing_portal_session(*, created: int, customer: str, url: str, retur
     }
 
 
-def build_event(*, created: int, event_type: str, data_object: dict, previous_attributes: Optional[dict] = None,
-                pending_webhooks: int = 0, request_id: Optional[str] = None,
-                idempotency_key: Optional[str] = None) -> dict:
+def build_event(*, created: int, event_type: str, data_object: dict, previous_attributes: dict | None = None,
+                pending_webhooks: int = 0, request_id: str | None = None,
+                idempotency_key: str | None = None) -> dict:
     """An event carrying a snapshot of ``data_object``."""
     data: dict = {"object": data_object}
     if previous_attributes is not None:

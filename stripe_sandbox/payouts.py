@@ -9,8 +9,6 @@ Stripe tells of a fee known after the payment. Callers hold ``store.lock``.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from .errors import invalid
 from .objects import build_balance_transaction, new_id
 from .store import Store
@@ -19,7 +17,7 @@ DAY = 86400
 
 
 def build_payout(*, created: int, amount: int, balance_transaction: str, currency: str = "eur",
-                 arrival_date: Optional[int] = None) -> dict:
+                 arrival_date: int | None = None) -> dict:
     """A payout to the account's bank, in the shape of Stripe's Payout."""
     return {
         "id": new_id("po_"), "object": "payout", "amount": amount, "application_fee": None,
@@ -34,12 +32,12 @@ def build_payout(*, created: int, amount: int, balance_transaction: str, currenc
     }
 
 
-def payout_of(store: Store, txn: dict) -> Optional[str]:
+def payout_of(store: Store, txn: dict) -> str | None:
     """The payout a balance transaction was paid out in (the filter of the list endpoint)."""
     return store.private[txn["id"]].get("payout")
 
 
-def pay_out(store: Store, arrival_date: Optional[int] = None) -> dict:
+def pay_out(store: Store, arrival_date: int | None = None) -> dict:
     """Pay out every balance transaction not paid out yet; 400 when there is nothing to pay."""
     waiting = [t for t in store.all("balance_transaction") if t["type"] != "payout" and not payout_of(store, t)]
     total = sum(t["net"] for t in waiting)

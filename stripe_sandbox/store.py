@@ -11,7 +11,7 @@ import contextvars
 import copy
 import threading
 from collections import defaultdict
-from typing import Callable, Iterable, Optional
+from collections.abc import Callable, Iterable
 
 from .clock import Clock
 from .errors import StripeError, invalid, no_such
@@ -27,7 +27,7 @@ INCLUDABLE = {"charge": ("refunds",), "invoice": ("payments",)}
 class Store:
     """All objects, events and idempotency records of one sandbox."""
 
-    def __init__(self, clock: Optional[Clock] = None, public_url: Optional[str] = None) -> None:
+    def __init__(self, clock: Clock | None = None, public_url: str | None = None) -> None:
         self.lock = threading.RLock()
         self.clock = clock or Clock()
         # Where the hosted pages are reached; learnt from the first API request when not configured.
@@ -61,7 +61,7 @@ class Store:
             self.by_type[obj["object"]].append(obj["id"])
             return obj
 
-    def find(self, object_id: Optional[str]) -> Optional[dict]:
+    def find(self, object_id: str | None) -> dict | None:
         return self.objects.get(object_id) if object_id else None
 
     def get(self, object_id: str, object_type: str, param: str = "id") -> dict:
@@ -76,7 +76,7 @@ class Store:
         return [self.objects[i] for i in self.by_type.get(object_type, [])]
 
     # -- events ------------------------------------------------------------------
-    def emit(self, event_type: str, obj: dict, previous_attributes: Optional[dict] = None) -> dict:
+    def emit(self, event_type: str, obj: dict, previous_attributes: dict | None = None) -> dict:
         """Record an event with a snapshot of ``obj`` and hand it to the webhook listeners."""
         with self.lock:
             request_id, idempotency_key = current_request.get()
@@ -101,7 +101,7 @@ class Store:
         """A deep copy as the API shows it: includable fields dropped unless expanded."""
         with self.lock:
             out = copy.deepcopy(obj)
-            for field in INCLUDABLE.get(out.get("object"), ()):
+            for field in INCLUDABLE.get(out.get("object"), ()):  # type: ignore[arg-type]
                 out.pop(field, None)
             for path in expand:
                 self._expand(out, path.split("."), path)
@@ -119,7 +119,7 @@ class Store:
                     self._expand(item, parts[1:], path)
             return
         key = parts[0]
-        if key in INCLUDABLE.get(node.get("object"), ()) or (key == "line_items"
+        if key in INCLUDABLE.get(node.get("object"), ()) or (key == "line_items"  # type: ignore[arg-type]
                                                               and node.get("object") == "checkout.session"):
             node[key] = self.included_list(node, key)
         elif isinstance(node.get(key), str) and node[key] in self.objects:

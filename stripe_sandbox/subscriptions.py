@@ -7,11 +7,14 @@ customer's time (clock.py), so no other customer's time moves.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from . import charging
-from .billing_objects import build_invoice, build_invoice_line, build_invoice_payment, build_subscription, \
-    build_subscription_item
+from .billing_objects import (
+    build_invoice,
+    build_invoice_line,
+    build_invoice_payment,
+    build_subscription,
+    build_subscription_item,
+)
 from .clock import add_interval, in_customer_time
 from .errors import invalid, no_such
 from .objects import build_payment_intent, build_price
@@ -91,7 +94,7 @@ def _finalize(store: Store, invoice: dict) -> None:
     store.emit("invoice.finalized", invoice)
 
 
-def _finalize_and_pay(store: Store, invoice: dict, pm: Optional[dict], *, on_session: bool,
+def _finalize_and_pay(store: Store, invoice: dict, pm: dict | None, *, on_session: bool,
                       authenticated: bool = False, force_failure: bool = False, final: bool = False,
                       force_action: bool = False) -> str:
     _finalize(store, invoice)
@@ -123,7 +126,7 @@ def _finalize_and_pay(store: Store, invoice: dict, pm: Optional[dict], *, on_ses
     return outcome
 
 
-def mark_paid(store: Store, invoice: dict, pi: Optional[dict] = None) -> None:
+def mark_paid(store: Store, invoice: dict, pi: dict | None = None) -> None:
     """The invoice's payment arrived: ``invoice.paid`` then ``invoice.payment_succeeded``."""
     now = store.clock.now()
     invoice.update(status="paid", amount_paid=invoice["amount_due"], amount_remaining=0, next_payment_attempt=None)
@@ -160,7 +163,7 @@ def payment_failed(store: Store, invoice: dict, *, final: bool = False) -> None:
 
 @in_customer_time(lambda store, sub, *args, **kwargs: sub["customer"])
 def advance(store: Store, sub: dict, *, force_failure: bool = False, final: bool = False,
-            force_action: bool = False) -> Optional[dict]:
+            force_action: bool = False) -> dict | None:
     """Bill the next period (moving the customer's time to the current period's end); the new invoice or None."""
     if sub["status"] in ("canceled", "incomplete_expired"):
         raise invalid(f"Subscription {sub['id']} is canceled: it has no next period to bill.", param="id")
@@ -209,8 +212,8 @@ def _paused_invoice(store: Store, invoice: dict, behavior: str) -> None:
 
 
 @in_customer_time(lambda store, sub, *args, **kwargs: sub["customer"])
-def cancel(store: Store, sub: dict, *, reason: str = "cancellation_requested", comment: Optional[str] = None,
-           feedback: Optional[str] = None) -> dict:
+def cancel(store: Store, sub: dict, *, reason: str = "cancellation_requested", comment: str | None = None,
+           feedback: str | None = None) -> dict:
     """Cancel now: status canceled and ``customer.subscription.deleted``."""
     if sub["status"] == "canceled":
         raise invalid("A canceled subscription can only update its cancellation_details and metadata.",

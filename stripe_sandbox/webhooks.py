@@ -15,8 +15,8 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence
 
 import requests
 
@@ -27,10 +27,10 @@ DEFAULT_RETRY_SCHEDULE = (0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 
 
-def sign(payload: str, secret: str, timestamp: Optional[int] = None) -> str:
+def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
     """The ``Stripe-Signature`` header: ``t=<unix>,v1=<hex HMAC-SHA256(secret, "t.payload")>``."""
     timestamp = int(time.time()) if timestamp is None else timestamp
-    mac = hmac.new(secret.encode("utf-8"), f"{timestamp}.{payload}".encode("utf-8"), hashlib.sha256)
+    mac = hmac.new(secret.encode("utf-8"), f"{timestamp}.{payload}".encode(), hashlib.sha256)
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
@@ -42,14 +42,14 @@ class _Delivery:
     body: str
     due: float
     attempts: int = 0
-    last_error: Optional[str] = field(default=None)
+    last_error: str | None = field(default=None)
 
 
 class WebhookDispatcher:
     """Queue and deliver events to one endpoint from a background thread."""
 
     def __init__(self, url: str, secret: str, retry_schedule: Sequence[float] = DEFAULT_RETRY_SCHEDULE,
-                 timeout: float = 10.0, on_delivered: Optional[Callable[[str], None]] = None) -> None:
+                 timeout: float = 10.0, on_delivered: Callable[[str], None] | None = None) -> None:
         self.url = url
         self.secret = secret
         self.retry_schedule = tuple(retry_schedule)
@@ -57,7 +57,7 @@ class WebhookDispatcher:
         self.on_delivered = on_delivered
         self._cond = threading.Condition()
         self._queue: list[_Delivery] = []
-        self._sending: Optional[_Delivery] = None
+        self._sending: _Delivery | None = None
         self._stopping = False
         self._generation = 0
         self._seq = 0
@@ -130,7 +130,7 @@ class WebhookDispatcher:
         self._http.close()
 
     # -- the delivery thread -------------------------------------------------------
-    def _next(self) -> Optional[tuple[_Delivery, int]]:
+    def _next(self) -> tuple[_Delivery, int] | None:
         with self._cond:
             while not self._stopping:
                 if not self.paused and self._queue:

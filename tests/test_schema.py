@@ -10,8 +10,8 @@ from flask import Flask
 from flask_migrate import downgrade, upgrade
 
 from donations.extensions import db
-from donations.models.search_indexes import POSTGRES_ONLY_INDEXES
 from donations.models import Donation, DonationKind, Donor, DonorType, Payment, PaymentMethod, PaymentStatus
+from donations.models.search_indexes import POSTGRES_ONLY_INDEXES
 from donations.tax import Scheme, TaxRules
 
 

@@ -17,16 +17,17 @@ sign-in, and a request whose generation is no longer the account's is refused
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
-from typing import Any, Callable
 
 from flask import abort, current_app, flash, make_response, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from donations.clock import utcnow
-from donations.platform.web import error_response
 from donations.models import StaffRole, StaffUser
+from donations.platform.web import error_response
 
 SIGNED_IN_AT = "finance_signed_in_at"
 SEEN_AT = "finance_seen_at"

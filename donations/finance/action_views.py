@@ -13,17 +13,24 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from donations.platform import jobs
-from donations.receipting.emails import send_receipt_email
 from donations.extensions import db
-from donations.finance.views import bp
 from donations.finance.access import client_ip, signed_in_staff, staff_required
-from donations.finance.actions import ActionRefused, Actor, cancel_monthly, cancel_with_reason, request_refund, resend_receipt
+from donations.finance.actions import (
+    ActionRefused,
+    Actor,
+    cancel_monthly,
+    cancel_with_reason,
+    request_refund,
+    resend_receipt,
+)
 from donations.finance.forms import CancelMonthlyForm, CancelReceiptForm, RefundForm, ResendForm
-from donations.platform.locale import euros_input
+from donations.finance.views import bp
 from donations.models import Donation, Payment, Receipt, StaffRole, receipt_payment
-from donations.receipting.service import issuing_context
 from donations.money import format_euros
+from donations.platform import jobs
+from donations.platform.locale import euros_input
+from donations.receipting.emails import send_receipt_email
+from donations.receipting.service import issuing_context
 
 FINANCE = StaffRole.FINANCE
 
@@ -120,7 +127,7 @@ def refund(payment_id: int):  # type: ignore[no-untyped-def]
     context = {"form": form, "payment": payment, "donation": payment.donation}
     if request.method == "POST" and form.validate():
         try:
-            request_refund(db.session, current_app.extensions["stripe_client"], payment, form.amount_cents, form.token.data, _actor())
+            request_refund(db.session, current_app.extensions["stripe_client"], payment, form.amount_cents, form.token.data, _actor())  # type: ignore[arg-type]
         except ActionRefused as error:
             return _refused(error, "finance/refund.html", **context)
         db.session.commit()

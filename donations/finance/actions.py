@@ -18,9 +18,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from donations.finance import audit
-
+from donations.models import (
+    Donation,
+    DonationKind,
+    DonationStatus,
+    Payment,
+    PaymentStatus,
+    Receipt,
+    ReceiptKind,
+    StaffUser,
+)
 from donations.platform import stripe_api as payments
-from donations.models import Donation, DonationKind, DonationStatus, Payment, PaymentStatus, Receipt, ReceiptKind, StaffUser
 from donations.receipting.service import ReceiptEffects
 from receipts import issuing
 from receipts.issuing import IssuingContext, cancel_receipt

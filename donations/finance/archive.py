@@ -19,14 +19,22 @@ import datetime as dt
 import io
 import tempfile
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from donations.clock import PARIS
-from donations.finance.exports import BOM, RECEIPT_COLUMNS, payments_traced, receipt_columns, receipt_row, with_replaced_number
+from donations.finance.exports import (
+    BOM,
+    RECEIPT_COLUMNS,
+    payments_traced,
+    receipt_columns,
+    receipt_row,
+    with_replaced_number,
+)
 from donations.finance.search import paris_midnight
 from donations.models import Donor, Receipt, ReceiptStatus
 
@@ -107,7 +115,7 @@ def receipts_zip(session: Session, period: Period, pdf_of: Callable[[Receipt], b
     way, and the other receipts must still reach the accountant.
     """
     sink = _Sink()
-    with zipfile.ZipFile(sink, mode="w") as archive, _IndexSpool() as index:  # type: ignore[arg-type]  # a write-only sink is enough
+    with zipfile.ZipFile(sink, mode="w") as archive, _IndexSpool() as index:  # type: ignore[call-overload]  # a write-only sink is enough
         for batch in _batches(session, period):
             for receipt in batch:
                 pdf = pdf_of(receipt)
@@ -145,7 +153,7 @@ class _IndexSpool:
 
     SPOOL_BYTES = 4 * 1024 * 1024
 
-    def __enter__(self) -> "_IndexSpool":
+    def __enter__(self) -> _IndexSpool:
         self._file = tempfile.SpooledTemporaryFile(max_size=self.SPOOL_BYTES, mode="w+", encoding="utf-8", newline="")
         self._writer = csv.writer(self._file, delimiter=";", lineterminator="\r\n")
         self._file.write(BOM)
@@ -167,7 +175,7 @@ class _IndexSpool:
             self._writer.writerow((f"{row[0]}.pdf", *receipt_row(row[:-2], row[-1], traced[row[0]]), copy))
 
     def write_into(self, archive: zipfile.ZipFile, sink: _Sink) -> Iterator[bytes]:
-        index = _entry(INDEX_NAME, dt.datetime.now(dt.timezone.utc))
+        index = _entry(INDEX_NAME, dt.datetime.now(dt.UTC))
         index.compress_type = zipfile.ZIP_DEFLATED
         self._file.seek(0)
         with archive.open(index, mode="w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:

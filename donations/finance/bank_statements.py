@@ -17,8 +17,9 @@ import hashlib
 import io
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeTree
@@ -27,10 +28,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from donations.finance import audit
-from donations.models import BankCredit, BankCreditStatus, Donation, DonationChannel, DonationStatus, Payment, PaymentMethod, StaffUser
 from donations.finance.offline_gifts import GiftRefused, OfflineGift, Recording, record_offline_gift
-from donations.receipting.service import ReceiptEffects
+from donations.models import (
+    BankCredit,
+    BankCreditStatus,
+    Donation,
+    DonationChannel,
+    DonationStatus,
+    Payment,
+    PaymentMethod,
+    StaffUser,
+)
 from donations.money import AmountError, parse_euros
+from donations.receipting.service import ReceiptEffects
 
 # Crockford's base 32: no I, L, O or U, which people and bank systems misread.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -202,7 +212,7 @@ def parse_statement_csv(data: bytes) -> list[StatementCredit]:
     for number, cells in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in cells):
             continue
-        cell = lambda key: cells[columns[key]].strip() if columns[key] is not None and columns[key] < len(cells) else ""  # noqa: E731
+        cell = lambda key: cells[columns[key]].strip() if columns[key] is not None and columns[key] < len(cells) else ""  # type: ignore[index, operator]  # noqa: B023,E731
         amount = cell("amount").replace("+", "")
         if amount.startswith(("-", "\u2212")) or not amount:
             continue  # a debit

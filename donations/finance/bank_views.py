@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -11,13 +11,13 @@ from wtforms import SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from donations.finance.bank_statements import credits_to_match, match_by_hand, set_aside, transfers_waiting
 from donations.extensions import db
-from donations.finance.views import bp
 from donations.finance.access import client_ip, signed_in_staff, staff_required
-from donations.models import BankCredit, Donation, StaffRole
+from donations.finance.bank_statements import credits_to_match, match_by_hand, set_aside, transfers_waiting
 from donations.finance.offline_gifts import GiftRefused, recording_now
 from donations.finance.offline_import import receipt_number_of
+from donations.finance.views import bp
+from donations.models import BankCredit, Donation, StaffRole
 from donations.money import format_euros
 
 FINANCE = StaffRole.FINANCE

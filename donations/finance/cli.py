@@ -5,10 +5,17 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from donations.finance import audit
 from donations.extensions import db
+from donations.finance import audit
+from donations.finance.staff import (
+    StaffError,
+    all_staff,
+    check_password_strength,
+    create_staff,
+    set_password,
+    staff_by_email,
+)
 from donations.models import StaffRole
-from donations.finance.staff import StaffError, all_staff, check_password_strength, create_staff, set_password, staff_by_email
 
 staff_cli = AppGroup("staff", help="Back-office staff accounts.")
 

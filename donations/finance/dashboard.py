@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from donations.models import Donation, DonationKind, DonationStatus, Payment, PaymentStatus, Receipt
 from donations.fulfilment.health import WebhookHealth, webhook_health
+from donations.models import Donation, DonationKind, DonationStatus, Payment, PaymentStatus, Receipt
 
 MONTHS_CHARTED = 12
 # A failed payment stops waiting once its gift is over (stopped, never completed, refunded).
@@ -142,7 +142,7 @@ def monthly_chart(session: Session, today: dt.date, width: int = 600, height: in
     months = [_month_start(today, back) for back in range(MONTHS_CHARTED - 1, -1, -1)]
     totals = dict.fromkeys(months, 0)
     for day, cents in rows:
-        totals[dt.date(day.year, day.month, 1)] += int(cents or 0)
+        totals[dt.date(day.year, day.month, 1)] += int(cents or 0)  # type: ignore[union-attr]
     top = max(totals.values()) or 1
     slot = width // MONTHS_CHARTED
     bar_width = slot - 8

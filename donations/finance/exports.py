@@ -9,9 +9,10 @@ yields them, so an export of any size streams in bounded memory.
 from __future__ import annotations
 
 import csv
-import io
 import datetime as dt
-from typing import Any, Iterable, Iterator, Sequence
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased

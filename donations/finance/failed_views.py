@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import render_template
 
 from donations.extensions import db
-from donations.finance.views import bp
 from donations.finance.access import staff_required
 from donations.finance.failed_payments import LISTED, failed_waiting
+from donations.finance.views import bp
 from donations.models import StaffRole
 
 

@@ -9,8 +9,8 @@ order. UTF-8, lines ended by CRLF as the administration's test tool reads best.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session

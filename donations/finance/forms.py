@@ -9,12 +9,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
 
-from donations.giving.amounts import amount_error_message
 from donations.finance import labels
 from donations.finance.search import SORTS, DonationFilter
-from donations.models import DonationKind, DonationStatus, StaffRole, TaxScheme
-from donations.giving.forms import email_address_field
 from donations.finance.staff import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from donations.giving.amounts import amount_error_message
+from donations.giving.forms import email_address_field
+from donations.models import DonationKind, DonationStatus, StaffRole, TaxScheme
 from donations.money import AmountError, parse_euros
 
 CONFIRM_REQUIRED = _l("Please tick the box to confirm.")

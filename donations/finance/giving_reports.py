@@ -12,8 +12,8 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from donations.giving.campaigns import Progress, all_campaigns, default_campaign, progress_of
-from donations.models import Campaign, Donation, Payment, PaymentStatus, TributeKind
 from donations.giving.tributes import donor_display_name
+from donations.models import Campaign, Donation, Payment, PaymentStatus, TributeKind
 
 _KEPT = func.coalesce(func.sum(Payment.amount_cents - Payment.refunded_cents), 0)
 
@@ -89,7 +89,7 @@ def tribute_report(session: Session) -> list[TributeLine]:
     for donation, kept, received_on in rows:
         name = " ".join((donation.tribute_name or "").split())
         key = (donation.tribute_kind, name.casefold())
-        line = groups.setdefault(key, TributeLine(kind=donation.tribute_kind, name=name))
+        line = groups.setdefault(key, TributeLine(kind=donation.tribute_kind, name=name))  # type: ignore[arg-type]
         line.gifts += 1
         line.total_cents += int(kept)
         line.donations.append(TributeGift(

@@ -5,16 +5,15 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from donations.giving import campaigns
-
-from donations.finance import audit
 from donations.extensions import db
-from donations.finance.views import bp
+from donations.finance import audit
 from donations.finance.access import client_ip, signed_in_staff, staff_required
 from donations.finance.campaign_forms import CampaignForm
 from donations.finance.giving_reports import campaign_report, tribute_report
-from donations.platform.locale import euros_input
+from donations.finance.views import bp
+from donations.giving import campaigns
 from donations.models import StaffRole
+from donations.platform.locale import euros_input
 
 FINANCE = StaffRole.FINANCE
 

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, contains_eager
 
 from donations.finance.search import PER_PAGE, SORTS, DonationFilter, conditions, donations_select, resolved

@@ -6,7 +6,16 @@ from flask_babel import lazy_gettext as _l
 
 from donations.finance import audit
 from donations.models import (
-    DonationKind, DonationStatus, DonorType, EventOutcome, PaymentMethod, PaymentStatus, ReceiptKind, ReceiptStatus, StaffRole, TaxScheme,
+    DonationKind,
+    DonationStatus,
+    DonorType,
+    EventOutcome,
+    PaymentMethod,
+    PaymentStatus,
+    ReceiptKind,
+    ReceiptStatus,
+    StaffRole,
+    TaxScheme,
 )
 
 KINDS = {DonationKind.ONE_OFF: _l("One-off"), DonationKind.MONTHLY: _l("Monthly"), DonationKind.IFI: _l("IFI")}

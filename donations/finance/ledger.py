@@ -13,13 +13,15 @@ as the art. 222 bis totals leave SPECIMEN receipts out.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from donations.clock import paris_date
+from donations.fulfilment.payouts import PAYMENT_TYPES
 from donations.models import (
     Donation,
     DonorType,
@@ -34,7 +36,6 @@ from donations.models import (
     TaxScheme,
     receipt_payment,
 )
-from donations.fulfilment.payouts import PAYMENT_TYPES
 
 # Methods whose money goes through the Stripe balance; any other method (cheque, transfer, cash…) does not.
 STRIPE_METHODS = frozenset({"card", "sepa_debit"})

@@ -11,20 +11,20 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from donations.finance import audit
 from donations.clock import paris_date, utcnow
-from donations.platform.web import error_response
 from donations.extensions import db
-from donations.finance.views import bp
+from donations.finance import audit
 from donations.finance.access import client_ip, signed_in_staff, staff_required
 from donations.finance.charts import bar_chart
 from donations.finance.exports import stream_csv
 from donations.finance.fec import books_and_receipts, fec_file_name, fec_text
 from donations.finance.forms import YearForm
 from donations.finance.ledger import Chart
-from donations.finance.reports import NAMES, report
 from donations.finance.report_labels import DESCRIPTIONS, TITLES, csv_rows, series_label
+from donations.finance.reports import NAMES, report
+from donations.finance.views import bp
 from donations.models import Payment, Payout, PayoutLine, StaffRole
+from donations.platform.web import error_response
 
 FINANCE = StaffRole.FINANCE
 PAYOUTS_SHOWN = 100

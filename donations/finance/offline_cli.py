@@ -8,9 +8,9 @@ import click
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
+from donations.extensions import db
 from donations.finance import audit
 from donations.finance.bank_statements import StatementUnreadable, import_statement, read_statement
-from donations.extensions import db
 from donations.finance.offline_gifts import recording_now
 from donations.finance.offline_import import describe, import_gifts, receipt_number_of
 from donations.money import format_euros
@@ -39,7 +39,7 @@ def import_command(file: Path) -> None:
     skipped = [(line, payment.donation.public_id) for line, payment in report.skipped]
     db.session.commit()
     report.effects.after_commit()
-    for line, payment, number in recorded:
+    for line, _payment, number in recorded:
         click.echo(f"line {line}: recorded, receipt {number}" if number else f"line {line}: recorded, receipt when the cheque is deposited")
     for line, public_id in skipped:
         click.echo(f"line {line}: already recorded (donation {public_id}), skipped")

@@ -13,9 +13,9 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from donations.clock import paris_date, utcnow
 from donations.finance.forms import CONFIRM_REQUIRED, _cents
-from donations.models import DonorIdentity, DonorType, PaymentMethod, TaxScheme
 from donations.finance.offline_gifts import OfflineGift
 from donations.giving.forms import PostalAddressForm, printed_on_receipt
+from donations.models import DonorIdentity, DonorType, PaymentMethod, TaxScheme
 from donations.sirens import is_valid_siren
 
 

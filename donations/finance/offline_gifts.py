@@ -22,8 +22,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from donations.finance import audit
 from donations.clock import PARIS
+from donations.finance import audit
 from donations.models import (
     BankCredit,
     BankCreditStatus,
@@ -155,7 +155,7 @@ def _rate(scheme: TaxScheme, rules: TaxRules) -> Any:
 
 def noon_in_paris(day: dt.date) -> dt.datetime:
     """The instant a payment known only by its day is recorded at: noon in Paris keeps that day in any zone."""
-    return dt.datetime.combine(day, dt.time(12), PARIS).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, dt.time(12), PARIS).astimezone(dt.UTC)
 
 
 def service_is_live(config: Any) -> bool:

@@ -21,15 +21,22 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from donations.finance.offline_gifts import (
+    GiftRefused,
+    OfflineGift,
+    offline_key,
+    record_offline_gift,
+    recorded_as,
+    scheme_problem,
+)
 from donations.giving.amounts import amount_error_message
 from donations.models import DonorIdentity, DonorType, Payment, PaymentMethod, StaffUser, TaxScheme
-from donations.finance.offline_gifts import OfflineGift, GiftRefused, offline_key, record_offline_gift, recorded_as, scheme_problem
+from donations.money import AmountError, parse_euros
 from donations.receipting.service import ReceiptEffects
 from donations.sirens import is_valid_siren
 from donations.tax import TaxRules
-from receipts.issuing import IssuingContext, receipts_covering
-from donations.money import AmountError, parse_euros
 from receipts.document.printable import fits_receipt, unprintable_characters
+from receipts.issuing import IssuingContext, receipts_covering
 
 COLUMNS = (
     "date_received", "method", "amount", "donor_type", "first_name", "last_name", "company_name", "legal_form", "siren",
@@ -59,7 +66,7 @@ class ImportReport:
 
 
 def _countries() -> frozenset[str]:
-    return frozenset(code for code in Locale.parse("fr").territories if len(code) == 2 and code.isalpha())
+    return frozenset(code for code in Locale.parse("fr").territories if len(code) == 2 and code.isalpha())  # type: ignore[arg-type, misc, union-attr]
 
 
 def _check_text(name: str, value: str, problems: list[str]) -> None:
@@ -173,7 +180,7 @@ def read_gifts(data: bytes, today: dt.date) -> tuple[list[tuple[int, OfflineGift
             if len(cells) != len(header):
                 errors.append((line, _("%(found)s fields where the header has %(expected)s", found=len(cells), expected=len(header))))
                 continue
-            gift, problems = gift_of_row(dict(zip(header, cells)), today, countries)
+            gift, problems = gift_of_row(dict(zip(header, cells, strict=False)), today, countries)
             if gift is None:
                 errors.append((line, "; ".join(problems)))
                 continue

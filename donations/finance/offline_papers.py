@@ -13,16 +13,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from donations.finance import audit
 from donations.clock import utcnow
-from donations.models import DepositSlip, Donor, Payment, PaymentMethod, Receipt, ReceiptStatus, StaffUser
+from donations.finance import audit
 from donations.finance.offline_gifts import noon_in_paris
-from donations.receipting.service import ReceiptEffects
+from donations.models import DepositSlip, Donor, Payment, PaymentMethod, Receipt, ReceiptStatus, StaffUser
 from donations.receipting.pdfs import pdf_or_report
-from receipts.issuing import IssuingContext, issue_for_payment
+from donations.receipting.service import ReceiptEffects
 from receipts.document.deposit_slip import Cheque, draw_deposit_slip
 from receipts.document.postal import PostedReceipt, postal_batch_pdf
 from receipts.document.snapshot import DonorMentions
+from receipts.issuing import IssuingContext, issue_for_payment
 
 
 class DepositRefused(Exception):

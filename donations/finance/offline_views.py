@@ -10,12 +10,16 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from donations.finance import audit
 from donations.extensions import db
-from donations.finance.views import bp
+from donations.finance import audit
 from donations.finance.access import client_ip, signed_in_staff, staff_required
-from donations.finance.offline_forms import CancelGiftForm, DepositSlipForm, GiftsImportForm, OfflineGiftForm, PostalBatchForm
-from donations.models import DepositSlip, Donor, Payment, StaffRole
+from donations.finance.offline_forms import (
+    CancelGiftForm,
+    DepositSlipForm,
+    GiftsImportForm,
+    OfflineGiftForm,
+    PostalBatchForm,
+)
 from donations.finance.offline_gifts import GiftRefused, cancel_offline_gift, record_offline_gift, recording_now
 from donations.finance.offline_import import describe, import_gifts, receipt_number_of
 from donations.finance.offline_papers import (
@@ -27,8 +31,10 @@ from donations.finance.offline_papers import (
     receipts_to_post,
     search_donors,
 )
-from donations.receipting.service import ReceiptEffects
+from donations.finance.views import bp
+from donations.models import DepositSlip, Donor, Payment, StaffRole
 from donations.receipting.pdfs import ReceiptUnavailable, receipt_unavailable
+from donations.receipting.service import ReceiptEffects
 
 FINANCE = StaffRole.FINANCE
 
@@ -65,7 +71,7 @@ def new_gift():  # type: ignore[no-untyped-def]
         same_kind = chosen is not None and chosen.donor_type.value == form.donor_type.data
         try:
             payment = record_offline_gift(
-                db.session, form.gift(chosen.id if same_kind else None), rules=now.rules, ctx=now.ctx, livemode=now.livemode,
+                db.session, form.gift(chosen.id if same_kind else None), rules=now.rules, ctx=now.ctx, livemode=now.livemode,  # type: ignore[union-attr]
                 effects=effects, staff=signed_in_staff(), ip=client_ip(), wait_for_deposit=now.cheques_wait_for_deposit,
             )
         except GiftRefused as error:

@@ -15,8 +15,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from donations.clock import paris_date
-from donations.models import Donation, DonationKind, DonationStatus, Payment, PaymentStatus, Payout, PayoutLine, StripeEvent
 from donations.fulfilment.payouts import PAYMENT_TYPES
+from donations.models import (
+    Donation,
+    DonationKind,
+    DonationStatus,
+    Payment,
+    PaymentStatus,
+    Payout,
+    PayoutLine,
+    StripeEvent,
+)
 
 NAMES = ("by-kind", "by-method", "monthly-donors", "average-gift", "fees")
 

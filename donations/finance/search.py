@@ -53,7 +53,7 @@ class DonationFilter:
 
 def paris_midnight(day: dt.date) -> dt.datetime:
     """The instant a Paris calendar day begins, in UTC (times are stored in UTC)."""
-    return dt.datetime.combine(day, dt.time(0), PARIS).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, dt.time(0), PARIS).astimezone(dt.UTC)
 
 
 def resolved(session: Session, f: DonationFilter) -> DonationFilter:

@@ -55,7 +55,7 @@ def seconds_to_wait(address: str | None, email: str) -> int:
         per_address = FixedWindowRateLimiter(limiter.storage)
         if not per_address.test(PER_ADDRESS, _address_key(address)):
             reset_at = per_address.get_window_stats(PER_ADDRESS, _address_key(address)).reset_time
-            until = max(until, reset_at - time.time() + utcnow().timestamp())
+            until = max(until, reset_at - time.time() + utcnow().timestamp())  # type: ignore[assignment]
     except Exception:  # a storage outage must not lock staff out
         log.exception("sign-in back-off: the limiter's storage cannot be read")
         return 0

@@ -17,16 +17,32 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_user
 
-from donations.finance import audit
 from donations.clock import utcnow
-from donations.platform.web import error_response
 from donations.extensions import db
-from donations.finance import sign_in_backoff
-from donations.finance.views import bp
-from donations.finance.access import client_ip, end_session, public, safe_next, signed_in_staff, staff_required, start_session
+from donations.finance import audit, sign_in_backoff
+from donations.finance.access import (
+    client_ip,
+    end_session,
+    public,
+    safe_next,
+    signed_in_staff,
+    staff_required,
+    start_session,
+)
 from donations.finance.forms import LoginForm, StaffActiveForm, StaffForm
+from donations.finance.staff import (
+    StaffError,
+    all_staff,
+    authenticate,
+    create_staff,
+    end_sessions,
+    normalise_email,
+    set_active,
+    staff_by_email,
+)
+from donations.finance.views import bp
 from donations.models import StaffRole, StaffUser
-from donations.finance.staff import StaffError, all_staff, authenticate, create_staff, end_sessions, normalise_email, set_active, staff_by_email
+from donations.platform.web import error_response
 
 ALL_STAFF = (StaffRole.FINANCE, StaffRole.ADMIN)
 
@@ -92,7 +108,7 @@ def logout():  # type: ignore[no-untyped-def]
     """Sign out (a POST with the CSRF token: a link elsewhere cannot sign anyone out)."""
     staff = signed_in_staff()
     audit.record(db.session, staff, audit.SIGN_OUT, staff, client_ip())
-    end_sessions(staff)  # type: ignore[arg-type]  (staff_required: someone is signed in)
+    end_sessions(staff)  # type: ignore[arg-type]  # staff_required: someone is signed in
     db.session.commit()
     end_session()
     flash(_("You are signed out."), "ok")

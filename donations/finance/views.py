@@ -7,17 +7,18 @@ first byte is sent.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from flask import Blueprint, Response, abort, make_response, render_template, request, stream_with_context
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from donations.finance import audit
 from donations.clock import paris_date, utcnow
-from donations.platform.web import error_response
 from donations.extensions import db
-from donations.finance.access import client_ip, signed_in_staff, staff_required
+from donations.finance import audit, wording
+from donations.finance.access import client_ip, refuse_unmarked_views, signed_in_staff, staff_required
 from donations.finance.actions import pending_requests
 from donations.finance.archive import Period, count_in, receipts_zip
 from donations.finance.dashboard import dashboard as dashboard_figures
@@ -31,17 +32,14 @@ from donations.finance.exports import (
     stream_csv,
 )
 from donations.finance.forms import DonationFilterForm, PeriodForm, YearForm
-from donations.finance.labels import ACTIONS
 from donations.finance.keyset import BadCursor, keyset_page
+from donations.finance.labels import ACTIONS, label
 from donations.models import Donation, Receipt, StaffRole, StripeEvent, receipt_payment
+from donations.platform.security import no_store
+from donations.platform.web import error_response
 from donations.receipting.copies import receipt_copy
 from donations.receipting.pdfs import receipt_unavailable
 from receipts.declaration import declaration_for
-from flask_babel import format_date, format_datetime
-from donations.finance.access import refuse_unmarked_views
-from donations.finance import wording
-from donations.finance.labels import label
-from donations.platform.security import no_store
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 bp.before_request(refuse_unmarked_views)

@@ -10,9 +10,9 @@ from flask.cli import AppGroup
 
 from donations.clock import PARIS, utcnow
 from donations.extensions import db
+from donations.fulfilment import stripe_check, stripe_setup
 from donations.fulfilment.events import Delivery
 from donations.fulfilment.reconcile import DEFAULT_PERIOD, ReconciledEvent, reconcile
-from donations.fulfilment import stripe_check, stripe_setup
 from donations.platform.stripe_api import PaymentServiceError
 
 stripe_cli = AppGroup("stripe", help="Stripe: setting the account up, checking it, catching up with what Stripe knows.")

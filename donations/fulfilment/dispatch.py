@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from donations.fulfilment import event_objects, payouts
 from donations.fulfilment.context import IGNORED, Applied, Fulfilment
-from donations.fulfilment.handlers import charge_refunded, checkout_async_failed, checkout_completed, checkout_expired, invoice_paid, subscription_changed
+from donations.fulfilment.handlers import (
+    charge_refunded,
+    checkout_async_failed,
+    checkout_completed,
+    checkout_expired,
+    invoice_paid,
+    subscription_changed,
+)
 from donations.fulfilment.refunds_and_disputes import dispute_changed, refund_changed
 from donations.fulfilment.renewal_troubles import payment_action_required, renewal_failed
 

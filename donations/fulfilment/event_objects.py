@@ -17,7 +17,8 @@ webhook endpoint is subscribed to exactly these.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import stripe
 
@@ -101,13 +102,13 @@ def created_of(event: dict[str, Any]) -> dt.datetime | None:
     """When Stripe made the event: a Unix time in a snapshot event, an RFC 3339 text in a thin one."""
     created = event.get("created")
     if isinstance(created, int) and not isinstance(created, bool) and 0 <= created <= 253402300799:
-        return dt.datetime.fromtimestamp(created, dt.timezone.utc)
+        return dt.datetime.fromtimestamp(created, dt.UTC)
     if isinstance(created, str) and len(created) <= 40:
         try:
             moment = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
         except ValueError:
             return None
-        return moment.astimezone(dt.timezone.utc) if moment.tzinfo else None
+        return moment.astimezone(dt.UTC) if moment.tzinfo else None
     return None
 
 

@@ -16,7 +16,8 @@ object with its id).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from donations.clock import from_timestamp
 from donations.fulfilment.event_objects import created_of, is_thin
@@ -123,7 +124,7 @@ def _wrong_fields(obj: dict[str, Any], fields: dict[tuple[str, ...], Check]) -> 
 def _fields_of(event_type: str) -> dict[tuple[str, ...], Check] | None:
     for prefix, fields in _OBJECT_FIELDS.items():
         if event_type.startswith(prefix):
-            return fields
+            return fields  # type: ignore[return-value]
     return None
 
 
@@ -181,7 +182,7 @@ def _thin_malformation(event: dict[str, Any]) -> str | None:
     related = event.get("related_object")
     if related is not None:
         if isinstance(related, dict):
-            wrong += [f"related_object.{name}" for name in _wrong_fields(related, _RELATED_OBJECT)]
+            wrong += [f"related_object.{name}" for name in _wrong_fields(related, _RELATED_OBJECT)]  # type: ignore[arg-type]
         else:
             wrong.append("related_object")
     if wrong:

@@ -25,19 +25,19 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from donations.fulfilment import gift_notices
-from donations.portal.erasure import scrub_payload
 from donations.clock import from_timestamp, utcnow
+from donations.fulfilment import gift_notices
+from donations.fulfilment.context import Fulfilment
+from donations.fulfilment.dispatch import apply_event
 from donations.fulfilment.event_objects import created_of, type_of
 from donations.fulfilment.event_shape import malformation
-from donations.fulfilment.dispatch import apply_event
-from donations.platform import jobs
-from donations.fulfilment.context import Fulfilment
-from donations.models import EventOutcome, Payment, StripeEvent
-from donations.giving.tributes import TributeNotices
-from donations.receipting.service import PaymentReceipts
 from donations.fulfilment.stripe_ids import EventConflict
+from donations.giving.tributes import TributeNotices
+from donations.models import EventOutcome, Payment, StripeEvent
+from donations.platform import jobs
 from donations.platform.usable_text import json_problem
+from donations.portal.erasure import scrub_payload
+from donations.receipting.service import PaymentReceipts
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +57,13 @@ class Delivery(enum.StrEnum):
 _EVENTS = StripeEvent.__table__
 _BY_STRIPE_ID = select(StripeEvent).where(StripeEvent.stripe_id == bindparam("stripe_id"))
 _CLAIM_STORED = (
-    update(_EVENTS)
+    update(_EVENTS)  # type: ignore[arg-type]
     .where(_EVENTS.c.stripe_id == bindparam("claimed_id"), _EVENTS.c.outcome.not_in(FINISHED))
     .values(attempts=_EVENTS.c.attempts + 1)
     .returning(_EVENTS.c.id)
 )
 _RECORD_OUTCOME = (
-    update(_EVENTS)
+    update(_EVENTS)  # type: ignore[arg-type]
     .where(_EVENTS.c.id == bindparam("event_row"))
     .values(outcome=bindparam("new_outcome"), donation_id=bindparam("new_donation"), applied_at=bindparam("now"), error=None)
 )

@@ -18,10 +18,10 @@ from flask_babel import gettext as _
 
 from donations.clock import utcnow
 from donations.extensions import db
-from donations.platform.locale import euros_input
-from donations.platform.jobs import enqueue
-from donations.platform.mail import deliver, message
 from donations.models import Donation, DonationKind, DonationStatus
+from donations.platform.jobs import enqueue
+from donations.platform.locale import euros_input
+from donations.platform.mail import deliver, message
 
 log = logging.getLogger(__name__)
 

@@ -11,22 +11,14 @@ locks the donation's row first, so the second waits and then sees the first's wo
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-import stripe
-from sqlalchemy import Select, bindparam, or_, select
-from sqlalchemy.orm import Session
-
-from donations.fulfilment import payouts
-from donations.portal import awaited_changes
-
-from donations.platform import stripe_api as payments
-from donations.clock import from_timestamp, paris_date
-from donations.models import Donation, DonationKind, DonationStatus, EventOutcome, Payment, PaymentMethod, PaymentStatus
+from donations.clock import from_timestamp
 from donations.fulfilment.stripe_ids import own_payment, take_stripe_id
+from donations.models import Donation, DonationKind, DonationStatus, EventOutcome, Payment, PaymentMethod, PaymentStatus
+from donations.platform import stripe_api as payments
+from donations.portal import awaited_changes
 
 log = logging.getLogger(__name__)
 

@@ -18,11 +18,10 @@ import stripe
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from donations.platform import stripe_api as payments
 from donations.clock import from_timestamp, paris_date
 from donations.fulfilment.context import Applied, Fulfilment
 from donations.models import EventOutcome, Payment, PaymentReversal, Payout, PayoutLine, ReversalKind
-
+from donations.platform import stripe_api as payments
 
 log = logging.getLogger(__name__)
 

@@ -14,18 +14,19 @@ import datetime as dt
 import itertools
 import logging
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import stripe
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from donations.platform import stripe_api as payments
 from donations.clock import from_timestamp
 from donations.fulfilment.event_shape import instant_of
-from donations.models import StripeEvent
 from donations.fulfilment.events import FINISHED, Delivery, receive_event
+from donations.models import StripeEvent
+from donations.platform import stripe_api as payments
 
 log = logging.getLogger(__name__)
 

@@ -32,14 +32,14 @@ def _locking(column: Any) -> Select[tuple[Donation]]:
     """The donation whose `column` is the `key` parameter, its row locked until the transaction ends
     (PostgreSQL; SQLite serialises writers). FOR NO KEY UPDATE: rows that refer to the donation
     (payments, receipts) can still be inserted. Built once per column: events arrive by the hundred."""
-    return select(Donation).where(column == bindparam("key")).with_for_update(key_share=True).execution_options(populate_existing=True)
+    return select(Donation).where(column == bindparam("key")).with_for_update(key_share=True).execution_options(populate_existing=True)  # type: ignore[return-value]
 
 
 _BY_PUBLIC_ID, _BY_SUBSCRIPTION, _BY_ID = (_locking(c) for c in (Donation.public_id, Donation.stripe_subscription_id, Donation.id))
 
 
 def _locked(session: Session, query: Select[tuple[Donation]], key: Any) -> Donation | None:
-    return session.scalars(query, {"key": key}).first()
+    return session.scalars(query, {"key": key}).first()  # type: ignore[return-value]
 
 
 def _donation_by_public_id(session: Session, public_id: str | None) -> Donation | None:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from donations.platform import stripe_api as payments
 from donations.fulfilment.context import IGNORED, Applied, Fulfilment
 from donations.fulfilment.recording import _apply_refund, _id, _move, _payment_for_charge, refunded_at_stripe
 from donations.models import DonationKind, DonationStatus, EventOutcome, Payment, PaymentStatus
+from donations.platform import stripe_api as payments
 
 # A dispute in one of these statuses is over: nothing Stripe sends later reopens it. A lost one
 # may still be appealed (2026): Stripe then moves it on to appeal_needs_response, appeal_under_review,

@@ -19,11 +19,10 @@ from flask_babel import gettext as _
 
 from donations.extensions import db
 from donations.fulfilment.context import IGNORED, Applied, Fulfilment
-from donations.fulfilment.recording import _donation_for_subscription, _invoice_subscription, _move
 from donations.fulfilment.handlers import invoice_payment_failed
-from donations.platform.mail import deliver, message
+from donations.fulfilment.recording import _donation_for_subscription, _invoice_subscription, _move
 from donations.models import Donation, DonationKind, DonationStatus, EventOutcome
-
+from donations.platform.mail import deliver, message
 
 
 def renewal_failed(ctx: Fulfilment, invoice: dict[str, Any]) -> Applied:

@@ -9,18 +9,18 @@ card and SEPA Direct Debit enabled, and the last event the service received.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import stripe
 from sqlalchemy.orm import Session
 
-from donations.platform import stripe_account
 from donations.fulfilment.event_objects import HANDLED_EVENTS
-from donations.platform.stripe_api import PaymentServiceError
-from donations.platform.stripe_api import PINNED_API_VERSION
-from donations.fulfilment.stripe_setup import MANAGED_BY, live_key
 from donations.fulfilment.health import webhook_health
+from donations.fulfilment.stripe_setup import MANAGED_BY, live_key
+from donations.platform import stripe_account
+from donations.platform.stripe_api import PINNED_API_VERSION, PaymentServiceError
 
 SETUP = "flask --app wsgi stripe setup --url {url}"
 

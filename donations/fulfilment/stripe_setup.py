@@ -16,15 +16,16 @@ undelivered; its new secret must then be set).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import stripe
 
 from donations.config import stripe_live_mode
-from donations.platform import stripe_account
 from donations.fulfilment.event_objects import HANDLED_EVENTS
+from donations.platform import stripe_account
 from donations.platform.stripe_api import PINNED_API_VERSION
 
 MANAGED_BY = "donations"

@@ -7,11 +7,11 @@ import logging
 import stripe
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from donations.giving import checkout_limits
+from donations.extensions import csrf, db
 from donations.fulfilment.event_objects import type_of
 from donations.fulfilment.event_shape import identifier_of
-from donations.extensions import csrf, db
 from donations.fulfilment.events import Delivery, receive_event
+from donations.giving import checkout_limits
 from donations.platform.usable_text import parse_json
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,8 @@ import enum
 import hashlib
 import hmac
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from altcha import Payload, create_challenge, verify_solution
 

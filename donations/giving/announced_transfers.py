@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from donations.giving import operations as giving
 from donations.bank_details import grouped_iban
 from donations.finance.bank_statements import new_transfer_reference
+from donations.giving import operations as giving
 from donations.models import Donation, DonationChannel
 from donations.tax import TaxRules
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_babel import gettext as _
 
-from donations.giving.amounts import parse_visitor_amount
 from donations.config import tax_rules_from
-from donations.platform.locale import format_rate_for_language
-from donations.tax import Reduction, Scheme, tax_reduction
+from donations.giving.amounts import parse_visitor_amount
 from donations.giving.widget import MONTHS_IN_A_YEAR
 from donations.money import format_euros
+from donations.platform.locale import format_rate_for_language
+from donations.tax import Reduction, Scheme, tax_reduction
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 
-from donations.giving import campaigns
-from donations.giving.amounts import parse_visitor_amount
 from donations.clock import paris_date, utcnow
 from donations.extensions import db
-from donations.platform.locale import euros_input
-from donations.models import DEFAULT_CAMPAIGN_SLUG, DonationKind
-from donations.giving.views import bp
+from donations.giving import campaigns
+from donations.giving.amounts import parse_visitor_amount
 from donations.giving.giving_extras import widget_extras
+from donations.giving.views import bp
 from donations.giving.widget import DEFAULT_PRESET_INDEX, net_cost, presets
+from donations.models import DEFAULT_CAMPAIGN_SLUG, DonationKind
 from donations.money import format_euros
+from donations.platform.locale import euros_input
 
 
 @bp.get("/c/<slug>")
@@ -21,7 +21,7 @@ def campaign_page(slug: str):  # type: ignore[no-untyped-def]
     """The campaign's page; 404 for an unknown slug; a closed message once its end date has passed."""
     if slug == DEFAULT_CAMPAIGN_SLUG:
         # The dystonia article is the default campaign: its page is the landing page.
-        return redirect(url_for("public.landing", **request.args), 301)
+        return redirect(url_for("public.landing", **request.args), 301)  # type: ignore[arg-type]
     if not campaigns.SLUG.match(slug):
         abort(404)
     campaign = campaigns.find_campaign(db.session, slug)

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from donations.giving import campaigns
 from donations.extensions import db
+from donations.giving import campaigns
 from donations.money import AmountError, format_euros, parse_euros
 
 campaigns_cli = AppGroup("campaigns", help="Campaigns: their pages /c/<slug>, goals and dates.")

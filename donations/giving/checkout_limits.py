@@ -26,15 +26,16 @@ import ipaddress
 import logging
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from flask import current_app
 from limits import RateLimitItem, parse
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
-from donations.giving.altcha_challenge import Solution, check_solution
 from donations.extensions import limiter
+from donations.giving.altcha_challenge import Solution, check_solution
 
 log = logging.getLogger(__name__)
 

@@ -9,18 +9,17 @@ import secrets
 from flask import current_app, make_response, render_template, request
 from flask_babel import gettext as _
 
-from donations.giving import campaigns
-from donations.giving.embedding import embed_token_is_valid, frame_ancestors, sent_from_own_page
-from donations.platform.web import error_response
 from donations.extensions import csrf, db
-from donations.platform.locale import current_language, euros_input
-from donations.giving import views
-from donations.giving.views import bp
+from donations.giving import campaigns, views
+from donations.giving.embedding import embed_token_is_valid, frame_ancestors, sent_from_own_page
 from donations.giving.forms import DonationForm
-from donations.platform.security import allow_framing, no_store
+from donations.giving.views import bp
 from donations.giving.widget import presets
 from donations.models import DonationKind
 from donations.money import format_euros
+from donations.platform.locale import current_language, euros_input
+from donations.platform.security import allow_framing, no_store
+from donations.platform.web import error_response
 
 
 def _framable(response):  # type: ignore[no-untyped-def]
@@ -76,7 +75,7 @@ def embed_donate():  # type: ignore[no-untyped-def]
 def embed_donate_submit():  # type: ignore[no-untyped-def]
     """The embedded form sent: checked by its own token and origin, then recorded like /donate; the
     donor continues to Stripe in the whole window (Stripe's page is never framed)."""
-    if not sent_from_own_page(request.headers, [_own_origin(), current_app.config["PUBLIC_BASE_URL"]]):
+    if not sent_from_own_page(request.headers, [_own_origin(), current_app.config["PUBLIC_BASE_URL"]]):  # type: ignore[arg-type]
         body, status = error_response(403, _("This form can only be sent from the donation page of %(name)s. Nothing was recorded.",
                                                name=current_app.config["FOUNDATION_NAME"]))
         return make_response(body, status)

@@ -20,7 +20,8 @@ pending anonymous gift and sends the donor to Stripe.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -77,4 +78,4 @@ def sent_from_own_page(headers: Mapping[str, str], own_origins: list[str]) -> bo
     if origin and origin != "null":
         return origin.lower() in own
     referer = headers.get("Referer")
-    return bool(referer) and _origin_of(referer) in own
+    return bool(referer) and _origin_of(referer) in own  # type: ignore[arg-type]

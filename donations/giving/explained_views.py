@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 
-from donations.giving import tax_explained
 from donations.config import tax_rules_from
-from donations.platform.locale import current_language, euros_input, format_day
+from donations.giving import tax_explained
 from donations.giving.views import bp
+from donations.platform.locale import current_language, euros_input, format_day
 from donations.tax import Scheme, tax_reduction
 
 

@@ -10,9 +10,10 @@ the gift plus it, less the estimated fee on that total, is at least the gift.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from donations.models import PaymentMethod
 

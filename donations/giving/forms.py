@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from babel import Locale
 from flask import current_app
@@ -15,10 +16,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from donations.giving.amounts import amount_error_message
-from donations.models import DonationKind, DonorType
 from donations.giving.giving_extras import GivingExtrasFields
-from donations.sirens import is_valid_siren
+from donations.models import DonationKind, DonorType
 from donations.money import AmountError, format_euros, parse_euros
+from donations.sirens import is_valid_siren
 from receipts.document.printable import fits_receipt, unprintable_characters
 
 DAMAGED_FORM = _l("This form was damaged on its way. Please check your details and send it again.")

@@ -15,11 +15,10 @@ from wtforms import BooleanField, HiddenField, RadioField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, Length, Optional, ValidationError
 
-from donations.giving import campaigns
 from donations.clock import paris_date, utcnow
 from donations.extensions import db
-from donations.giving.fees import fees_to_cover
-from donations.giving.fees import FEE_SETTINGS
+from donations.giving import campaigns
+from donations.giving.fees import FEE_SETTINGS, fees_to_cover
 from donations.models import PaymentMethod, TributeKind
 
 # The methods whose fees a donor can cover: those Stripe takes online (not a cheque or cash).
@@ -79,17 +78,17 @@ class GivingExtrasFields:
 
     @property
     def chosen_fees_method(self) -> PaymentMethod:
-        value = getattr(self, "fees_method").data
+        value = self.fees_method.data
         return PaymentMethod(value) if value in ONLINE_METHOD_VALUES else PaymentMethod.CARD
 
     @property
     def chosen_tribute(self) -> TributeKind | None:
-        value = getattr(self, "tribute_kind").data or ""
+        value = self.tribute_kind.data or ""
         return TributeKind(value) if value in TributeKind._value2member_map_ else None
 
     def fees_cents(self, gift_cents: int | None) -> int:
         """What covering the fees adds to `gift_cents` (0 when the box is not ticked)."""
-        if not gift_cents or not getattr(self, "cover_fees").data:
+        if not gift_cents or not self.cover_fees.data:
             return 0
         return fees_to_cover(gift_cents, self.chosen_fees_method, current_app.config)
 
@@ -114,7 +113,7 @@ class GivingExtrasFields:
 
     def validate_tribute_message(self, field: TextAreaField) -> None:
         field.data = (field.data or "").strip()
-        if field.data and not getattr(self, "tribute_notify_email").data:
+        if field.data and not self.tribute_notify_email.data:
             raise ValidationError(_l("A message is sent to the address above: please enter it, or leave the message empty."))
 
     def validate_campaign(self, field: HiddenField) -> None:
@@ -135,12 +134,12 @@ class GivingExtrasFields:
 
     def prefill_extras(self, args: Any) -> None:
         """A GET of the form prefilled from the widget's or a link's query."""
-        getattr(self, "cover_fees").data = args.get("cover_fees") == "y"
+        self.cover_fees.data = args.get("cover_fees") == "y"
         if args.get("fees_method") in ONLINE_METHOD_VALUES:
-            getattr(self, "fees_method").data = args.get("fees_method")
+            self.fees_method.data = args.get("fees_method")
         if args.get("tribute_kind") in TributeKind._value2member_map_:
-            getattr(self, "tribute_kind").data = args.get("tribute_kind")
-        getattr(self, "campaign").data = _cut(args.get("campaign"), 60).lower()
+            self.tribute_kind.data = args.get("tribute_kind")
+        self.campaign.data = _cut(args.get("campaign"), 60).lower()
         for name, value in self.utm().items():
             getattr(self, name).data = _cut(args.get(name)) or value
 

@@ -14,10 +14,20 @@ import stripe
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from donations.platform import stripe_api as payments
-from donations.models import Donation, DonationChannel, DonationKind, DonationStatus, Donor, DonorIdentity, DonorType, PaymentMethod, TributeKind
-from donations.tax import Scheme, TaxRules, ifi_split
 from donations.giving.widget import scheme_for
+from donations.models import (
+    Donation,
+    DonationChannel,
+    DonationKind,
+    DonationStatus,
+    Donor,
+    DonorIdentity,
+    DonorType,
+    PaymentMethod,
+    TributeKind,
+)
+from donations.platform import stripe_api as payments
+from donations.tax import Scheme, TaxRules, ifi_split
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +232,7 @@ def open_checkout(
     donation.stripe_checkout_session_id = checkout["id"]
     donation.checkout_url = checkout["url"]
     if checkout.get("expires_at"):
-        donation.checkout_expires_at = dt.datetime.fromtimestamp(checkout["expires_at"], dt.timezone.utc)
+        donation.checkout_expires_at = dt.datetime.fromtimestamp(checkout["expires_at"], dt.UTC)
     session.flush()
     log.info("donation %s: checkout session %s opened", donation.public_id, checkout["id"])
     return checkout["url"]

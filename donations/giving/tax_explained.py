@@ -4,7 +4,8 @@ the preset amounts' impact text and the trust labels the foundation configures."
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from donations.clock import paris_date, utcnow
 from donations.tax import ifi_year

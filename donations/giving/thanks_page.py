@@ -9,15 +9,25 @@ THANKS_RECEIPT_LINK_MINUTES, so an address found later in a browser's history op
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from donations.models import Donation, DonationKind, DonationStatus, DonorType, Payment, Receipt, ReceiptStatus, receipt_payment
 from donations.giving.widget import NetCost, net_cost
+from donations.models import (
+    Donation,
+    DonationKind,
+    DonationStatus,
+    DonorType,
+    Payment,
+    Receipt,
+    ReceiptStatus,
+    receipt_payment,
+)
 
 # How long after the gift the thank-you page still offers its receipt.
 RECEIPT_OFFERED_FOR = dt.timedelta(days=1)

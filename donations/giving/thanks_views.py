@@ -5,16 +5,16 @@ from __future__ import annotations
 from flask import Response, abort, current_app, jsonify, make_response, render_template, url_for
 from flask_babel import gettext as _
 
-from donations.giving import thanks_page
 from donations.clock import utcnow
-from donations.platform.web import error_response
 from donations.extensions import db
-from donations.models import Donation, DonorType
+from donations.giving import thanks_page
 from donations.giving.views import bp
+from donations.giving.widget import net_cost
+from donations.models import Donation, DonorType
+from donations.platform.security import no_store
+from donations.platform.web import error_response
 from donations.receipting.copies import receipt_copy
 from donations.receipting.pdfs import receipt_unavailable
-from donations.platform.security import no_store
-from donations.giving.widget import net_cost
 
 
 def _donation_or_404(public_id: str) -> Donation:

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import abort, current_app, make_response, redirect, render_template, url_for
+from flask import abort, current_app, make_response, render_template
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from donations.giving import operations as giving
-from donations.giving.announced_transfers import CARD_LIMIT_CENTS, announce_transfer, instructions_for
-from donations.config import tax_rules_from
 from donations.extensions import db
-from donations.models import Donation, DonationChannel
-from donations.finance.offline_gifts import service_is_live
+from donations.giving.announced_transfers import CARD_LIMIT_CENTS, instructions_for
 from donations.giving.views import bp
+from donations.models import Donation, DonationChannel
 from donations.platform.security import no_store
 
 # The donation form says above which amount a gift comes by transfer.
-bp.add_app_template_global(CARD_LIMIT_CENTS, "card_limit")
+bp.add_app_template_global(CARD_LIMIT_CENTS, "card_limit")  # type: ignore[arg-type]
 
 
 @bp.get("/donate/transfer/<public_id>")

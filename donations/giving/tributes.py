@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from donations.platform import jobs
 from donations.clock import utcnow
 from donations.extensions import db
 from donations.models import Donation, DonationStatus, DonorType, Payment, PaymentStatus, TributeKind
+from donations.platform import jobs
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,8 @@ def _is_paid(donation: Donation) -> bool:
 
 def send_tribute_notice(donation_id: int) -> None:
     """Email the person a paid gift was made for (once); the amount only when the donor chose to show it."""
-    from donations.platform.mail import deliver, message as message_from_templates
+    from donations.platform.mail import deliver
+    from donations.platform.mail import message as message_from_templates
 
     donation = db.session.get(Donation, donation_id)
     if donation is None or not donation.tribute_notify_email or donation.tribute_notified_at is not None:

@@ -7,34 +7,46 @@ import secrets
 from typing import Any
 
 import stripe
-from flask import Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request, session, url_for
-from flask_babel import force_locale
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from donations.giving import altcha_challenge
-
-from donations.giving import checkout_limits
-
-from donations.giving import operations as giving
-from donations.giving.amounts import parse_visitor_amount
 from donations.clock import utcnow
 from donations.config import tax_rules_from
-from donations.platform.web import error_response
 from donations.extensions import db
-from donations.platform.locale import current_language, euros_input
-from donations.models import Donation, DonationChannel, DonationKind, DonationStatus, DonorIdentity, DonorType
-from donations.platform.stripe_api import PaymentServiceError
+from donations.finance.offline_gifts import service_is_live
+from donations.giving import altcha_challenge, checkout_limits
+from donations.giving import operations as giving
+from donations.giving.amounts import parse_visitor_amount
 from donations.giving.announced_transfers import announce_transfer
 from donations.giving.forms import DonationForm
-from donations.finance.offline_gifts import service_is_live
-from donations.giving.giving_extras import widget_extras
-from donations.giving.giving_extras import embed_token_for, extras_from, fee_estimates, fee_formulas_for_page
-from donations.platform.security import no_store
-from donations.tax import ifi_ceiling_cents
+from donations.giving.giving_extras import (
+    embed_token_for,
+    extras_from,
+    fee_estimates,
+    fee_formulas_for_page,
+    widget_extras,
+)
 from donations.giving.widget import default_amount, ifi_year_today, net_cost, presets
+from donations.models import Donation, DonationChannel, DonationKind, DonationStatus, DonorIdentity, DonorType
 from donations.money import format_euros
+from donations.platform.locale import current_language, euros_input
+from donations.platform.security import no_store
+from donations.platform.stripe_api import PaymentServiceError
+from donations.platform.web import error_response
+from donations.tax import ifi_ceiling_cents
 
 log = logging.getLogger(__name__)
 
@@ -244,7 +256,7 @@ def _record(gift: giving.GiftRequest) -> Donation:
     except IntegrityError:
         # The same form sent twice at once: the other request recorded it first.
         db.session.rollback()
-        donation = giving.donation_for_submission(db.session, gift.submission_token)
+        donation = giving.donation_for_submission(db.session, gift.submission_token)  # type: ignore[assignment]
         if donation is None:
             raise
         giving.check_same_gift(donation, gift)

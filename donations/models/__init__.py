@@ -1,5 +1,6 @@
 """The service's data: one module per aggregate, all importable from here."""
 
+from donations.models import search_text as _search_text  # noqa: F401  (keeps the search columns up to date)
 from donations.models.campaign import DEFAULT_CAMPAIGN_SLUG, Campaign
 from donations.models.donation import (
     Donation,
@@ -13,23 +14,31 @@ from donations.models.donation import (
     TributeKind,
 )
 from donations.models.donor import Donor, DonorIdentity, DonorSignIn, DonorType
+from donations.models.offline import BankCredit, BankCreditStatus, DepositSlip
 from donations.models.payout import PaymentReversal, Payout, PayoutLine, ReversalKind
-from donations.models.receipt import CopyReason, Receipt, ReceiptCopy, ReceiptForm, ReceiptKind, ReceiptSequence, ReceiptStatus, receipt_payment
+from donations.models.receipt import (
+    CopyReason,
+    Receipt,
+    ReceiptCopy,
+    ReceiptForm,
+    ReceiptKind,
+    ReceiptSequence,
+    ReceiptStatus,
+    receipt_payment,
+)
 from donations.models.staff import AuditEntry, StaffRole, StaffUser
 from donations.models.stripe_event import EventOutcome, StripeEvent
-from donations.models.offline import BankCredit, BankCreditStatus, DepositSlip
-from donations.models import search_text as _search_text  # noqa: F401  (keeps the search columns up to date)
 
 __all__ = [
     "DEFAULT_CAMPAIGN_SLUG",
-    "Campaign",
     "AuditEntry",
     "BankCredit",
     "BankCreditStatus",
-    "DepositSlip",
-    "DonationChannel",
+    "Campaign",
     "CopyReason",
+    "DepositSlip",
     "Donation",
+    "DonationChannel",
     "DonationKind",
     "DonationStatus",
     "Donor",

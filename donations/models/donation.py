@@ -14,8 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from donations.clock import utcnow
 from donations.models.base import Base
-from donations.models.types import UTCDateTime, enum_column
 from donations.models.donor import DonorIdentity
+from donations.models.types import UTCDateTime, enum_column
 from donations.tax import Scheme as TaxScheme
 
 if TYPE_CHECKING:

@@ -13,7 +13,8 @@ both databases the same answers (and needs no extension beyond pg_trgm).
 from __future__ import annotations
 
 import unicodedata
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import event, inspect, select
 
@@ -62,7 +63,7 @@ def _donor_changed(_mapper: Any, connection: Any, donor: Donor) -> None:
     # A field not loaded is read on the flush's own connection (no lazy load in the middle of a flush).
     missing = [name for name in _DONOR_FIELDS if name not in donor.__dict__]
     stored = connection.execute(select(*(getattr(Donor, n) for n in missing)).where(Donor.id == donor.id)).one() if missing else ()
-    values = {**dict(zip(missing, stored)), **{n: donor.__dict__[n] for n in _DONOR_FIELDS if n in donor.__dict__}}
+    values = {**dict(zip(missing, stored, strict=False)), **{n: donor.__dict__[n] for n in _DONOR_FIELDS if n in donor.__dict__}}
     donor.search_text = normalised_parts(values[n] for n in _DONOR_FIELDS)
 
 

@@ -18,14 +18,15 @@ unusable is said once, in `donations.platform.usable_text`.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from flask import Flask, abort, make_response, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
-from donations.platform.web import error_response
 from donations.platform.usable_text import has_unsafe_text, is_form_like, parse_json_safely
+from donations.platform.web import error_response
 
 
 def _unsafe_any(texts: Iterable[str]) -> bool:
@@ -69,7 +70,7 @@ class RecordIdConverter(IntegerConverter):
     A larger number is no page (404) rather than a query PostgreSQL refuses.
     """
 
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002  (werkzeug's name)
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
 

@@ -11,8 +11,8 @@ from flask_babel import format_date as babel_format_date
 from flask_babel import get_locale
 
 from donations.clock import paris_date
-from receipts.document.snapshot import FoundationMentions
 from donations.money import format_euros, format_rate
+from receipts.document.snapshot import FoundationMentions
 
 SUPPORTED_LOCALES = ("fr", "en")
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import formataddr
-from typing import Any, Mapping
+from typing import Any
 
 from flask import current_app, render_template
 

@@ -8,7 +8,8 @@ as `donations.platform.stripe_api`.
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import stripe
 

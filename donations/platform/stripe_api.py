@@ -13,8 +13,9 @@ import datetime as dt
 import functools
 import inspect
 import logging
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping, TypeVar
+from typing import Any, TypeVar
 
 import stripe
 
@@ -295,7 +296,7 @@ def list_events(client: stripe.StripeClient, created_gte: int, created_lt: int |
     created: dict[str, int] = {"gte": created_gte}
     if created_lt is not None:
         created["lt"] = created_lt
-    page = client.v1.events.list(params={"created": created, "limit": 100})
+    page = client.v1.events.list(params={"created": created, "limit": 100})  # type: ignore[arg-type]
     for event in page.auto_paging_iter():
         yield event.to_dict(for_json=True)
 

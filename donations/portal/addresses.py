@@ -7,8 +7,8 @@ donor chose, never the others.
 
 from __future__ import annotations
 
-from donations.portal.records import FINISHED
 from donations.models import DonationKind, Donor
+from donations.portal.records import FINISHED
 
 
 def chosen_record(donors: list[Donor], public_id: str | None) -> Donor | None:

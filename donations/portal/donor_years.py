@@ -9,8 +9,9 @@ IFI part under IFI and the rest under income tax, never the same euro twice.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from donations.config import tax_rules_from
 from donations.models import Donation, PaymentStatus, Receipt

@@ -12,8 +12,9 @@ the sign-in links.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from sqlalchemy import Text, and_, cast, delete, exists, or_, select
 from sqlalchemy.orm import Session
@@ -209,7 +210,7 @@ def purge_expired(
     The caller commits.
     """
     report = PurgeReport()
-    report.sign_ins_deleted = session.execute(delete(DonorSignIn).where(DonorSignIn.expires_at < now)).rowcount or 0
+    report.sign_ins_deleted = session.execute(delete(DonorSignIn).where(DonorSignIn.expires_at < now)).rowcount or 0  # type: ignore[attr-defined]
     old_events = select(StripeEvent).where(StripeEvent.received_at < now - dt.timedelta(days=event_payload_days))
     for event in session.scalars(old_events.execution_options(yield_per=500)):
         scrubbed = scrub_payload(event.payload)

@@ -9,7 +9,8 @@ refusal or silence comes out as `PaymentServiceError`, and nothing is recorded t
 from __future__ import annotations
 
 import secrets
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import stripe
 from sqlalchemy.orm import Session

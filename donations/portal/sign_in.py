@@ -57,7 +57,7 @@ def create_sign_in(session: Session, email: str, now: dt.datetime) -> str | None
             DonorSignIn.email == email, DonorSignIn.created_at > now - dt.timedelta(hours=1)
         )
     )
-    if recent >= LINKS_PER_EMAIL_PER_HOUR:
+    if recent >= LINKS_PER_EMAIL_PER_HOUR:  # type: ignore[operator]
         return None
     token = secrets.token_urlsafe(32)
     session.add(DonorSignIn(email=email, token_hash=_hash(token), created_at=now, expires_at=now + LINK_LIFETIME))
@@ -80,7 +80,7 @@ def redeem_sign_in(session: Session, token: str, now: dt.datetime) -> DonorSignI
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if spent.rowcount != 1:
+    if spent.rowcount != 1:  # type: ignore[attr-defined]
         return None
     return session.scalars(select(DonorSignIn).where(DonorSignIn.token_hash == token_hash)).one()
 

@@ -6,34 +6,48 @@ import datetime as dt
 import functools
 import json
 import logging
-import secrets
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 
-from donations.portal import awaited_changes
-
-from donations.portal import records as donor_records
-
-from donations.portal import erasure
-
-from donations.platform import stripe_api as payments
-
-from donations.portal import sign_in as portal_access
 from donations.clock import utcnow
 from donations.extensions import db, limiter
+from donations.giving.widget import net_cost
+from donations.models import DonationKind
+from donations.money import format_euros
+from donations.platform import stripe_api as payments
 from donations.platform.jobs import enqueue
 from donations.platform.locale import euros_input
-from donations.models import DonationKind
-from donations.platform.stripe_api import PaymentServiceError
-from donations.portal import addresses, awaited_changes, donor_years, operations
 from donations.platform.security import no_store
-from donations.portal.forms import AddressForm, AmountForm, ConfirmForm, EraseForm, SignInForm, SignInRequestForm, StopForm
+from donations.platform.stripe_api import PaymentServiceError
+from donations.portal import addresses, awaited_changes, donor_years, erasure, operations
+from donations.portal import records as donor_records
+from donations.portal import sign_in as portal_access
+from donations.portal.forms import (
+    AddressForm,
+    AmountForm,
+    ConfirmForm,
+    EraseForm,
+    SignInForm,
+    SignInRequestForm,
+    StopForm,
+)
 from donations.receipting.copies import receipt_copy
 from donations.receipting.pdfs import receipt_unavailable
-from donations.giving.widget import net_cost
-from donations.money import format_euros
 
 log = logging.getLogger(__name__)
 
@@ -208,14 +222,14 @@ def monthly_gift(email: str, public_id: str):  # type: ignore[no-untyped-def]
         if not form.validate():
             return render_template("portal/monthly.html", donation=donation, form=form, stop_form=StopForm(formdata=None), confirm=ConfirmForm(), figures=None), 400
         try:
-            operations.change_amount(db.session, _stripe(), donation, form.amount_cents)
+            operations.change_amount(db.session, _stripe(), donation, form.amount_cents)  # type: ignore[arg-type]
         except PaymentServiceError:
             db.session.rollback()
             log.exception("donation %s: the amount could not be changed", donation.public_id)
             flash(_("The payment service cannot be reached right now. Please try again in a moment."), "error")
             return redirect(url_for("portal.monthly_gift", public_id=public_id), 303)
         db.session.commit()
-        figures = net_cost(DonationKind.MONTHLY, form.amount_cents, current_app.config, company=company)
+        figures = net_cost(DonationKind.MONTHLY, form.amount_cents, current_app.config, company=company)  # type: ignore[arg-type]
         flash(
             _("From your next payment, your monthly gift will be %(amount)s, that is %(net)s after the tax reduction.",
               amount=format_euros(form.amount_cents), net=format_euros(figures.reduction.net_cost_cents)),

@@ -8,7 +8,7 @@ is missing.
 from __future__ import annotations
 
 import logging
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from donations.clock import paris_date, utcnow
 from donations.extensions import db

@@ -5,17 +5,16 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
-from flask import current_app
-
-from donations.receipting import batch as annual_batch
 from donations.extensions import db
+from donations.money import format_euros
+from donations.receipting import batch as annual_batch
 from donations.receipting.emails import send_pending
 from donations.receipting.pdfs import redraw_problem_pdfs
 from receipts.annual import YearNotEnded
 from receipts.declaration import declaration_for
-from donations.money import format_euros
 
 receipts_cli = AppGroup("receipts", help="Tax receipts: annual recaps, declaration, emails.")
 

@@ -10,7 +10,8 @@ receipt there is a SPECIMEN.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from donations.sirens import is_valid_siren
 

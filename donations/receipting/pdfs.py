@@ -6,26 +6,20 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from babel import Locale
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from donations.clock import utcnow
 from donations.extensions import db
-from donations.models import CopyReason, Payment, Receipt, ReceiptCopy
+from donations.models import CopyReason, Receipt, ReceiptCopy
 from donations.receipting.signing_settings import signer_from_config
-from receipts.annual import follow_late_payment
 from receipts.document.cerfa import draw_receipt
-from receipts.document.snapshot import FoundationMentions
-from receipts.issuing import IssuingContext, Issued, follow_refund, issue_for_payment, receipts_covering
-from receipts.signing import ReceiptSigner, sign
 from receipts.document.snapshot import ReceiptSnapshot
+from receipts.signing import ReceiptSigner, sign
 from receipts.storage import ReceiptStore, sha256_of
 
 log = logging.getLogger(__name__)

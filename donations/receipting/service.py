@@ -6,32 +6,21 @@ emails: `emails`).
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 from babel import Locale
 from flask import current_app
-from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from donations.clock import utcnow
+from donations.models import Payment
 from donations.platform.jobs import enqueue
 from donations.receipting.emails import send_cancellation_email, send_receipt_email
 from donations.receipting.pdfs import signature_png, store_receipt_pdf
-from donations.clock import utcnow
-from donations.extensions import db
-from donations.models import CopyReason, Payment, Receipt, ReceiptCopy
-from donations.receipting.signing_settings import signer_from_config
 from receipts.annual import follow_late_payment
-from receipts.document.cerfa import draw_receipt
 from receipts.document.snapshot import FoundationMentions
+from receipts.issuing import Issued, IssuingContext, follow_refund, issue_for_payment, receipts_covering
 from receipts.restoring import restore_receipts
-from receipts.issuing import IssuingContext, Issued, follow_refund, issue_for_payment, receipts_covering
-from receipts.signing import ReceiptSigner, sign
-from receipts.document.snapshot import ReceiptSnapshot
-from receipts.storage import ReceiptStore, sha256_of
 
 log = logging.getLogger(__name__)
 

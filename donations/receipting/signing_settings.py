@@ -13,7 +13,8 @@ instead of failing every receipt.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from receipts.signing import ReceiptSigner, SigningSetupError, check_usable, load_pem_signer, load_pkcs12_signer
 

@@ -14,15 +14,13 @@ only ever goes into a new edition.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-from receipts.document import cerfa_2026_11
-
-from receipts.document import cerfa_2026_12
+from receipts.document import cerfa_2026_11, cerfa_2026_12
 from receipts.document.layout import LayoutError
 from receipts.document.snapshot import ReceiptSnapshot
 
-__all__ = ["draw_receipt", "LayoutError", "MAX_LISTED_PAYMENTS"]
+__all__ = ["MAX_LISTED_PAYMENTS", "LayoutError", "draw_receipt"]
 
 MAX_LISTED_PAYMENTS = cerfa_2026_11.MAX_LISTED_PAYMENTS
 

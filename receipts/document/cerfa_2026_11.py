@@ -23,13 +23,14 @@ import datetime as dt
 import hashlib
 import io
 import json
-from typing import Callable
+from collections.abc import Callable
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
+from donations.money import format_euros
 from receipts.document.layout import (
     BODY,
     BOLD,
@@ -50,26 +51,26 @@ from receipts.document.layout import (
     width_of,
     wrap,
 )
-from donations.money import format_euros
 from receipts.document.snapshot import FORM_COMPANY, ReceiptSnapshot
-from receipts.document.words import amount_in_figures, amount_in_words
-
-from receipts.document.wording_2026_11 import (  # noqa: E402
-    TITLES,
-    SUBTITLES,
-    TAX_FORMS,
+from receipts.document.wording_2026_11 import (
     ARTICLE_BOXES,
+    CERTIFIES,
+    FINE_1740_A,  # noqa: F401  (the footnote the next edition quotes too)
     FORMS_OF_GIFT,
     NATURES,
     PAYMENT_METHODS,
     RECEIVED,
-    CERTIFIES,
     SPECIMEN_LINE,
-    FINE_1740_A,  # noqa: F401  (the footnote the next edition quotes too)
+    SUBTITLES,
+    TAX_FORMS,
+    TITLES,
+)
+from receipts.document.wording_2026_11 import (
     footnotes as _footnotes,
 )
+from receipts.document.words import amount_in_figures, amount_in_words
 
-__all__ = ["draw_receipt", "LayoutError", "MAX_LISTED_PAYMENTS"]
+__all__ = ["MAX_LISTED_PAYMENTS", "LayoutError", "draw_receipt"]
 
 MAX_LISTED_PAYMENTS = 100  # an annual recap lists each payment; past this it cannot fit one page
 # The type sizes the donor's mentions are tried at, largest first (points); the smallest stays legible.
@@ -196,7 +197,7 @@ def _draw_header(sheet: Sheet, s: ReceiptSnapshot) -> None:
         sheet.paragraph(SUBTITLES[s.form], size=BODY, align="center", x=LEFT, width=WIDTH)
     if s.kind == "annual":
         sheet.paragraph(
-            f"Reçu annuel récapitulatif des versements de l'année {s.period[0].year}",
+            f"Reçu annuel récapitulatif des versements de l'année {s.period[0].year}",  # type: ignore[index]
             bold=True, align="center", x=LEFT, width=WIDTH,
         )
     if s.replaces:
@@ -264,7 +265,7 @@ def _draw_amount(sheet: Sheet, s: ReceiptSnapshot, table_level: int = 0) -> None
     elif s.kind == "annual":
         sheet.field("Période : ", period)
     else:
-        sheet.field("Date du versement ou du don : ", _date(s.paid_on))
+        sheet.field("Date du versement ou du don : ", _date(s.paid_on))  # type: ignore[arg-type]
     if s.payments:
         _draw_payment_table(sheet, s, table_level)
     sheet.close_box(top)

@@ -48,31 +48,30 @@ from receipts.document.layout import (
     wrap,
 )
 from receipts.document.snapshot import FORM_COMPANY, ReceiptSnapshot
-from receipts.document.words import amount_in_figures, amount_in_words
-
-from receipts.document.wording_2026_12 import (  # noqa: E402
-    TITLES,
-    TAX_FORMS,
-    GENERAL_INTEREST,
-    RUP,
-    RECEIVED,
-    CERTIFIES,
+from receipts.document.wording_2026_12 import (
     ARTICLES,
-    FORMS_OF_GIFT,
-    NATURES,
-    PAYMENT_METHODS,
-    COMPANY_IN_KIND,
+    CERTIFIES,
     COMPANY_DESCRIPTION,
+    COMPANY_IN_KIND,
+    COMPANY_PAYMENT_FORMS,
+    COMPANY_PERIOD,
     COMPANY_RECEIVED,
     COMPANY_TOTAL,
-    COMPANY_PERIOD,
-    COMPANY_PAYMENT_FORMS,
-    NOTHING,
     FOOTNOTES,
+    FORMS_OF_GIFT,
+    GENERAL_INTEREST,
     HOW_TO_DECLARE,
+    NATURES,
+    NOTHING,
+    PAYMENT_METHODS,
+    RECEIVED,
+    RUP,
+    TAX_FORMS,
+    TITLES,
 )
+from receipts.document.words import amount_in_figures, amount_in_words
 
-__all__ = ["draw_receipt", "how_to_declare", "TITLES", "FOOTNOTES", "HOW_TO_DECLARE"]
+__all__ = ["FOOTNOTES", "HOW_TO_DECLARE", "TITLES", "draw_receipt", "how_to_declare"]
 
 
 
@@ -128,7 +127,7 @@ def _draw_header(sheet: Sheet, s: ReceiptSnapshot) -> None:
     sheet.y = top - 30
     _centred(sheet, TITLES[s.form], bold=True, size=12.5, lead=15.5)
     if s.kind == "annual":
-        _centred(sheet, f"Reçu annuel récapitulatif des versements de l'année {s.period[0].year}", bold=True)
+        _centred(sheet, f"Reçu annuel récapitulatif des versements de l'année {s.period[0].year}", bold=True)  # type: ignore[index]
     if s.replaces:
         _centred(sheet, f"Ce reçu annule et remplace le reçu n° {s.replaces}", bold=True)
     if s.split_with:
@@ -203,7 +202,7 @@ def _draw_amount(sheet: Sheet, s: ReceiptSnapshot, table_level: int = 0) -> None
         sheet.field("Période : ", _period(s))
         _draw_payment_table(sheet, s, table_level)
     else:
-        sheet.field("Date du versement ou du don : ", _date(s.paid_on))
+        sheet.field("Date du versement ou du don : ", _date(s.paid_on))  # type: ignore[arg-type]
     sheet.close_box(top)
 
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from receipts.document.layout import BOLD, REGULAR, register_fonts
 from donations.money import format_euros
+from receipts.document.layout import BOLD, REGULAR, register_fonts
 
 __all__ = ["Cheque", "draw_deposit_slip"]
 

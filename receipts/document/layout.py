@@ -11,8 +11,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
@@ -21,7 +21,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-__all__ = ["LayoutError", "Sheet", "register_fonts", "qr_matrix", "REGULAR", "BOLD"]
+__all__ = ["BOLD", "REGULAR", "LayoutError", "Sheet", "qr_matrix", "register_fonts"]
 
 FONTS_DIR = Path(__file__).with_name("fonts")
 REGULAR = "ReceiptSans"

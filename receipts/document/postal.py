@@ -13,8 +13,8 @@ on the last line but the country's, the country in capitals when abroad.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from pypdf import PdfReader, PdfWriter
 from reportlab import rl_config
@@ -25,7 +25,7 @@ from reportlab.pdfgen.canvas import Canvas
 from receipts.document.layout import BOLD, REGULAR, register_fonts, wrap
 from receipts.document.snapshot import DonorMentions
 
-__all__ = ["WINDOW", "address_lines", "cover_letter", "postal_batch_pdf", "PostedReceipt"]
+__all__ = ["WINDOW", "PostedReceipt", "address_lines", "cover_letter", "postal_batch_pdf"]
 
 # (left, top, right, bottom) in mm from the sheet's top-left corner: what the window always shows.
 WINDOW = (100.0, 50.0, 190.0, 84.0)
@@ -74,7 +74,7 @@ def cover_letter(foundation_name: str, foundation_address: str, receipt: PostedR
     rl_config.useA85 = 0
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1)
-    width, height = A4
+    _width, height = A4
     canvas.setFont(BOLD, 10)
     canvas.drawString(20 * mm, height - 20 * mm, foundation_name)
     canvas.setFont(REGULAR, 9)

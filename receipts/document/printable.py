@@ -15,7 +15,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 
 from receipts.document.layout import FONTS_DIR, register_fonts, width_of
 
-__all__ = ["unprintable_characters", "fits_receipt", "WIDEST_LETTER"]
+__all__ = ["WIDEST_LETTER", "fits_receipt", "unprintable_characters"]
 
 # Categories that print nothing a reader could check: controls, format characters (zero-width joiners,
 # soft hyphens), private use, surrogates, unassigned, line and paragraph separators.

@@ -14,21 +14,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import MISSING, asdict, dataclass, fields, replace
-from typing import Any, Mapping
-
+from typing import Any
 
 __all__ = [
-    "SCHEMA_VERSION",
-    "FORM_INDIVIDUAL",
-    "FORM_COMPANY",
-    "FoundationMentions",
-    "DonorMentions",
-    "PaymentLine",
-    "ReceiptSnapshot",
+    "CURRENT_EDITION",
     "EDITIONS",
     "FIRST_EDITION",
-    "CURRENT_EDITION",
+    "FORM_COMPANY",
+    "FORM_INDIVIDUAL",
+    "SCHEMA_VERSION",
+    "DonorMentions",
+    "FoundationMentions",
+    "PaymentLine",
+    "ReceiptSnapshot",
 ]
 
 SCHEMA_VERSION = 1

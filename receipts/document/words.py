@@ -36,7 +36,7 @@ from num2words import num2words
 
 from donations.money import format_euros
 
-__all__ = ["amount_in_words", "amount_in_figures"]
+__all__ = ["amount_in_figures", "amount_in_words"]
 
 _LARGE_NOUNS = ("million", "millions", "milliard", "milliards")
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 import shutil
-from pathlib import Path
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
+from tests.support.browser import LAPTOP, PHONE, SCREENSHOTS
 from tests.support.mailbox import Mailbox, smtp_settings
-
-from tests.support.browser import LAPTOP, PHONE, SCREENSHOTS  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = [

@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import LAPTOP, SCREENSHOTS
-from tests.support.browser import assert_accessible, fill_donor
-from tests.support.browser import pay_on_checkout, wait_for_thanks
+from tests.support.browser import LAPTOP, SCREENSHOTS, assert_accessible, fill_donor, pay_on_checkout, wait_for_thanks
 from tests.support.live_service import Live
-from tests.support.network import free_port
 from tests.support.mailbox import Mailbox
+from tests.support.network import free_port
 
 NBSP = "\u00a0"
 
@@ -49,7 +48,7 @@ class CampaignSite:
         ).encode()
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802  (http.server's name)
+            def do_GET(self) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.end_headers()

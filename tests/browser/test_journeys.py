@@ -10,7 +10,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from donations.extensions import db
-from tests.support.browser import pay_on_checkout, wait_for_thanks, assert_accessible, fill_donor
+from tests.support.browser import assert_accessible, fill_donor, pay_on_checkout, wait_for_thanks
 from tests.support.factories import as_if_last_year
 from tests.support.live_service import Live
 from tests.support.mailbox import Mailbox
@@ -122,8 +122,8 @@ def test_a_finance_user_finds_a_gift_by_name_and_downloads_its_receipt(page: Any
     from sqlalchemy import select
 
     from donations.extensions import db
-    from donations.models import Receipt, StaffRole
     from donations.finance.staff import create_staff
+    from donations.models import Receipt, StaffRole
     from tests.support.live_gifts import pay
 
     donation = pay(live, give, kind="one_off", amount="150")

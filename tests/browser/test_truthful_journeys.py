@@ -7,8 +7,9 @@ Lean on purpose (two cores): one browser for the session, one page per journey."
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -16,8 +17,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from donations.extensions import db
-from donations.models import Donation, DonationKind, DonationStatus, Payment, PaymentStatus, StaffRole
 from donations.finance.staff import create_staff
+from donations.models import Donation, DonationKind, Payment, PaymentStatus, StaffRole
 from tests.support.live_service import Live
 from tests.support.mailbox import Mailbox
 
@@ -186,7 +187,7 @@ def test_one_off_card_gift_from_the_top_of_the_page_to_the_receipt_and_a_monthly
     page.locator(".language a[hreflang=%s]" % ("en" if journey.lang == "fr" else "fr")).click()
     expect(page.locator("#first_name")).to_have_value("Camille")
     expect(page.locator("#amount")).to_have_value("120")
-    page.locator(".language a[hreflang=%s]" % journey.lang).click()
+    page.locator(f".language a[hreflang={journey.lang}]").click()
     expect(page.locator("#city")).to_have_value("Paris")
     journey.check("form-filled")
     journey.submit_form()
@@ -301,7 +302,7 @@ def test_ifi_gift_with_its_split_and_year(journey: Journey, smtp: tuple[Mailbox,
 
 @pytest.mark.parametrize("journey", [PHONE_FR, LAPTOP_EN], indirect=True, ids=lambda p: p[0])
 def test_company_gift_sees_its_reduction_capped_by_turnover(journey: Journey, smtp: tuple[Mailbox, int]) -> None:
-    page, t = journey.page, journey.t
+    page, _t = journey.page, journey.t
     journey.go("/donate?kind=one_off&amount=100000")
     expect(page.locator("#net-cost-text")).to_contain_text("66")
     page.locator("input[name=donor_type][value=company]").check()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import requests
 from sqlalchemy import select
@@ -14,7 +14,9 @@ from sqlalchemy import select
 from donations.clock import paris_date, utcnow
 from donations.extensions import db
 from donations.models import Campaign
-from tests.support.checkouts import donation_of, donations_count, page_text as text_of, pay_checkout as pay  # noqa: F401
+from tests.support.checkouts import donation_of, donations_count
+from tests.support.checkouts import page_text as text_of
+from tests.support.checkouts import pay_checkout as pay
 from tests.support.donors import INDIVIDUAL
 from tests.support.live_service import Live
 from tests.support.pages import form_fields

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.support.checkouts import donation_of, donations_count  # noqa: F401
+from tests.support.checkouts import donation_of, donations_count
 from tests.support.donors import INDIVIDUAL
 from tests.support.live_service import Live
 from tests.support.pages import form_fields

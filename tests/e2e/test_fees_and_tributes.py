@@ -3,25 +3,24 @@ the webhooks, the receipt read back from its PDF, and the notice read from a rea
 
 from __future__ import annotations
 
-import pytest
-
 import html
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
+import pytest
 import requests
-from sqlalchemy import func, select
 
-from donations.extensions import db
-from donations.models import Donation, PaymentMethod
 from donations.giving.tributes import send_tribute_notice
-from tests.support.checkouts import donation_of, donations_count, page_text as text_of, pay_checkout as pay, session_id  # noqa: F401
+from donations.models import PaymentMethod
+from tests.support.checkouts import donation_of, donations_count, session_id
+from tests.support.checkouts import page_text as text_of
+from tests.support.checkouts import pay_checkout as pay
 from tests.support.donors import INDIVIDUAL
-from tests.support.live_service import Live
-from tests.support.pages import form_fields
-from tests.support.giving import CARD_OK
-from tests.support.mailbox import Mailbox, smtp_settings
 from tests.support.live_gifts import attachment, pdf_text
+from tests.support.live_service import Live
+from tests.support.mailbox import Mailbox, smtp_settings
+from tests.support.pages import form_fields
 
 NBSP = re.compile(r"[\u00a0\u202f]")
 
@@ -44,7 +43,7 @@ def test_the_form_shows_the_fees_added_before_paying(live: Live) -> None:
 
 
 def test_a_fee_covered_card_gift_charges_the_gift_and_its_fees_and_its_receipt_states_the_whole_sum(
-    live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]  # noqa: F811
+    live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]
 ) -> None:
     mailbox, _port = smtp
     checkout = give(kind="one_off", amount="50", cover_fees="y", fees_method="card").headers["Location"]
@@ -75,7 +74,7 @@ def test_without_the_box_nothing_is_added(live: Live, give: Callable[..., reques
 
 
 def test_the_tribute_notice_leaves_once_the_gift_is_paid_in_the_donors_language_without_the_amount(
-    live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]  # noqa: F811
+    live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]
 ) -> None:
     mailbox, _port = smtp
     live.get("/?lang=en")  # the donor reads the site in English
@@ -104,7 +103,7 @@ def test_the_tribute_notice_leaves_once_the_gift_is_paid_in_the_donors_language_
 
 
 def test_the_notice_names_the_amount_when_the_donor_asks_and_is_in_french_by_default(
-    live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]  # noqa: F811
+    live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]
 ) -> None:
     mailbox, _port = smtp
     checkout = give(kind="one_off", amount="80", tribute_kind="in_honour_of", tribute_name="Paul Martin",
@@ -117,7 +116,7 @@ def test_the_notice_names_the_amount_when_the_donor_asks_and_is_in_french_by_def
 
 
 def test_a_tribute_without_an_address_is_kept_and_no_one_is_emailed(
-    live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]  # noqa: F811
+    live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]
 ) -> None:
     mailbox, _port = smtp
     checkout = give(kind="one_off", amount="40", tribute_kind="in_memory_of", tribute_name="Lucie Bernard").headers["Location"]
@@ -146,7 +145,7 @@ def test_tribute_mistakes_are_refused_with_a_message_and_nothing_is_recorded(liv
 
 
 def test_a_notice_held_up_by_a_mail_outage_leaves_with_send_pending(
-    live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]  # noqa: F811
+    live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]
 ) -> None:
     mailbox, port = smtp
     checkout = give(kind="one_off", amount="60", tribute_kind="in_memory_of", tribute_name="Jeanne Dupont",

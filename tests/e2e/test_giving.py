@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import requests
 from sqlalchemy import select
 
 from donations.extensions import db
 from donations.models import Donation, DonationKind, DonationStatus, PaymentMethod, PaymentStatus
-from tests.support.checkouts import donation_of, session_id  # noqa: F401
+from tests.support.checkouts import donation_of, session_id
 from tests.support.donors import COMPANY, INDIVIDUAL
 from tests.support.live_service import Live
 from tests.support.pages import form_fields
@@ -197,8 +197,8 @@ def test_a_checkout_stripe_expires_expires_the_donation(live: Live, give: Callab
 def test_expire_command_catches_checkouts_whose_event_was_missed(live: Live, give: Callable[..., requests.Response]) -> None:
     import datetime as dt
 
-    from donations.giving import operations as giving
     from donations.clock import utcnow
+    from donations.giving import operations as giving
 
     live.control("webhooks/pause")
     checkout = give(kind="one_off", amount="50").headers["Location"]

@@ -6,7 +6,7 @@ tests/support/factories.py).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from flask import Flask

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -166,11 +167,11 @@ def test_forms_without_a_csrf_token_are_refused(app: Flask, finance: FlaskClient
     assert finance.get("/finance/").status_code == 200  # still signed in
 
 
-@pytest.mark.parametrize("stamp, ago", [(SEEN_AT, dt.timedelta(minutes=31)), (SIGNED_IN_AT, dt.timedelta(hours=8, minutes=1))])
+@pytest.mark.parametrize(("stamp", "ago"), [(SEEN_AT, dt.timedelta(minutes=31)), (SIGNED_IN_AT, dt.timedelta(hours=8, minutes=1))])
 def test_a_session_expires_when_idle_and_after_eight_hours(finance: FlaskClient, stamp: str, ago: dt.timedelta) -> None:
     assert finance.get("/finance/").status_code == 200
     with finance.session_transaction() as session:
-        session[stamp] = (dt.datetime.now(dt.timezone.utc) - ago).timestamp()
+        session[stamp] = (dt.datetime.now(dt.UTC) - ago).timestamp()
     answer = finance.get("/finance/")
     assert answer.status_code == 302 and answer.headers["Location"].startswith("/finance/login")
     assert finance.get("/finance/").status_code == 302

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -28,7 +29,7 @@ def audit_trail(app: Flask, action: str) -> list[AuditEntry]:
 
 def test_resending_a_receipt_queues_its_email_and_records_when_it_really_left(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
     public_id, number, _ = paid_gift()
-    before = dt.datetime(2026, 1, 5, 8, tzinfo=dt.timezone.utc)
+    before = dt.datetime(2026, 1, 5, 8, tzinfo=dt.UTC)
     with app.app_context():
         db.session.scalars(select(Receipt).where(Receipt.number == number)).one().emailed_at = before
         db.session.commit()
@@ -90,7 +91,7 @@ def test_cancelling_with_an_amount_kept_issues_a_replacement_for_it(app: Flask, 
 
 
 def test_a_refund_beyond_what_is_kept_is_refused_before_reaching_stripe(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
-    public_id, number, payment_id = paid_gift(3000)
+    _public_id, number, payment_id = paid_gift(3000)
     path = f"/finance/payments/{payment_id}/refund"
     page = finance.get(f"{path}?lang=en")
     assert 'value="30"' in page.text and "30,00 € not yet refunded" in text_of(page.text)

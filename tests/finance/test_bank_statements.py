@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from pypdf import PdfReader
 from sqlalchemy import select
 
-from donations.giving.announced_transfers import announce_transfer
-from donations.finance.bank_statements import StatementUnreadable, parse_camt053, reference_in
 from donations.clock import paris_date, utcnow
 from donations.config import tax_rules_from
 from donations.extensions import db
-from donations.platform.jobs import wait_for_inline_jobs
+from donations.finance.bank_statements import StatementUnreadable, parse_camt053, reference_in
+from donations.giving.announced_transfers import announce_transfer
 from donations.giving.operations import DonorDetails, GiftRequest
-from donations.models import AuditEntry, BankCredit, BankCreditStatus, Donation, DonationKind, DonationStatus, DonorIdentity, Payment, Receipt
+from donations.models import (
+    AuditEntry,
+    BankCredit,
+    BankCreditStatus,
+    Donation,
+    DonationKind,
+    DonationStatus,
+    DonorIdentity,
+    Payment,
+    Receipt,
+)
+from donations.platform.jobs import wait_for_inline_jobs
 from donations.receipting.pdfs import pdf_of
-from tests.support.pages import form_fields
-from tests.support.pages import text_of
 from tests.support.offline_gifts import pdf_text, ticked
+from tests.support.pages import form_fields, text_of
 
 NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
 
@@ -86,7 +92,7 @@ def day(days_ago: int) -> str:
 def test_a_camt053_statement_settles_the_announced_transfers_it_pays_and_lists_the_rest(app: Flask, tmp_path: Path, finance: FlaskClient) -> None:
     paid, paid_id = announce(app, 250_000)
     wrong_amount, _ = announce(app, 10_000, last_name="Martin")
-    waiting, waiting_id = announce(app, 5_000, last_name="Roux")
+    waiting, _waiting_id = announce(app, 5_000, last_name="Roux")
     statement = camt053(
         # Banks squeeze the reference: no dash, lower case, inside other words.
         entry("2500.00", day(1), f"VIR SEPA DON {paid.replace('-', '').lower()} MERCI", "MME JEANNE DURAND", "E2026-1"),
@@ -159,7 +165,7 @@ def test_an_unreadable_or_hostile_statement_is_refused(app: Flask, tmp_path: Pat
 
 
 def test_a_cancelled_transfer_frees_its_credit_to_be_matched_again(app: Flask, tmp_path: Path, finance: FlaskClient) -> None:
-    reference, public_id = announce(app, 5_000)
+    reference, _public_id = announce(app, 5_000)
     path = tmp_path / "releve.xml"
     path.write_bytes(camt053(entry("50.00", day(1), reference, "DURAND", "E-9")))
     app.test_cli_runner().invoke(args=["bank", "import", str(path)])

@@ -5,24 +5,21 @@ Skipped where Chromium is not installed (as tests/browser/ is).
 
 from __future__ import annotations
 
-import shutil
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import requests
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from donations.extensions import db
-from donations.models import StaffRole
 from donations.finance.staff import create_staff
-from tests.support.finance_browser import CHROMIUM, LAPTOP, accessible, in_a_browser, tab_to
+from donations.models import StaffRole
+from tests.support.finance_browser import CHROMIUM, accessible, in_a_browser, tab_to
 from tests.support.finance_staff import FINANCE_EMAIL, PASSWORD
 from tests.support.live_gifts import pay
 from tests.support.live_service import Live
-
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed: back-office browser test skipped")
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import io
 import zipfile
 from collections import Counter
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from babel.dates import format_date
 from flask import Flask

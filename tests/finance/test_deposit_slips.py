@@ -11,12 +11,10 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from donations.extensions import db
-from donations.platform.jobs import wait_for_inline_jobs
 from donations.models import AuditEntry, DepositSlip, Payment
-from tests.support.pages import form_fields
-from tests.support.pages import text_of
-from tests.support.offline_gifts import day
-from tests.support.offline_gifts import gift_form
+from donations.platform.jobs import wait_for_inline_jobs
+from tests.support.offline_gifts import day, gift_form
+from tests.support.pages import form_fields, text_of
 
 
 def record(client: FlaskClient, **values: str) -> None:

@@ -7,20 +7,20 @@ import datetime as dt
 from pathlib import Path
 
 from flask import Flask
-from flask.testing import FlaskCliRunner, FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy.orm import Session
 
 from donations.extensions import db
-from donations.models import DonationKind, DonorType, Payment, PaymentMethod, Payout, PayoutLine, TaxScheme
 from donations.fulfilment.payouts import record_reversal
+from donations.models import DonationKind, DonorType, Payment, PaymentMethod, Payout, PayoutLine, TaxScheme
 from receipts.annual import issue_recaps
 from receipts.declaration import declaration_for
 from receipts.issuing import follow_refund, issue_for_payment
-from tests.support.pages import text_of
 from tests.support.factories import issuing_context, settled_payment
 from tests.support.fec_reader import HEADER, balance, entries, read_fec
+from tests.support.pages import text_of
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _at(year: int, month: int, day: int) -> dt.datetime:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from flask import Flask
@@ -13,14 +12,12 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from donations.clock import paris_date, utcnow
 from donations.extensions import db
-from donations.platform.jobs import wait_for_inline_jobs
 from donations.models import AuditEntry, Payment, PaymentMethod, Receipt
+from donations.platform.jobs import wait_for_inline_jobs
 from donations.receipting.pdfs import pdf_of
-from tests.support.pages import form_fields
-from tests.support.pages import text_of
-from tests.support.offline_gifts import day, gift_form, ticked  # noqa: F401
+from tests.support.offline_gifts import day, gift_form, ticked
+from tests.support.pages import form_fields, text_of
 
 HEADER = ("date_received;method;amount;donor_type;first_name;last_name;company_name;legal_form;siren;email;"
           "address_line1;address_line2;postal_code;city;country;reference;scheme")
@@ -78,7 +75,7 @@ def test_the_command_imports_every_gift_with_its_receipt_and_a_second_run_record
 def test_a_file_with_bad_lines_records_nothing_and_names_each_bad_line(app: Flask, csv_file) -> None:  # type: ignore[no-untyped-def]
     lines = good_file().splitlines()
     lines.insert(2, f"{day(1)};bitcoin;12;individual;Luc;Petit;;;;;1 rue A;;75001;Paris;FR;;")
-    lines.insert(4, f"31/12/2026;cheque;1,234;individual;;Vide;;;;pas-un-email;1 rue B;;7500;Paris;FR;;")
+    lines.insert(4, "31/12/2026;cheque;1,234;individual;;Vide;;;;pas-un-email;1 rue B;;7500;Paris;FR;;")
     path = csv_file("\n".join(lines) + "\n")
     result = app.test_cli_runner().invoke(args=["gifts", "import", str(path)])
     assert result.exit_code != 0
@@ -106,7 +103,7 @@ def test_a_line_matching_a_gift_typed_by_hand_is_skipped(app: Flask, finance: Fl
     [
         (b"\xff\xfe d a t e", "not UTF-8"),
         (b"", "empty"),
-        ("date_received,method,amount\n2026-01-01,cheque,5\n".encode(), "missing columns"),
+        (b"date_received,method,amount\n2026-01-01,cheque,5\n", "missing columns"),
         ((HEADER + "\n").encode(), "no gift"),
     ],
 )

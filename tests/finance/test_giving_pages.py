@@ -12,10 +12,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from donations.extensions import db
-from donations.models import AuditEntry, Campaign, PaymentMethod, PaymentStatus, TributeKind
 from donations.giving.campaigns import default_campaign, find_campaign
-from tests.support.pages import csrf_token
+from donations.models import AuditEntry, Campaign, PaymentMethod, PaymentStatus, TributeKind
 from tests.support.factories import settled_payment
+from tests.support.pages import csrf_token
 
 
 def plain(page: str) -> str:

@@ -6,15 +6,14 @@ donation and the receipts, exactly as for a refund made anywhere else.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import requests
 from sqlalchemy import select
 
 from donations.extensions import db
-from donations.models import AuditEntry, Donation, DonationStatus, ReceiptStatus, StaffRole
-from donations.finance.staff import create_staff
-from tests.support.finance_staff import FINANCE_EMAIL, PASSWORD, signed_in_live as signed_in
+from donations.models import AuditEntry, Donation, DonationStatus, ReceiptStatus
+from tests.support.finance_staff import signed_in_live as signed_in
 from tests.support.live_gifts import pay, receipts_of
 from tests.support.live_service import Live
 from tests.support.mailbox import Mailbox

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -15,14 +15,10 @@ from sqlalchemy import select
 
 from donations.clock import paris_date, utcnow
 from donations.extensions import db
-from donations.platform.jobs import wait_for_inline_jobs
 from donations.models import AuditEntry, Donation, DonationStatus, Donor, Payment, Receipt, ReceiptStatus
+from donations.platform.jobs import wait_for_inline_jobs
 from tests.support.offline_gifts import BOXES, gift_form, pdf_text, ticked  # noqa: F401
-from tests.support.pages import form_fields
-from tests.support.finance_staff import sign_in
-from tests.support.pages import text_of
-
-
+from tests.support.pages import form_fields, text_of
 
 
 @pytest.fixture

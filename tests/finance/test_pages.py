@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -54,7 +55,7 @@ def test_donations_are_filtered_searched_and_sorted(app: Flask, finance: FlaskCl
     with app.app_context():
         db.session.get(Payment, small_payment).stripe_charge_id = "ch_findme123"
         old = db.session.scalars(select(Donation).where(Donation.public_id == big)).one()
-        old.created_at = dt.datetime(2025, 1, 15, 12, tzinfo=dt.timezone.utc)
+        old.created_at = dt.datetime(2025, 1, 15, 12, tzinfo=dt.UTC)
         db.session.commit()
 
     def found(**args: str) -> list[str]:

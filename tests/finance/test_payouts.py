@@ -3,17 +3,17 @@ balance transaction (also when Stripe books it later), and each payout with the 
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import requests
 from sqlalchemy import select
 
 from donations.extensions import db
 from donations.models import Donation, Payment, Payout, PayoutLine
-from tests.support.live_service import Live
 from tests.support.finance_staff import signed_in_live as signed_in
-from tests.support.pages import text_of
 from tests.support.live_gifts import pay
+from tests.support.live_service import Live
+from tests.support.pages import text_of
 
 
 def payment_of(live: Live, donation: Donation) -> Payment:
@@ -112,7 +112,7 @@ def test_staff_see_which_gifts_make_up_each_bank_credit_and_the_fec_empties_the_
     result = live.app.test_cli_runner().invoke(args=["accounting", "fec", "--year", str(year), "--output", str(output), "--include-test"])
     assert result.exit_code == 0, result.output
     lines = read_fec(output.read_bytes().decode("utf-8"))
-    assert all(sum(l.debit_cents for l in e) == sum(l.credit_cents for l in e) for e in entries(lines).values())
+    assert all(sum(line.debit_cents for line in e) == sum(line.credit_cents for line in e) for e in entries(lines).values())
     assert balance(lines, "5118") == 0 and balance(lines, "512") == paid["amount"]
     assert balance(lines, "627") == 175 + 925
     assert -balance(lines, "7541") == 10000 - 1000 + 60000

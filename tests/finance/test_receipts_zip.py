@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import tracemalloc
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -14,8 +15,8 @@ from sqlalchemy import select
 
 from donations.extensions import db
 from donations.models import AuditEntry, Receipt
-from donations.receipting.service import issuing_context
 from donations.receipting.pdfs import receipt_store
+from donations.receipting.service import issuing_context
 from receipts.issuing import issue_for_payment
 from tests.support.bulk import insert_receipts
 from tests.support.exports import index_of

@@ -14,10 +14,10 @@ from flask.testing import FlaskClient
 
 from donations.extensions import db
 from donations.models import DonationKind, DonationStatus, EventOutcome, PaymentMethod, StripeEvent
-from tests.support.pages import text_of
 from tests.support.factories import settled_payment
+from tests.support.pages import text_of
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 SVG = "{http://www.w3.org/2000/svg}"
 
 

@@ -8,21 +8,21 @@ tests/e2e/screenshots/finance-reports.png.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import requests
 from playwright.sync_api import expect
 
 from donations.extensions import db
-from donations.models import StaffRole
 from donations.finance.staff import create_staff
+from donations.models import StaffRole
 from tests.support.finance_browser import CHROMIUM, SCREENSHOTS, accessible, in_a_browser, tab_to
-from tests.support.live_service import Live
 from tests.support.finance_staff import FINANCE_EMAIL, PASSWORD
 from tests.support.live_gifts import pay
-
+from tests.support.live_service import Live
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed: back-office browser test skipped")
 

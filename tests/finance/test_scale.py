@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -17,9 +18,9 @@ from donations.extensions import db
 from donations.finance.keyset import BadCursor, decode_cursor, keyset_page
 from donations.finance.search import DonationFilter
 from donations.models import Donation, DonationKind, Donor, DonorType, Payment
-from tests.support.pages import text_of
 from tests.support.donor_portal import signed_in
 from tests.support.factories import settled_payment
+from tests.support.pages import text_of
 from tests.support.statements import statements_of
 
 PAGE_LIMIT = 10  # the target: every finance and portal page in at most ten statements
@@ -184,9 +185,9 @@ def _walk(session: Any, f: DonationFilter, per_page: int) -> tuple[list[list[int
     return ids(forwards), ids(reversed(backwards))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("sort, descending", [("created", True), ("amount", False), ("donor", False), ("status", True)])
+@pytest.mark.parametrize(('sort', 'descending'), [("created", True), ("amount", False), ("donor", False), ("status", True)])
 def test_keyset_pages_hold_every_donation_once_in_order_even_when_sort_values_tie(db: Any, sort: str, descending: bool) -> None:
-    same_time = dt.datetime(2026, 3, 1, 10, tzinfo=dt.timezone.utc)
+    same_time = dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC)
     for i in range(23):
         payment = settled_payment(db.session, 1000 + 500 * (i % 3))
         payment.donation.created_at = same_time  # ties everywhere: only the id tells rows apart

@@ -3,7 +3,8 @@ guessing; failed sign-ins keep nothing typed; back-office pages are kept by no c
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -11,8 +12,8 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from donations.extensions import db
-from donations.models import AuditEntry, StaffUser
 from donations.finance.staff import StaffError, check_password_strength
+from donations.models import AuditEntry, StaffUser
 from tests.support.app_factory import copied_session
 from tests.support.finance_staff import ADMIN_EMAIL, FINANCE_EMAIL, PASSWORD, sign_in
 from tests.support.pages import csrf_token

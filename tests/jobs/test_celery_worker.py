@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from flask import Flask
 from sqlalchemy import select
@@ -16,7 +16,6 @@ from donations.receipting.service import PaymentReceipts
 from tests.support.celery_workers import CeleryWorker
 from tests.support.factories import settled_payment
 from tests.support.mailbox import Mailbox
-
 
 
 def test_receipt_email_is_sent_by_a_celery_worker(

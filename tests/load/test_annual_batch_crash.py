@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from donations.receipting.batch import CHUNK_SIZE
 from donations.models import Donation, Receipt, receipt_payment
+from donations.receipting.batch import CHUNK_SIZE
 from tests.support.bulk import make_monthly_donors
 from tests.support.celery_workers import CeleryWorker
 

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from donations.extensions import db
 from donations.models import Donation, DonationStatus, Receipt
+from tests.support.donor_portal import sign_in
+from tests.support.live_gifts import pay
 from tests.support.live_service import Live
 from tests.support.pages import form_fields
-from tests.support.live_gifts import pay
-from tests.support.donor_portal import sign_in
 
 AWAITING = "en attente de confirmation"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from donations.portal.records import billing_customer
 from donations.models import Donation, DonationKind, DonationStatus, Donor
+from donations.portal.records import billing_customer
 
 
 def donor_with(*gifts: tuple[str, bool], customer: tuple[str, bool | None] | None = None) -> Donor:
@@ -41,9 +41,9 @@ def test_the_portal_never_sends_a_gift_of_the_other_mode_to_stripe(live, give, s
     from sqlalchemy import update
 
     from donations.extensions import db
-    from tests.support.pages import form_fields
-    from tests.support.live_gifts import pay
     from tests.support.donor_portal import sign_in
+    from tests.support.live_gifts import pay
+    from tests.support.pages import form_fields
 
     mailbox, _ = smtp
     gift = pay(live, give, kind="monthly", amount="15")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Callable
+from collections.abc import Callable
 
 import requests
 from sqlalchemy import func, select, update
@@ -14,13 +14,12 @@ from donations.extensions import db
 from donations.models import Donation, DonationStatus, Donor, DonorSignIn, Payment, Receipt, StripeEvent
 from donations.receipting.service import issuing_context
 from receipts.annual import donors_due, issue_recaps
+from tests.support.donor_portal import erase as _erase
 from tests.support.donor_portal import sign_in
 from tests.support.donors import INDIVIDUAL
 from tests.support.factories import as_if_last_year
 from tests.support.live_gifts import pay
 from tests.support.live_service import Live
-from tests.support.donor_portal import erase as _erase
-from tests.support.pages import form_fields
 
 EMAIL = INDIVIDUAL["email"]
 
@@ -103,7 +102,7 @@ def test_purge_removes_expired_links_old_event_payloads_and_donors_without_a_gif
     old = pay(live, give, kind="one_off", amount="50")
     recent = pay(live, give, kind="one_off", amount="20", donor={**INDIVIDUAL, "email": "recent@example.org"})
     sign_in(live, mailbox, "recent@example.org")
-    seven_years_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=7 * 366)
+    seven_years_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=7 * 366)
     with live.app.app_context():
         db.session.execute(update(Donor).where(Donor.id == old.donor_id).values(created_at=seven_years_ago))
         db.session.execute(update(Donation).where(Donation.id == old.id).values(created_at=seven_years_ago))

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import requests
 
 from donations.extensions import db
 from donations.models import Donation, TributeKind
-from tests.support.donors import INDIVIDUAL
-from tests.support.live_service import Live
 from tests.support.donor_portal import erase as _erase
-from tests.support.live_gifts import pay
 from tests.support.donor_portal import sign_in
+from tests.support.donors import INDIVIDUAL
+from tests.support.live_gifts import pay
+from tests.support.live_service import Live
 
 
 def test_erasure_removes_the_tribute_name_address_and_message(live: Live, give: Callable[..., requests.Response], smtp) -> None:  # type: ignore[no-untyped-def]

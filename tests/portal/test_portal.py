@@ -49,7 +49,7 @@ def test_sign_in_link_expires(live: Live, give, smtp) -> None:  # type: ignore[n
     ask_link(live, "camille.martin@example.org")
     path = link_in(mailbox.wait_for(2)[-1])
     with live.app.app_context():
-        db.session.execute(update(DonorSignIn).values(expires_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)))
+        db.session.execute(update(DonorSignIn).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
         db.session.commit()
     page = live.get(path)
     assert live.post("/my/sign-in", data=form_fields(page.text)).status_code == 410
@@ -57,7 +57,7 @@ def test_sign_in_link_expires(live: Live, give, smtp) -> None:  # type: ignore[n
 
 def test_a_donor_cannot_reach_another_donors_gift_or_receipt(live: Live, give, smtp) -> None:  # type: ignore[no-untyped-def]
     mailbox, _ = smtp
-    mine = pay(live, give, kind="one_off", amount="50")
+    pay(live, give, kind="one_off", amount="50")
     theirs = pay(live, give, kind="monthly", amount="20", donor=OTHER)
     other_one_off = pay(live, give, kind="one_off", amount="35", donor=OTHER)
     with live.app.app_context():

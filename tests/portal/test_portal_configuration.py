@@ -7,10 +7,10 @@ from __future__ import annotations
 import html
 import re
 
+from tests.support.donor_portal import sign_in
+from tests.support.live_gifts import pay
 from tests.support.live_service import Live
 from tests.support.pages import form_fields
-from tests.support.live_gifts import pay
-from tests.support.donor_portal import sign_in
 
 
 def test_the_portal_works_on_a_fresh_account_once_stripe_setup_made_its_configuration(live: Live, give, smtp) -> None:  # type: ignore[no-untyped-def]

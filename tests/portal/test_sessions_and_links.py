@@ -11,15 +11,15 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from donations.extensions import db
-from donations.platform.jobs import wait_for_inline_jobs
 from donations.models import Donor, DonorSignIn, DonorType
+from donations.platform.jobs import wait_for_inline_jobs
 from tests.support.app_factory import copied_session
 from tests.support.donor_portal import EMAIL, new_link, signed_in
 from tests.support.factories import settled_payment
@@ -165,7 +165,7 @@ def test_an_address_change_touches_only_the_donor_record_chosen(portal_app: Flas
 
 
 def test_an_address_change_for_a_record_that_is_not_the_donors_is_refused(portal_app: Flask) -> None:
-    person, _company = _two_records_of_one_email(portal_app)
+    _person, _company = _two_records_of_one_email(portal_app)
     with portal_app.app_context():
         stranger = settled_payment(db.session).donation.donor
         db.session.commit()

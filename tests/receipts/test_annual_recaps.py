@@ -12,14 +12,14 @@ from donations.models import DonationKind, Payment, PaymentMethod, PaymentStatus
 from receipts.annual import YearNotEnded, donors_due, issue_recaps
 from tests.support.factories import issuing_context, settled_payment
 
-JANUARY = dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.timezone.utc)
+JANUARY = dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.UTC)
 
 
 def _monthly(db, months: range) -> Payment:  # type: ignore[no-untyped-def]
     """A monthly gift paid on the 5th of each of these months of 2025."""
-    first = settled_payment(db.session, 1500, DonationKind.MONTHLY, dt.datetime(2025, months[0], 5, 9, tzinfo=dt.timezone.utc))
+    first = settled_payment(db.session, 1500, DonationKind.MONTHLY, dt.datetime(2025, months[0], 5, 9, tzinfo=dt.UTC))
     for month in months[1:]:
-        at = dt.datetime(2025, month, 5, 9, tzinfo=dt.timezone.utc)
+        at = dt.datetime(2025, month, 5, 9, tzinfo=dt.UTC)
         db.session.add(Payment(donation=first.donation, amount_cents=1500, method=PaymentMethod.SEPA_DEBIT,
                                status=PaymentStatus.SUCCEEDED, received_at=at, received_on=paris_date(at)))
     db.session.flush()
@@ -28,11 +28,11 @@ def _monthly(db, months: range) -> Payment:  # type: ignore[no-untyped-def]
 
 def test_a_year_not_over_in_paris_gets_no_recap(db) -> None:  # type: ignore[no-untyped-def]
     _monthly(db, range(1, 13))
-    new_years_eve = dt.datetime(2025, 12, 31, 22, 30, tzinfo=dt.timezone.utc)  # 23:30 in Paris
+    new_years_eve = dt.datetime(2025, 12, 31, 22, 30, tzinfo=dt.UTC)  # 23:30 in Paris
     with pytest.raises(YearNotEnded, match="2025 has not ended"):
         issue_recaps(db.session, 2025, donors_due(db.session, 2025), issuing_context(new_years_eve))
     assert db.session.scalars(select(Receipt)).all() == []
-    just_after = dt.datetime(2025, 12, 31, 23, 30, tzinfo=dt.timezone.utc)  # 00:30 on 1 January in Paris
+    just_after = dt.datetime(2025, 12, 31, 23, 30, tzinfo=dt.UTC)  # 00:30 on 1 January in Paris
     assert len(issue_recaps(db.session, 2025, donors_due(db.session, 2025), issuing_context(just_after))) == 1
 
 
@@ -44,7 +44,7 @@ def test_a_debit_of_a_recapped_year_settling_late_replaces_the_recap_instead_of_
     assert recap.receipt.amount_cents == 11 * 1500
 
     # December's SEPA debit of 2025 settles in January.
-    at = dt.datetime(2025, 12, 5, 9, tzinfo=dt.timezone.utc)
+    at = dt.datetime(2025, 12, 5, 9, tzinfo=dt.UTC)
     db.session.add(Payment(donation=first.donation, amount_cents=1500, method=PaymentMethod.SEPA_DEBIT,
                            status=PaymentStatus.SUCCEEDED, received_at=at, received_on=paris_date(at)))
     db.session.commit()
@@ -69,7 +69,7 @@ def test_a_late_debit_settling_through_the_webhook_replaces_the_recap_at_once(db
     first = _monthly(db, range(1, 12))
     (recap,) = issue_recaps(db.session, 2025, donors_due(db.session, 2025), service_context())
     db.session.commit()
-    at = dt.datetime(2025, 12, 5, 9, tzinfo=dt.timezone.utc)
+    at = dt.datetime(2025, 12, 5, 9, tzinfo=dt.UTC)
     late = Payment(donation=first.donation, amount_cents=1500, method=PaymentMethod.SEPA_DEBIT,
                    status=PaymentStatus.SUCCEEDED, received_at=at, received_on=paris_date(at))
     db.session.add(late)

@@ -5,7 +5,7 @@ The mails are read back from a real SMTP server (aiosmtpd)."""
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import urlparse
 
 import requests

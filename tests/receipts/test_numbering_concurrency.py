@@ -69,7 +69,7 @@ def test_threads_issuing_at_once_get_consecutive_numbers(database_url: str) -> N
     def run(chunk: list[int]) -> None:
         try:
             _issue_all(database_url, chunk)
-        except BaseException as error:  # noqa: BLE001  (reported below)
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=run, args=(chunk,)) for chunk in chunks]

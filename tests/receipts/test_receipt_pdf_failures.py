@@ -13,8 +13,9 @@ import datetime as dt
 import hashlib
 import io
 import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -23,8 +24,8 @@ from sqlalchemy import select
 
 from donations.extensions import db
 from donations.models import DonationKind, DonationStatus, Donor, DonorType, Receipt
-from donations.receipting.service import issuing_context
 from donations.receipting.pdfs import pdf_of, receipt_store
+from donations.receipting.service import issuing_context
 from receipts.issuing import issue_for_payment
 from tests.support.donor_portal import sign_in as donor_sign_in
 from tests.support.factories import settled_payment
@@ -200,7 +201,7 @@ def test_a_january_recap_of_long_values_and_many_payments_gets_its_pdf(make_app:
         )
         for week in range(60):
             settled_payment(db.session, 1500, DonationKind.MONTHLY,
-                            dt.datetime(2025, 1, 2, 10, tzinfo=dt.timezone.utc) + dt.timedelta(days=6 * week), donor=donor)
+                            dt.datetime(2025, 1, 2, 10, tzinfo=dt.UTC) + dt.timedelta(days=6 * week), donor=donor)
         db.session.commit()
     result = app.test_cli_runner().invoke(args=["receipts", "annual", "--year", "2025"])
     assert result.exit_code == 0 and "1 annual receipt(s) issued" in result.output

@@ -14,9 +14,10 @@ import hashlib
 import io
 import shutil
 import subprocess
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from asn1crypto import pem
@@ -40,10 +41,10 @@ from donations.models import CopyReason, Receipt, ReceiptCopy
 from donations.receipting.pdfs import ReceiptIntegrityError, pdf_of, receipt_store, store_receipt_pdf
 from donations.receipting.service import issuing_context
 from receipts.document.cerfa import draw_receipt
+from receipts.document.snapshot import ReceiptSnapshot
 from receipts.issuing import issue_for_payment
 from receipts.self_signed import make_self_signed
 from receipts.signing import load_pem_signer, sign
-from receipts.document.snapshot import ReceiptSnapshot
 from tests.support.factories import settled_payment
 from tests.support.finance_staff import finance_client
 from tests.support.live_gifts import attachment, pay, receipts_of
@@ -333,7 +334,7 @@ def development(**signing: str) -> dict[str, str]:
 
 def test_production_refuses_to_start_without_a_receipt_signing_certificate() -> None:
     without = {k: v for k, v in production().items() if not k.startswith("RECEIPT_SIGNING_")}
-    with pytest.raises(ConfigError, match="RECEIPT_SIGNING_KEY_FILE and RECEIPT_SIGNING_CERT_FILE .or RECEIPT_SIGNING_PKCS12_FILE. must be set in production"):
+    with pytest.raises(ConfigError, match=r"RECEIPT_SIGNING_KEY_FILE and RECEIPT_SIGNING_CERT_FILE .or RECEIPT_SIGNING_PKCS12_FILE. must be set in production"):
         checked(without)
     assert checked(production())["RECEIPT_SIGNING_CERT_FILE"]  # the foundation's certificate: it starts
 
@@ -368,8 +369,8 @@ def test_start_up_refuses_half_a_pem_pair_or_both_kinds_of_files(certificate: tu
 
 
 def test_start_up_refuses_an_expired_certificate(tmp_path: Path) -> None:
-    key, cert = make_self_signed(tmp_path, SIGNER, now=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc), days=30)
-    with pytest.raises(ConfigError, match="RECEIPT_SIGNING_CERT_FILE: the receipt-signing certificate of .* expired on 2020-01-31"):
+    key, cert = make_self_signed(tmp_path, SIGNER, now=dt.datetime(2020, 1, 1, tzinfo=dt.UTC), days=30)
+    with pytest.raises(ConfigError, match=r"RECEIPT_SIGNING_CERT_FILE: the receipt-signing certificate of .* expired on 2020-01-31"):
         checked(production(RECEIPT_SIGNING_KEY_FILE=str(key), RECEIPT_SIGNING_CERT_FILE=str(cert)))
 
 
@@ -385,7 +386,7 @@ def test_a_pkcs12_file_and_its_password_sign_receipts_and_a_wrong_password_fails
     make_app: Callable[..., Any], certificate: tuple[Path, Path], tmp_path: Path
 ):
     bundle = str(pkcs12_of(certificate, tmp_path / "fondation.p12", b"mot de passe"))
-    with pytest.raises(ConfigError, match="RECEIPT_SIGNING_PKCS12_FILE: .* wrong password"):
+    with pytest.raises(ConfigError, match=r"RECEIPT_SIGNING_PKCS12_FILE: .* wrong password"):
         checked(production(RECEIPT_SIGNING_KEY_FILE="", RECEIPT_SIGNING_CERT_FILE="", RECEIPT_SIGNING_PKCS12_FILE=bundle,
                            RECEIPT_SIGNING_PASSWORD="pas le bon"))
     app = make_app(MAIL_SERVER="", RECEIPT_SIGNING_PKCS12_FILE=bundle, RECEIPT_SIGNING_PASSWORD="mot de passe")
@@ -412,7 +413,7 @@ def test_an_encrypted_pem_key_signs_with_its_password(make_app: Callable[..., An
 def issued_by_a_ca(tmp_path: Path, leaf_key: Any) -> Path:
     """A PKCS#12 file: the foundation's certificate for `leaf_key`, issued by a CA whose certificate comes with it."""
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=4096)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
 
     def certificate(subject: str, key: Any, issuer: str, signer: Any, ca: bool) -> cryptography_x509.Certificate:
         return (cryptography_x509.CertificateBuilder()

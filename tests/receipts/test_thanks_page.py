@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import requests
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from donations.giving import thanks_page
 from donations.extensions import db
+from donations.giving import thanks_page
 from donations.models import Donation
 from tests.support.donors import COMPANY
 from tests.support.live_service import Live

@@ -8,8 +8,12 @@ import json
 import pytest
 import stripe
 
-from stripe_sandbox.account_objects import (build_account, build_payment_method_configuration,
-                                            build_portal_configuration, build_webhook_endpoint)
+from stripe_sandbox.account_objects import (
+    build_account,
+    build_payment_method_configuration,
+    build_portal_configuration,
+    build_webhook_endpoint,
+)
 from tests.support.stripe_examples import FIXTURES, T, differences
 
 URL = "https://dons.example.org/stripe/webhook"

@@ -34,7 +34,7 @@ def test_a_request_refused_by_validation_can_be_retried_with_the_same_key(client
     assert client.v1.checkout.sessions.create(params=SESSION, options={"idempotency_key": "k9"}).status == "open"
 
 
-@pytest.mark.parametrize("params, param", [
+@pytest.mark.parametrize(("params", "param"), [
     ({**SESSION, "payment_method_types": ["card"]}, "payment_method_types"),
     ({**SESSION, "line_items": [{"price_data": {"currency": "eur", "unit_amount": 1000,
                                                 "product_data": {"name": "Don", "colour": "red"}}}]},

@@ -12,23 +12,39 @@ types agree.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
+from stripe_sandbox import cards
+from stripe_sandbox.billing_objects import (
+    build_invoice,
+    build_invoice_line,
+    build_invoice_payment,
+    build_subscription,
+    build_subscription_item,
+)
+from stripe_sandbox.objects import (
+    build_balance_transaction,
+    build_billing_portal_session,
+    build_charge,
+    build_checkout_line_item,
+    build_checkout_session,
+    build_customer,
+    build_customer_details,
+    build_dispute,
+    build_event,
+    build_payment_intent,
+    build_payment_method,
+    build_price,
+    build_product,
+    build_refund,
+    card_charge_details,
+)
 from tests.support.stripe_examples import ABSENT_FROM_PINNED_VERSION, FIXTURES, NOT_COMPARED, T, differences, pinned  # noqa: F401
 
 pytestmark = pytest.mark.skipif(not FIXTURES.exists(),
                                 reason=f"Stripe's fixtures are not at {FIXTURES}: object shapes not checked")
 
-from stripe_sandbox import cards
-from stripe_sandbox.billing_objects import (build_invoice, build_invoice_line, build_invoice_payment,
-                                            build_subscription, build_subscription_item)
-from stripe_sandbox.objects import (build_balance_transaction, build_billing_portal_session, build_charge,
-                                    build_checkout_line_item, build_checkout_session, build_customer,
-                                    build_customer_details, build_dispute, build_event, build_payment_intent,
-                                    build_payment_method, build_price, build_product, build_refund,
-                                    card_charge_details)
 
 def built_objects() -> dict[str, dict]:
     """One object of each type, made by our builders as the sandbox makes them."""

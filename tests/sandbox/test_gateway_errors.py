@@ -10,6 +10,7 @@ import stripe
 from donations.platform import stripe_account, stripe_api
 from donations.platform.stripe_api import PaymentServiceError
 
+
 def _gateway_functions(module: object) -> dict[str, object]:
     """The module's functions that call Stripe: those taking the client first."""
     return {

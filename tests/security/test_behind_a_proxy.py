@@ -8,20 +8,21 @@ import datetime as dt
 import logging
 import os
 import runpy
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from donations.platform import deployment
 from donations.config import ConfigError
 from donations.extensions import db
 from donations.finance import sign_in_backoff
 from donations.models import AuditEntry
+from donations.platform import deployment
 from tests.support.finance_staff import FINANCE_EMAIL, PASSWORD
 from tests.support.pages import csrf_token
 from tests.support.production import PRODUCTION
@@ -50,8 +51,8 @@ def make_staff(make_app: Callable[..., Flask]) -> Callable[..., Flask]:
     """A callable that builds the app with these settings and one finance account in it."""
 
     def build(**settings: Any) -> Flask:
-        from donations.models import StaffRole
         from donations.finance.staff import create_staff
+        from donations.models import StaffRole
 
         app = make_app(MAIL_SERVER="", **settings)
         with app.app_context():
@@ -111,7 +112,7 @@ def test_strangers_failing_on_a_staff_email_never_lock_the_staff_member_out(make
 def test_failed_sign_ins_wait_longer_and_longer_for_one_address_and_email(make_staff: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch) -> None:
     app = make_staff()
     client = app.test_client()
-    now = [dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone.utc)]
+    now = [dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)]
     monkeypatch.setattr(sign_in_backoff, "utcnow", lambda: now[0])
     assert [staff_sign_in(client, f"wrong {i}").status_code for i in range(9)] == [401] * 9
     waits = []
@@ -201,8 +202,8 @@ def test_the_limiter_storage_keeps_no_email_in_clear(
 
 @pytest.mark.parametrize("live_settings", [{"TRUSTED_PROXIES": "1", "MAIL_SERVER": ""}])
 def test_over_http_the_forwarded_client_is_limited_and_audited_as_itself(live: Any) -> None:
-    from donations.models import StaffRole
     from donations.finance.staff import create_staff
+    from donations.models import StaffRole
     from tests.support.pages import form_fields
 
     with live.app.app_context():

@@ -11,8 +11,9 @@ import base64
 import json
 import re
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import requests
@@ -20,9 +21,9 @@ import sqlalchemy as sa
 from altcha import Challenge, Payload, create_challenge, solve_challenge
 from flask import Flask
 
-from donations.giving.altcha_challenge import ALGORITHM, signing_key
 from donations.config import ConfigError
 from donations.extensions import db
+from donations.giving.altcha_challenge import ALGORITHM, signing_key
 from donations.models import Donation
 from stripe_sandbox import serve_in_thread, sign
 from tests.support.donors import INDIVIDUAL

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import html
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 import sqlalchemy as sa

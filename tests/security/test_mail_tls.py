@@ -10,17 +10,17 @@ from __future__ import annotations
 import shutil
 import ssl
 import subprocess
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 
-from donations.platform import mail
 from donations.config import ConfigError, load_config, mail_security, validate
+from donations.platform import mail
 from tests.support.mailbox import Mailbox
 from tests.support.network import free_port
 from tests.support.production import REAL_FOUNDATION

@@ -4,7 +4,8 @@ unsafe `next=` addresses each get a 4xx with a message, on SQLite and on Postgre
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -39,7 +40,7 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def finance(app: Flask, make_staff: Callable[..., Any]) -> FlaskClient:  # noqa: F811
+def finance(app: Flask, make_staff: Callable[..., Any]) -> FlaskClient:
     browser = english_browser(app)
     assert sign_in(browser, make_staff()).status_code == 303
     return browser
@@ -165,7 +166,7 @@ def _sign_in_then(client: FlaskClient, next_value: str) -> Any:
     ],
 )
 def test_sign_in_never_follows_a_next_address_off_the_back_office(
-    client: FlaskClient, make_staff: Callable[..., Any], next_value: str  # noqa: F811
+    client: FlaskClient, make_staff: Callable[..., Any], next_value: str
 ) -> None:
     make_staff()
     response = _sign_in_then(client, next_value)
@@ -173,7 +174,7 @@ def test_sign_in_never_follows_a_next_address_off_the_back_office(
     assert response.headers["Location"] == "/finance/"
 
 
-def test_sign_in_follows_a_next_address_inside_the_back_office(client: FlaskClient, make_staff: Callable[..., Any]) -> None:  # noqa: F811
+def test_sign_in_follows_a_next_address_inside_the_back_office(client: FlaskClient, make_staff: Callable[..., Any]) -> None:
     make_staff()
     response = _sign_in_then(client, "/finance/donations?q=Martin&page=2")
     assert response.headers["Location"] == "/finance/donations?q=Martin&page=2"

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from typing import TYPE_CHECKING
-
 import re
-from playwright.sync_api import expect
-
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 AXE = Axe()
 

@@ -37,7 +37,7 @@ def _identity(i: int) -> dict[str, str]:
 def make_monthly_donors(engine: sa.Engine, donors: int, payments_each: int = 12, year: int = 2025) -> None:
     """`donors` monthly donors, each with `payments_each` settled card payments of 15 € in `year`."""
     rules = TaxRules().as_dict()
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
         first_id = (conn.scalar(sa.select(sa.func.max(Donor.id))) or 0) + 1
         for start in range(0, donors, BATCH):
@@ -66,7 +66,7 @@ def make_monthly_donors(engine: sa.Engine, donors: int, payments_each: int = 12,
                 sa.insert(Payment.__table__),
                 [
                     dict(donation_id=i, amount_cents=1500, refunded_cents=0, currency="eur", method="card", status="succeeded",
-                         disputed=False, livemode=False, received_at=dt.datetime(year, month, 5, 9, 0, tzinfo=dt.timezone.utc),
+                         disputed=False, livemode=False, received_at=dt.datetime(year, month, 5, 9, 0, tzinfo=dt.UTC),
                          received_on=dt.date(year, month, 5), created_at=now)
                     for i in ids
                     for month in range(1, payments_each + 1)
@@ -94,7 +94,7 @@ def insert_receipts(session: Session, store: ReceiptStore, count: int, year: int
     session.add(donor)
     session.flush()
     sha = sha256_of(pdf)
-    start = dt.datetime(year, 1, 2, 9, tzinfo=dt.timezone.utc)
+    start = dt.datetime(year, 1, 2, 9, tzinfo=dt.UTC)
     for first in range(1, count + 1, ROWS_PER_INSERT):
         rows = []
         for sequence in range(first, min(first + ROWS_PER_INSERT, count + 1)):

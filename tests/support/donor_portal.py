@@ -8,9 +8,9 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
-from donations.portal import sign_in as portal_access
 from donations.clock import utcnow
 from donations.extensions import db
+from donations.portal import sign_in as portal_access
 from tests.support.live_service import Live
 from tests.support.mailbox import Mailbox
 from tests.support.pages import form_fields

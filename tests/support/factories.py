@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from itertools import count
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -25,8 +26,8 @@ from donations.models import (
     Receipt,
     TaxScheme,
 )
-from donations.receipting.service import issuing_context as service_issuing_context
 from donations.receipting.pdfs import store_receipt_pdf
+from donations.receipting.service import issuing_context as service_issuing_context
 from donations.tax import Scheme, TaxRules
 from receipts.document.snapshot import FoundationMentions
 from receipts.issuing import IssuingContext, issue_for_payment
@@ -50,7 +51,7 @@ def issuing_context(now: dt.datetime | None = None) -> IssuingContext:
     return IssuingContext(
         foundation=FOUNDATION,
         company_form_version="16216*01",
-        now=now or dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.timezone.utc),
+        now=now or dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC),
         verification_url=lambda number, code: f"https://dons.example.org/receipts/verify/{number}?c={code}",
         country_name=lambda code: "France",
     )
@@ -89,7 +90,7 @@ def settled_payment(
         status=DonationStatus.ACTIVE if kind == DonationKind.MONTHLY else DonationStatus.PAID,
         identity=donor.identity.to_json(),
     )
-    received_at = received_at or dt.datetime(2026, 3, 12, 9, 30, tzinfo=dt.timezone.utc)
+    received_at = received_at or dt.datetime(2026, 3, 12, 9, 30, tzinfo=dt.UTC)
     payment = Payment(
         donation=donation,
         amount_cents=amount_cents,

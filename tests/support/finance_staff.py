@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from donations.extensions import db
-from donations.models import StaffRole
 from donations.finance.staff import create_staff
+from donations.models import StaffRole
 from tests.support.pages import csrf_token, form_fields
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import requests
 from pypdf import PdfReader

@@ -5,8 +5,9 @@ sends it signed webhooks; tests act as a browser with `requests`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 import requests

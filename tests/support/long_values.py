@@ -81,8 +81,8 @@ def assert_legible(pdf: bytes, donor: DonorMentions) -> Page:
     # A test-mode receipt's diagonal SPECIMEN (118 points) is drawn over the page on purpose.
     words = [w for w in page.words if w.y1 - w.y0 < 40]
     for word in words:
-        assert LEFT - 0.5 <= word.x0 and word.x1 <= RIGHT + 0.5, word
-        assert 0 <= word.y0 and word.y1 <= page.height, word
+        assert word.x0 >= LEFT - 0.5 and word.x1 <= RIGHT + 0.5, word
+        assert word.y0 >= 0 and word.y1 <= page.height, word
     assert_no_overlap(words)
     box = donor_box(page, donor)
     assert box, "the donor's box is empty"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import email
 import email.policy
 import threading
+from collections.abc import Iterator
 from email.message import EmailMessage
-from typing import Iterator
 
 import pytest
 from aiosmtpd.controller import Controller

@@ -9,9 +9,10 @@ sandbox, as they would read it from Stripe."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -154,9 +155,9 @@ def recording(migrated_database: str, tmp_path_factory: pytest.TempPathFactory) 
             lifecycles[name] = Lifecycle(name, giving.give(kind, amount))
         answers = {}
         for name, (_, _, pay, _) in LIFECYCLES.items():
-            answers[name] = _recorded(sandbox, lifecycles[name], lambda: pay(giving, lifecycles[name].gift))
+            answers[name] = _recorded(sandbox, lifecycles[name], lambda: pay(giving, lifecycles[name].gift))  # noqa: B023  (called at once, in this iteration)
         for name, (_, _, _, then) in LIFECYCLES.items():
-            _recorded(sandbox, lifecycles[name], lambda: then(giving, answers[name]))
+            _recorded(sandbox, lifecycles[name], lambda: then(giving, answers[name]))  # noqa: B023  (called at once, in this iteration)
         # The events themselves as Stripe's Events API gives them.
         by_id = {event["id"]: event for event in all_events(client)}
         for lifecycle in lifecycles.values():

@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import pytest
 import redis

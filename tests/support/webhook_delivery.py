@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from donations.extensions import db
-from donations.platform.jobs import wait_for_inline_jobs
 from donations.models import Donation, StripeEvent
+from donations.platform.jobs import wait_for_inline_jobs
 from stripe_sandbox import sign
 from tests.support.recorded_events import WEBHOOK_SECRET
 

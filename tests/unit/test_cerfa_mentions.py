@@ -261,7 +261,7 @@ def assert_legible_with_its_mark(pdf: bytes, donor, specimen: bool) -> None:  # 
     [page] = pages_of(pdf)
     words = [w for w in page.words if w.y1 - w.y0 < 40]
     for word in words:
-        assert LEFT - 0.5 <= word.x0 and word.x1 <= RIGHT + 0.5 and 0 <= word.y0 and word.y1 <= page.height, word
+        assert word.x0 >= LEFT - 0.5 and word.x1 <= RIGHT + 0.5 and word.y0 >= 0 and word.y1 <= page.height, word
     assert_no_overlap(words)
 
 

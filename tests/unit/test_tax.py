@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from donations.money import format_euros
 from donations.tax import (
     Reduction,
     Scheme,
@@ -17,7 +18,6 @@ from donations.tax import (
     income_tax_reduction,
     tax_reduction,
 )
-from donations.money import format_euros
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"

@@ -19,7 +19,7 @@ def euros(n):
 
 
 @pytest.mark.parametrize(
-    "cents, expected",
+    ("cents", "expected"),
     [
         pytest.param(euros(1), "un euro", id="one_euro_is_singular"),
         pytest.param(euros(15), "quinze euros", id="plain_plural"),
@@ -76,7 +76,7 @@ def test_amount_in_words(cents, expected):
 
 
 @pytest.mark.parametrize(
-    "cents, expected",
+    ("cents", "expected"),
     [
         pytest.param(15000, f"***150,00{NBSP}€***", id="framed_by_asterisks"),
         pytest.param(1, f"***0,01{NBSP}€***", id="one_cent"),
@@ -148,7 +148,7 @@ def test_words_follow_french_number_grammar(cents):
 
 
 @pytest.mark.parametrize(
-    "cents, ours",
+    ("cents", "ours"),
     [
         pytest.param(100, "un euro", id="adds_zero_centimes_to_whole_amounts"),
         pytest.param(1, "un centime", id="says_zero_euros_below_one_euro"),

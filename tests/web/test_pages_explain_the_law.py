@@ -7,7 +7,7 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Flask
 from flask.testing import FlaskClient

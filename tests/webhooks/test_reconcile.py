@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 
@@ -19,7 +20,7 @@ def reconcile(app: Flask, *args: str) -> Any:
 def summary(output: str) -> dict[str, int]:
     found = re.search(r"(\d+) events listed, (\d+) already known, (\d+) applied, (\d+) failed", output)
     assert found, output
-    return dict(zip(("listed", "known", "applied", "failed"), map(int, found.groups())))
+    return dict(zip(("listed", "known", "applied", "failed"), map(int, found.groups()), strict=False))
 
 
 def states(app: Flask, gifts: dict[str, Any]) -> dict[str, tuple[Any, ...]]:

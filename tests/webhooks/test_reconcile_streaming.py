@@ -6,15 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import time
 import tracemalloc
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 from donations.extensions import db
-from donations.models import StripeEvent
 from donations.fulfilment.reconcile import events_in_windows, reconcile
+from donations.models import StripeEvent
 from stripe_sandbox import SandboxHandle, serve_in_thread
 from stripe_sandbox.objects import build_event
 
@@ -51,7 +52,7 @@ def listed_in_the_sandbox(sandbox: SandboxHandle, count: int, start: int, span: 
 
 def known_here(app: Flask, events: list[dict[str, Any]]) -> None:
     """Store the events as already applied (delivered by the webhook at the time)."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with app.app_context():
         db.session.execute(sa.insert(StripeEvent), [
             {"stripe_id": e["id"], "type": e["type"], "livemode": False, "created": now, "payload": {"id": e["id"]},
@@ -76,7 +77,7 @@ def test_reconcile_applies_oldest_first_across_windows(app: Flask, sandbox: Sand
     made = listed_in_the_sandbox(sandbox, 25, start, 4 * DAY)
     told: list[str] = []
     with app.app_context():
-        summary = reconcile(db.session, app.extensions["stripe_client"], dt.datetime.fromtimestamp(start - 1, dt.timezone.utc),
+        summary = reconcile(db.session, app.extensions["stripe_client"], dt.datetime.fromtimestamp(start - 1, dt.UTC),
                             on_event=lambda e: told.append(e.stripe_id), window=4)
         stored = list(db.session.scalars(sa.select(StripeEvent.stripe_id).order_by(StripeEvent.id)))
     # Not our donations: recorded as applied-and-ignored, each once, in the order Stripe made them.
@@ -95,7 +96,7 @@ def _peak_of(run: Callable[[], Any]) -> int:
 
 def test_reconcile_memory_stays_flat_however_many_events_stripe_lists(app: Flask, sandbox: SandboxHandle) -> None:
     start = int(time.time()) - 20 * DAY
-    since = dt.datetime.fromtimestamp(start - 1, dt.timezone.utc)
+    since = dt.datetime.fromtimestamp(start - 1, dt.UTC)
     with app.app_context():
         client = app.extensions["stripe_client"]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from donations.platform import stripe_api as payments
 from donations.clock import utcnow
 from donations.extensions import db
-from donations.models import EventOutcome
 from donations.fulfilment.health import webhook_health
+from donations.models import EventOutcome
+from donations.platform import stripe_api as payments
 from tests.support.recorded_events import Recording
 from tests.support.webhook_delivery import deliver, gift_state, stored_events
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from donations.models import EventOutcome, StripeEvent
 from donations.fulfilment.health import webhook_health
+from donations.models import EventOutcome, StripeEvent
 
-NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ text the database cannot hold) and events naming a donation whose Stripe objects
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -14,9 +15,9 @@ from flask.testing import FlaskClient
 
 from donations.clock import utcnow
 from donations.extensions import db
+from donations.fulfilment.health import webhook_health
 from donations.models import Donation, DonationStatus, EventOutcome, StripeEvent
 from donations.tax import TaxRules
-from donations.fulfilment.health import webhook_health
 from stripe_sandbox import sign
 from tests.support.factories import settled_payment
 from tests.support.stripe_objects import SECRET, checkout_session, stripe_event

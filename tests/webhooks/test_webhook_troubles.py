@@ -12,15 +12,14 @@ import sqlalchemy as sa
 
 from donations.extensions import db
 from donations.models import Donation, Receipt, StripeEvent
+from tests.support.giving import Giving, all_events
 from tests.support.live_service import WEBHOOK_SECRET as E2E_SECRET
 from tests.support.live_service import Live
-
-from tests.support.giving import Giving, all_events
 from tests.support.webhook_delivery import deliver, gift_state
 
 
 @pytest.fixture
-def live_settings(smtp: tuple[Any, int]) -> dict[str, object]:  # noqa: F811
+def live_settings(smtp: tuple[Any, int]) -> dict[str, object]:
     return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp[1])}
 
 
@@ -34,7 +33,7 @@ def body(message: Any) -> str:
     return message.get_body(("plain",)).get_content()
 
 
-def test_a_failed_renewal_asks_the_donor_to_update_the_card_and_the_last_retry_lapses_the_gift(live: Live, giving: Giving, smtp: Any) -> None:  # noqa: F811
+def test_a_failed_renewal_asks_the_donor_to_update_the_card_and_the_last_retry_lapses_the_gift(live: Live, giving: Giving, smtp: Any) -> None:
     mailbox, _ = smtp
     gift = giving.give("monthly", "20")
     subscription = giving.pay_card(gift)["subscription"]
@@ -54,7 +53,7 @@ def test_a_failed_renewal_asks_the_donor_to_update_the_card_and_the_last_retry_l
         assert db.session.scalars(sa.select(Donation.status).where(Donation.public_id == gift.public_id)).one().value == "lapsed"
 
 
-def test_an_authentication_asked_by_the_bank_sends_the_invoice_page(live: Live, giving: Giving, smtp: Any) -> None:  # noqa: F811
+def test_an_authentication_asked_by_the_bank_sends_the_invoice_page(live: Live, giving: Giving, smtp: Any) -> None:
     mailbox, _ = smtp
     gift = giving.give("monthly", "25")
     subscription = giving.pay_card(gift)["subscription"]

@@ -18,8 +18,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from donations.fulfilment.event_objects import HANDLED_EVENTS, PINNED_API_VERSION
 from donations.extensions import db
+from donations.fulfilment.event_objects import HANDLED_EVENTS, PINNED_API_VERSION
 from donations.models import Receipt, StripeEvent
 from tests.support.recorded_events import LIFECYCLES, Recording, restore
 from tests.support.webhook_delivery import deliver, gift_state
@@ -53,7 +53,7 @@ def as_old_version(event: dict[str, Any]) -> dict[str, Any]:
 def as_thin(event: dict[str, Any]) -> dict[str, Any]:
     """The event as an event destination sends it: its type under v1., the object by reference only."""
     obj = event["data"]["object"]
-    created = dt.datetime.fromtimestamp(event["created"], dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    created = dt.datetime.fromtimestamp(event["created"], dt.UTC).isoformat().replace("+00:00", "Z")
     segment = SEGMENTS.get(obj["object"], obj["object"] + "s")
     return {
         "id": event["id"], "object": "v2.core.event", "type": f"v1.{event['type']}", "created": created,
