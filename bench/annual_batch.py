@@ -37,7 +37,14 @@ def peak_mb() -> float:
 def main(donors: int) -> None:
     logging.disable(logging.INFO)
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite", "RECEIPTS_DIR": f"{tmp}/r"})
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "bench",
+                "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite",
+                "RECEIPTS_DIR": f"{tmp}/r",
+            }
+        )
         with app.app_context():
             upgrade()
             started = time.perf_counter()
@@ -59,10 +66,14 @@ def main(donors: int) -> None:
             issued = annual_batch.run_inline(2025, due, email=False)
             batch = time.perf_counter() - started
             assert issued == donors == db.session.scalar(sa.select(sa.func.count()).select_from(Receipt))
-    print(f"annual batch, inline, SQLite     : {batch:8.1f} s for {donors} recaps ({donors / batch:,.0f} /s)   target <= 120 s for 100 000")
+    print(
+        f"annual batch, inline, SQLite     : {batch:8.1f} s for {donors} recaps ({donors / batch:,.0f} /s)   target <= 120 s for 100 000"
+    )
     print(f"anchor: reading the same payments: {anchor:8.1f} s")
     print(f"ratio anchor / batch             : {anchor / batch:8.2f}")
-    print(f"peak memory (process)            : {peak_mb():8.0f} MB (before the batch: {before:.0f} MB)   target <= 400 MB")
+    print(
+        f"peak memory (process)            : {peak_mb():8.0f} MB (before the batch: {before:.0f} MB)   target <= 400 MB"
+    )
 
 
 if __name__ == "__main__":

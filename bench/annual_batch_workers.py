@@ -62,7 +62,9 @@ def migrate(url: str) -> None:
     from donations import create_app
     from donations.extensions import db
 
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": url, "STRIPE_API_BASE": "http://127.0.0.1:9"})
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": url, "STRIPE_API_BASE": "http://127.0.0.1:9"}
+    )
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -104,9 +106,13 @@ def check(engine: sa.Engine, donors: int, label: str) -> None:
     with engine.connect() as conn:
         sequences = conn.execute(sa.text("SELECT sequence FROM receipt ORDER BY sequence")).scalars().all()
         per_donor = conn.execute(sa.text("SELECT count(DISTINCT donor_id) FROM receipt")).scalar_one()
-        listed, distinct = conn.execute(sa.text("SELECT count(*), count(DISTINCT payment_id) FROM receipt_payment")).one()
+        listed, distinct = conn.execute(
+            sa.text("SELECT count(*), count(DISTINCT payment_id) FROM receipt_payment")
+        ).one()
     assert sequences == list(range(1, donors + 1)), f"{label}: receipt numbers are not 1..{donors}"
-    assert per_donor == donors and listed == distinct == donors * 12, f"{label}: {per_donor} donors, {listed}/{distinct} payments"
+    assert per_donor == donors and listed == distinct == donors * 12, (
+        f"{label}: {per_donor} donors, {listed}/{distinct} payments"
+    )
 
 
 def vacuum(engine: sa.Engine) -> None:
@@ -144,8 +150,13 @@ class Autoanalyze(threading.Thread):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("donors", nargs="?", type=int, default=100_000)
-    parser.add_argument("--analyze-every", type=float, default=60.0, metavar="SECONDS",
-                        help="where autovacuum is off, ANALYZE the receipt tables this often during a batch (0: never)")
+    parser.add_argument(
+        "--analyze-every",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="where autovacuum is off, ANALYZE the receipt tables this often during a batch (0: never)",
+    )
     args = parser.parse_args()
     donors = args.donors
     logging.disable(logging.INFO)
@@ -161,13 +172,37 @@ def main() -> None:
                 started = time.perf_counter()
                 make_monthly_donors(engine, donors, year=YEAR)
                 vacuum(engine)
-                print(f"data: {donors} donors, {donors * 12} payments inserted in {time.perf_counter() - started:.1f} s "
-                      f"(this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)", flush=True)
-                env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": bench_url, "SECRET_KEY": "bench-annual-batch-0123456789abcdef",
-                       "FLASK_ENV_NAME": "development", "STRIPE_SECRET_KEY": "", "STRIPE_API_BASE": "http://127.0.0.1:9",
-                       "STRIPE_WEBHOOK_SECRET": "whsec_bench", "MAIL_SERVER": "", "RECEIPTS_DIR": f"{tmp}/receipts",
-                       "LOG_LEVEL": "WARNING", "CELERY_BROKER_URL": ""}
-                command = [sys.executable, "-m", "flask", "--app", "wsgi", "receipts", "annual", "--year", str(YEAR), "--no-email"]
+                print(
+                    f"data: {donors} donors, {donors * 12} payments inserted in {time.perf_counter() - started:.1f} s "
+                    f"(this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)",
+                    flush=True,
+                )
+                env = {
+                    **os.environ,
+                    "PYTHONPATH": str(ROOT),
+                    "DATABASE_URL": bench_url,
+                    "SECRET_KEY": "bench-annual-batch-0123456789abcdef",
+                    "FLASK_ENV_NAME": "development",
+                    "STRIPE_SECRET_KEY": "",
+                    "STRIPE_API_BASE": "http://127.0.0.1:9",
+                    "STRIPE_WEBHOOK_SECRET": "whsec_bench",
+                    "MAIL_SERVER": "",
+                    "RECEIPTS_DIR": f"{tmp}/receipts",
+                    "LOG_LEVEL": "WARNING",
+                    "CELERY_BROKER_URL": "",
+                }
+                command = [
+                    sys.executable,
+                    "-m",
+                    "flask",
+                    "--app",
+                    "wsgi",
+                    "receipts",
+                    "annual",
+                    "--year",
+                    str(YEAR),
+                    "--no-email",
+                ]
 
                 with Autoanalyze(engine, analyze_every):
                     inline_seconds, inline_mb, output = run_measured(command, env)
@@ -199,13 +234,23 @@ def main() -> None:
             if workers is not None:
                 workers.stop()
             engine.dispose()
-    stats = "autovacuum on" if autovacuum else (f"autovacuum off: ANALYZE every {analyze_every:.0f} s" if analyze_every else "autovacuum off, no ANALYZE")
+    stats = (
+        "autovacuum on"
+        if autovacuum
+        else (f"autovacuum off: ANALYZE every {analyze_every:.0f} s" if analyze_every else "autovacuum off, no ANALYZE")
+    )
     print(f"annual batch, {donors} donors ({donors * 12} payments), PostgreSQL ({stats}), {os.cpu_count()} cores")
-    print(f"inline (anchor)             : {inline_seconds:8.1f} s ({donors / inline_seconds:,.0f} recaps/s)   peak {inline_mb:5.0f} MB")
-    print(f"{WORKERS} Celery workers            : {workers_seconds:8.1f} s ({donors / workers_seconds:,.0f} recaps/s)   "
-          f"peak {max(worker_mb):5.0f} MB per worker ({', '.join(f'{mb:.0f}' for mb in worker_mb)}), "
-          f"queueing {queue_mb:.0f} MB in {queue_seconds:.1f} s")
-    print(f"ratio inline / workers      : {inline_seconds / workers_seconds:8.2f}   (target for 100 000: <= 120 s, <= 400 MB)")
+    print(
+        f"inline (anchor)             : {inline_seconds:8.1f} s ({donors / inline_seconds:,.0f} recaps/s)   peak {inline_mb:5.0f} MB"
+    )
+    print(
+        f"{WORKERS} Celery workers            : {workers_seconds:8.1f} s ({donors / workers_seconds:,.0f} recaps/s)   "
+        f"peak {max(worker_mb):5.0f} MB per worker ({', '.join(f'{mb:.0f}' for mb in worker_mb)}), "
+        f"queueing {queue_mb:.0f} MB in {queue_seconds:.1f} s"
+    )
+    print(
+        f"ratio inline / workers      : {inline_seconds / workers_seconds:8.2f}   (target for 100 000: <= 120 s, <= 400 MB)"
+    )
 
 
 if __name__ == "__main__":

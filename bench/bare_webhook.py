@@ -50,7 +50,9 @@ MOVE = (
 def webhook():  # type: ignore[no-untyped-def]
     payload = request.get_data()
     try:
-        stripe.WebhookSignature.verify_header(payload.decode(), request.headers.get("Stripe-Signature", ""), SECRET, 300)
+        stripe.WebhookSignature.verify_header(
+            payload.decode(), request.headers.get("Stripe-Signature", ""), SECRET, 300
+        )
     except stripe.SignatureVerificationError:
         return {"error": "invalid signature"}, 400
     event = json.loads(payload)
@@ -58,9 +60,16 @@ def webhook():  # type: ignore[no-untyped-def]
     with engine.begin() as conn:
         inserted = conn.execute(
             INSERT,
-            {"stripe_id": event["id"], "type": event["type"], "livemode": event["livemode"], "payload": event,
-             "created": dt.datetime.fromtimestamp(event["created"], dt.UTC), "outcome": "applied",
-             "attempts": 1, "received_at": now},
+            {
+                "stripe_id": event["id"],
+                "type": event["type"],
+                "livemode": event["livemode"],
+                "payload": event,
+                "created": dt.datetime.fromtimestamp(event["created"], dt.UTC),
+                "outcome": "applied",
+                "attempts": 1,
+                "received_at": now,
+            },
         ).rowcount
         if inserted:
             conn.execute(MOVE, {"now": now, "donation": event["data"]["object"]["metadata"]["donation_id"]})

@@ -109,25 +109,36 @@ def main() -> None:
     args = parser.parse_args()
     logging.getLogger("alembic").setLevel(logging.WARNING)
     with scratch_postgres("bench_finance") as url:
-        app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": url, "WTF_CSRF_ENABLED": False, "MAIL_SERVER": ""})
+        app = create_app(
+            {"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": url, "WTF_CSRF_ENABLED": False, "MAIL_SERVER": ""}
+        )
         started = time.monotonic()
         with app.app_context():
             upgrade()
             marks = build(db.engine, args.donors)
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(sa.text("ANALYZE"))
-            sizes = {t: db.session.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in
-                     ("donor", "donation", "payment", "receipt", "receipt_payment", "stripe_event", "audit_entry")}
+            sizes = {
+                t: db.session.scalar(sa.text(f"SELECT count(*) FROM {t}"))
+                for t in ("donor", "donation", "payment", "receipt", "receipt_payment", "stripe_event", "audit_entry")
+            }
             create_staff(db.session, "compta@fondation.example", StaffRole.FINANCE, PASSWORD)
             token = portal_access.create_sign_in(db.session, marks.email.lower(), utcnow())
-            middle = db.session.scalars(sa.select(Donation).order_by(Donation.created_at.desc(), Donation.id.desc())
-                                        .offset(sizes["donation"] // 2).limit(1)).one()
+            middle = db.session.scalars(
+                sa.select(Donation)
+                .order_by(Donation.created_at.desc(), Donation.id.desc())
+                .offset(sizes["donation"] // 2)
+                .limit(1)
+            ).one()
             deep = encode_cursor(middle.created_at, middle.id)
             db.session.commit()
             engine = db.engine
         print(f"built in {time.monotonic() - started:.0f} s: " + ", ".join(f"{n} {t}" for t, n in sizes.items()))
         finance = app.test_client()
-        assert finance.post("/finance/login", data={"email": "compta@fondation.example", "password": PASSWORD}).status_code == 303
+        assert (
+            finance.post("/finance/login", data={"email": "compta@fondation.example", "password": PASSWORD}).status_code
+            == 303
+        )
         donor = app.test_client()
         assert donor.post("/my/sign-in", data={"token": token}).status_code == 303
         year = utcnow().year
@@ -146,10 +157,16 @@ def main() -> None:
             (finance, "receipts of this year", "/finance/receipts"),
             (finance, "declaration", f"/finance/declaration?year={year - 1}"),
             (finance, "audit trail", "/finance/audit"),
-            (finance, "donations CSV, one month", f"/finance/donations.csv?date_from={month}&date_to={utcnow().date()}"),
+            (
+                finance,
+                "donations CSV, one month",
+                f"/finance/donations.csv?date_from={month}&date_to={utcnow().date()}",
+            ),
             (donor, "portal: my gifts", "/my/gifts"),
         ]
-        print(f"{'page':34} {'stmts':>5} {'median':>9}  slowest plan node; sequential scans of tables over {BIG_TABLE} rows")
+        print(
+            f"{'page':34} {'stmts':>5} {'median':>9}  slowest plan node; sequential scans of tables over {BIG_TABLE} rows"
+        )
         for browser, name, path in pages:
             recorder = Recorder()
             times = []
@@ -164,8 +181,10 @@ def main() -> None:
                     sa.event.remove(engine, "before_cursor_execute", recorder)
                 assert answer.status_code == 200, (path, answer.status_code, body[:300])
             slowest, scans = explain(engine, recorder.seen, sizes)
-            print(f"{name:34} {len(recorder.seen):5d} {statistics.median(times):7.1f} ms  {slowest}"
-                  f"{'; SEQ SCAN ' + ', '.join(scans) if scans else ''}")
+            print(
+                f"{name:34} {len(recorder.seen):5d} {statistics.median(times):7.1f} ms  {slowest}"
+                f"{'; SEQ SCAN ' + ', '.join(scans) if scans else ''}"
+            )
         with app.app_context():
             db.engine.dispose()
 

@@ -34,8 +34,20 @@ class Gunicorn:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--log-level", "warning",
-             "--access-logfile", "/dev/null", app],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+                "--access-logfile",
+                "/dev/null",
+                app,
+            ],
             cwd=ROOT,
             env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
         )
@@ -133,7 +145,10 @@ def paired_rates(service: Send, anchor: Send, rounds: int = ROUNDS) -> Paired:
 
 def bare_page_rate(page_html: str, env: dict[str, str] | None = None) -> float:
     """The anchor alone: requests per second of bench/bare_app.py serving `page_html` as its template (after a warm-up)."""
-    with bare_page(page_html), Gunicorn("bench.bare_app:app", env or {"SECRET_KEY": "bench" * 8, "LOG_LEVEL": "WARNING"}) as bare:
+    with (
+        bare_page(page_html),
+        Gunicorn("bench.bare_app:app", env or {"SECRET_KEY": "bench" * 8, "LOG_LEVEL": "WARNING"}) as bare,
+    ):
         send = bare.getter("/")
         rate(send, seconds=1.0)
         return statistics.median(rate(send)[0] for _ in range(ROUNDS))

@@ -33,9 +33,13 @@ def main() -> None:
             # The anchor renders a template of the same size: the landing page's own HTML, as static text.
             with bare_page(landing), Gunicorn("bench.bare_app:app", env) as bare:
                 figures = paired(lambda _run: wrk_get(service.url + "/"), lambda _run: wrk_get(bare.url + "/"))
-    print(f"landing page (gunicorn, 2 workers, wrk): {figures.service:8.1f} req/s  ({figures.failures} failures; medians of {ROUNDS} runs in turn)")
+    print(
+        f"landing page (gunicorn, 2 workers, wrk): {figures.service:8.1f} req/s  ({figures.failures} failures; medians of {ROUNDS} runs in turn)"
+    )
     print(f"bare Flask page of the same size        : {figures.anchor:8.1f} req/s")
-    print(f"ratio landing / bare                    : {figures.ratio:8.2f}  (target >= 0.90; median of the runs' ratios)")
+    print(
+        f"ratio landing / bare                    : {figures.ratio:8.2f}  (target >= 0.90; median of the runs' ratios)"
+    )
 
 
 if __name__ == "__main__":

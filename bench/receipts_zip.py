@@ -43,7 +43,14 @@ PASSWORD = "bench password, not secret"
 def main(count: int) -> None:
     logging.disable(logging.INFO)
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({**BASE_CONFIG, "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite", "RECEIPTS_DIR": f"{tmp}/receipts", "MAIL_SERVER": ""})
+        app = create_app(
+            {
+                **BASE_CONFIG,
+                "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite",
+                "RECEIPTS_DIR": f"{tmp}/receipts",
+                "MAIL_SERVER": "",
+            }
+        )
         with app.app_context():
             upgrade()
             issued = issue_for_payment(db.session, settled_payment(db.session), issuing_context())
@@ -58,7 +65,9 @@ def main(count: int) -> None:
         browser = app.test_client()
         page = browser.get("/finance/login")
         token = form_fields(page.text)["csrf_token"]
-        signed_in = browser.post("/finance/login", data={"csrf_token": token, "email": "bench@fondation.example", "password": PASSWORD})
+        signed_in = browser.post(
+            "/finance/login", data={"csrf_token": token, "email": "bench@fondation.example", "password": PASSWORD}
+        )
         assert signed_in.status_code == 303, signed_in.status_code
 
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -52,12 +52,20 @@ def main() -> None:
             sys.exit(f"the webhook load test failed (exit {result.returncode})")
         figures = json.loads(report.read_text())
     with tempfile.TemporaryDirectory() as tmp:  # the anchor: the landing page's HTML, served bare
-        bare = bare_page_rate(landing_html({"SECRET_KEY": "bench" * 8, "DATABASE_URL": f"sqlite:///{tmp}/landing.sqlite", "LOG_LEVEL": "WARNING"}))
-    print(f"webhook load: {figures['events']} events for {figures['donations']} donations, {figures['deliveries']} deliveries "
-          f"(20 % twice, shuffled), 8 senders, gunicorn 2 workers, {figures['database']}; all checks of the test passed "
-          f"(gifts made at the sandbox in {figures['seconds_making']:.0f} s)")
-    print(f"events applied (signed, stored, fulfilled)          : {figures['events_per_second']:8.1f} /s  "
-          f"({figures['deliveries_per_second']:.1f} deliveries/s, {figures['seconds_sending']:.1f} s)")
+        bare = bare_page_rate(
+            landing_html(
+                {"SECRET_KEY": "bench" * 8, "DATABASE_URL": f"sqlite:///{tmp}/landing.sqlite", "LOG_LEVEL": "WARNING"}
+            )
+        )
+    print(
+        f"webhook load: {figures['events']} events for {figures['donations']} donations, {figures['deliveries']} deliveries "
+        f"(20 % twice, shuffled), 8 senders, gunicorn 2 workers, {figures['database']}; all checks of the test passed "
+        f"(gifts made at the sandbox in {figures['seconds_making']:.0f} s)"
+    )
+    print(
+        f"events applied (signed, stored, fulfilled)          : {figures['events_per_second']:8.1f} /s  "
+        f"({figures['deliveries_per_second']:.1f} deliveries/s, {figures['seconds_sending']:.1f} s)"
+    )
     print(f"bare Flask page                                     : {bare:8.1f} req/s")
     print(f"ratio events / bare                                 : {figures['events_per_second'] / bare:8.2f}")
 

@@ -46,7 +46,13 @@ def expired_event(donation_id: str) -> str:
             "type": "checkout.session.expired",
             "livemode": False,
             "created": int(time.time()),
-            "data": {"object": {"id": f"cs_test_{uuid.uuid4().hex}", "object": "checkout.session", "metadata": {"donation_id": donation_id}}},
+            "data": {
+                "object": {
+                    "id": f"cs_test_{uuid.uuid4().hex}",
+                    "object": "checkout.session",
+                    "metadata": {"donation_id": donation_id},
+                }
+            },
         }
     )
 
@@ -74,7 +80,11 @@ def main() -> None:
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        url = stack.enter_context(scratch_postgres("bench_webhooks")) if args.postgres else f"sqlite:///{tmp}/bench.sqlite"
+        url = (
+            stack.enter_context(scratch_postgres("bench_webhooks"))
+            if args.postgres
+            else f"sqlite:///{tmp}/bench.sqlite"
+        )
         app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": url})
         with app.app_context():
             upgrade()
@@ -87,17 +97,30 @@ def main() -> None:
         write_requests(tmp / "anchor.txt", signed_events(public_ids[half:]))
         env = {"SECRET_KEY": "bench" * 8, "DATABASE_URL": url, "STRIPE_WEBHOOK_SECRET": SECRET, "LOG_LEVEL": "WARNING"}
         with Gunicorn("wsgi:app", env) as service, Gunicorn("bench.bare_webhook:app", env) as bare:
-            figures = paired(Sender(service.url + "/stripe/webhook", tmp / "service.txt"), Sender(bare.url + "/stripe/webhook", tmp / "anchor.txt"))
+            figures = paired(
+                Sender(service.url + "/stripe/webhook", tmp / "service.txt"),
+                Sender(bare.url + "/stripe/webhook", tmp / "anchor.txt"),
+            )
         with app.app_context():
-            stored = db.session.scalar(sa.select(sa.func.count()).select_from(StripeEvent).where(StripeEvent.outcome == "applied"))
-            moved = db.session.scalar(sa.select(sa.func.count()).select_from(Donation).where(Donation.status == DonationStatus.EXPIRED))
+            stored = db.session.scalar(
+                sa.select(sa.func.count()).select_from(StripeEvent).where(StripeEvent.outcome == "applied")
+            )
+            moved = db.session.scalar(
+                sa.select(sa.func.count()).select_from(Donation).where(Donation.status == DonationStatus.EXPIRED)
+            )
             db.engine.dispose()
     database = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"webhook events applied (gunicorn, 2 workers, {database}, wrk): {figures.service:8.1f} /s  "
-          f"({figures.failures} failures; medians of {ROUNDS} runs in turn)")
-    print(f"bare durable webhook (signature, parse, insert, move, commit): {figures.anchor:8.1f} /s  "
-          f"({stored} events stored, {moved} donations moved by both)")
-    print(f"ratio webhooks / bare durable webhook                         : {figures.ratio:8.2f}  (target >= 0.60; median of the runs' ratios)")
+    print(
+        f"webhook events applied (gunicorn, 2 workers, {database}, wrk): {figures.service:8.1f} /s  "
+        f"({figures.failures} failures; medians of {ROUNDS} runs in turn)"
+    )
+    print(
+        f"bare durable webhook (signature, parse, insert, move, commit): {figures.anchor:8.1f} /s  "
+        f"({stored} events stored, {moved} donations moved by both)"
+    )
+    print(
+        f"ratio webhooks / bare durable webhook                         : {figures.ratio:8.2f}  (target >= 0.60; median of the runs' ratios)"
+    )
 
 
 if __name__ == "__main__":

@@ -90,8 +90,17 @@ def write_requests(path: Path, lines: Iterable[tuple[str, str]]) -> int:
 def wrk_post(url: str, requests_file: Path, offset: int, seconds: int = SECONDS) -> Run:
     """POST the requests of `requests_file` from line `offset` on, each once, for `seconds`."""
     command = [
-        ensure_wrk(), f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "-s", str(REQUESTS_SCRIPT), url,
-        "--", str(requests_file), str(offset), str(THREADS),
+        ensure_wrk(),
+        f"-t{THREADS}",
+        f"-c{CONNECTIONS}",
+        f"-d{seconds}s",
+        "-s",
+        str(REQUESTS_SCRIPT),
+        url,
+        "--",
+        str(requests_file),
+        str(offset),
+        str(THREADS),
     ]
     return parse_wrk(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
 

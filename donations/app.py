@@ -161,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     from donations.giving import campaign_views, embed_views, explained_views, thanks_views, transfer_views  # noqa: F401  (their routes join the public blueprint)
     from donations.giving.api import bp as api_bp
     from donations.giving.views import bp as public_bp
+    from donations.portal import sign_in_views  # noqa: F401  (its routes join the portal's blueprint)
     from donations.portal.views import bp as portal_bp
     from donations.receipting.views import bp as receipts_bp
 

@@ -29,4 +29,4 @@ def parse_bic(text: str) -> str:
 
 def grouped_iban(iban: str) -> str:
     """The IBAN as people read it, in groups of four."""
-    return " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
+    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))

@@ -20,5 +20,14 @@ donations_cli.add_command(purge_personal_data_command)
 
 
 def register_commands(app: Flask) -> None:
-    for group in (donations_cli, stripe_cli, receipts_cli, staff_cli, accounting_cli, gifts_cli, bank_cli, campaigns_cli):
+    for group in (
+        donations_cli,
+        stripe_cli,
+        receipts_cli,
+        staff_cli,
+        accounting_cli,
+        gifts_cli,
+        bank_cli,
+        campaigns_cli,
+    ):
         app.cli.add_command(group)

@@ -13,11 +13,14 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from donations.clock import utcnow
+from donations.presets import (  # noqa: F401  (moved there)
+    _preset_cents,
+    parse_presets,
+)
 from donations.receipting.foundation_settings import FoundationSettingError, check_foundation
 from donations.receipting.signing_settings import SigningSettingError, check_receipt_signing
 from donations.setting_values import (  # noqa: F401  (ConfigError and mail_security are imported from here too)
@@ -231,18 +234,6 @@ def tax_rules_from(config: Mapping[str, Any]) -> TaxRules:
     )
 
 
-@lru_cache(maxsize=64)
-def _preset_cents(text: str) -> tuple[int, ...]:
-    from donations.money import parse_euros
-
-    return tuple(parse_euros(part) for part in text.split(",") if part.strip())
-
-
-def parse_presets(text: str) -> list[int]:
-    """Preset amounts of the widget, in cents, from "30,50,100"."""
-    return list(_preset_cents(text))
-
-
 def validate(config: Mapping[str, Any]) -> None:
     """Refuse a bad or dangerous combination of settings, naming the variable."""
     env_name = config.get("ENV_NAME") or "development"
@@ -278,7 +269,9 @@ def validate(config: Mapping[str, Any]) -> None:
     if config["DONATION_MIN_CENTS"] > config["DONATION_MAX_CENTS"]:
         raise ConfigError("DONATION_MIN must not exceed DONATION_MAX")
     if config["DONATION_MAX_CENTS"] > STRIPE_MAX_AMOUNT_CENTS:
-        raise ConfigError("DONATION_MAX must be at most 999999.99: Stripe takes no larger amount (larger gifts come by bank transfer)")
+        raise ConfigError(
+            "DONATION_MAX must be at most 999999.99: Stripe takes no larger amount (larger gifts come by bank transfer)"
+        )
     if not 0 < config["SEPA_DEBIT_MAX_CENTS"] <= STRIPE_MAX_AMOUNT_CENTS:
         raise ConfigError("SEPA_DEBIT_MAX must be Stripe's limit on one SEPA debit, such as 10000 (euros)")
     for name in ("DONATION_PRESETS", "DONATION_MONTHLY_PRESETS", "DONATION_IFI_PRESETS"):
@@ -306,11 +299,22 @@ def validate(config: Mapping[str, Any]) -> None:
         raise ConfigError(str(error)) from error
 
 
-CHECKOUT_RATE_SETTINGS = ("CHECKOUT_LIMIT_PER_ADDRESS", "CHECKOUT_LIMIT_PER_EMAIL", "CHECKOUT_LIMIT_GLOBAL", "CHECKOUT_BURST_FAILURES")
+CHECKOUT_RATE_SETTINGS = (
+    "CHECKOUT_LIMIT_PER_ADDRESS",
+    "CHECKOUT_LIMIT_PER_EMAIL",
+    "CHECKOUT_LIMIT_GLOBAL",
+    "CHECKOUT_BURST_FAILURES",
+)
 
 
-ACCOUNT_SETTINGS = ("ACCOUNT_INDIVIDUAL_GIFTS", "ACCOUNT_COMPANY_GIFTS", "ACCOUNT_BANK_FEES", "ACCOUNT_BANK", "ACCOUNT_STRIPE",
-                    "ACCOUNT_CASH")
+ACCOUNT_SETTINGS = (
+    "ACCOUNT_INDIVIDUAL_GIFTS",
+    "ACCOUNT_COMPANY_GIFTS",
+    "ACCOUNT_BANK_FEES",
+    "ACCOUNT_BANK",
+    "ACCOUNT_STRIPE",
+    "ACCOUNT_CASH",
+)
 
 
 def _validate_accounts(config: Mapping[str, Any]) -> None:
@@ -332,7 +336,9 @@ def _validate_proxies_and_checkout_limits(config: Mapping[str, Any], env_name: s
         raise ConfigError("TRUSTED_PROXIES must be the number of reverse proxies in front of the service (0 to 10)")
     if not config.get("CHECKOUT_LIMITS", True):
         if env_name == "production":
-            raise ConfigError("CHECKOUT_LIMITS=off is for load tests and scripted harnesses; it is refused in production")
+            raise ConfigError(
+                "CHECKOUT_LIMITS=off is for load tests and scripted harnesses; it is refused in production"
+            )
         return
     for name in CHECKOUT_RATE_SETTINGS:
         try:
@@ -345,14 +351,18 @@ def _validate_proxies_and_checkout_limits(config: Mapping[str, Any], env_name: s
         if int(config[name]) < 0:
             raise ConfigError(f"{name} must be 0 (always ask) or a number of checkouts")
     if not 1 <= int(config["CHECKOUT_BURST_FACTOR"]) <= 100:
-        raise ConfigError("CHECKOUT_BURST_FACTOR must be between 1 and 100 (how many times a checkout counts during a burst)")
+        raise ConfigError(
+            "CHECKOUT_BURST_FACTOR must be between 1 and 100 (how many times a checkout counts during a burst)"
+        )
     if not 1000 <= int(config["ALTCHA_COST"]) <= 1_000_000:
         raise ConfigError("ALTCHA_COST must be between 1000 and 1000000 (PBKDF2 iterations of the challenge)")
     if not 1 <= int(config["ALTCHA_CHALLENGE_MINUTES"]) <= 24 * 60:
         raise ConfigError("ALTCHA_CHALLENGE_MINUTES must be between 1 and 1440")
     key = config.get("ALTCHA_HMAC_KEY") or ""
     if key and len(key) < 32:
-        raise ConfigError("ALTCHA_HMAC_KEY must be a random string of 32 characters or more (or unset: derived from SECRET_KEY)")
+        raise ConfigError(
+            "ALTCHA_HMAC_KEY must be a random string of 32 characters or more (or unset: derived from SECRET_KEY)"
+        )
 
 
 def _validate_giving_extras(config: Mapping[str, Any]) -> None:
@@ -377,4 +387,6 @@ def _validate_mail(config: Mapping[str, Any], env_name: str) -> None:
     if ca_file and not Path(ca_file).is_file():
         raise ConfigError(f"MAIL_CA_FILE={ca_file!r}: no such file")
     if env_name == "production" and config.get("MAIL_USERNAME") and mail_security(config) == "none":
-        raise ConfigError("MAIL_SECURITY must be starttls or ssl in production when MAIL_USERNAME is set (the password would travel in clear)")
+        raise ConfigError(
+            "MAIL_SECURITY must be starttls or ssl in production when MAIL_USERNAME is set (the password would travel in clear)"
+        )

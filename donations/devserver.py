@@ -84,11 +84,17 @@ def start_sandbox(api_base: str, webhook_secret: str, service: tuple[str, int]) 
     """Start `python -m stripe_sandbox` on the port of STRIPE_API_BASE, posting webhooks to us; wait until it listens."""
     host, port = sandbox_address(api_base)
     command = [
-        sys.executable, "-m", "stripe_sandbox",
-        "--host", host,
-        "--port", str(port),
-        "--webhook-url", f"http://{service[0]}:{service[1]}/stripe/webhook",
-        "--webhook-secret", webhook_secret,
+        sys.executable,
+        "-m",
+        "stripe_sandbox",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--webhook-url",
+        f"http://{service[0]}:{service[1]}/stripe/webhook",
+        "--webhook-secret",
+        webhook_secret,
     ]
     log.info("starting the Stripe sandbox on %s", api_base)
     process = subprocess.Popen(command)
@@ -100,9 +106,7 @@ def start_sandbox(api_base: str, webhook_secret: str, service: tuple[str, int]) 
         except OSError:
             time.sleep(0.1)
     stop(process)
-    raise StartRefused(
-        f"The Stripe sandbox did not start on {host}:{port} (STRIPE_API_BASE); see its output above."
-    )
+    raise StartRefused(f"The Stripe sandbox did not start on {host}:{port} (STRIPE_API_BASE); see its output above.")
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -119,8 +123,12 @@ def warn_if_links_point_elsewhere(public_base_url: str, port: int) -> None:
     address = urlsplit(public_base_url)
     local = address.hostname in ("127.0.0.1", "localhost", "::1")
     if local and (address.port or (443 if address.scheme == "https" else 80)) != port:
-        log.warning("PUBLIC_BASE_URL is %s but the service runs on port %d: links in emails and the sandbox's "
-                    "return pages lead elsewhere; set PUBLIC_BASE_URL to match RUN_PORT", public_base_url, port)
+        log.warning(
+            "PUBLIC_BASE_URL is %s but the service runs on port %d: links in emails and the sandbox's "
+            "return pages lead elsewhere; set PUBLIC_BASE_URL to match RUN_PORT",
+            public_base_url,
+            port,
+        )
 
 
 def serve(environ: dict[str, str]) -> None:
@@ -131,7 +139,11 @@ def serve(environ: dict[str, str]) -> None:
     warn_if_links_point_elsewhere(app.config.get("PUBLIC_BASE_URL") or "", service[1])
     # `kill` (SIGTERM) stops the server as Ctrl-C does, so that its sandbox is stopped with it.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
-    sandbox = start_sandbox(app.config["STRIPE_API_BASE"], app.config["STRIPE_WEBHOOK_SECRET"], service) if uses_sandbox else None
+    sandbox = (
+        start_sandbox(app.config["STRIPE_API_BASE"], app.config["STRIPE_WEBHOOK_SECRET"], service)
+        if uses_sandbox
+        else None
+    )
     try:
         log.info("the service runs on http://%s:%d", *service)
         app.run(host=service[0], port=service[1], threaded=True, use_reloader=False)

@@ -126,9 +126,9 @@ def _database_url(value: str) -> str:
     url = value.strip()
     # Heroku-style URLs still say postgres://; SQLAlchemy wants a driver name.
     if url.startswith("postgres://"):
-        url = "postgresql+psycopg://" + url[len("postgres://"):]
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
     elif url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 

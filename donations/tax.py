@@ -71,10 +71,12 @@ class TaxRules:
         unknown = set(data) - set(defaults)
         if unknown:
             raise ValueError(f"unknown tax rule(s): {', '.join(sorted(unknown))}")
-        return cls(**{  # type: ignore[arg-type]
-            name: Decimal(str(value)) if isinstance(defaults[name], Decimal) else int(value)
-            for name, value in data.items()
-        })
+        return cls(
+            **{  # type: ignore[arg-type]
+                name: Decimal(str(value)) if isinstance(defaults[name], Decimal) else int(value)
+                for name, value in data.items()
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,9 @@ def income_tax_reduction(
     if taxable_income_cents is not None:
         counted = min(amount_cents, _cents(taxable_income_cents * rules.income_tax_ceiling))
     reduction = _cents(counted * rules.income_tax_rate)
-    return _reduction(Scheme.INCOME_TAX, amount_cents, counted, reduction, rules.income_tax_rate, counted < amount_cents)
+    return _reduction(
+        Scheme.INCOME_TAX, amount_cents, counted, reduction, rules.income_tax_rate, counted < amount_cents
+    )
 
 
 def ifi_reduction(amount_cents: int, rules: TaxRules = TaxRules()) -> Reduction:
@@ -154,9 +158,7 @@ def ifi_reduction(amount_cents: int, rules: TaxRules = TaxRules()) -> Reduction:
     return _reduction(Scheme.IFI, amount_cents, amount_cents, reduction, rules.ifi_rate, reduction < uncapped)
 
 
-def company_reduction(
-    amount_cents: int, rules: TaxRules = TaxRules(), turnover_cents: int | None = None
-) -> Reduction:
+def company_reduction(amount_cents: int, rules: TaxRules = TaxRules(), turnover_cents: int | None = None) -> Reduction:
     """Company reduction (CGI art. 238 bis): 60 % up to 2 M€ of gifts, 40 % above.
 
     Gifts count up to 20 000 € or 0.5 % of turnover excluding VAT, whichever
@@ -171,9 +173,7 @@ def company_reduction(
         counted = min(amount_cents, ceiling)
     band = rules.company_reduced_rate_above_cents
     # Rounded once on the sum of both bands, so the split adds no rounding error.
-    reduction = _cents(
-        min(counted, band) * rules.company_rate + max(counted - band, 0) * rules.company_reduced_rate
-    )
+    reduction = _cents(min(counted, band) * rules.company_rate + max(counted - band, 0) * rules.company_reduced_rate)
     return _reduction(Scheme.COMPANY, amount_cents, counted, reduction, rules.company_rate, counted < amount_cents)
 
 

@@ -142,11 +142,15 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
     donors = {d.id: d for d in session.scalars(select(Donor).where(Donor.id.in_({key[0] for key in by_donor})))}
     issued_before = _recaps_of_year(session, list(donors), year)
     plans = []
-    for (donor_id, identity), payments in sorted(by_donor.items(), key=lambda item: (item[0][0], min(p.id for p in item[1]))):
+    for (donor_id, identity), payments in sorted(
+        by_donor.items(), key=lambda item: (item[0][0], min(p.id for p in item[1]))
+    ):
         old = _recap_to_replace(issued_before.get(donor_id, []), identity, payments)
         if old is not None:
             cancel_receipt(old, LATE_PAYMENT, ctx.now)
-            payments = sorted([p for p in old.payments if p.kept_cents > 0] + payments, key=lambda p: (p.received_on, p.id))
+            payments = sorted(
+                [p for p in old.payments if p.kept_cents > 0] + payments, key=lambda p: (p.received_on, p.id)
+            )
         plans.append((donors[donor_id], identity, payments, old))
     numbers = next_numbers(session, ctx.today.year, len(plans))
     issued = [
@@ -188,7 +192,11 @@ def follow_late_payment(session: Session, payment: Payment, ctx: IssuingContext)
 
     Nothing when the year has no recap yet: the January batch will list the payment.
     """
-    if payment.donation.kind != DonationKind.MONTHLY or payment.status != PaymentStatus.SUCCEEDED or payment.received_on is None:
+    if (
+        payment.donation.kind != DonationKind.MONTHLY
+        or payment.status != PaymentStatus.SUCCEEDED
+        or payment.received_on is None
+    ):
         return []
     year = payment.received_on.year
     donor_id = payment.donation.donor_id
@@ -240,7 +248,12 @@ def _hold_monthly_gifts(session: Session, donor_ids: Sequence[int]) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(Donation.id).where(gifts).order_by(Donation.id).with_for_update(key_share=True))
     else:  # SQLite has no row locks: a write takes its one write lock now, and reads after it see the last commit
-        session.execute(update(Donation).where(gifts).values(updated_at=Donation.updated_at).execution_options(synchronize_session=False))
+        session.execute(
+            update(Donation)
+            .where(gifts)
+            .values(updated_at=Donation.updated_at)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def chunks(ids: Sequence[int], size: int) -> list[list[int]]:

@@ -13,20 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from donations.clock import paris_date
 from donations.models import (
     Donation,
     DonationKind,
     Donor,
     DonorIdentity,
-    DonorType,
     Payment,
     PaymentStatus,
     Receipt,
@@ -41,82 +38,23 @@ from receipts.document.snapshot import (
     CURRENT_EDITION,
     SCHEMA_VERSION,
     DonorMentions,
-    FoundationMentions,
     PaymentLine,
     ReceiptSnapshot,
 )
+from receipts.issuing_context import (  # noqa: F401  (moved there)
+    _BOX_ORDER,
+    ARTICLE_FOR_SCHEME,
+    CERFA_PAYMENT_BOX,
+    INDIVIDUAL_FORM_VERSION,
+    ONLINE_PAYMENT,
+    Issued,
+    IssuingContext,
+    donor_mentions,
+    identity_of,
+    payment_boxes,
+)
 from receipts.numbering import ReceiptNumber, next_number
 from receipts.storage import sha256_of
-
-INDIVIDUAL_FORM_VERSION = "11580*05"
-ARTICLE_FOR_SCHEME = {TaxScheme.INCOME_TAX: "200", TaxScheme.IFI: "978", TaxScheme.COMPANY: "238 bis"}
-# The Cerfa groups transfer, direct debit and card in one box; cards and SEPA debits both tick it.
-ONLINE_PAYMENT = "virement_prelevement_carte"
-# The box each way of paying ticks: cash and cheques have their own, everything else is the grouped one.
-CERFA_PAYMENT_BOX = {"cash": "especes", "cheque": "cheque"}
-_BOX_ORDER = ("especes", "cheque", ONLINE_PAYMENT)
-
-
-def payment_boxes(payments: Iterable[Payment]) -> tuple[str, ...]:
-    """The Cerfa payment-method boxes the payments tick (in the form's order); the grouped box for none."""
-    ticked = {CERFA_PAYMENT_BOX.get(getattr(p.method, "value", p.method), ONLINE_PAYMENT) for p in payments}
-    return tuple(box for box in _BOX_ORDER if box in ticked) or (ONLINE_PAYMENT,)
-
-
-@dataclass(frozen=True)
-class IssuingContext:
-    """What every receipt needs besides the gift: who issues it, when, and how it is verified."""
-
-    foundation: FoundationMentions
-    company_form_version: str
-    now: dt.datetime
-    verification_url: Callable[[str, str], str]  # (number, code) -> URL
-    country_name: Callable[[str], str]
-    signature_png: bytes | None = None
-
-    @property
-    def today(self) -> dt.date:
-        return paris_date(self.now)
-
-
-@dataclass(frozen=True)
-class Issued:
-    """A receipt just issued, with its PDF when drawn (`new_receipt(draw=True)`).
-
-    Receipts are issued without drawing (`pdf` is None): once the transaction
-    has committed, the PDF is drawn, stored and its hash recorded by a job, so
-    that a PDF that cannot be drawn never undoes the payment it receipts.
-    """
-
-    receipt: Receipt
-    pdf: bytes | None
-
-
-def donor_mentions(identity: DonorIdentity, country_name: Callable[[str], str]) -> DonorMentions:
-    """The donor as the receipt prints them: the identity given with the gift(s), frozen."""
-    company = identity.donor_type == DonorType.COMPANY.value
-    return DonorMentions(
-        donor_type=identity.donor_type,
-        first_name=identity.first_name,
-        last_name=identity.last_name,
-        company_name=identity.company_name if company else "",
-        legal_form=identity.legal_form if company else "",
-        siren=identity.siren if company else "",
-        address_line1=identity.address_line1,
-        address_line2=identity.address_line2,
-        postal_code=identity.postal_code,
-        city=identity.city,
-        country=identity.country,
-        country_name=country_name(identity.country),
-    )
-
-
-def identity_of(payments: Iterable[Payment]) -> DonorIdentity:
-    """The one identity the gifts of these payments were given with (a receipt prints one)."""
-    identities = {p.donation.given_identity for p in payments}
-    if len(identities) != 1:
-        raise ValueError(f"a receipt covers gifts of one identity, got {len(identities)}")
-    return identities.pop()
 
 
 def _issue(session: Session, ctx: IssuingContext, **facts: Any) -> Issued:
@@ -178,7 +116,9 @@ def new_receipt(
         payment_methods=payment_boxes(payments),
         paid_on=paid_on,
         period=period,
-        payments=tuple(PaymentLine(p.received_on, p.kept_cents) for p in payments) if kind == ReceiptKind.ANNUAL else (),  # type: ignore[arg-type]
+        payments=tuple(PaymentLine(p.received_on, p.kept_cents) for p in payments)  # type: ignore[arg-type]
+        if kind == ReceiptKind.ANNUAL
+        else (),  # type: ignore[arg-type]
         replaces=replaces.number if replaces is not None else None,
         verification_url=ctx.verification_url(number.text, code),
         split_with=split_with,
@@ -275,9 +215,19 @@ def _issue_split(
     issued = []
     for (article, cents), number, other, old in zip(parts, numbers, reversed(numbers), replaces, strict=False):
         item = new_receipt(
-            ctx, number, donor=payment.donation.donor, article=article, kind=ReceiptKind.PER_GIFT, amount_cents=cents,
-            payments=[payment], paid_on=payment.received_on, period=None, replaces=old, livemode=payment.livemode,
-            draw=False, split_with=other.text,
+            ctx,
+            number,
+            donor=payment.donation.donor,
+            article=article,
+            kind=ReceiptKind.PER_GIFT,
+            amount_cents=cents,
+            payments=[payment],
+            paid_on=payment.received_on,
+            period=None,
+            replaces=old,
+            livemode=payment.livemode,
+            draw=False,
+            split_with=other.text,
         )
         session.add(item.receipt)
         issued.append(item)
@@ -309,7 +259,9 @@ def follow_refund(session: Session, payment: Payment, ctx: IssuingContext, reaso
         parts = split_parts(payment.donation, payment.kept_cents)
         by_article = {r.article: r for r in split}
         if len(parts) == 2:
-            issued += _issue_split(session, ctx, payment, parts, replaces=(by_article.get("978"), by_article.get("200")))
+            issued += _issue_split(
+                session, ctx, payment, parts, replaces=(by_article.get("978"), by_article.get("200"))
+            )
         elif parts:
             article, cents = parts[0]
             replacement = issue_replacement(session, by_article.get(article) or split[0], ctx, cents)
@@ -327,7 +279,9 @@ def follow_refund(session: Session, payment: Payment, ctx: IssuingContext, reaso
     return issued
 
 
-def issue_replacement(session: Session, old: Receipt, ctx: IssuingContext, amount_cents: int | None = None) -> Issued | None:
+def issue_replacement(
+    session: Session, old: Receipt, ctx: IssuingContext, amount_cents: int | None = None
+) -> Issued | None:
     """A per-gift receipt replacing the cancelled `old` one, for what is kept.
 
     `amount_cents` defaults to what its payments keep after refunds; finance

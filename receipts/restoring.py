@@ -34,8 +34,11 @@ def _cancelled_for_refund(session: Session, payment: Payment) -> list[Receipt]:
     query = (
         select(Receipt)
         .join(receipt_payment, receipt_payment.c.receipt_id == Receipt.id)
-        .where(receipt_payment.c.payment_id == payment.id, Receipt.status == ReceiptStatus.CANCELLED,
-               Receipt.cancel_reason.in_(UNDONE_REASONS))
+        .where(
+            receipt_payment.c.payment_id == payment.id,
+            Receipt.status == ReceiptStatus.CANCELLED,
+            Receipt.cancel_reason.in_(UNDONE_REASONS),
+        )
         .order_by(Receipt.id)
     )
     return [r for r in session.scalars(query) if r.replaced_by is None]
@@ -49,7 +52,11 @@ def restore_receipts(session: Session, payment: Payment, ctx: IssuingContext) ->
         return follow_refund(session, payment, ctx, REASON)
     issued: list[Issued] = []
     for old in _cancelled_for_refund(session, payment):
-        replacement = issue_replacement(session, old, ctx) if old.kind == ReceiptKind.PER_GIFT else _replacement_annual(session, old, ctx)
+        replacement = (
+            issue_replacement(session, old, ctx)
+            if old.kind == ReceiptKind.PER_GIFT
+            else _replacement_annual(session, old, ctx)
+        )
         if replacement is not None:
             issued.append(replacement)
     return issued

@@ -84,12 +84,19 @@ def load_pem_signer(key_file: str | Path, cert_file: str | Path, password: str |
     """The signer from a PEM (or DER) private key and its certificate; SigningSetupError when unusable."""
     key_data, cert_data = _read(key_file, "key"), _read(cert_file, "certificate")
     try:
-        key = serialization.load_pem_private_key(key_data, _password(password)) if b"-----BEGIN" in key_data \
+        key = (
+            serialization.load_pem_private_key(key_data, _password(password))
+            if b"-----BEGIN" in key_data
             else serialization.load_der_private_key(key_data, _password(password))
+        )
     except (ValueError, TypeError) as error:
         raise SigningSetupError(f"{key_file}: not a private key, or a wrong password ({error})") from None
     try:
-        cert = x509.load_pem_x509_certificate(cert_data) if b"-----BEGIN" in cert_data else x509.load_der_x509_certificate(cert_data)
+        cert = (
+            x509.load_pem_x509_certificate(cert_data)
+            if b"-----BEGIN" in cert_data
+            else x509.load_der_x509_certificate(cert_data)
+        )
     except ValueError as error:
         raise SigningSetupError(f"{cert_file}: not an X.509 certificate ({error})") from None
     return _signer(key, cert, [])
@@ -110,7 +117,9 @@ def load_pkcs12_signer(pkcs12_file: str | Path, password: str | None = None) -> 
 def check_usable(signer: ReceiptSigner, now: dt.datetime) -> None:
     """Refuse a certificate that has expired: every receipt signed with it would show an invalid signature."""
     if signer.not_after <= now:
-        raise SigningSetupError(f"the receipt-signing certificate of {signer.subject!r} expired on {signer.not_after:%Y-%m-%d}")
+        raise SigningSetupError(
+            f"the receipt-signing certificate of {signer.subject!r} expired on {signer.not_after:%Y-%m-%d}"
+        )
 
 
 def sign(pdf_bytes: bytes, signer: ReceiptSigner) -> bytes:
@@ -146,7 +155,9 @@ def _read(path: str | Path, what: str) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as error:
-        raise SigningSetupError(f"{path}: the receipt-signing {what} cannot be read ({error.strerror or error})") from None
+        raise SigningSetupError(
+            f"{path}: the receipt-signing {what} cannot be read ({error.strerror or error})"
+        ) from None
 
 
 def _password(password: str | None) -> bytes | None:
@@ -157,7 +168,9 @@ def _signer(key: object, cert: x509.Certificate, chain: list[x509.Certificate]) 
     if not hasattr(key, "private_bytes"):
         raise SigningSetupError("the receipt-signing key is not a private key")
     public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)  # type: ignore[attr-defined]
-    if public != cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo):
+    if public != cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    ):
         raise SigningSetupError("the receipt-signing key does not belong to its certificate")
     private_der = key.private_bytes(  # type: ignore[attr-defined]
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -174,12 +187,17 @@ def _signer(key: object, cert: x509.Certificate, chain: list[x509.Certificate]) 
     certificates = sum(len(c.public_bytes(serialization.Encoding.DER)) for c in [cert, *chain])
     raw_signature = 2 * getattr(key, "key_size", 8192) // 8
     reserved = certificates + raw_signature + SIGNED_ATTRIBUTES_ALLOWANCE
-    return ReceiptSigner(signer=simple, subject=_who(cert.subject), not_after=cert.not_valid_after_utc,
-                         reserved_bytes=reserved + reserved % 2)  # pyHanko wants an even count
+    return ReceiptSigner(
+        signer=simple,
+        subject=_who(cert.subject),
+        not_after=cert.not_valid_after_utc,
+        reserved_bytes=reserved + reserved % 2,
+    )  # pyHanko wants an even count
 
 
 def _who(subject: x509.Name) -> str:
     """The certificate's holder as a reader names them, e.g. "Claire Dupont (Fondation …)"."""
+
     def first(oid: x509.ObjectIdentifier) -> str:
         found = subject.get_attributes_for_oid(oid)
         return str(found[0].value) if found else ""

@@ -5,6 +5,7 @@ hosted Checkout and billing portal pages, signed webhooks with retries, and
     handle = serve_in_thread({"webhook_url": ..., "webhook_secret": "whsec_..."})
     client = stripe.StripeClient("sk_test_sandbox", base_addresses={"api": handle.url, ...})
 """
+
 from .app import Sandbox, SandboxHandle, create_sandbox_app, serve_in_thread
 from .webhooks import DEFAULT_RETRY_SCHEDULE, sign
 

@@ -4,6 +4,7 @@ webhook endpoints, billing portal configurations, payment method configurations,
 The sandbox keeps the endpoints it is given but still delivers its webhooks to the
 one address it was started with (``--webhook-url``), signed with its own secret.
 """
+
 from __future__ import annotations
 
 import stripe.params as P
@@ -47,7 +48,9 @@ def set_sepa_debit(store: Store, enabled: bool) -> None:
     account_of(store)["capabilities"]["sepa_debit_payments"] = "active" if enabled else "inactive"
     value = "on" if enabled else "off"
     payment_method_configuration_of(store)["sepa_debit"] = {
-        "available": enabled, "display_preference": {"overridable": None, "preference": value, "value": value}}
+        "available": enabled,
+        "display_preference": {"overridable": None, "preference": value, "value": value},
+    }
 
 
 # -- webhook endpoints ------------------------------------------------------------------
@@ -69,11 +72,15 @@ def create_webhook_endpoint(params):
     if params.get("connect"):
         raise invalid("The sandbox has no connected accounts: connect must be false.", param="connect")
     if len(store.all("webhook_endpoint")) >= MAX_WEBHOOK_ENDPOINTS:
-        raise invalid(f"You have reached the maximum of {MAX_WEBHOOK_ENDPOINTS} test webhook endpoints.",
-                      param="url")
-    created = build_webhook_endpoint(created=store.clock.now(), url=params["url"],
-                                     enabled_events=params["enabled_events"], api_version=params.get("api_version"),
-                                     description=params.get("description") or None, metadata=params.get("metadata"))
+        raise invalid(f"You have reached the maximum of {MAX_WEBHOOK_ENDPOINTS} test webhook endpoints.", param="url")
+    created = build_webhook_endpoint(
+        created=store.clock.now(),
+        url=params["url"],
+        enabled_events=params["enabled_events"],
+        api_version=params.get("api_version"),
+        description=params.get("description") or None,
+        metadata=params.get("metadata"),
+    )
     store.add(created)
     store.private[created["id"]]["secret"] = new_webhook_secret()
     return {**created, "secret": store.private[created["id"]]["secret"]}
@@ -130,8 +137,10 @@ def _check_portal_urls(params: dict) -> None:
         _check_url(params["default_return_url"], "default_return_url")
     cancel = (params.get("features") or {}).get("subscription_cancel") or {}
     if cancel.get("proration_behavior") == "create_prorations" and cancel.get("mode") != "immediately":
-        raise invalid("Prorations can only be created when canceling immediately.",
-                      param="features[subscription_cancel][proration_behavior]")
+        raise invalid(
+            "Prorations can only be created when canceling immediately.",
+            param="features[subscription_cancel][proration_behavior]",
+        )
 
 
 @bp.post("/billing_portal/configurations")
@@ -139,17 +148,27 @@ def _check_portal_urls(params: dict) -> None:
 def create_portal_configuration(params):
     store = _store()
     _check_portal_urls(params)
-    return store.add(build_portal_configuration(
-        created=store.clock.now(), features=params["features"], business_profile=params.get("business_profile"),
-        default_return_url=params.get("default_return_url"), metadata=params.get("metadata"),
-        name=params.get("name")))
+    return store.add(
+        build_portal_configuration(
+            created=store.clock.now(),
+            features=params["features"],
+            business_profile=params.get("business_profile"),
+            default_return_url=params.get("default_return_url"),
+            metadata=params.get("metadata"),
+            name=params.get("name"),
+        )
+    )
 
 
 @bp.get("/billing_portal/configurations")
 @endpoint(portal_params.ConfigurationListParams)
 def list_portal_configurations(params):
-    return list_page(_store().all("billing_portal.configuration"), params, "/v1/billing_portal/configurations",
-                     {"active": lambda c: c["active"], "is_default": lambda c: c["is_default"]})
+    return list_page(
+        _store().all("billing_portal.configuration"),
+        params,
+        "/v1/billing_portal/configurations",
+        {"active": lambda c: c["active"], "is_default": lambda c: c["is_default"]},
+    )
 
 
 @bp.get("/billing_portal/configurations/<configuration_id>")
@@ -185,8 +204,12 @@ def update_portal_configuration(params, configuration_id):
 def list_payment_method_configurations(params):
     store = _store()
     payment_method_configuration_of(store)
-    return list_page(store.all("payment_method_configuration"), params, "/v1/payment_method_configurations",
-                     {"application": lambda c: c["application"], "active": lambda c: c["active"]})
+    return list_page(
+        store.all("payment_method_configuration"),
+        params,
+        "/v1/payment_method_configurations",
+        {"application": lambda c: c["application"], "active": lambda c: c["active"]},
+    )
 
 
 @bp.get("/payment_method_configurations/<configuration_id>")

@@ -1,4 +1,5 @@
 """The /v1 subset of Stripe's API that the donation service uses."""
+
 from __future__ import annotations
 
 import stripe.params as P
@@ -60,8 +61,13 @@ def _apply_customer(customer: dict, params: dict) -> None:
     if "preferred_locales" in params:
         customer["preferred_locales"] = params["preferred_locales"] or []
     if "address" in params:
-        customer["address"] = None if params["address"] == "" else {
-            key: params["address"].get(key) for key in ("city", "country", "line1", "line2", "postal_code", "state")}
+        customer["address"] = (
+            None
+            if params["address"] == ""
+            else {
+                key: params["address"].get(key) for key in ("city", "country", "line1", "line2", "postal_code", "state")
+            }
+        )
     default_pm = (params.get("invoice_settings") or {}).get("default_payment_method")
     if default_pm is not None:
         if default_pm:
@@ -152,48 +158,76 @@ def list_checkout_line_items(params, session_id):
 @bp.get("/checkout/sessions")
 @endpoint(checkout_params.SessionListParams)
 def list_checkout_sessions(params):
-    return list_page(_store().all("checkout.session"), params, "/v1/checkout/sessions", {
-        "payment_intent": lambda s: s["payment_intent"], "subscription": lambda s: s["subscription"],
-        "customer": lambda s: s["customer"], "status": lambda s: s["status"],
-        "customer_details": lambda s: s["customer_details"]})
+    return list_page(
+        _store().all("checkout.session"),
+        params,
+        "/v1/checkout/sessions",
+        {
+            "payment_intent": lambda s: s["payment_intent"],
+            "subscription": lambda s: s["subscription"],
+            "customer": lambda s: s["customer"],
+            "status": lambda s: s["status"],
+            "customer_details": lambda s: s["customer_details"],
+        },
+    )
 
 
 # -- payments, invoices and their lists --------------------------------------------------
 @bp.get("/payment_intents")
 @endpoint(P.PaymentIntentListParams)
 def list_payment_intents(params):
-    return list_page(_store().all("payment_intent"), params, "/v1/payment_intents",
-                     {"customer": lambda p: p["customer"]})
+    return list_page(
+        _store().all("payment_intent"), params, "/v1/payment_intents", {"customer": lambda p: p["customer"]}
+    )
 
 
 @bp.get("/charges")
 @endpoint(P.ChargeListParams)
 def list_charges(params):
-    return list_page(_store().all("charge"), params, "/v1/charges",
-                     {"customer": lambda c: c["customer"], "payment_intent": lambda c: c["payment_intent"]})
+    return list_page(
+        _store().all("charge"),
+        params,
+        "/v1/charges",
+        {"customer": lambda c: c["customer"], "payment_intent": lambda c: c["payment_intent"]},
+    )
 
 
 @bp.get("/invoices")
 @endpoint(P.InvoiceListParams)
 def list_invoices(params):
-    return list_page(_store().all("invoice"), params, "/v1/invoices", {
-        "customer": lambda i: i["customer"], "status": lambda i: i["status"],
-        "subscription": lambda i: (i["parent"]["subscription_details"] or {}).get("subscription"),
-        "collection_method": lambda i: i["collection_method"]})
+    return list_page(
+        _store().all("invoice"),
+        params,
+        "/v1/invoices",
+        {
+            "customer": lambda i: i["customer"],
+            "status": lambda i: i["status"],
+            "subscription": lambda i: (i["parent"]["subscription_details"] or {}).get("subscription"),
+            "collection_method": lambda i: i["collection_method"],
+        },
+    )
 
 
 @bp.get("/invoice_payments")
 @endpoint(P.InvoicePaymentListParams)
 def list_invoice_payments(params):
-    return list_page(_store().all("invoice_payment"), params, "/v1/invoice_payments", {
-        "invoice": lambda p: p["invoice"], "status": lambda p: p["status"], "payment": lambda p: p["payment"]})
+    return list_page(
+        _store().all("invoice_payment"),
+        params,
+        "/v1/invoice_payments",
+        {"invoice": lambda p: p["invoice"], "status": lambda p: p["status"], "payment": lambda p: p["payment"]},
+    )
 
 
 @bp.get("/refunds")
 @endpoint(P.RefundListParams)
 def list_refunds(params):
-    return list_page(_store().all("refund"), params, "/v1/refunds",
-                     {"charge": lambda r: r["charge"], "payment_intent": lambda r: r["payment_intent"]})
+    return list_page(
+        _store().all("refund"),
+        params,
+        "/v1/refunds",
+        {"charge": lambda r: r["charge"], "payment_intent": lambda r: r["payment_intent"]},
+    )
 
 
 @bp.post("/refunds")
@@ -206,9 +240,17 @@ def create_refund(params):
 @endpoint(P.BalanceTransactionListParams)
 def list_balance_transactions(params):
     store = _store()
-    return list_page(store.all("balance_transaction"), params, "/v1/balance_transactions", {
-        "payout": lambda t: payouts.payout_of(store, t), "type": lambda t: t["type"],
-        "source": lambda t: t["source"], "currency": lambda t: t["currency"]})
+    return list_page(
+        store.all("balance_transaction"),
+        params,
+        "/v1/balance_transactions",
+        {
+            "payout": lambda t: payouts.payout_of(store, t),
+            "type": lambda t: t["type"],
+            "source": lambda t: t["source"],
+            "currency": lambda t: t["currency"],
+        },
+    )
 
 
 @bp.get("/payouts")
@@ -236,8 +278,12 @@ def update_subscription(params, subscription_id):
 def cancel_subscription(params, subscription_id):
     store = _store()
     details = params.get("cancellation_details", {})
-    return subscriptions.cancel(store, store.get(subscription_id, "subscription"),
-                                comment=details.get("comment") or None, feedback=details.get("feedback") or None)
+    return subscriptions.cancel(
+        store,
+        store.get(subscription_id, "subscription"),
+        comment=details.get("comment") or None,
+        feedback=details.get("feedback") or None,
+    )
 
 
 @bp.get("/subscriptions")
@@ -270,15 +316,21 @@ def create_portal_session(params):
         if not chosen["active"]:
             raise invalid(f"The configuration {chosen['id']} is not active.", param="configuration")
     elif not getattr(store, "portal_default_saved", True):
-        raise invalid("No configuration provided and your test mode default configuration has not been created. "
-                      "Provide a configuration or create your default by saving your customer portal settings in "
-                      "test mode at https://dashboard.stripe.com/test/settings/billing/portal.")
+        raise invalid(
+            "No configuration provided and your test mode default configuration has not been created. "
+            "Provide a configuration or create your default by saving your customer portal settings in "
+            "test mode at https://dashboard.stripe.com/test/settings/billing/portal."
+        )
     configuration = store.private["billing_portal"].setdefault("configuration", new_id("bpc_"))
     session_id = new_id("bps_")
-    portal = build_billing_portal_session(created=store.clock.now(), customer=customer["id"],
-                                          url=f"{store.public_url}/billing_portal/{session_id}",
-                                          return_url=params.get("return_url"), locale=params.get("locale"),
-                                          configuration=params.get("configuration", configuration))
+    portal = build_billing_portal_session(
+        created=store.clock.now(),
+        customer=customer["id"],
+        url=f"{store.public_url}/billing_portal/{session_id}",
+        return_url=params.get("return_url"),
+        locale=params.get("locale"),
+        configuration=params.get("configuration", configuration),
+    )
     portal["id"] = session_id
     return store.add(portal)
 
@@ -296,6 +348,9 @@ def list_events(params):
     store = _store()
     if "type" in params and "types" in params:
         raise invalid("You may only specify one of these parameters: type, types.", param="types")
-    filters = {"type": lambda e: e["type"], "types": lambda e: e["type"],
-               "delivery_success": lambda e: e["pending_webhooks"] == 0}
+    filters = {
+        "type": lambda e: e["type"],
+        "types": lambda e: e["type"],
+        "delivery_success": lambda e: e["pending_webhooks"] == 0,
+    }
     return list_page([store.objects[i] for i in store.events], params, "/v1/events", filters)

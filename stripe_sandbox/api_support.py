@@ -5,6 +5,7 @@ parameters decoded and checked against stripe-python's parameter class, its
 idempotency key honoured as Stripe honours it, and its answer (or error)
 rendered in Stripe's JSON.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -32,8 +33,7 @@ def sandbox():
 
 
 def json_response(body: dict, status: int = 200, headers: dict | None = None) -> Response:
-    response = Response(json.dumps(body, indent=2, ensure_ascii=False), status=status,
-                        mimetype="application/json")
+    response = Response(json.dumps(body, indent=2, ensure_ascii=False), status=status, mimetype="application/json")
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
@@ -44,18 +44,21 @@ def _api_key() -> str:
     header = request.headers.get("Authorization", "")
     key = None
     if header.startswith("Bearer "):
-        key = header[len("Bearer "):].strip()
+        key = header[len("Bearer ") :].strip()
     elif request.authorization and request.authorization.type == "basic":
         key = request.authorization.username  # curl -u sk_test_...:
     if not key:
-        raise StripeError("You did not provide an API key. You need to provide your API key in the Authorization "
-                          "header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See "
-                          "https://stripe.com/docs/api#authentication for details.", status=401, saved=False)
+        raise StripeError(
+            "You did not provide an API key. You need to provide your API key in the Authorization "
+            "header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See "
+            "https://stripe.com/docs/api#authentication for details.",
+            status=401,
+            saved=False,
+        )
     if not key.startswith(("sk_test_", "rk_test_")):
         shown = key[:8] + "*" * 12 + key[-4:] if len(key) > 12 else "*" * len(key)
         hint = " (the sandbox never accepts live keys)" if key.startswith(("sk_live_", "rk_live_")) else ""
-        raise StripeError(f"Invalid API Key provided: {shown}{hint}", status=401, code="api_key_invalid",
-                          saved=False)
+        raise StripeError(f"Invalid API Key provided: {shown}{hint}", status=401, code="api_key_invalid", saved=False)
     return key
 
 
@@ -73,8 +76,10 @@ def endpoint(params_cls: type, *, write: bool = False) -> Callable:
         def run(**path_args):
             box = sandbox()
             request_id = new_id("req_", 14)
-            headers = {"Request-Id": request_id,
-                       "Stripe-Version": request.headers.get("Stripe-Version", stripe.api_version)}
+            headers = {
+                "Request-Id": request_id,
+                "Stripe-Version": request.headers.get("Stripe-Version", stripe.api_version),
+            }
             key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
             if key:
                 headers["Idempotency-Key"] = key
@@ -87,8 +92,9 @@ def endpoint(params_cls: type, *, write: bool = False) -> Callable:
                     if replay is not None:
                         if box.take_lost_answer(request.method, request.path):
                             return _lose_answer()
-                        return json_response(replay["body"], replay["status"],
-                                             {**headers, "Idempotent-Replayed": "true"})
+                        return json_response(
+                            replay["body"], replay["status"], {**headers, "Idempotent-Replayed": "true"}
+                        )
                     if box.store.public_url is None:
                         box.store.public_url = request.host_url.rstrip("/")
                     box.expire_due()
@@ -135,14 +141,21 @@ def _replay(box, key: str | None, fingerprint: tuple) -> dict | None:
         return None
     method, path, params = saved["fingerprint"]
     if (method, path) != fingerprint[:2]:
-        raise StripeError(f"Keys for idempotent requests can only be used for the same endpoint they were first "
-                          f"used for ('{method} {path}' vs '{fingerprint[0]} {fingerprint[1]}'). Try using a key "
-                          f"other than '{key}' if you meant to execute a different request.",
-                          type="idempotency_error", saved=False)
+        raise StripeError(
+            f"Keys for idempotent requests can only be used for the same endpoint they were first "
+            f"used for ('{method} {path}' vs '{fingerprint[0]} {fingerprint[1]}'). Try using a key "
+            f"other than '{key}' if you meant to execute a different request.",
+            type="idempotency_error",
+            saved=False,
+        )
     if params != fingerprint[2]:
-        raise StripeError(f"Keys for idempotent requests can only be used with the same parameters they were first "
-                          f"used with. Try using a key other than '{key}' if you meant to execute a different "
-                          f"request.", type="idempotency_error", saved=False)
+        raise StripeError(
+            f"Keys for idempotent requests can only be used with the same parameters they were first "
+            f"used with. Try using a key other than '{key}' if you meant to execute a different "
+            f"request.",
+            type="idempotency_error",
+            saved=False,
+        )
     return saved
 
 
@@ -184,7 +197,13 @@ def _matches(value, wanted) -> bool:
 
 def unrecognized_url() -> Response:
     """Stripe's 404 for a path (or method) it does not serve."""
-    return json_response({"error": {
-        "type": "invalid_request_error",
-        "message": f"Unrecognized request URL ({request.method}: {request.path}). Please see "
-                   f"https://stripe.com/docs or we can help at https://support.stripe.com/."}}, 404)
+    return json_response(
+        {
+            "error": {
+                "type": "invalid_request_error",
+                "message": f"Unrecognized request URL ({request.method}: {request.path}). Please see "
+                f"https://stripe.com/docs or we can help at https://support.stripe.com/.",
+            }
+        },
+        404,
+    )

@@ -1,4 +1,5 @@
 """The sandbox application: its state, its timers, its webhook sender, and ways to run it."""
+
 from __future__ import annotations
 
 import logging
@@ -19,10 +20,16 @@ log = logging.getLogger(__name__)
 class Sandbox:
     """One sandbox: the store, the webhook dispatcher and the SEPA settlement timers."""
 
-    def __init__(self, webhook_url: str | None = None, webhook_secret: str | None = None,
-                 public_url: str | None = None, sepa_delay: float | None = 3.0,
-                 retry_schedule: Sequence[float] = DEFAULT_RETRY_SCHEDULE, webhook_timeout: float = 10.0,
-                 portal_default_saved: bool = True) -> None:
+    def __init__(
+        self,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+        public_url: str | None = None,
+        sepa_delay: float | None = 3.0,
+        retry_schedule: Sequence[float] = DEFAULT_RETRY_SCHEDULE,
+        webhook_timeout: float = 10.0,
+        portal_default_saved: bool = True,
+    ) -> None:
         if webhook_url and not webhook_secret:
             raise ValueError("a webhook secret is required to sign webhooks sent to webhook_url")
         self.store = Store(public_url=public_url)
@@ -33,8 +40,13 @@ class Sandbox:
         self._timers: list[threading.Timer] = []
         self.dispatcher: WebhookDispatcher | None = None
         if webhook_url:
-            self.dispatcher = WebhookDispatcher(webhook_url, webhook_secret, retry_schedule, webhook_timeout,  # type: ignore[arg-type]
-                                                on_delivered=self.store.event_delivered)
+            self.dispatcher = WebhookDispatcher(
+                webhook_url,
+                webhook_secret,  # type: ignore[arg-type]
+                retry_schedule,
+                webhook_timeout,  # type: ignore[arg-type]
+                on_delivered=self.store.event_delivered,
+            )
             self.store.webhooks_enabled = True
             self.store.listeners.append(self.dispatcher.enqueue)
         self.store.processing_hooks.append(self._schedule_settlement)
@@ -83,8 +95,15 @@ class Sandbox:
 
     def webhook_status(self) -> dict:
         if self.dispatcher is None:
-            return {"url": None, "paused": False, "pending": 0, "delivered": 0, "failed_attempts": 0,
-                    "abandoned": 0, "recent": []}
+            return {
+                "url": None,
+                "paused": False,
+                "pending": 0,
+                "delivered": 0,
+                "failed_attempts": 0,
+                "abandoned": 0,
+                "recent": [],
+            }
         return self.dispatcher.status()
 
     def wait_for_webhooks(self, timeout: float = 10.0) -> bool:
@@ -108,14 +127,20 @@ class Sandbox:
             self.dispatcher.stop()
 
 
-def create_sandbox_app(webhook_url: str | None = None, webhook_secret: str | None = None,
-                       public_url: str | None = None, sepa_delay: float | None = 3.0,
-                       retry_schedule: Sequence[float] = DEFAULT_RETRY_SCHEDULE,
-                       webhook_timeout: float = 10.0, portal_default_saved: bool = True) -> Flask:
+def create_sandbox_app(
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
+    public_url: str | None = None,
+    sepa_delay: float | None = 3.0,
+    retry_schedule: Sequence[float] = DEFAULT_RETRY_SCHEDULE,
+    webhook_timeout: float = 10.0,
+    portal_default_saved: bool = True,
+) -> Flask:
     """A Flask app serving the Stripe API subset, the hosted pages and /_sandbox controls."""
     app = Flask("stripe_sandbox")
-    app.extensions["stripe_sandbox"] = Sandbox(webhook_url, webhook_secret, public_url, sepa_delay,
-                                               retry_schedule, webhook_timeout, portal_default_saved)
+    app.extensions["stripe_sandbox"] = Sandbox(
+        webhook_url, webhook_secret, public_url, sepa_delay, retry_schedule, webhook_timeout, portal_default_saved
+    )
     app.register_blueprint(api.bp)
     app.register_blueprint(hosted.bp)
     app.register_blueprint(control.bp)
@@ -130,14 +155,27 @@ def create_sandbox_app(webhook_url: str | None = None, webhook_secret: str | Non
     @app.errorhandler(500)
     def server_error(error):
         if request.path.startswith(("/v1/", "/_sandbox/")):
-            return json_response({"error": {"type": "api_error", "message": "An unexpected error occurred in the "
-                                            "Stripe sandbox; see its log."}}, 500)
+            return json_response(
+                {
+                    "error": {
+                        "type": "api_error",
+                        "message": "An unexpected error occurred in the Stripe sandbox; see its log.",
+                    }
+                },
+                500,
+            )
         return error
 
     @app.get("/")
     def index():
-        return json_response({"sandbox": "stripe", "api": "/v1", "control": "/_sandbox",
-                              "webhooks": app.extensions["stripe_sandbox"].webhook_status()["url"]})
+        return json_response(
+            {
+                "sandbox": "stripe",
+                "api": "/v1",
+                "control": "/_sandbox",
+                "webhooks": app.extensions["stripe_sandbox"].webhook_status()["url"],
+            }
+        )
 
     return app
 
@@ -153,8 +191,9 @@ class SandboxHandle:
         self.url = f"http://{host}:{self.port}"
         if self.sandbox.store.public_url is None:
             self.sandbox.store.public_url = self.url
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="stripe-sandbox", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="stripe-sandbox", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -171,8 +210,9 @@ class SandboxHandle:
         self.stop()
 
 
-def serve_in_thread(app_or_options: Flask | dict | None = None, host: str = "127.0.0.1",
-                    port: int = 0) -> SandboxHandle:
+def serve_in_thread(
+    app_or_options: Flask | dict | None = None, host: str = "127.0.0.1", port: int = 0
+) -> SandboxHandle:
     """Serve a sandbox (an app, or options for create_sandbox_app) on ``host:port`` (0: a free port)."""
     if isinstance(app_or_options, Flask):
         app = app_or_options

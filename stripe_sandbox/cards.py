@@ -3,6 +3,7 @@
 Only these numbers are accepted, as in Stripe test mode: a real-looking but
 unknown card or IBAN is refused with a message that points to the test ones.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -101,19 +102,33 @@ def card_details(number: str, exp_month: int, exp_year: int) -> dict:
     """The ``card`` sub-object of a payment method for a known test card."""
     card = CARDS[number]
     return {
-        "brand": card.brand, "checks": {"address_line1_check": None, "address_postal_code_check": None,
-                                        "cvc_check": "pass"},
-        "country": card.country, "display_brand": card.brand, "exp_month": exp_month, "exp_year": exp_year,
-        "fingerprint": fingerprint(number), "funding": card.funding, "generated_from": None,
-        "last4": number[-4:], "networks": {"available": [card.brand], "preferred": None},
-        "regulated_status": "unregulated", "three_d_secure_usage": {"supported": True}, "wallet": None,
+        "brand": card.brand,
+        "checks": {"address_line1_check": None, "address_postal_code_check": None, "cvc_check": "pass"},
+        "country": card.country,
+        "display_brand": card.brand,
+        "exp_month": exp_month,
+        "exp_year": exp_year,
+        "fingerprint": fingerprint(number),
+        "funding": card.funding,
+        "generated_from": None,
+        "last4": number[-4:],
+        "networks": {"available": [card.brand], "preferred": None},
+        "regulated_status": "unregulated",
+        "three_d_secure_usage": {"supported": True},
+        "wallet": None,
     }
 
 
 def sepa_details(iban: str) -> dict:
     """The ``sepa_debit`` sub-object of a payment method for a test IBAN."""
-    return {"bank_code": iban[4:9], "branch_code": iban[9:14], "country": iban[:2],
-            "fingerprint": fingerprint(iban), "generated_from": None, "last4": iban[-4:]}
+    return {
+        "bank_code": iban[4:9],
+        "branch_code": iban[9:14],
+        "country": iban[:2],
+        "fingerprint": fingerprint(iban),
+        "generated_from": None,
+        "last4": iban[-4:],
+    }
 
 
 def parse_expiry(text: str) -> tuple[int, int] | None:

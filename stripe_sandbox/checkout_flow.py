@@ -4,6 +4,7 @@ The hosted page and the control endpoint both call ``pay``; a SEPA debit is
 settled later by ``settle_intent`` (a timer, or the control endpoint).
 Callers hold ``store.lock``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,15 +48,18 @@ def create_session(store: Store, params: dict) -> dict:
         raise invalid(f"The sandbox supports mode payment or subscription, not {mode!r}.", param="mode")
     items = params.get("line_items") or []
     if not items:
-        raise invalid("line_items is required in payment and subscription mode.", param="line_items",
-                      code="parameter_missing")
+        raise invalid(
+            "line_items is required in payment and subscription mode.", param="line_items", code="parameter_missing"
+        )
     if "customer" in params and "customer_email" in params:
-        raise invalid("You may only specify one of these parameters: customer, customer_email.",
-                      param="customer_email")
+        raise invalid("You may only specify one of these parameters: customer, customer_email.", param="customer_email")
     submit_type = params.get("submit_type")
     if submit_type and mode == "subscription" and submit_type not in ("auto", "subscribe"):
-        raise invalid(f"submit_type `{submit_type}` cannot be used in subscription mode; use `auto` or "
-                      f"`subscribe` (`donate`, `book` and `pay` are for payment mode).", param="submit_type")
+        raise invalid(
+            f"submit_type `{submit_type}` cannot be used in subscription mode; use `auto` or "
+            f"`subscribe` (`donate`, `book` and `pay` are for payment mode).",
+            param="submit_type",
+        )
     if submit_type == "subscribe" and mode == "payment":
         raise invalid("submit_type `subscribe` can only be used in subscription mode.", param="submit_type")
     if mode == "payment" and "subscription_data" in params:
@@ -68,16 +72,20 @@ def create_session(store: Store, params: dict) -> dict:
     methods = params.get("allowed_payment_method_types") or ["card"]
     for i, method in enumerate(methods):
         if method not in SUPPORTED_METHODS:
-            raise invalid(f"The payment method type {method!r} is not supported by the sandbox (card, sepa_debit).",
-                          param=f"allowed_payment_method_types[{i}]")
+            raise invalid(
+                f"The payment method type {method!r} is not supported by the sandbox (card, sepa_debit).",
+                param=f"allowed_payment_method_types[{i}]",
+            )
     customer = None
     if "customer" in params:
         customer = store.get(params["customer"], "customer", param="customer")
     now = store.clock.now()
     expires_at = params.get("expires_at", now + DAY)
     if not now + 30 * 60 <= expires_at <= now + DAY:
-        raise invalid("The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session "
-                      "creation.", param="expires_at")
+        raise invalid(
+            "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.",
+            param="expires_at",
+        )
     lines = [_line_item(store, item, mode, i) for i, item in enumerate(items)]
     currencies = {line["price"]["currency"] for line in lines}
     if len(currencies) > 1:
@@ -92,25 +100,37 @@ def create_session(store: Store, params: dict) -> dict:
         raise invalid("Missing required param: success_url.", param="success_url", code="parameter_missing")
     session_id = new_checkout_session_id()
     session = build_checkout_session(
-        session_id=session_id, created=now, expires_at=expires_at, mode=mode,
-        url=f"{store.public_url}/checkout/{session_id}", amount_total=sum(line["amount_total"] for line in lines),
-        currency=currency, payment_method_types=methods,
+        session_id=session_id,
+        created=now,
+        expires_at=expires_at,
+        mode=mode,
+        url=f"{store.public_url}/checkout/{session_id}",
+        amount_total=sum(line["amount_total"] for line in lines),
+        currency=currency,
+        payment_method_types=methods,
         allowed_payment_method_types=params.get("allowed_payment_method_types"),
-        success_url=params.get("success_url"), cancel_url=params.get("cancel_url"),
+        success_url=params.get("success_url"),
+        cancel_url=params.get("cancel_url"),
         customer=customer["id"] if customer else None,
         customer_email=params.get("customer_email"),
-        client_reference_id=params.get("client_reference_id"), metadata=params.get("metadata"),
-        locale=params.get("locale"), submit_type=submit_type,
+        client_reference_id=params.get("client_reference_id"),
+        metadata=params.get("metadata"),
+        locale=params.get("locale"),
+        submit_type=submit_type,
         billing_address_collection=params.get("billing_address_collection"),
-        customer_creation=params.get("customer_creation"))
+        customer_creation=params.get("customer_creation"),
+    )
     store.add(session)
     private = store.private[session_id]
     private["line_items"] = lines
     pi_data = params.get("payment_intent_data", {})
     sub_data = params.get("subscription_data", {})
-    private.update(pi_metadata=pi_data.get("metadata", {}), pi_description=pi_data.get("description"),
-                   subscription_metadata=sub_data.get("metadata", {}),
-                   subscription_description=sub_data.get("description"))
+    private.update(
+        pi_metadata=pi_data.get("metadata", {}),
+        pi_description=pi_data.get("description"),
+        subscription_metadata=sub_data.get("metadata", {}),
+        subscription_description=sub_data.get("description"),
+    )
     return session
 
 
@@ -120,8 +140,10 @@ def _refuse_unsupported(params: dict) -> None:
     if params.get("ui_mode", "hosted_page") not in ("hosted_page", "hosted"):
         raise invalid("The sandbox only serves the hosted Checkout page (ui_mode hosted_page).", param="ui_mode")
     if (params.get("invoice_creation") or {}).get("enabled"):
-        raise invalid("The sandbox does not create invoices in payment mode (invoice_creation).",
-                      param="invoice_creation[enabled]")
+        raise invalid(
+            "The sandbox does not create invoices in payment mode (invoice_creation).",
+            param="invoice_creation[enabled]",
+        )
     if (params.get("automatic_tax") or {}).get("enabled"):
         raise invalid("The sandbox does not compute taxes (automatic_tax).", param="automatic_tax[enabled]")
     if params.get("discounts"):
@@ -145,29 +167,45 @@ def _line_item(store: Store, item: dict, mode: str, index: int) -> dict:
             raise invalid("Invalid integer: unit_amount must be positive.", param=f"{param}[price_data][unit_amount]")
         if data["unit_amount"] > MAX_AMOUNT:
             # Stripe takes amounts of at most 8 digits (999 999,99 EUR).
-            raise invalid(f"This value must be less than or equal to {MAX_AMOUNT} (it currently is "
-                          f"'{data['unit_amount']}').", param=f"{param}[price_data][unit_amount]")
+            raise invalid(
+                f"This value must be less than or equal to {MAX_AMOUNT} (it currently is '{data['unit_amount']}').",
+                param=f"{param}[price_data][unit_amount]",
+            )
         if "product_data" in data:
             pdata = data["product_data"]
-            product = store.add(build_product(created=now, name=pdata["name"], description=pdata.get("description"),
-                                              metadata=pdata.get("metadata")))
+            product = store.add(
+                build_product(
+                    created=now,
+                    name=pdata["name"],
+                    description=pdata.get("description"),
+                    metadata=pdata.get("metadata"),
+                )
+            )
         elif "product" in data:
             product = store.get(data["product"], "product", param=f"{param}[price_data][product]")
         else:
             raise invalid("One of product or product_data is required.", param=f"{param}[price_data]")
         recurring = data.get("recurring")
-        price = store.add(build_price(created=now, product=product["id"], unit_amount=data["unit_amount"],
-                                      currency=data["currency"],
-                                      interval=recurring["interval"] if recurring else None,
-                                      interval_count=recurring.get("interval_count", 1) if recurring else 1))
+        price = store.add(
+            build_price(
+                created=now,
+                product=product["id"],
+                unit_amount=data["unit_amount"],
+                currency=data["currency"],
+                interval=recurring["interval"] if recurring else None,
+                interval_count=recurring.get("interval_count", 1) if recurring else 1,
+            )
+        )
     else:
         raise invalid("One of price or price_data is required.", param=param, code="parameter_missing")
     recurring = price["recurring"]
     if mode == "payment" and recurring:
         raise invalid("You must be in `subscription` mode to use recurring prices.", param=param)
     if mode == "subscription" and not recurring:
-        raise invalid("`subscription` mode needs at least one recurring price; the sandbox bills only "
-                      "recurring line items.", param=param)
+        raise invalid(
+            "`subscription` mode needs at least one recurring price; the sandbox bills only recurring line items.",
+            param=param,
+        )
     return build_checkout_line_item(price=price, product=product, quantity=quantity)
 
 
@@ -182,15 +220,27 @@ def expire_due(store: Store) -> None:
 def expire(store: Store, session: dict) -> dict:
     """Expire an open session (``checkout.session.expired``)."""
     if session["status"] != "open":
-        raise invalid(f"Only Checkout Sessions with a status in [\"open\"] can be expired. This Checkout Session "
-                      f"has a status of \"{session['status']}\".", param="session")
+        raise invalid(
+            f'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session '
+            f'has a status of "{session["status"]}".',
+            param="session",
+        )
     session["status"] = "expired"
     store.emit("checkout.session.expired", session)
     return session
 
 
-def pay(store: Store, session: dict, *, card: str | None = None, expiry: str = "12/34", cvc: str = "123",
-        iban: str | None = None, name: str | None = None, email: str | None = None) -> PayResult:
+def pay(
+    store: Store,
+    session: dict,
+    *,
+    card: str | None = None,
+    expiry: str = "12/34",
+    cvc: str = "123",
+    iban: str | None = None,
+    name: str | None = None,
+    email: str | None = None,
+) -> PayResult:
     """A person submits the hosted payment form with a card or an IBAN."""
     expire_due(store)
     if session["status"] != "open":
@@ -220,8 +270,11 @@ def authenticate(store: Store, session: dict, complete: bool) -> PayResult:
         pi = store.find(session["payment_intent"])
         if pi is not None:
             charging.fail_authentication(store, pi)
-        return PayResult("declined", "L'authentification a échoué. / Authentication failed.",
-                         payment_intent=session["payment_intent"])
+        return PayResult(
+            "declined",
+            "L'authentification a échoué. / Authentication failed.",
+            payment_intent=session["payment_intent"],
+        )
     return _confirm(store, session, pm, authenticated=True)
 
 
@@ -246,11 +299,17 @@ def _confirm(store: Store, session: dict, pm: dict, authenticated: bool) -> PayR
         customer = store.find(session["customer"])  # type: ignore[assignment]
     if pi is None:
         data = store.private[session["id"]]
-        pi = store.add(build_payment_intent(created=store.clock.now(), amount=session["amount_total"],
-                                            currency=session["currency"],
-                                            customer=customer["id"] if customer else None,
-                                            description=data.get("pi_description"), metadata=data.get("pi_metadata"),
-                                            payment_method_types=session["payment_method_types"]))
+        pi = store.add(
+            build_payment_intent(
+                created=store.clock.now(),
+                amount=session["amount_total"],
+                currency=session["currency"],
+                customer=customer["id"] if customer else None,
+                description=data.get("pi_description"),
+                metadata=data.get("pi_metadata"),
+                payment_method_types=session["payment_method_types"],
+            )
+        )
         session["payment_intent"] = pi["id"]
         store.private[pi["id"]]["session"] = session["id"]
         store.emit("payment_intent.created", pi)
@@ -271,11 +330,13 @@ def _decline_text(message: str | None) -> str:
 
 def _complete_customer(store: Store, session: dict, pm: dict) -> dict:
     billing = pm["billing_details"]
-    customer = charging.ensure_customer(store, session["customer"], billing["email"] or session["customer_email"],
-                                        billing["name"])
+    customer = charging.ensure_customer(
+        store, session["customer"], billing["email"] or session["customer_email"], billing["name"]
+    )
     session["customer"] = customer["id"]
-    session["customer_details"] = build_customer_details(email=customer["email"] or billing["email"],
-                                                         name=billing["name"], address=billing["address"])
+    session["customer_details"] = build_customer_details(
+        email=customer["email"] or billing["email"], name=billing["name"], address=billing["address"]
+    )
     return customer
 
 
@@ -286,8 +347,10 @@ def _completed(store: Store, session: dict, outcome: str) -> PayResult:
     pi_id = session["payment_intent"]
     if session["mode"] == "subscription":
         invoice = store.objects[session["invoice"]]
-        pi_id = next((p["payment"]["payment_intent"] for p in store.all("invoice_payment")
-                      if p["invoice"] == invoice["id"]), None)
+        pi_id = next(
+            (p["payment"]["payment_intent"] for p in store.all("invoice_payment") if p["invoice"] == invoice["id"]),
+            None,
+        )
     return PayResult(outcome, payment_intent=pi_id)
 
 

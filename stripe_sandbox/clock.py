@@ -10,6 +10,7 @@ Sessions still open keep theirs (renewing one donor never expires another's
 checkout). Webhook signatures deliberately use real time instead: receivers
 check them against their own wall clock.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -29,8 +30,9 @@ class Clock:
     def __init__(self) -> None:
         self._offset = 0
         self._customers: dict[str, int] = {}  # customer id -> seconds ahead of the world
-        self._current: contextvars.ContextVar[str | None] = contextvars.ContextVar(f"sandbox-clock-{id(self)}",
-                                                                                         default=None)
+        self._current: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+            f"sandbox-clock-{id(self)}", default=None
+        )
         self._lock = threading.Lock()
 
     def now(self, customer: str | None = None) -> int:

@@ -3,6 +3,7 @@
 They take form fields or a JSON object and answer JSON. Errors use Stripe's
 error shape so one helper can read both.
 """
+
 from __future__ import annotations
 
 import functools
@@ -45,11 +46,19 @@ def control(view):
 
 
 def _pay_answer(store, session: dict, result: checkout_flow.PayResult) -> dict:
-    return {"session": session["id"], "session_status": session["status"],
-            "payment_status": session["payment_status"], "payment_intent": result.payment_intent,
-            "subscription": session["subscription"], "invoice": session["invoice"], "customer": session["customer"],
-            "status": result.status, "declined": result.status == "declined",
-            "requires_action": result.status == "requires_action", "message": result.message}
+    return {
+        "session": session["id"],
+        "session_status": session["status"],
+        "payment_status": session["payment_status"],
+        "payment_intent": result.payment_intent,
+        "subscription": session["subscription"],
+        "invoice": session["invoice"],
+        "customer": session["customer"],
+        "status": result.status,
+        "declined": result.status == "declined",
+        "requires_action": result.status == "requires_action",
+        "message": result.message,
+    }
 
 
 @bp.post("/checkout/<session_id>/pay")
@@ -70,9 +79,15 @@ def pay(box, data, session_id):
             email = data.get("email") or session["customer_email"] or "donor@example.org"
             result = checkout_flow.pay(store, session, iban=data["iban"], name=name, email=email)
         else:
-            result = checkout_flow.pay(store, session, card=str(data["card"]), expiry=data.get("expiry", "12/34"),
-                                       cvc=str(data.get("cvc", "123")), name=data.get("name"),
-                                       email=data.get("email"))
+            result = checkout_flow.pay(
+                store,
+                session,
+                card=str(data["card"]),
+                expiry=data.get("expiry", "12/34"),
+                cvc=str(data.get("cvc", "123")),
+                name=data.get("name"),
+                email=data.get("email"),
+            )
     else:
         result = checkout_flow.PayResult("requires_action")
     if result.status == "requires_action" and data.get("authenticate") in ("complete", "fail"):
@@ -101,13 +116,22 @@ def advance(box, data, sub_id):
     """Bill the subscription's next period (its customer's time moves to its current period's end; no one else's)."""
     store = box.store
     sub = store.get(sub_id, "subscription")
-    invoice = subscriptions.advance(store, sub, force_failure=_flag(data.get("fail")), final=_flag(data.get("final")),
-                                    force_action=_flag(data.get("action")))
+    invoice = subscriptions.advance(
+        store,
+        sub,
+        force_failure=_flag(data.get("fail")),
+        final=_flag(data.get("final")),
+        force_action=_flag(data.get("action")),
+    )
     payment = next((p for p in store.all("invoice_payment") if invoice and p["invoice"] == invoice["id"]), None)
-    return {"subscription": sub_id, "status": sub["status"], "invoice": invoice["id"] if invoice else None,
-            "invoice_status": invoice["status"] if invoice else None,
-            "payment_intent": payment["payment"]["payment_intent"] if payment else None,
-            "now": store.clock.now(sub["customer"])}
+    return {
+        "subscription": sub_id,
+        "status": sub["status"],
+        "invoice": invoice["id"] if invoice else None,
+        "invoice_status": invoice["status"] if invoice else None,
+        "payment_intent": payment["payment"]["payment_intent"] if payment else None,
+        "now": store.clock.now(sub["customer"]),
+    }
 
 
 @bp.post("/customers/<customer_id>/card")
@@ -117,8 +141,14 @@ def replace_card(box, data, customer_id):
     store = box.store
     customer = store.get(customer_id, "customer")
     try:
-        pm = charging.card_payment_method(store, str(data.get("card", "")), data.get("expiry", "12/34"),
-                                          str(data.get("cvc", "123")), data.get("name"), customer["email"])
+        pm = charging.card_payment_method(
+            store,
+            str(data.get("card", "")),
+            data.get("expiry", "12/34"),
+            str(data.get("cvc", "123")),
+            data.get("name"),
+            customer["email"],
+        )
     except charging.PaymentInputError as error:
         raise invalid(error.message, param="card") from None
     set_default_card(store, customer, pm)
@@ -163,8 +193,9 @@ def subscription_resumed(box, data, sub_id):
 @control
 def fail_refund(box, data, refund_id):
     """The card's bank could not take a refund back (``failure_reason``, default ``expired_or_canceled_card``)."""
-    failed = refunds.fail_refund(box.store, box.store.get(refund_id, "refund"),
-                                 data.get("reason") or "expired_or_canceled_card")
+    failed = refunds.fail_refund(
+        box.store, box.store.get(refund_id, "refund"), data.get("reason") or "expired_or_canceled_card"
+    )
     return {"refund": refund_id, "status": failed["status"], "charge": failed["charge"]}
 
 
@@ -174,8 +205,12 @@ def pay_out(box, data):
     """Pay out the balance now (every balance transaction not paid out yet): payout.created, payout.paid."""
     arrival = int(data["arrival_date"]) if data.get("arrival_date") else None
     payout = payouts.pay_out(box.store, arrival)
-    return {"payout": payout["id"], "amount": payout["amount"], "status": payout["status"],
-            "arrival_date": payout["arrival_date"]}
+    return {
+        "payout": payout["id"],
+        "amount": payout["amount"],
+        "status": payout["status"],
+        "arrival_date": payout["arrival_date"],
+    }
 
 
 @bp.post("/balance/defer")

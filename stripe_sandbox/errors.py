@@ -1,4 +1,5 @@
 """Errors in the shape Stripe's API answers them, so stripe-python raises its usual exceptions."""
+
 from __future__ import annotations
 
 
@@ -11,9 +12,18 @@ class StripeError(Exception):
     can still go through.
     """
 
-    def __init__(self, message: str, *, status: int = 400, type: str = "invalid_request_error",
-                 param: str | None = None, code: str | None = None,
-                 decline_code: str | None = None, saved: bool = True, extra: dict | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 400,
+        type: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+        decline_code: str | None = None,
+        saved: bool = True,
+        extra: dict | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.status = status

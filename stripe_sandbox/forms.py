@@ -6,6 +6,7 @@ segments stay dict keys here ("0", "1"): only the parameter schema knows
 whether ``metadata[0]`` is a hash key or an array index, so validation turns
 them into lists where the schema says List.
 """
+
 from __future__ import annotations
 
 import re

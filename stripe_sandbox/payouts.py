@@ -7,6 +7,7 @@ contains, as Stripe does. With deferred booking on, a succeeded charge has no
 balance transaction yet; booking it later sends ``charge.updated``, the way
 Stripe tells of a fee known after the payment. Callers hold ``store.lock``.
 """
+
 from __future__ import annotations
 
 from .errors import invalid
@@ -16,17 +17,36 @@ from .store import Store
 DAY = 86400
 
 
-def build_payout(*, created: int, amount: int, balance_transaction: str, currency: str = "eur",
-                 arrival_date: int | None = None) -> dict:
+def build_payout(
+    *, created: int, amount: int, balance_transaction: str, currency: str = "eur", arrival_date: int | None = None
+) -> dict:
     """A payout to the account's bank, in the shape of Stripe's Payout."""
     return {
-        "id": new_id("po_"), "object": "payout", "amount": amount, "application_fee": None,
-        "application_fee_amount": None, "arrival_date": arrival_date or created + 2 * DAY, "automatic": True,
-        "balance_transaction": balance_transaction, "created": created, "currency": currency,
-        "description": "STRIPE PAYOUT", "destination": "ba_sandbox_bank_account", "failure_balance_transaction": None,
-        "failure_code": None, "failure_message": None, "livemode": False, "metadata": {}, "method": "standard",
-        "original_payout": None, "payout_method": None, "reconciliation_status": "completed", "reversed_by": None,
-        "source_type": "card", "statement_descriptor": None, "status": "pending",
+        "id": new_id("po_"),
+        "object": "payout",
+        "amount": amount,
+        "application_fee": None,
+        "application_fee_amount": None,
+        "arrival_date": arrival_date or created + 2 * DAY,
+        "automatic": True,
+        "balance_transaction": balance_transaction,
+        "created": created,
+        "currency": currency,
+        "description": "STRIPE PAYOUT",
+        "destination": "ba_sandbox_bank_account",
+        "failure_balance_transaction": None,
+        "failure_code": None,
+        "failure_message": None,
+        "livemode": False,
+        "metadata": {},
+        "method": "standard",
+        "original_payout": None,
+        "payout_method": None,
+        "reconciliation_status": "completed",
+        "reversed_by": None,
+        "source_type": "card",
+        "statement_descriptor": None,
+        "status": "pending",
         "trace_id": {"status": "unsupported", "value": None},
         "type": "bank_account",
     }
@@ -44,10 +64,14 @@ def pay_out(store: Store, arrival_date: int | None = None) -> dict:
     if not waiting or total <= 0:
         raise invalid("The balance has nothing to pay out.", param="amount", code="balance_insufficient")
     now = store.clock.now()
-    own = store.add(build_balance_transaction(created=now, amount=-total, fee=0, source="", kind="payout",
-                                              description="STRIPE PAYOUT"))
-    payout = store.add(build_payout(created=now, amount=total, balance_transaction=own["id"],
-                                    arrival_date=arrival_date))
+    own = store.add(
+        build_balance_transaction(
+            created=now, amount=-total, fee=0, source="", kind="payout", description="STRIPE PAYOUT"
+        )
+    )
+    payout = store.add(
+        build_payout(created=now, amount=total, balance_transaction=own["id"], arrival_date=arrival_date)
+    )
     own["source"] = payout["id"]
     for txn in (*waiting, own):
         store.private[txn["id"]]["payout"] = payout["id"]
@@ -73,8 +97,15 @@ def book_charge(store: Store, charge: dict, fee: int) -> dict:
         raise invalid(f"Charge {charge['id']} has not succeeded.", param="charge")
     if charge["balance_transaction"]:
         raise invalid(f"Charge {charge['id']} is booked already.", param="charge")
-    txn = store.add(build_balance_transaction(created=store.clock.now(), amount=charge["amount"], fee=fee,
-                                              source=charge["id"], description=charge["description"]))
+    txn = store.add(
+        build_balance_transaction(
+            created=store.clock.now(),
+            amount=charge["amount"],
+            fee=fee,
+            source=charge["id"],
+            description=charge["description"],
+        )
+    )
     charge["balance_transaction"] = txn["id"]
     store.emit("charge.updated", charge, previous_attributes={"balance_transaction": None})
     return txn

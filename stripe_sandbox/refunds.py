@@ -1,4 +1,5 @@
 """Refunds and disputes of charges. Callers hold ``store.lock``; each is dated in the charge's customer's time."""
+
 from __future__ import annotations
 
 from .clock import in_customer_time
@@ -24,20 +25,31 @@ def create_refund(store: Store, params: dict) -> dict:
     if "payment_intent" in params:
         pi = store.get(params["payment_intent"], "payment_intent", param="payment_intent")
         if pi["status"] != "succeeded" or not pi["latest_charge"]:
-            raise invalid(f"This PaymentIntent ({pi['id']}) does not have a successful charge to refund.",
-                          param="payment_intent", code="charge_not_refundable")
+            raise invalid(
+                f"This PaymentIntent ({pi['id']}) does not have a successful charge to refund.",
+                param="payment_intent",
+                code="charge_not_refundable",
+            )
         charge = store.objects[pi["latest_charge"]]
     elif "charge" in params:
         charge = store.get(params["charge"], "charge", param="charge")
     else:
-        raise invalid("One of the following params should be provided for this request: payment_intent or "
-                      "charge.", code="parameter_missing")
+        raise invalid(
+            "One of the following params should be provided for this request: payment_intent or charge.",
+            code="parameter_missing",
+        )
     if charge["status"] != "succeeded":
-        raise invalid(f"Charge {charge['id']} has not succeeded (status {charge['status']}) and cannot be refunded.",
-                      param="charge", code="charge_not_refundable")
+        raise invalid(
+            f"Charge {charge['id']} has not succeeded (status {charge['status']}) and cannot be refunded.",
+            param="charge",
+            code="charge_not_refundable",
+        )
     if charge["disputed"]:
-        raise invalid(f"Charge {charge['id']} has been charged back; cannot issue a refund.", param="charge",
-                      code="charge_disputed")
+        raise invalid(
+            f"Charge {charge['id']} has been charged back; cannot issue a refund.",
+            param="charge",
+            code="charge_disputed",
+        )
     return _refund(store, charge, params)
 
 
@@ -45,22 +57,28 @@ def create_refund(store: Store, params: dict) -> dict:
 def _refund(store: Store, charge: dict, params: dict) -> dict:
     remaining = charge["amount"] - charge["amount_refunded"]
     if remaining <= 0:
-        raise invalid(f"Charge {charge['id']} has already been refunded.", param="charge",
-                      code="charge_already_refunded")
+        raise invalid(
+            f"Charge {charge['id']} has already been refunded.", param="charge", code="charge_already_refunded"
+        )
     amount = params.get("amount", remaining)
     if amount <= 0:
         raise invalid("Invalid positive integer", param="amount", code="parameter_invalid_integer")
     if amount > remaining:
-        raise invalid(f"Refund amount ({_euros(amount)}) is greater than unrefunded amount on charge "
-                      f"({_euros(remaining)})", param="amount", code="amount_too_large")
+        raise invalid(
+            f"Refund amount ({_euros(amount)}) is greater than unrefunded amount on charge ({_euros(remaining)})",
+            param="amount",
+            code="amount_too_large",
+        )
     reason = params.get("reason")
     if reason is not None and reason not in REASONS:
-        raise invalid("Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer",
-                      param="reason")
+        raise invalid("Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer", param="reason")
     now = store.clock.now()
     refund = build_refund(created=now, amount=amount, charge=charge, reason=reason, metadata=params.get("metadata"))
-    txn = store.add(build_balance_transaction(created=now, amount=-amount, fee=0, source=refund["id"],
-                                              kind="refund", description="REFUND FOR CHARGE"))
+    txn = store.add(
+        build_balance_transaction(
+            created=now, amount=-amount, fee=0, source=refund["id"], kind="refund", description="REFUND FOR CHARGE"
+        )
+    )
     refund["balance_transaction"] = txn["id"]
     store.add(refund)
     charge["amount_refunded"] += amount
@@ -78,11 +96,19 @@ def open_dispute(store: Store, charge: dict, amount: int | None = None, reason: 
     if charge["disputed"]:
         raise invalid(f"Charge {charge['id']} is already disputed.", param="charge")
     now = store.clock.now()
-    dispute = build_dispute(created=now, charge=charge, amount=amount or charge["amount"] - charge["amount_refunded"],
-                            reason=reason)
-    txn = store.add(build_balance_transaction(created=now, amount=-dispute["amount"], fee=1500,
-                                              source=dispute["id"], kind="adjustment",
-                                              description=f"Chargeback withdrawal for {charge['id']}"))
+    dispute = build_dispute(
+        created=now, charge=charge, amount=amount or charge["amount"] - charge["amount_refunded"], reason=reason
+    )
+    txn = store.add(
+        build_balance_transaction(
+            created=now,
+            amount=-dispute["amount"],
+            fee=1500,
+            source=dispute["id"],
+            kind="adjustment",
+            description=f"Chargeback withdrawal for {charge['id']}",
+        )
+    )
     dispute["balance_transactions"].append(store.render(txn))
     store.add(dispute)
     charge["disputed"] = True
@@ -111,9 +137,16 @@ def close_dispute(store: Store, dispute: dict, outcome: str) -> dict:
     dispute["status"] = outcome
     dispute["is_charge_refundable"] = False
     if outcome == "won":
-        txn = store.add(build_balance_transaction(created=store.clock.now(), amount=dispute["amount"], fee=-1500,
-                                                  source=dispute["id"], kind="adjustment",
-                                                  description=f"Chargeback reversal for {dispute['charge']}"))
+        txn = store.add(
+            build_balance_transaction(
+                created=store.clock.now(),
+                amount=dispute["amount"],
+                fee=-1500,
+                source=dispute["id"],
+                kind="adjustment",
+                description=f"Chargeback reversal for {dispute['charge']}",
+            )
+        )
         dispute["balance_transactions"].append(store.render(txn))
     store.emit("charge.dispute.closed", dispute)
     if outcome == "won":
@@ -130,9 +163,16 @@ def fail_refund(store: Store, refund: dict, reason: str) -> dict:
     charge = store.objects[refund["charge"]]
     charge["amount_refunded"] = max(0, charge["amount_refunded"] - refund["amount"])
     charge["refunded"] = charge["amount_refunded"] == charge["amount"]
-    store.add(build_balance_transaction(created=store.clock.now(), amount=refund["amount"], fee=0,
-                                        source=refund["id"], kind="refund_failure",
-                                        description="REFUND FAILURE"))
+    store.add(
+        build_balance_transaction(
+            created=store.clock.now(),
+            amount=refund["amount"],
+            fee=0,
+            source=refund["id"],
+            kind="refund_failure",
+            description="REFUND FAILURE",
+        )
+    )
     store.emit("refund.failed", refund)
     store.emit("refund.updated", refund)
     store.emit("charge.refund.updated", refund)

@@ -5,6 +5,7 @@ calls, hosted pages, control endpoints, SEPA timers) runs while holding
 ``Store.lock``, so a flow that touches several objects and emits several
 events is atomic and events keep their order.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -80,10 +81,15 @@ class Store:
         """Record an event with a snapshot of ``obj`` and hand it to the webhook listeners."""
         with self.lock:
             request_id, idempotency_key = current_request.get()
-            event = build_event(created=self.clock.now(), event_type=event_type,
-                                data_object=self.render(obj), previous_attributes=previous_attributes,
-                                pending_webhooks=1 if self.webhooks_enabled else 0,
-                                request_id=request_id, idempotency_key=idempotency_key)
+            event = build_event(
+                created=self.clock.now(),
+                event_type=event_type,
+                data_object=self.render(obj),
+                previous_attributes=previous_attributes,
+                pending_webhooks=1 if self.webhooks_enabled else 0,
+                request_id=request_id,
+                idempotency_key=idempotency_key,
+            )
             self.add(event)
             self.events.append(event["id"])
             for listener in self.listeners:
@@ -119,8 +125,10 @@ class Store:
                     self._expand(item, parts[1:], path)
             return
         key = parts[0]
-        if key in INCLUDABLE.get(node.get("object"), ()) or (key == "line_items"  # type: ignore[arg-type]
-                                                              and node.get("object") == "checkout.session"):
+        if key in INCLUDABLE.get(node.get("object"), ()) or (  # type: ignore[arg-type]
+            key == "line_items"  # type: ignore[arg-type]
+            and node.get("object") == "checkout.session"
+        ):
             node[key] = self.included_list(node, key)
         elif isinstance(node.get(key), str) and node[key] in self.objects:
             node[key] = self.render(self.objects[node[key]])
@@ -141,8 +149,13 @@ class Store:
         else:
             data = self.private[owner["id"]].get("line_items", [])
             url = f"/v1/checkout/sessions/{owner['id']}/line_items"
-        return {"object": "list", "data": [self.render(d) for d in data], "has_more": False,
-                "total_count": len(data), "url": url}
+        return {
+            "object": "list",
+            "data": [self.render(d) for d in data],
+            "has_more": False,
+            "total_count": len(data),
+            "url": url,
+        }
 
 
 def paginate(items: list[dict], params: dict, url: str, render: Callable[[dict], dict]) -> dict:
@@ -158,16 +171,16 @@ def paginate(items: list[dict], params: dict, url: str, render: Callable[[dict],
     if params.get("starting_after"):
         cursor = params["starting_after"]
         if cursor not in ids:
-            raise StripeError(f"No such object: '{cursor}'", status=404, param="starting_after",
-                              code="resource_missing")
-        rest = items[ids.index(cursor) + 1:]
+            raise StripeError(
+                f"No such object: '{cursor}'", status=404, param="starting_after", code="resource_missing"
+            )
+        rest = items[ids.index(cursor) + 1 :]
         page, has_more = rest[:limit], len(rest) > limit
     elif params.get("ending_before"):
         cursor = params["ending_before"]
         if cursor not in ids:
-            raise StripeError(f"No such object: '{cursor}'", status=404, param="ending_before",
-                              code="resource_missing")
-        before = items[:ids.index(cursor)]
+            raise StripeError(f"No such object: '{cursor}'", status=404, param="ending_before", code="resource_missing")
+        before = items[: ids.index(cursor)]
         page, has_more = before[-limit:], len(before) > limit
     else:
         page, has_more = items[:limit], len(items) > limit
@@ -180,6 +193,10 @@ def created_filter(created, value: int) -> bool:
         return True
     if isinstance(created, int):
         return value == created
-    checks = {"gt": value > created.get("gt", value - 1), "gte": value >= created.get("gte", value),
-              "lt": value < created.get("lt", value + 1), "lte": value <= created.get("lte", value)}
+    checks = {
+        "gt": value > created.get("gt", value - 1),
+        "gte": value >= created.get("gte", value),
+        "lt": value < created.get("lt", value + 1),
+        "lte": value <= created.get("lte", value),
+    }
     return all(checks.values())

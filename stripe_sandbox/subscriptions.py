@@ -5,6 +5,7 @@ to the end of the subscription's current period, as a Stripe test clock would,
 then bills the next period; everything done for a subscription is dated in its
 customer's time (clock.py), so no other customer's time moves.
 """
+
 from __future__ import annotations
 
 from . import charging
@@ -40,14 +41,25 @@ def start(store: Store, session: dict, customer: dict, pm: dict, *, authenticate
     """
     now = store.clock.now()
     data = store.private[session["id"]]
-    sub = build_subscription(created=now, customer=customer["id"], currency=session["currency"],
-                             metadata=data.get("subscription_metadata"),
-                             description=data.get("subscription_description"), default_payment_method=pm["id"])
+    sub = build_subscription(
+        created=now,
+        customer=customer["id"],
+        currency=session["currency"],
+        metadata=data.get("subscription_metadata"),
+        description=data.get("subscription_description"),
+        default_payment_method=pm["id"],
+    )
     for line in data["line_items"]:
         price = line["price"]
         end = add_interval(now, price["recurring"]["interval"], price["recurring"]["interval_count"])
-        item = build_subscription_item(created=now, price=price, subscription=sub["id"], period_start=now,
-                                       period_end=end, quantity=line["quantity"])
+        item = build_subscription_item(
+            created=now,
+            price=price,
+            subscription=sub["id"],
+            period_start=now,
+            period_end=end,
+            quantity=line["quantity"],
+        )
         store.add(item)
         sub["items"]["data"].append(item)
     sub["items"]["total_count"] = len(sub["items"]["data"])
@@ -68,16 +80,36 @@ def start(store: Store, session: dict, customer: dict, pm: dict, *, authenticate
 
 def _draft_invoice(store: Store, sub: dict, reason: str, period_start: int, period_end: int) -> dict:
     customer = store.objects[sub["customer"]]
-    invoice = build_invoice(created=store.clock.now(), customer=customer, subscription=sub, billing_reason=reason,
-                            lines=[], period_start=period_start, period_end=period_end)
+    invoice = build_invoice(
+        created=store.clock.now(),
+        customer=customer,
+        subscription=sub,
+        billing_reason=reason,
+        lines=[],
+        period_start=period_start,
+        period_end=period_end,
+    )
     for item in sub["items"]["data"]:
         product = store.find(item["price"]["product"])
-        invoice["lines"]["data"].append(build_invoice_line(
-            invoice=invoice["id"], item=item, subscription=sub, period_start=item["current_period_start"],
-            period_end=item["current_period_end"], product_name=product["name"] if product else "Abonnement"))
+        invoice["lines"]["data"].append(
+            build_invoice_line(
+                invoice=invoice["id"],
+                item=item,
+                subscription=sub,
+                period_start=item["current_period_start"],
+                period_end=item["current_period_end"],
+                product_name=product["name"] if product else "Abonnement",
+            )
+        )
     total = sum(line["amount"] for line in invoice["lines"]["data"])
-    invoice.update(amount_due=total, amount_remaining=total, subtotal=total, subtotal_excluding_tax=total,
-                   total=total, total_excluding_tax=total)
+    invoice.update(
+        amount_due=total,
+        amount_remaining=total,
+        subtotal=total,
+        subtotal_excluding_tax=total,
+        total=total,
+        total_excluding_tax=total,
+    )
     invoice["lines"]["total_count"] = len(invoice["lines"]["data"])
     store.add(invoice)
     sub["latest_invoice"] = invoice["id"]
@@ -94,18 +126,30 @@ def _finalize(store: Store, invoice: dict) -> None:
     store.emit("invoice.finalized", invoice)
 
 
-def _finalize_and_pay(store: Store, invoice: dict, pm: dict | None, *, on_session: bool,
-                      authenticated: bool = False, force_failure: bool = False, final: bool = False,
-                      force_action: bool = False) -> str:
+def _finalize_and_pay(
+    store: Store,
+    invoice: dict,
+    pm: dict | None,
+    *,
+    on_session: bool,
+    authenticated: bool = False,
+    force_failure: bool = False,
+    final: bool = False,
+    force_action: bool = False,
+) -> str:
     _finalize(store, invoice)
     if invoice["amount_due"] == 0:
         mark_paid(store, invoice)
         return "succeeded"
     first = invoice["billing_reason"] == "subscription_create"
-    pi = build_payment_intent(created=store.clock.now(), amount=invoice["amount_due"], currency=invoice["currency"],
-                              customer=invoice["customer"],
-                              description="Subscription creation" if first else "Subscription update",
-                              payment_method_types=[pm["type"]] if pm else ["card"])
+    pi = build_payment_intent(
+        created=store.clock.now(),
+        amount=invoice["amount_due"],
+        currency=invoice["currency"],
+        customer=invoice["customer"],
+        description="Subscription creation" if first else "Subscription update",
+        payment_method_types=[pm["type"]] if pm else ["card"],
+    )
     store.add(pi)
     store.private[pi["id"]]["invoice"] = invoice["id"]
     store.add(build_invoice_payment(created=store.clock.now(), invoice=invoice, payment_intent=pi["id"]))
@@ -114,8 +158,15 @@ def _finalize_and_pay(store: Store, invoice: dict, pm: dict | None, *, on_sessio
     if pm is None:
         payment_failed(store, invoice)
         return "declined"
-    outcome = charging.confirm(store, pi, pm, on_session=on_session, authenticated=authenticated,
-                               force_failure=force_failure, force_action=force_action)
+    outcome = charging.confirm(
+        store,
+        pi,
+        pm,
+        on_session=on_session,
+        authenticated=authenticated,
+        force_failure=force_failure,
+        force_action=force_action,
+    )
     if outcome == "succeeded":
         mark_paid(store, invoice, pi)
     elif outcome == "declined":
@@ -162,8 +213,9 @@ def payment_failed(store: Store, invoice: dict, *, final: bool = False) -> None:
 
 
 @in_customer_time(lambda store, sub, *args, **kwargs: sub["customer"])
-def advance(store: Store, sub: dict, *, force_failure: bool = False, final: bool = False,
-            force_action: bool = False) -> dict | None:
+def advance(
+    store: Store, sub: dict, *, force_failure: bool = False, final: bool = False, force_action: bool = False
+) -> dict | None:
     """Bill the next period (moving the customer's time to the current period's end); the new invoice or None."""
     if sub["status"] in ("canceled", "incomplete_expired"):
         raise invalid(f"Subscription {sub['id']} is canceled: it has no next period to bill.", param="id")
@@ -178,10 +230,12 @@ def advance(store: Store, sub: dict, *, force_failure: bool = False, final: bool
     for item in sub["items"]["data"]:
         recurring = item["price"]["recurring"]
         item["current_period_start"] = item["current_period_end"]
-        item["current_period_end"] = add_interval(sub["billing_cycle_anchor"], recurring["interval"],
-                                                  recurring["interval_count"] * (cycles + 1))
-    invoice = _draft_invoice(store, sub, "subscription_cycle", before["items"]["data"][0]["current_period_start"],
-                             period_end)
+        item["current_period_end"] = add_interval(
+            sub["billing_cycle_anchor"], recurring["interval"], recurring["interval_count"] * (cycles + 1)
+        )
+    invoice = _draft_invoice(
+        store, sub, "subscription_cycle", before["items"]["data"][0]["current_period_start"], period_end
+    )
     emit_updated(store, sub, before)
     store.emit("invoice.created", invoice)
     pause = sub["pause_collection"]
@@ -189,9 +243,11 @@ def advance(store: Store, sub: dict, *, force_failure: bool = False, final: bool
         _paused_invoice(store, invoice, pause["behavior"])
         return invoice
     pm = store.find(sub["default_payment_method"]) or store.find(
-        store.objects[sub["customer"]]["invoice_settings"]["default_payment_method"])
-    _finalize_and_pay(store, invoice, pm, on_session=False, force_failure=force_failure, final=final,
-                      force_action=force_action)
+        store.objects[sub["customer"]]["invoice_settings"]["default_payment_method"]
+    )
+    _finalize_and_pay(
+        store, invoice, pm, on_session=False, force_failure=force_failure, final=final, force_action=force_action
+    )
     return invoice
 
 
@@ -212,12 +268,19 @@ def _paused_invoice(store: Store, invoice: dict, behavior: str) -> None:
 
 
 @in_customer_time(lambda store, sub, *args, **kwargs: sub["customer"])
-def cancel(store: Store, sub: dict, *, reason: str = "cancellation_requested", comment: str | None = None,
-           feedback: str | None = None) -> dict:
+def cancel(
+    store: Store,
+    sub: dict,
+    *,
+    reason: str = "cancellation_requested",
+    comment: str | None = None,
+    feedback: str | None = None,
+) -> dict:
     """Cancel now: status canceled and ``customer.subscription.deleted``."""
     if sub["status"] == "canceled":
-        raise invalid("A canceled subscription can only update its cancellation_details and metadata.",
-                      code="resource_missing")
+        raise invalid(
+            "A canceled subscription can only update its cancellation_details and metadata.", code="resource_missing"
+        )
     now = store.clock.now()
     sub.update(status="canceled", canceled_at=now, ended_at=now, cancel_at=None)
     sub["cancellation_details"].update(reason=reason, comment=comment, feedback=feedback)
@@ -240,8 +303,10 @@ def update(store: Store, sub: dict, params: dict) -> dict:
             sub["pause_collection"] = None
         else:
             if pause["behavior"] not in ("keep_as_draft", "mark_uncollectible", "void"):
-                raise invalid("Invalid pause_collection[behavior]: must be one of keep_as_draft, "
-                              "mark_uncollectible, or void", param="pause_collection[behavior]")
+                raise invalid(
+                    "Invalid pause_collection[behavior]: must be one of keep_as_draft, mark_uncollectible, or void",
+                    param="pause_collection[behavior]",
+                )
             sub["pause_collection"] = {"behavior": pause["behavior"], "resumes_at": pause.get("resumes_at")}
     if "cancel_at_period_end" in params:
         flag = params["cancel_at_period_end"]
@@ -268,8 +333,10 @@ def update(store: Store, sub: dict, params: dict) -> dict:
 def _update_item(store: Store, sub: dict, index: int, item_params: dict) -> None:
     param = f"items[{index}]"
     if "id" not in item_params or item_params.get("deleted"):
-        raise invalid("The sandbox only supports changing an existing item's price (items[n][id] with "
-                      "price or price_data).", param=param)
+        raise invalid(
+            "The sandbox only supports changing an existing item's price (items[n][id] with price or price_data).",
+            param=param,
+        )
     item = next((i for i in sub["items"]["data"] if i["id"] == item_params["id"]), None)
     if item is None:
         raise no_such("subscription_item", item_params["id"], param=f"{param}[id]")
@@ -283,9 +350,14 @@ def _update_item(store: Store, sub: dict, index: int, item_params: dict) -> None
         if "unit_amount" not in data:
             raise invalid("The sandbox needs price_data[unit_amount].", param=f"{param}[price_data][unit_amount]")
         recurring = data.get("recurring") or {}
-        price = build_price(created=store.clock.now(), product=data["product"], unit_amount=data["unit_amount"],
-                            currency=data["currency"], interval=recurring.get("interval", "month"),
-                            interval_count=recurring.get("interval_count", 1))
+        price = build_price(
+            created=store.clock.now(),
+            product=data["product"],
+            unit_amount=data["unit_amount"],
+            currency=data["currency"],
+            interval=recurring.get("interval", "month"),
+            interval_count=recurring.get("interval_count", 1),
+        )
         item["price"] = store.add(price)
     if "quantity" in item_params:
         item["quantity"] = item_params["quantity"]
@@ -293,8 +365,9 @@ def _update_item(store: Store, sub: dict, index: int, item_params: dict) -> None
         item["quantity"] = 1  # Stripe resets the quantity to 1 on a price change unless given
     if "metadata" in item_params:
         item["metadata"] = merge_metadata(item["metadata"], item_params["metadata"])
-    item["plan"].update(id=item["price"]["id"], amount=item["price"]["unit_amount"],
-                        amount_decimal=item["price"]["unit_amount_decimal"])
+    item["plan"].update(
+        id=item["price"]["id"], amount=item["price"]["unit_amount"], amount_decimal=item["price"]["unit_amount_decimal"]
+    )
 
 
 def merge_metadata(current: dict, update_with) -> dict:

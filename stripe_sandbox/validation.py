@@ -6,6 +6,7 @@ the pinned API version. Walking them lets the sandbox refuse what real Stripe
 refuses ("Received unknown parameter: ...") without a hand-kept list that
 would drift, and turn form strings into ints, booleans and lists.
 """
+
 from __future__ import annotations
 
 import functools
@@ -131,8 +132,9 @@ def _value(value: Any, tp: Any, path: str) -> Any:
         if value in allowed:
             return value
         shown = ", ".join(repr(a) for a in allowed)
-        raise _Mismatch(invalid(f"Invalid {path}: must be one of {shown}", param=path, saved=False),
-                        isinstance(value, str))
+        raise _Mismatch(
+            invalid(f"Invalid {path}: must be one of {shown}", param=path, saved=False), isinstance(value, str)
+        )
     return _scalar(value, tp, path)
 
 
@@ -172,8 +174,9 @@ def _string_hash(value: Any, path: str) -> dict:
         raise _Mismatch(invalid("Invalid object", param=path, saved=False), False)
     for key, sub in value.items():
         if not isinstance(sub, str):
-            raise _Mismatch(invalid(f"Invalid value for {path}[{key}]: must be a string", param=f"{path}[{key}]",
-                                    saved=False), True)
+            raise _Mismatch(
+                invalid(f"Invalid value for {path}[{key}]: must be a string", param=f"{path}[{key}]", saved=False), True
+            )
     return dict(value)
 
 

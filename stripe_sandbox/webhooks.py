@@ -6,6 +6,7 @@ delay of the schedule; meanwhile later events go out, so one failing event
 never holds the others back for long (Stripe does not promise order either).
 After the last attempt the event is abandoned and counted.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -48,8 +49,14 @@ class _Delivery:
 class WebhookDispatcher:
     """Queue and deliver events to one endpoint from a background thread."""
 
-    def __init__(self, url: str, secret: str, retry_schedule: Sequence[float] = DEFAULT_RETRY_SCHEDULE,
-                 timeout: float = 10.0, on_delivered: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        secret: str,
+        retry_schedule: Sequence[float] = DEFAULT_RETRY_SCHEDULE,
+        timeout: float = 10.0,
+        on_delivered: Callable[[str], None] | None = None,
+    ) -> None:
         self.url = url
         self.secret = secret
         self.retry_schedule = tuple(retry_schedule)
@@ -107,9 +114,15 @@ class WebhookDispatcher:
     def status(self) -> dict:
         with self._cond:
             pending = len(self._queue) + (1 if self._sending else 0)
-            return {"url": self.url, "paused": self.paused, "pending": pending, "delivered": self.delivered,
-                    "failed_attempts": self.failed_attempts, "abandoned": self.abandoned,
-                    "recent": list(self.recent)}
+            return {
+                "url": self.url,
+                "paused": self.paused,
+                "pending": pending,
+                "delivered": self.delivered,
+                "failed_attempts": self.failed_attempts,
+                "abandoned": self.abandoned,
+                "recent": list(self.recent),
+            }
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until nothing is pending (True) or ``timeout`` passes (False)."""
@@ -159,8 +172,14 @@ class WebhookDispatcher:
                 if generation != self._generation:
                     self._cond.notify_all()
                     continue  # a reset happened while this one was in flight
-                self.recent.append({"event": delivery.event_id, "type": delivery.event_type,
-                                    "attempt": delivery.attempts, "result": detail})
+                self.recent.append(
+                    {
+                        "event": delivery.event_id,
+                        "type": delivery.event_type,
+                        "attempt": delivery.attempts,
+                        "result": detail,
+                    }
+                )
                 if ok:
                     self.delivered += 1
                 else:
@@ -169,23 +188,37 @@ class WebhookDispatcher:
                     if delivery.attempts <= len(self.retry_schedule):
                         delivery.due = time.monotonic() + self.retry_schedule[delivery.attempts - 1]
                         # Back in creation order, so it goes first again once due.
-                        position = next((i for i, d in enumerate(self._queue) if d.seq > delivery.seq),
-                                        len(self._queue))
+                        position = next(
+                            (i for i, d in enumerate(self._queue) if d.seq > delivery.seq), len(self._queue)
+                        )
                         self._queue.insert(position, delivery)
                     else:
                         self.abandoned += 1
-                        log.warning("webhook %s (%s) abandoned after %d attempts: %s", delivery.event_id,
-                                    delivery.event_type, delivery.attempts, detail)
+                        log.warning(
+                            "webhook %s (%s) abandoned after %d attempts: %s",
+                            delivery.event_id,
+                            delivery.event_type,
+                            delivery.attempts,
+                            detail,
+                        )
                 self._cond.notify_all()
             if ok and self.on_delivered:
                 self.on_delivered(delivery.event_id)
 
     def _post(self, delivery: _Delivery) -> tuple[bool, str]:
-        headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
-                   "Stripe-Signature": sign(delivery.body, self.secret)}
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": USER_AGENT,
+            "Stripe-Signature": sign(delivery.body, self.secret),
+        }
         try:
-            response = self._http.post(self.url, data=delivery.body.encode("utf-8"), headers=headers,
-                                       timeout=self.timeout, allow_redirects=False)
+            response = self._http.post(
+                self.url,
+                data=delivery.body.encode("utf-8"),
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
         except requests.RequestException as error:
             return False, f"error: {type(error).__name__}"
         if 200 <= response.status_code < 300:

@@ -14,11 +14,17 @@ from flask_wtf import FlaskForm
 from donations.config import SETTINGS
 
 RECORDED = json.loads((Path(__file__).parent / "contracts_before_regroup.json").read_text())
-FORM_MODULES = {"giving": "donations.giving.forms", "portal": "donations.portal.forms", "finance": "donations.finance.forms"}
+FORM_MODULES = {
+    "giving": "donations.giving.forms",
+    "portal": "donations.portal.forms",
+    "finance": "donations.finance.forms",
+}
 
 
 def test_every_url_keeps_its_endpoint_and_methods(app):
-    rules = {f"{r.rule} {r.endpoint} {','.join(sorted(r.methods - {'HEAD', 'OPTIONS'}))}" for r in app.url_map.iter_rules()}
+    rules = {
+        f"{r.rule} {r.endpoint} {','.join(sorted(r.methods - {'HEAD', 'OPTIONS'}))}" for r in app.url_map.iter_rules()
+    }
     assert sorted(set(RECORDED["routes"]) - rules) == []
 
 

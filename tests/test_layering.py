@@ -34,7 +34,6 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
-
 def _sandbox_modules() -> dict[str, Path]:
     return {".".join(p.relative_to(ROOT).with_suffix("").parts): p for p in (ROOT / "stripe_sandbox").rglob("*.py")}
 
@@ -79,9 +78,7 @@ def test_receipts_import_no_web_framework_and_only_the_foundations_of_donations(
 def test_the_receipt_document_imports_no_database() -> None:
     for name, path in MODULES.items():
         if name.startswith("receipts.document"):
-            imported = {i.split(".")[0] for i in _imported(path)} | {
-                _project_module(i) or "" for i in _imported(path)
-            }
+            imported = {i.split(".")[0] for i in _imported(path)} | {_project_module(i) or "" for i in _imported(path)}
             assert "sqlalchemy" not in imported and not any(i.startswith("donations.models") for i in imported), name
 
 
@@ -150,5 +147,9 @@ def test_jobs_are_passed_by_reference() -> None:
 
 
 def test_no_module_over_400_lines() -> None:
-    long = {name: n for name, path in {**MODULES, **_sandbox_modules()}.items() if (n := len(path.read_text().splitlines())) > 400}
+    long = {
+        name: n
+        for name, path in {**MODULES, **_sandbox_modules()}.items()
+        if (n := len(path.read_text().splitlines())) > 400
+    }
     assert long == {}

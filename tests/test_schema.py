@@ -105,19 +105,24 @@ def test_migration_gives_each_existing_donation_its_donors_identity_and_issued_r
     with app.app_context():
         downgrade(revision="eafe624a7ed4")
         with db.engine.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO donor (id, public_id, donor_type, first_name, last_name, email, company_name, legal_form, siren,"
-                " address_line1, address_line2, postal_code, city, country, locale, stripe_customer_id, created_at)"
-                " VALUES (1, 'd1', 'company', 'Ada', 'Lovelace', 'ada@example.org', 'ACME', 'SAS', '732829320',"
-                " '1 rue A', NULL, '75001', 'Paris', 'FR', 'fr', 'cus_legacy', '2026-01-01 00:00:00')"
-            ))
+            conn.execute(
+                sa.text(
+                    "INSERT INTO donor (id, public_id, donor_type, first_name, last_name, email, company_name, legal_form, siren,"
+                    " address_line1, address_line2, postal_code, city, country, locale, stripe_customer_id, created_at)"
+                    " VALUES (1, 'd1', 'company', 'Ada', 'Lovelace', 'ada@example.org', 'ACME', 'SAS', '732829320',"
+                    " '1 rue A', NULL, '75001', 'Paris', 'FR', 'fr', 'cus_legacy', '2026-01-01 00:00:00')"
+                )
+            )
             for gift_id, subscription in ((1, None), (2, "sub_legacy")):
-                conn.execute(sa.text(
-                    "INSERT INTO donation (id, public_id, donor_id, kind, tax_scheme, tax_rate, tax_rules, amount_cents,"
-                    " ifi_cents, currency, status, livemode, stripe_subscription_id, created_at, updated_at)"
-                    " VALUES (:id, :public_id, 1, 'one_off', 'company', 0.6, '{}', 5000, 0, 'eur', 'paid', false,"
-                    " :subscription, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
-                ), {"id": gift_id, "public_id": f"g{gift_id}", "subscription": subscription})
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO donation (id, public_id, donor_id, kind, tax_scheme, tax_rate, tax_rules, amount_cents,"
+                        " ifi_cents, currency, status, livemode, stripe_subscription_id, created_at, updated_at)"
+                        " VALUES (:id, :public_id, 1, 'one_off', 'company', 0.6, '{}', 5000, 0, 'eur', 'paid', false,"
+                        " :subscription, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                    ),
+                    {"id": gift_id, "public_id": f"g{gift_id}", "subscription": subscription},
+                )
         upgrade()
         gifts = db.session.scalars(sa.select(Donation).order_by(Donation.id)).all()
         assert [g.given_identity.company_name for g in gifts] == ["ACME", "ACME"]

@@ -15,4 +15,6 @@ def test_sqlite_connections_use_wal_and_durable_commits(app: Flask) -> None:
             pytest.skip("PostgreSQL: nothing to set")
         with db.engine.connect() as conn:
             assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"  # readers never wait for the writer
-            assert conn.execute(text("PRAGMA synchronous")).scalar_one() == 2  # FULL: a commit is on disk when it returns
+            assert (
+                conn.execute(text("PRAGMA synchronous")).scalar_one() == 2
+            )  # FULL: a commit is on disk when it returns

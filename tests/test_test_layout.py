@@ -31,7 +31,9 @@ def imported_modules(path: Path) -> list[tuple[int, str]]:
             if node.level:
                 found.append((node.lineno, "." * node.level + (node.module or "")))
             elif node.module:
-                found += [(node.lineno, node.module)] + [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+                found += [(node.lineno, node.module)] + [
+                    (node.lineno, f"{node.module}.{alias.name}") for alias in node.names
+                ]
     return found
 
 
@@ -70,8 +72,18 @@ def test_the_check_sees_an_import_of_a_test_module_or_a_conftest(tmp_path: Path)
         "from tests.finance import bulk\n"
     )
     found = sorted(entry.split(" imports ", 1)[1] for entry in wrong_imports([sample]))
-    assert found == sorted(["tests.e2e.conftest", "tests.e2e.conftest.Live", "tests.receipts.test_receipts_e2e",
-                     "tests.receipts.test_receipts_e2e.pay", "conftest", ".", "tests.finance", "tests.finance.bulk"])
+    assert found == sorted(
+        [
+            "tests.e2e.conftest",
+            "tests.e2e.conftest.Live",
+            "tests.receipts.test_receipts_e2e",
+            "tests.receipts.test_receipts_e2e.pay",
+            "conftest",
+            ".",
+            "tests.finance",
+            "tests.finance.bulk",
+        ]
+    )
 
 
 def test_every_support_module_with_fixtures_is_a_registered_plugin() -> None:
@@ -105,8 +117,12 @@ def test_make_test_runs_everything_and_make_test_fast_skips_the_slow_tests() -> 
 
 
 def test_the_slow_tests_are_the_load_and_crash_tests() -> None:
-    listed = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "slow", "-p", "no:cacheprovider"],
-                            cwd=ROOT, capture_output=True, text=True)
+    listed = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "slow", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     files = {line.split("::", 1)[0] for line in listed.stdout.splitlines() if "::" in line}
     load = {str(path.relative_to(ROOT)) for path in (TESTS / "load").glob("test_*.py")}
     assert files == load | {"tests/webhooks/test_webhook_concurrency.py"}, listed.stdout[-2000:]

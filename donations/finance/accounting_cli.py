@@ -17,9 +17,15 @@ accounting_cli = AppGroup("accounting", help="Accounting: the FEC of a year.")
 
 
 @accounting_cli.command("fec")
-@click.option("--year", type=click.IntRange(2000, 2100), required=True, help="The calendar year (1 January to 31 December).")
-@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True, help="The file to write.")
-@click.option("--include-test", is_flag=True, default=False, help="Count Stripe test-mode money too (a rehearsal, never to file).")
+@click.option(
+    "--year", type=click.IntRange(2000, 2100), required=True, help="The calendar year (1 January to 31 December)."
+)
+@click.option(
+    "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True, help="The file to write."
+)
+@click.option(
+    "--include-test", is_flag=True, default=False, help="Count Stripe test-mode money too (a rehearsal, never to file)."
+)
 def fec_command(year: int, output: Path, include_test: bool) -> None:
     """Write the FEC of YEAR (art. A47 A-1 LPF): every gift, fee, payout, refund and lost dispute."""
     chart = Chart.from_config(current_app.config)

@@ -98,14 +98,23 @@ def cancel_receipt(number: str):  # type: ignore[no-untyped-def]
     context = {"form": form, "receipt": receipt, "donation": donation}
     if request.method == "POST" and form.validate():
         try:
-            effects = cancel_with_reason(db.session, receipt, form.reason.data.strip(), form.kept_cents, issuing_context(), _actor())
+            effects = cancel_with_reason(
+                db.session, receipt, form.reason.data.strip(), form.kept_cents, issuing_context(), _actor()
+            )
         except ActionRefused as error:
             return _refused(error, "finance/cancel_receipt.html", **context)
         replacement = effects.issued[0].receipt.number if effects.issued else None
         db.session.commit()
         effects.after_commit()
         if replacement:
-            flash(_("Receipt no. %(number)s is cancelled and replaced by no. %(new)s.", number=receipt.number, new=replacement), "ok")
+            flash(
+                _(
+                    "Receipt no. %(number)s is cancelled and replaced by no. %(new)s.",
+                    number=receipt.number,
+                    new=replacement,
+                ),
+                "ok",
+            )
         else:
             flash(_("Receipt no. %(number)s is cancelled.", number=receipt.number), "ok")
         return _back_to(donation)
@@ -127,13 +136,22 @@ def refund(payment_id: int):  # type: ignore[no-untyped-def]
     context = {"form": form, "payment": payment, "donation": payment.donation}
     if request.method == "POST" and form.validate():
         try:
-            request_refund(db.session, current_app.extensions["stripe_client"], payment, form.amount_cents, form.token.data, _actor())  # type: ignore[arg-type]
+            request_refund(
+                db.session,
+                current_app.extensions["stripe_client"],
+                payment,
+                form.amount_cents,  # type: ignore[arg-type]
+                form.token.data,
+                _actor(),
+            )  # type: ignore[arg-type]
         except ActionRefused as error:
             return _refused(error, "finance/refund.html", **context)
         db.session.commit()
         flash(
-            _("Refund of %(amount)s requested from Stripe. The payment and its receipt change when Stripe confirms it.",
-              amount=format_euros(form.amount_cents)),
+            _(
+                "Refund of %(amount)s requested from Stripe. The payment and its receipt change when Stripe confirms it.",
+                amount=format_euros(form.amount_cents),
+            ),
             "ok",
         )
         return _back_to(payment.donation)

@@ -90,7 +90,11 @@ def cancel_with_reason(
     else:
         effects.cancelled.append(receipt.id)
     audit.record(
-        session, actor.staff, audit.RECEIPT_CANCELLED, receipt, actor.ip,
+        session,
+        actor.staff,
+        audit.RECEIPT_CANCELLED,
+        receipt,
+        actor.ip,
         {"reason": reason, "kept_cents": kept, "replacement": replacement.receipt.number if replacement else None},
     )
     return effects
@@ -120,8 +124,17 @@ def request_refund(
     if any(entry.details.get("refund") == refund.get("id") for entry in asked):
         return refund  # a double submit: Stripe answered with the refund already recorded
     audit.record(
-        session, actor.staff, audit.REFUND_REQUESTED, payment, actor.ip,
-        {"donation": payment.donation.public_id, "amount_cents": amount_cents, "refund": refund.get("id"), "status": refund.get("status")},
+        session,
+        actor.staff,
+        audit.REFUND_REQUESTED,
+        payment,
+        actor.ip,
+        {
+            "donation": payment.donation.public_id,
+            "amount_cents": amount_cents,
+            "refund": refund.get("id"),
+            "status": refund.get("status"),
+        },
     )
     return refund
 
@@ -137,7 +150,11 @@ def cancel_monthly(session: Session, client: stripe.StripeClient, donation: Dona
     except payments.PaymentServiceError as error:
         raise ActionRefused(_l("Stripe refused to stop the gift: %(reason)s", reason=error.user_message)) from error
     audit.record(
-        session, actor.staff, audit.MONTHLY_CANCEL_REQUESTED, donation, actor.ip,
+        session,
+        actor.staff,
+        audit.MONTHLY_CANCEL_REQUESTED,
+        donation,
+        actor.ip,
         {"subscription": donation.stripe_subscription_id, "status": subscription.get("status")},
     )
 

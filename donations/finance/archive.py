@@ -55,12 +55,20 @@ class Period:
     @property
     def slug(self) -> str:
         """How the period names the file: the year alone when it is one whole year."""
-        if (self.first.month, self.first.day, self.last.month, self.last.day) == (1, 1, 12, 31) and self.first.year == self.last.year:
+        if (self.first.month, self.first.day, self.last.month, self.last.day) == (
+            1,
+            1,
+            12,
+            31,
+        ) and self.first.year == self.last.year:
             return str(self.first.year)
         return f"{self.first.isoformat()}_{self.last.isoformat()}"
 
     def where(self) -> tuple[Any, ...]:
-        return (Receipt.issued_at >= paris_midnight(self.first), Receipt.issued_at < paris_midnight(self.last + dt.timedelta(days=1)))
+        return (
+            Receipt.issued_at >= paris_midnight(self.first),
+            Receipt.issued_at < paris_midnight(self.last + dt.timedelta(days=1)),
+        )
 
 
 def count_in(session: Session, period: Period) -> int:
@@ -120,7 +128,9 @@ def receipts_zip(session: Session, period: Period, pdf_of: Callable[[Receipt], b
             for receipt in batch:
                 pdf = pdf_of(receipt)
                 if pdf is None:
-                    archive.writestr(_entry(f"{receipt.number}.pdf.indisponible.txt", receipt.issued_at), UNAVAILABLE_NOTE)
+                    archive.writestr(
+                        _entry(f"{receipt.number}.pdf.indisponible.txt", receipt.issued_at), UNAVAILABLE_NOTE
+                    )
                 else:
                     archive.writestr(_entry(f"{receipt.number}.pdf", receipt.issued_at), pdf)
                 yield sink.take()
@@ -165,7 +175,9 @@ class _IndexSpool:
 
     def add(self, session: Session, receipt_ids: list[int]) -> None:
         query = with_replaced_number(
-            select(*receipt_columns(), Receipt.id).join(Donor, Donor.id == Receipt.donor_id).where(Receipt.id.in_(receipt_ids))
+            select(*receipt_columns(), Receipt.id)
+            .join(Donor, Donor.id == Receipt.donor_id)
+            .where(Receipt.id.in_(receipt_ids))
         )
         rows = session.execute(query.order_by(Receipt.issued_at, Receipt.id)).all()
         traced = payments_traced(session, [row[0] for row in rows])

@@ -110,7 +110,9 @@ def entries_page(session: Session, page: int, per_page: int = 50, action: str | 
     total = session.scalar(count) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    rows = session.execute(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(per_page).offset((page - 1) * per_page))
+    rows = session.execute(
+        query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    )
     return AuditPage([(entry, email) for entry, email in rows], page, pages, total)
 
 

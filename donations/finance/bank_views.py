@@ -33,8 +33,11 @@ class MatchForm(FlaskForm):
     def __init__(self, waiting: list[Donation], *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.donation.choices = [SelectChoice("", "—")] + [
-            SelectChoice(d.public_id, f"{d.transfer_reference} · {format_euros(d.amount_cents)} · "
-                                      f"{d.given_identity.company_name or d.given_identity.last_name}")
+            SelectChoice(
+                d.public_id,
+                f"{d.transfer_reference} · {format_euros(d.amount_cents)} · "
+                f"{d.given_identity.company_name or d.given_identity.last_name}",
+            )
             for d in waiting
         ]
 
@@ -44,7 +47,9 @@ class MatchForm(FlaskForm):
 def bank_credits():  # type: ignore[no-untyped-def]
     """Credits of the imported statements that no announced transfer matched by reference and amount."""
     waiting = transfers_waiting(db.session)
-    return render_template("finance/bank.html", credits=credits_to_match(db.session), waiting=waiting, form=MatchForm(waiting))
+    return render_template(
+        "finance/bank.html", credits=credits_to_match(db.session), waiting=waiting, form=MatchForm(waiting)
+    )
 
 
 @bp.post("/bank/<int:credit_id>")
@@ -57,7 +62,9 @@ def match_credit(credit_id: int):  # type: ignore[no-untyped-def]
     waiting = transfers_waiting(db.session)
     form = MatchForm(waiting)
     if not form.validate():
-        return render_template("finance/bank.html", credits=credits_to_match(db.session), waiting=waiting, form=form), 400
+        return render_template(
+            "finance/bank.html", credits=credits_to_match(db.session), waiting=waiting, form=form
+        ), 400
     if form.aside.data:
         set_aside(db.session, credit, signed_in_staff(), client_ip())
         db.session.commit()
@@ -66,7 +73,9 @@ def match_credit(credit_id: int):  # type: ignore[no-untyped-def]
     donation = db.session.scalars(select(Donation).where(Donation.public_id == (form.donation.data or ""))).first()
     if donation is None:
         flash(_("Please choose the announced transfer this credit pays."), "error")
-        return render_template("finance/bank.html", credits=credits_to_match(db.session), waiting=waiting, form=form), 400
+        return render_template(
+            "finance/bank.html", credits=credits_to_match(db.session), waiting=waiting, form=form
+        ), 400
     try:
         payment, effects = match_by_hand(db.session, credit, donation, recording_now(), signed_in_staff(), client_ip())
     except GiftRefused as error:

@@ -16,14 +16,27 @@ class CampaignForm(FlaskForm):
     """A campaign as staff write it; the slug only when it is created."""
 
     slug = StringField(_l("Address (slug)"), validators=[Length(max=60, message=_l("At most 60 characters."))])
-    title = StringField(_l("Title"), validators=[DataRequired(_l("Please enter a title.")), Length(max=200, message=_l("At most 200 characters."))])
+    title = StringField(
+        _l("Title"),
+        validators=[DataRequired(_l("Please enter a title.")), Length(max=200, message=_l("At most 200 characters."))],
+    )
     goal = StringField(_l("Goal in euros"), validators=[DataRequired(_l("Please enter the goal in euros."))])
-    text_markdown = TextAreaField(_l("Text (Markdown)"), validators=[Length(max=20000, message=_l("At most 20000 characters."))])
-    image_url = StringField(_l("Image (a path on this site, such as /static/img/appeal.jpg)"), validators=[Length(max=500, message=_l("At most 500 characters."))])
-    image_alt = StringField(_l("What the image shows"), validators=[Length(max=300, message=_l("At most 300 characters."))])
+    text_markdown = TextAreaField(
+        _l("Text (Markdown)"), validators=[Length(max=20000, message=_l("At most 20000 characters."))]
+    )
+    image_url = StringField(
+        _l("Image (a path on this site, such as /static/img/appeal.jpg)"),
+        validators=[Length(max=500, message=_l("At most 500 characters."))],
+    )
+    image_alt = StringField(
+        _l("What the image shows"), validators=[Length(max=300, message=_l("At most 300 characters."))]
+    )
     starts_on = DateField(_l("First day"), validators=[Optional()])
     ends_on = DateField(_l("Last day"), validators=[Optional()])
-    preset_amounts = StringField(_l("Its own amounts in euros, such as 30,50,100 (empty: the site's)"), validators=[Length(max=200, message=_l("At most 200 characters."))])
+    preset_amounts = StringField(
+        _l("Its own amounts in euros, such as 30,50,100 (empty: the site's)"),
+        validators=[Length(max=200, message=_l("At most 200 characters."))],
+    )
 
     goal_cents: int = 0
     creating: bool = False
@@ -60,7 +73,12 @@ class CampaignForm(FlaskForm):
 
     def details(self) -> campaigns.CampaignDetails:
         return campaigns.CampaignDetails(
-            title=self.title.data or "", goal_cents=self.goal_cents, text_markdown=self.text_markdown.data or "",
-            image_url=self.image_url.data, image_alt=self.image_alt.data, starts_on=self.starts_on.data,
-            ends_on=self.ends_on.data, preset_amounts=self.preset_amounts.data or "",
+            title=self.title.data or "",
+            goal_cents=self.goal_cents,
+            text_markdown=self.text_markdown.data or "",
+            image_url=self.image_url.data,
+            image_alt=self.image_alt.data,
+            starts_on=self.starts_on.data,
+            ends_on=self.ends_on.data,
+            preset_amounts=self.preset_amounts.data or "",
         )

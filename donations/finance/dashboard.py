@@ -73,14 +73,20 @@ def received_month_and_year(session: Session, today: dt.date) -> tuple[Received,
     """What was received this month and this year to `today` (Paris), refunds deducted: two statements
     over the year's payments (the received_on index), each figure of the month summed where it falls."""
     month_start, year_start = today.replace(day=1), dt.date(today.year, 1, 1)
-    settled = (Payment.status == PaymentStatus.SUCCEEDED, Payment.received_on >= year_start, Payment.received_on <= today)
+    settled = (
+        Payment.status == PaymentStatus.SUCCEEDED,
+        Payment.received_on >= year_start,
+        Payment.received_on <= today,
+    )
     in_month = Payment.received_on >= month_start
     kept = Payment.amount_cents - Payment.refunded_cents
     rows = session.execute(
         select(
             Donation.kind,
-            func.coalesce(func.sum(case((in_month, kept), else_=0)), 0), func.count(case((in_month, Payment.id))),
-            func.coalesce(func.sum(kept), 0), func.count(Payment.id),
+            func.coalesce(func.sum(case((in_month, kept), else_=0)), 0),
+            func.count(case((in_month, Payment.id))),
+            func.coalesce(func.sum(kept), 0),
+            func.count(Payment.id),
         )
         .select_from(Payment)
         .join(Donation, Donation.id == Payment.donation_id)
@@ -88,7 +94,9 @@ def received_month_and_year(session: Session, today: dt.date) -> tuple[Received,
         .group_by(Donation.kind)
     ).all()
     donors_month, donors_year = session.execute(
-        select(func.count(func.distinct(case((in_month, Donation.donor_id)))), func.count(func.distinct(Donation.donor_id)))
+        select(
+            func.count(func.distinct(case((in_month, Donation.donor_id)))), func.count(func.distinct(Donation.donor_id))
+        )
         .join(Payment, Payment.donation_id == Donation.id)
         .where(*settled)
     ).one()
@@ -108,14 +116,20 @@ def received(session: Session, first: dt.date, last: dt.date) -> Received:
     """What was received from `first` to `last` (Paris days, both included), refunds deducted."""
     settled = (Payment.status == PaymentStatus.SUCCEEDED, Payment.received_on >= first, Payment.received_on <= last)
     rows = session.execute(
-        select(Donation.kind, func.coalesce(func.sum(Payment.amount_cents - Payment.refunded_cents), 0), func.count(Payment.id))
+        select(
+            Donation.kind,
+            func.coalesce(func.sum(Payment.amount_cents - Payment.refunded_cents), 0),
+            func.count(Payment.id),
+        )
         .select_from(Payment)
         .join(Donation, Donation.id == Payment.donation_id)
         .where(*settled)
         .group_by(Donation.kind)
     ).all()
     donors = session.scalar(
-        select(func.count(func.distinct(Donation.donor_id))).join(Payment, Payment.donation_id == Donation.id).where(*settled)
+        select(func.count(func.distinct(Donation.donor_id)))
+        .join(Payment, Payment.donation_id == Donation.id)
+        .where(*settled)
     )
     by_kind = {kind: 0 for kind in DonationKind}
     count = 0
@@ -172,9 +186,13 @@ def dashboard(session: Session, today: dt.date, now: dt.datetime) -> Dashboard:
     ).one()
     monthly = (monthly_count or 0, monthly_cents or 0)
     pdf_problems = pdf_problems or 0
-    latest = session.scalars(
-        select(Receipt).where(with_problem).order_by(Receipt.pdf_problem_at.desc(), Receipt.id.desc()).limit(5)
-    ).all() if pdf_problems else []
+    latest = (
+        session.scalars(
+            select(Receipt).where(with_problem).order_by(Receipt.pdf_problem_at.desc(), Receipt.id.desc()).limit(5)
+        ).all()
+        if pdf_problems
+        else []
+    )
     month, year = received_month_and_year(session, today)
     return Dashboard(
         month=month,

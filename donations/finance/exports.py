@@ -30,15 +30,54 @@ ROWS_PER_CHUNK = 200
 BATCH = 500
 
 DONATION_COLUMNS = (
-    "donation", "created_on", "kind", "tax_scheme", "status", "amount", "received", "refunded",
-    "donor_type", "first_name", "last_name", "company_name", "siren", "email", "postal_code", "city", "country",
-    "stripe_checkout_session", "stripe_payment_intent", "stripe_subscription",
-    "kind_label", "tax_scheme_label", "status_label", "donor_type_label",
+    "donation",
+    "created_on",
+    "kind",
+    "tax_scheme",
+    "status",
+    "amount",
+    "received",
+    "refunded",
+    "donor_type",
+    "first_name",
+    "last_name",
+    "company_name",
+    "siren",
+    "email",
+    "postal_code",
+    "city",
+    "country",
+    "stripe_checkout_session",
+    "stripe_payment_intent",
+    "stripe_subscription",
+    "kind_label",
+    "tax_scheme_label",
+    "status_label",
+    "donor_type_label",
 )
 RECEIPT_COLUMNS = (
-    "number", "year", "issued_on", "status", "kind", "form", "article", "amount", "donor", "email",
-    "postal_code", "city", "country", "replaces", "cancelled_on", "cancel_reason", "emailed_on", "specimen",
-    "payments", "status_label", "kind_label", "cancel_reason_label",
+    "number",
+    "year",
+    "issued_on",
+    "status",
+    "kind",
+    "form",
+    "article",
+    "amount",
+    "donor",
+    "email",
+    "postal_code",
+    "city",
+    "country",
+    "replaces",
+    "cancelled_on",
+    "cancel_reason",
+    "emailed_on",
+    "specimen",
+    "payments",
+    "status_label",
+    "kind_label",
+    "cancel_reason_label",
 )
 
 
@@ -106,31 +145,84 @@ def donation_rows(session: Session, f: DonationFilter) -> Iterator[list[str]]:
     refunded = select(func.sum(Payment.refunded_cents)).where(*settled).correlate(Donation).scalar_subquery()
     query = donations_select(
         resolved(session, f),
-        Donation.public_id, Donation.created_at, Donation.kind, Donation.tax_scheme, Donation.status, Donation.amount_cents,
-        received, refunded,
-        Donation.identity, Donor.email,
-        Donation.stripe_checkout_session_id, Donation.stripe_payment_intent_id, Donation.stripe_subscription_id,
+        Donation.public_id,
+        Donation.created_at,
+        Donation.kind,
+        Donation.tax_scheme,
+        Donation.status,
+        Donation.amount_cents,
+        received,
+        refunded,
+        Donation.identity,
+        Donor.email,
+        Donation.stripe_checkout_session_id,
+        Donation.stripe_payment_intent_id,
+        Donation.stripe_subscription_id,
     )
     for row in _streamed(session, query):
-        (public_id, created_at, kind, scheme, status, amount, received, refunded, identity, email,
-         session_id, intent_id, subscription_id) = row
+        (
+            public_id,
+            created_at,
+            kind,
+            scheme,
+            status,
+            amount,
+            received,
+            refunded,
+            identity,
+            email,
+            session_id,
+            intent_id,
+            subscription_id,
+        ) = row
         # The identity given with the gift: what its receipts print.
         given = DonorIdentity.from_json(identity)
         yield [
-            public_id, _day(created_at), _code(kind), _code(scheme), _code(status), decimal_comma(amount),
-            decimal_comma(received or 0), decimal_comma(refunded or 0), given.donor_type, inert(given.first_name),
-            inert(given.last_name), inert(given.company_name), inert(given.siren), inert(email), inert(given.postal_code),
-            inert(given.city), given.country, session_id or "", intent_id or "", subscription_id or "",
-            label(kind), label(scheme), label(status), label(_donor_type(given.donor_type)),
+            public_id,
+            _day(created_at),
+            _code(kind),
+            _code(scheme),
+            _code(status),
+            decimal_comma(amount),
+            decimal_comma(received or 0),
+            decimal_comma(refunded or 0),
+            given.donor_type,
+            inert(given.first_name),
+            inert(given.last_name),
+            inert(given.company_name),
+            inert(given.siren),
+            inert(email),
+            inert(given.postal_code),
+            inert(given.city),
+            given.country,
+            session_id or "",
+            intent_id or "",
+            subscription_id or "",
+            label(kind),
+            label(scheme),
+            label(status),
+            label(_donor_type(given.donor_type)),
         ]
 
 
 def receipt_columns() -> tuple[Any, ...]:
     """The columns a receipt row is made of (see `receipt_row`); the query must join Donor."""
     return (
-        Receipt.number, Receipt.year, Receipt.issued_at, Receipt.status, Receipt.kind, Receipt.form, Receipt.article,
-        Receipt.amount_cents, Receipt.snapshot["donor"], Donor.email, Receipt.replaces_id, Receipt.cancelled_at, Receipt.cancel_reason,
-        Receipt.emailed_at, Receipt.livemode,
+        Receipt.number,
+        Receipt.year,
+        Receipt.issued_at,
+        Receipt.status,
+        Receipt.kind,
+        Receipt.form,
+        Receipt.article,
+        Receipt.amount_cents,
+        Receipt.snapshot["donor"],
+        Donor.email,
+        Receipt.replaces_id,
+        Receipt.cancelled_at,
+        Receipt.cancel_reason,
+        Receipt.emailed_at,
+        Receipt.livemode,
     )
 
 
@@ -139,8 +231,15 @@ def payments_traced(session: Session, numbers: Sequence[str]) -> dict[str, str]:
     payments): date received, method, amount and Stripe ids, "|" between payments."""
     found: dict[str, list[str]] = {number: [] for number in numbers}
     rows = session.execute(
-        select(Receipt.number, Payment.received_on, Payment.method, Payment.amount_cents, Payment.stripe_payment_intent_id,
-               Payment.stripe_charge_id, Payment.stripe_invoice_id)
+        select(
+            Receipt.number,
+            Payment.received_on,
+            Payment.method,
+            Payment.amount_cents,
+            Payment.stripe_payment_intent_id,
+            Payment.stripe_charge_id,
+            Payment.stripe_invoice_id,
+        )
         .join(receipt_payment, receipt_payment.c.receipt_id == Receipt.id)
         .join(Payment, Payment.id == receipt_payment.c.payment_id)
         .where(Receipt.number.in_(list(numbers)))
@@ -154,18 +253,53 @@ def payments_traced(session: Session, numbers: Sequence[str]) -> dict[str, str]:
 
 def receipt_row(row: Sequence[Any], replaced_number: str | None, payments: str = "") -> list[str]:
     """A receipt's CSV row from the columns of `receipt_columns()`."""
-    (number, year, issued_at, status, kind, form, article, amount, printed, email,
-     _replaces_id, cancelled_at, reason, emailed_at, livemode) = row
+    (
+        number,
+        year,
+        issued_at,
+        status,
+        kind,
+        form,
+        article,
+        amount,
+        printed,
+        email,
+        _replaces_id,
+        cancelled_at,
+        reason,
+        emailed_at,
+        livemode,
+    ) = row
     # The donor as the receipt names them (its frozen snapshot), not as their record reads today.
-    donor = printed["company_name"] if printed["donor_type"] == "company" and printed["company_name"] else (
-        f"{printed['first_name']} {printed['last_name']}".strip()
+    donor = (
+        printed["company_name"]
+        if printed["donor_type"] == "company" and printed["company_name"]
+        else (f"{printed['first_name']} {printed['last_name']}".strip())
     )
     postal_code, city, country = printed["postal_code"], printed["city"], printed["country"]
     return [
-        number, str(year), _day(issued_at), _code(status), _code(kind), _code(form), article, decimal_comma(amount),
-        inert(donor), inert(email), inert(postal_code), inert(city), country, replaced_number or "", _day(cancelled_at), inert(reason),
-        _day(emailed_at), "" if livemode else "yes", payments,
-        label(status), label(kind), inert(reason_label(reason)),
+        number,
+        str(year),
+        _day(issued_at),
+        _code(status),
+        _code(kind),
+        _code(form),
+        article,
+        decimal_comma(amount),
+        inert(donor),
+        inert(email),
+        inert(postal_code),
+        inert(city),
+        country,
+        replaced_number or "",
+        _day(cancelled_at),
+        inert(reason),
+        _day(emailed_at),
+        "" if livemode else "yes",
+        payments,
+        label(status),
+        label(kind),
+        inert(reason_label(reason)),
     ]
 
 
@@ -199,7 +333,10 @@ def receipt_rows(session: Session, f: DonationFilter) -> Iterator[list[str]]:
 
 def declaration_rows(declaration: Declaration) -> list[list[str]]:
     """The art. 222 bis figures of a year: one row per article of the CGI, then the total."""
-    rows = [[str(declaration.year), line.article, str(line.count), decimal_comma(line.amount_cents)] for line in declaration.lines]
+    rows = [
+        [str(declaration.year), line.article, str(line.count), decimal_comma(line.amount_cents)]
+        for line in declaration.lines
+    ]
     rows.append([str(declaration.year), "total", str(declaration.count), decimal_comma(declaration.amount_cents)])
     return rows
 

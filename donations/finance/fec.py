@@ -20,8 +20,23 @@ from donations.models import Payment, PaymentStatus, Receipt, ReceiptStatus, rec
 from receipts.declaration import declaration_for
 
 COLUMNS = (
-    "JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib", "CompAuxNum", "CompAuxLib",
-    "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit", "EcritureLet", "DateLet", "ValidDate", "Montantdevise",
+    "JournalCode",
+    "JournalLib",
+    "EcritureNum",
+    "EcritureDate",
+    "CompteNum",
+    "CompteLib",
+    "CompAuxNum",
+    "CompAuxLib",
+    "PieceRef",
+    "PieceDate",
+    "EcritureLib",
+    "Debit",
+    "Credit",
+    "EcritureLet",
+    "DateLet",
+    "ValidDate",
+    "Montantdevise",
     "Idevise",
 )
 
@@ -46,12 +61,28 @@ def fec_lines(entries: Iterable[Entry], chart: Chart) -> Iterator[str]:
     yield "\t".join(COLUMNS)
     for number, entry in enumerate(entries, start=1):
         for line in entry.lines:
-            yield "\t".join((
-                entry.journal, JOURNALS[entry.journal], str(number), fec_date(entry.day), line.account,
-                _clean(chart.label(line.account)), "", "", _clean(entry.piece_ref), fec_date(entry.day),
-                _clean(entry.label), fec_amount(line.debit_cents), fec_amount(line.credit_cents), "", "",
-                fec_date(entry.day), "", "",
-            ))
+            yield "\t".join(
+                (
+                    entry.journal,
+                    JOURNALS[entry.journal],
+                    str(number),
+                    fec_date(entry.day),
+                    line.account,
+                    _clean(chart.label(line.account)),
+                    "",
+                    "",
+                    _clean(entry.piece_ref),
+                    fec_date(entry.day),
+                    _clean(entry.label),
+                    fec_amount(line.debit_cents),
+                    fec_amount(line.credit_cents),
+                    "",
+                    "",
+                    fec_date(entry.day),
+                    "",
+                    "",
+                )
+            )
 
 
 def fec_file_name(siren: str, year: int) -> str:
@@ -86,8 +117,13 @@ class BooksAndReceipts:
     @property
     def unexplained_cents(self) -> int:
         """What the timing differences above do not explain: 0 when the books and the receipts agree."""
-        return (self.net_cents - self.receipted_later_cents + self.earlier_receipts_cents
-                + self.earlier_reversals_cents - self.declared_cents)
+        return (
+            self.net_cents
+            - self.receipted_later_cents
+            + self.earlier_receipts_cents
+            + self.earlier_reversals_cents
+            - self.declared_cents
+        )
 
 
 def books_and_receipts(session: Session, chart: Chart, year: int, include_test: bool = False) -> BooksAndReceipts:
@@ -101,15 +137,21 @@ def books_and_receipts(session: Session, chart: Chart, year: int, include_test: 
                 reversed_cents += line.debit_cents
     declared = declaration_for(session, year, include_specimens=include_test).amount_cents
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    covered_in_year = select(receipt_payment.c.payment_id).join(Receipt, Receipt.id == receipt_payment.c.receipt_id).where(
-        Receipt.status == ReceiptStatus.ISSUED, Receipt.year == year
+    covered_in_year = (
+        select(receipt_payment.c.payment_id)
+        .join(Receipt, Receipt.id == receipt_payment.c.receipt_id)
+        .where(Receipt.status == ReceiptStatus.ISSUED, Receipt.year == year)
     )
     later = select(func.coalesce(func.sum(Payment.amount_cents - Payment.refunded_cents), 0)).where(
-        Payment.status == PaymentStatus.SUCCEEDED, Payment.received_on >= first, Payment.received_on <= last,
+        Payment.status == PaymentStatus.SUCCEEDED,
+        Payment.received_on >= first,
+        Payment.received_on <= last,
         Payment.id.not_in(covered_in_year),
     )
-    of_this_year = select(receipt_payment.c.receipt_id).join(Payment, Payment.id == receipt_payment.c.payment_id).where(
-        Payment.received_on >= first
+    of_this_year = (
+        select(receipt_payment.c.receipt_id)
+        .join(Payment, Payment.id == receipt_payment.c.payment_id)
+        .where(Payment.received_on >= first)
     )
     earlier = select(func.coalesce(func.sum(Receipt.amount_cents), 0)).where(
         Receipt.year == year, Receipt.status == ReceiptStatus.ISSUED, Receipt.id.not_in(of_this_year)
@@ -118,9 +160,16 @@ def books_and_receipts(session: Session, chart: Chart, year: int, include_test: 
         later = later.where(Payment.livemode.is_(True))
         earlier = earlier.where(Receipt.livemode.is_(True))
     earlier_reversals = sum(
-        cents for payment, _kind, _day, cents in reversals(session, first, last, include_test)
+        cents
+        for payment, _kind, _day, cents in reversals(session, first, last, include_test)
         if payment.received_on is not None and payment.received_on < first
     )
     return BooksAndReceipts(
-        year, revenue, reversed_cents, declared, int(session.scalar(later) or 0), int(session.scalar(earlier) or 0), earlier_reversals
+        year,
+        revenue,
+        reversed_cents,
+        declared,
+        int(session.scalar(later) or 0),
+        int(session.scalar(earlier) or 0),
+        earlier_reversals,
     )

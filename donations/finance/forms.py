@@ -37,7 +37,10 @@ class LoginForm(FlaskForm):
 
     email = StringField(
         _l("Email"),
-        validators=[DataRequired(_l("Please enter your email address.")), Length(max=254, message=_l("At most 254 characters."))],
+        validators=[
+            DataRequired(_l("Please enter your email address.")),
+            Length(max=254, message=_l("At most 254 characters.")),
+        ],
     )
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please enter your password."))])
 
@@ -48,7 +51,11 @@ class DonationFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search"), filters=[stripped], validators=[Optional(), Length(max=200, message=_l("At most 200 characters."))])
+    q = StringField(
+        _l("Search"),
+        filters=[stripped],
+        validators=[Optional(), Length(max=200, message=_l("At most 200 characters."))],
+    )
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
     kind = SelectField(_l("Type of gift"), filters=[stripped], validators=[Optional()])
@@ -114,13 +121,18 @@ class YearForm(FlaskForm):
     class Meta:
         csrf = False
 
-    year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(min=2000, max=2100, message=_l("Please give a year such as 2026."))])
+    year = IntegerField(
+        _l("Year"),
+        validators=[Optional(), NumberRange(min=2000, max=2100, message=_l("Please give a year such as 2026."))],
+    )
 
 
 class ResendForm(FlaskForm):
     """Confirm emailing a receipt again."""
 
-    confirm = BooleanField(_l("Yes, email this receipt to the donor again"), validators=[DataRequired(CONFIRM_REQUIRED)])
+    confirm = BooleanField(
+        _l("Yes, email this receipt to the donor again"), validators=[DataRequired(CONFIRM_REQUIRED)]
+    )
 
 
 class CancelReceiptForm(FlaskForm):
@@ -128,7 +140,10 @@ class CancelReceiptForm(FlaskForm):
 
     reason = StringField(
         _l("Reason"),
-        validators=[DataRequired(_l("Please give the reason.")), Length(max=200, message=_l("At most 200 characters."))],
+        validators=[
+            DataRequired(_l("Please give the reason.")),
+            Length(max=200, message=_l("At most 200 characters.")),
+        ],
     )
     kept_amount = StringField(_l("Amount the foundation keeps, in euros"), validators=[Optional()])
     confirm = BooleanField(_l("Yes, cancel this receipt"), validators=[DataRequired(CONFIRM_REQUIRED)])
@@ -186,4 +201,3 @@ class StaffActiveForm(FlaskForm):
     """Confirm deactivating or reactivating an account."""
 
     confirm = BooleanField(_l("Yes, I confirm"), validators=[DataRequired(CONFIRM_REQUIRED)])
-

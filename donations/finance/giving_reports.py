@@ -39,10 +39,17 @@ def campaign_report(session: Session) -> list[CampaignLine]:
     lines = []
     default_campaign(session)  # listed even before its first gift
     for campaign in all_campaigns(session):
-        paid = select(Donation.id).join(Payment.donation).where(
-            Donation.campaign_id == campaign.id, Payment.status == PaymentStatus.SUCCEEDED
-        ).distinct().scalar_subquery()
-        fees = session.scalar(select(func.coalesce(func.sum(Donation.fees_covered_cents), 0)).where(Donation.id.in_(paid))) or 0
+        paid = (
+            select(Donation.id)
+            .join(Payment.donation)
+            .where(Donation.campaign_id == campaign.id, Payment.status == PaymentStatus.SUCCEEDED)
+            .distinct()
+            .scalar_subquery()
+        )
+        fees = (
+            session.scalar(select(func.coalesce(func.sum(Donation.fees_covered_cents), 0)).where(Donation.id.in_(paid)))
+            or 0
+        )
         rows = session.execute(
             select(Donation.utm_source, Donation.utm_medium, func.count(distinct(Donation.id)), _KEPT)
             .join(Payment.donation)
@@ -50,7 +57,9 @@ def campaign_report(session: Session) -> list[CampaignLine]:
             .group_by(Donation.utm_source, Donation.utm_medium)
             .order_by(_KEPT.desc())
         ).all()
-        sources = [SourceLine(source or "", medium or "", int(gifts), int(kept)) for source, medium, gifts, kept in rows]
+        sources = [
+            SourceLine(source or "", medium or "", int(gifts), int(kept)) for source, medium, gifts, kept in rows
+        ]
         lines.append(CampaignLine(campaign, progress_of(session, campaign), int(fees), sources))
     return lines
 
@@ -92,13 +101,15 @@ def tribute_report(session: Session) -> list[TributeLine]:
         line = groups.setdefault(key, TributeLine(kind=donation.tribute_kind, name=name))  # type: ignore[arg-type]
         line.gifts += 1
         line.total_cents += int(kept)
-        line.donations.append(TributeGift(
-            public_id=donation.public_id,
-            donor_name=donor_display_name(donation),
-            received_on=received_on,
-            shown_cents=int(kept) if donation.tribute_show_amount else None,
-            notified=donation.tribute_notified_at is not None,
-        ))
+        line.donations.append(
+            TributeGift(
+                public_id=donation.public_id,
+                donor_name=donor_display_name(donation),
+                received_on=received_on,
+                shown_cents=int(kept) if donation.tribute_show_amount else None,
+                notified=donation.tribute_notified_at is not None,
+            )
+        )
     for line in groups.values():
         line.donations.reverse()  # newest first
     return sorted(groups.values(), key=lambda line: (-line.total_cents, line.name.casefold()))

@@ -32,8 +32,14 @@ def _save(form: CampaignForm, campaign=None):  # type: ignore[no-untyped-def]
         db.session.rollback()
         form.slug.errors = [*form.slug.errors, _("A campaign with this address exists already.")]
         return None
-    audit.record(db.session, signed_in_staff(), audit.CAMPAIGN_SAVED, ("campaign", saved.slug), client_ip(),
-                 {"title": saved.title, "goal_cents": saved.goal_cents, "created": campaign is None})
+    audit.record(
+        db.session,
+        signed_in_staff(),
+        audit.CAMPAIGN_SAVED,
+        ("campaign", saved.slug),
+        client_ip(),
+        {"title": saved.title, "goal_cents": saved.goal_cents, "created": campaign is None},
+    )
     db.session.commit()
     return saved
 

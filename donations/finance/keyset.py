@@ -86,8 +86,9 @@ def _sort_value(f: DonationFilter, donation: Donation) -> Any:
     return donation.donor.last_name if f.sort == "donor" else getattr(donation, SORTS[f.sort].key)
 
 
-def keyset_page(session: Session, f: DonationFilter, after: str | None = None, before: str | None = None,
-                per_page: int = PER_PAGE) -> KeysetPage:
+def keyset_page(
+    session: Session, f: DonationFilter, after: str | None = None, before: str | None = None, per_page: int = PER_PAGE
+) -> KeysetPage:
     """The page after the cursor `after` (or before `before`; else the first) of the donations matching `f`."""
     if f.sort not in SORTS:
         f = DonationFilter(**{**f.__dict__, "sort": "created"})
@@ -103,7 +104,9 @@ def keyset_page(session: Session, f: DonationFilter, after: str | None = None, b
         beyond = key < tuple_(value, row_id) if f.descending != backwards else key > tuple_(value, row_id)
         query = query.where(beyond)
     if backwards:  # read the rows just before, in the opposite order, then put them back in order
-        query = query.order_by(None).order_by(*((column.asc(), Donation.id.asc()) if f.descending else (column.desc(), Donation.id.desc())))
+        query = query.order_by(None).order_by(
+            *((column.asc(), Donation.id.asc()) if f.descending else (column.desc(), Donation.id.desc()))
+        )
     rows = list(session.scalars(query.limit(per_page + 1)))
     more = len(rows) > per_page
     rows = rows[:per_page]

@@ -39,7 +39,11 @@ SCHEMES = {
     TaxScheme.COMPANY: _l("Company (art. 238 bis)"),
 }
 
-PAYMENT_STATUSES = {PaymentStatus.PROCESSING: _l("in progress"), PaymentStatus.SUCCEEDED: _l("received"), PaymentStatus.FAILED: _l("failed")}
+PAYMENT_STATUSES = {
+    PaymentStatus.PROCESSING: _l("in progress"),
+    PaymentStatus.SUCCEEDED: _l("received"),
+    PaymentStatus.FAILED: _l("failed"),
+}
 
 METHODS = {
     PaymentMethod.CARD: _l("Card"),
@@ -65,7 +69,13 @@ DONOR_TYPES = {DonorType.INDIVIDUAL: _l("Individual"), DonorType.COMPANY: _l("Co
 
 ROLES = {StaffRole.FINANCE: _l("Finance"), StaffRole.ADMIN: _l("Administrator")}
 
-SORTS = {"created": _l("Date"), "amount": _l("Amount"), "status": _l("Status"), "kind": _l("Type of gift"), "donor": _l("Donor")}
+SORTS = {
+    "created": _l("Date"),
+    "amount": _l("Amount"),
+    "status": _l("Status"),
+    "kind": _l("Type of gift"),
+    "donor": _l("Donor"),
+}
 
 ACTIONS = {
     audit.SIGN_IN: _l("Signed in"),

@@ -41,7 +41,13 @@ from donations.models import (
 STRIPE_METHODS = frozenset({"card", "sepa_debit"})
 JOURNALS = {"DON": "Dons reçus", "STR": "Stripe", "BQ": "Banque"}
 # How an entry's label names a payment method (the FEC is read in French).
-METHOD_WORDS = {"card": "carte", "sepa_debit": "prélèvement SEPA", "cheque": "chèque", "transfer": "virement", "cash": "espèces"}
+METHOD_WORDS = {
+    "card": "carte",
+    "sepa_debit": "prélèvement SEPA",
+    "cheque": "chèque",
+    "transfer": "virement",
+    "cash": "espèces",
+}
 JOURNAL_ORDER = {code: i for i, code in enumerate(JOURNALS)}
 
 
@@ -59,7 +65,12 @@ class Chart:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Chart:
         defaults = cls()
-        return cls(**{name: str(config.get(f"ACCOUNT_{name.upper()}") or getattr(defaults, name)) for name in cls.__dataclass_fields__})
+        return cls(
+            **{
+                name: str(config.get(f"ACCOUNT_{name.upper()}") or getattr(defaults, name))
+                for name in cls.__dataclass_fields__
+            }
+        )
 
     def label(self, number: str) -> str:
         labels = {
@@ -122,7 +133,7 @@ def _method(payment: Payment) -> str:
 def _receipt_numbers(session: Session, payment_ids: list[int]) -> dict[int, str]:
     """The first receipt issued for each payment (its supporting document in the books)."""
     numbers: dict[int, str] = {}
-    for chunk in (payment_ids[i:i + 500] for i in range(0, len(payment_ids), 500)):
+    for chunk in (payment_ids[i : i + 500] for i in range(0, len(payment_ids), 500)):
         rows = session.execute(
             select(receipt_payment.c.payment_id, Receipt.number)
             .join(Receipt, Receipt.id == receipt_payment.c.receipt_id)
@@ -153,11 +164,25 @@ def _gift_entries(session: Session, chart: Chart, first: dt.date, last: dt.date,
         assert payment.received_on is not None
         ref = numbers.get(payment.id) or f"PAI-{payment.id}"
         method = _method(payment)
-        yield _pair("DON", payment.received_on, ref, f"Don par {METHOD_WORDS.get(method, method)} paiement {payment.id}",
-                    chart.holding(method), revenue_account(chart, payment.donation), payment.amount_cents)
+        yield _pair(
+            "DON",
+            payment.received_on,
+            ref,
+            f"Don par {METHOD_WORDS.get(method, method)} paiement {payment.id}",
+            chart.holding(method),
+            revenue_account(chart, payment.donation),
+            payment.amount_cents,
+        )
         if payment.fee_cents and method in STRIPE_METHODS:
-            yield _pair("STR", payment.received_on, ref, f"Frais Stripe paiement {payment.id}",
-                        chart.bank_fees, chart.stripe, payment.fee_cents)
+            yield _pair(
+                "STR",
+                payment.received_on,
+                ref,
+                f"Frais Stripe paiement {payment.id}",
+                chart.bank_fees,
+                chart.stripe,
+                payment.fee_cents,
+            )
 
 
 def _unrecorded_reversal_day(session: Session, payment: Payment) -> dt.date:
@@ -172,21 +197,31 @@ def _unrecorded_reversal_day(session: Session, payment: Payment) -> dt.date:
     return day
 
 
-def reversals(session: Session, first: dt.date, last: dt.date, include_test: bool) -> list[tuple[Payment, ReversalKind, dt.date, int]]:
+def reversals(
+    session: Session, first: dt.date, last: dt.date, include_test: bool
+) -> list[tuple[Payment, ReversalKind, dt.date, int]]:
     """Money given back from `first` to `last`: each payment's dated reversals, and what remains of its
     refunded amount undated (given the day its receipt was cancelled)."""
     dated = session.execute(
-        select(PaymentReversal.payment_id, func.coalesce(func.sum(PaymentReversal.amount_cents), 0)).group_by(PaymentReversal.payment_id)
+        select(PaymentReversal.payment_id, func.coalesce(func.sum(PaymentReversal.amount_cents), 0)).group_by(
+            PaymentReversal.payment_id
+        )
     ).all()
     recorded = {payment_id: int(cents) for payment_id, cents in dated}
     found: list[tuple[Payment, ReversalKind, dt.date, int]] = []
-    query = select(PaymentReversal).options(joinedload(PaymentReversal.payment).joinedload(Payment.donation)).where(
-        PaymentReversal.booked_on >= first, PaymentReversal.booked_on <= last
+    query = (
+        select(PaymentReversal)
+        .options(joinedload(PaymentReversal.payment).joinedload(Payment.donation))
+        .where(PaymentReversal.booked_on >= first, PaymentReversal.booked_on <= last)
     )
     for reversal in session.scalars(query):
         if include_test or reversal.payment.livemode:
             found.append((reversal.payment, reversal.kind, reversal.booked_on, reversal.amount_cents))
-    refunded = select(Payment).options(joinedload(Payment.donation)).where(Payment.refunded_cents > 0, Payment.status == PaymentStatus.SUCCEEDED)
+    refunded = (
+        select(Payment)
+        .options(joinedload(Payment.donation))
+        .where(Payment.refunded_cents > 0, Payment.status == PaymentStatus.SUCCEEDED)
+    )
     for payment in session.scalars(refunded).unique():
         rest = payment.refunded_cents - recorded.get(payment.id, 0)
         if rest > 0 and (include_test or payment.livemode):
@@ -197,19 +232,32 @@ def reversals(session: Session, first: dt.date, last: dt.date, include_test: boo
     return sorted(found, key=lambda item: (item[2], item[0].id))
 
 
-def _reversal_entries(session: Session, chart: Chart, first: dt.date, last: dt.date, include_test: bool) -> Iterable[Entry]:
+def _reversal_entries(
+    session: Session, chart: Chart, first: dt.date, last: dt.date, include_test: bool
+) -> Iterable[Entry]:
     items = reversals(session, first, last, include_test)
     numbers = _receipt_numbers(session, [payment.id for payment, *_ in items])
     for payment, kind, day, cents in items:
         what = "Litige perdu" if kind == ReversalKind.DISPUTE else "Remboursement"
-        yield _pair("DON", day, numbers.get(payment.id) or f"PAI-{payment.id}", f"{what} paiement {payment.id}",
-                    revenue_account(chart, payment.donation), chart.holding(_method(payment)), cents)
+        yield _pair(
+            "DON",
+            day,
+            numbers.get(payment.id) or f"PAI-{payment.id}",
+            f"{what} paiement {payment.id}",
+            revenue_account(chart, payment.donation),
+            chart.holding(_method(payment)),
+            cents,
+        )
 
 
-def _payout_entries(session: Session, chart: Chart, first: dt.date, last: dt.date, include_test: bool) -> Iterable[Entry]:
+def _payout_entries(
+    session: Session, chart: Chart, first: dt.date, last: dt.date, include_test: bool
+) -> Iterable[Entry]:
     # Fees Stripe charged apart from a payment's own (a dispute's fee, given back when it is won).
-    lines = select(PayoutLine).join(Payout, Payout.id == PayoutLine.payout_id).where(
-        PayoutLine.type.not_in(PAYMENT_TYPES), PayoutLine.fee_cents != 0
+    lines = (
+        select(PayoutLine)
+        .join(Payout, Payout.id == PayoutLine.payout_id)
+        .where(PayoutLine.type.not_in(PAYMENT_TYPES), PayoutLine.fee_cents != 0)
     )
     if not include_test:
         lines = lines.where(Payout.livemode.is_(True))
@@ -217,12 +265,28 @@ def _payout_entries(session: Session, chart: Chart, first: dt.date, last: dt.dat
         day = paris_date(line.booked_at)
         if first <= day <= last:
             what = "litige" if line.type == "adjustment" else line.type
-            yield _pair("STR", day, line.stripe_balance_transaction_id, f"Frais Stripe {what}", chart.bank_fees, chart.stripe, line.fee_cents)
+            yield _pair(
+                "STR",
+                day,
+                line.stripe_balance_transaction_id,
+                f"Frais Stripe {what}",
+                chart.bank_fees,
+                chart.stripe,
+                line.fee_cents,
+            )
     payouts = select(Payout).where(Payout.status == "paid", Payout.arrival_on >= first, Payout.arrival_on <= last)
     if not include_test:
         payouts = payouts.where(Payout.livemode.is_(True))
     for payout in session.scalars(payouts.order_by(Payout.arrival_on, Payout.id)):
-        yield _pair("BQ", payout.arrival_on, payout.stripe_payout_id, "Virement Stripe", chart.bank, chart.stripe, payout.amount_cents)
+        yield _pair(
+            "BQ",
+            payout.arrival_on,
+            payout.stripe_payout_id,
+            "Virement Stripe",
+            chart.bank,
+            chart.stripe,
+            payout.amount_cents,
+        )
 
 
 def entries_of_year(session: Session, chart: Chart, year: int, include_test: bool = False) -> list[Entry]:

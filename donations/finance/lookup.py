@@ -44,13 +44,24 @@ def _identifier_branches(text: str, dialect: str) -> list[Select[Any]]:
         return branches
     if "@" in text:
         # PostgreSQL: the lower(email) index; SQLite (no expression index): the email as typed or in lower case.
-        email = func.lower(Donor.email) == text.lower() if dialect == "postgresql" else Donor.email.in_({text, text.lower()})
+        email = (
+            func.lower(Donor.email) == text.lower()
+            if dialect == "postgresql"
+            else Donor.email.in_({text, text.lower()})
+        )
         branches.append(select(Donation.id).join(Donor, Donor.id == Donation.donor_id).where(email))
         return branches
-    for column in (Donation.public_id, Donation.stripe_checkout_session_id, Donation.stripe_payment_intent_id,
-                   Donation.stripe_subscription_id, Donation.stripe_customer_id):
+    for column in (
+        Donation.public_id,
+        Donation.stripe_checkout_session_id,
+        Donation.stripe_payment_intent_id,
+        Donation.stripe_subscription_id,
+        Donation.stripe_customer_id,
+    ):
         branches.append(select(Donation.id).where(column == text))
-    branches.append(select(Donation.id).join(Donor, Donor.id == Donation.donor_id).where(Donor.stripe_customer_id == text))
+    branches.append(
+        select(Donation.id).join(Donor, Donor.id == Donation.donor_id).where(Donor.stripe_customer_id == text)
+    )
     for column in (Payment.stripe_payment_intent_id, Payment.stripe_charge_id, Payment.stripe_invoice_id):
         branches.append(select(Payment.donation_id).where(column == text))
     branches.append(
@@ -75,7 +86,9 @@ def named(q: str) -> ColumnElement[bool] | None:
     words = normalised(q).split()
     if not words:
         return None
-    by_donor = select(Donation.id).where(Donation.donor_id.in_(select(Donor.id).where(_contains_all(Donor.search_text, words))))
+    by_donor = select(Donation.id).where(
+        Donation.donor_id.in_(select(Donor.id).where(_contains_all(Donor.search_text, words)))
+    )
     by_gift = select(Donation.id).where(_contains_all(Donation.search_text, words))
     # A union of two id sets, each read from its own index; an OR across them would read every donation.
     return Donation.id.in_(union(by_donor, by_gift))

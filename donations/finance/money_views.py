@@ -114,7 +114,12 @@ def reports():  # type: ignore[no-untyped-def]
     year = _year()
     shown = [(r, bar_chart(r)) for r in (report(db.session, name, year) for name in NAMES)]
     return render_template(
-        "finance/reports.html", year=year, reports=shown, series_label=series_label, titles=TITLES, descriptions=DESCRIPTIONS
+        "finance/reports.html",
+        year=year,
+        reports=shown,
+        series_label=series_label,
+        titles=TITLES,
+        descriptions=DESCRIPTIONS,
     )
 
 
@@ -130,5 +135,8 @@ def report_csv(name: str):  # type: ignore[no-untyped-def]
     return Response(
         stream_csv(header, rows),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="rapport-{name}-{year}.csv"', "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": f'attachment; filename="rapport-{name}-{year}.csv"',
+            "Cache-Control": "no-store",
+        },
     )

@@ -25,9 +25,18 @@ def import_command(file: Path) -> None:
     A gift already recorded is reported and skipped, so importing a file twice records nothing new."""
     now = recording_now()
     with force_locale("en"):  # an operator's command speaks English, as the others do
-        report = import_gifts(db.session, file.read_bytes(), today=now.today, rules=now.rules, ctx=now.ctx,
-                              livemode=now.livemode, staff=None, ip=None, source=file.name,
-                              wait_for_deposit=now.cheques_wait_for_deposit)
+        report = import_gifts(
+            db.session,
+            file.read_bytes(),
+            today=now.today,
+            rules=now.rules,
+            ctx=now.ctx,
+            livemode=now.livemode,
+            staff=None,
+            ip=None,
+            source=file.name,
+            wait_for_deposit=now.cheques_wait_for_deposit,
+        )
         errors = [(line, str(message)) for line, message in report.errors]
     if not report.ok:
         db.session.rollback()
@@ -40,7 +49,11 @@ def import_command(file: Path) -> None:
     db.session.commit()
     report.effects.after_commit()
     for line, _payment, number in recorded:
-        click.echo(f"line {line}: recorded, receipt {number}" if number else f"line {line}: recorded, receipt when the cheque is deposited")
+        click.echo(
+            f"line {line}: recorded, receipt {number}"
+            if number
+            else f"line {line}: recorded, receipt when the cheque is deposited"
+        )
     for line, public_id in skipped:
         click.echo(f"line {line}: already recorded (donation {public_id}), skipped")
     click.echo(f"{len(recorded)} gift(s) recorded, {len(skipped)} already recorded and skipped.")
@@ -59,7 +72,11 @@ def bank_import_command(statement: Path) -> None:
     except StatementUnreadable as error:
         raise click.ClickException(f"{statement.name}: {error}") from error
     report = import_statement(db.session, credits, statement.name, recording_now(), None, None)
-    matched = [(c.booked_on, c.amount_cents, c.reference, receipt_number_of(db.session, c.payment)) for c in report.matched if c.payment]
+    matched = [
+        (c.booked_on, c.amount_cents, c.reference, receipt_number_of(db.session, c.payment))
+        for c in report.matched
+        if c.payment
+    ]
     unmatched = [(c.booked_on, c.amount_cents, c.reference, c.debtor_name) for c in report.unmatched]
     db.session.commit()
     report.effects.after_commit()
@@ -67,5 +84,7 @@ def bank_import_command(statement: Path) -> None:
         click.echo(f"matched    {day}  {format_euros(cents):>14}  {reference}  receipt {number}")
     for day, cents, reference, debtor in unmatched:
         click.echo(f"to match   {day}  {format_euros(cents):>14}  {reference}  {debtor}")
-    click.echo(f"{len(credits)} credit(s) read: {len(matched)} matched and receipted, {len(unmatched)} to match by hand "
-               f"in the back office, {report.known} already imported.")
+    click.echo(
+        f"{len(credits)} credit(s) read: {len(matched)} matched and receipted, {len(unmatched)} to match by hand "
+        f"in the back office, {report.known} already imported."
+    )

@@ -33,10 +33,15 @@ class OfflineGiftForm(PostalAddressForm):
     )
     amount = StringField(_l("Amount in euros"), validators=[DataRequired(_l("Please enter an amount."))])
     received_on = DateField(
-        _l("Date received (cheque) or credited (transfer)"), validators=[DataRequired(_l("Please enter a date such as 2026-11-30."))]
+        _l("Date received (cheque) or credited (transfer)"),
+        validators=[DataRequired(_l("Please enter a date such as 2026-11-30."))],
     )
-    reference = StringField(_l("Cheque number or transfer reference"), validators=[Length(max=140, message=_l("At most 140 characters."))])
-    cheque_bank = StringField(_l("Bank of the cheque"), validators=[Optional(), Length(max=100, message=_l("At most 100 characters."))])
+    reference = StringField(
+        _l("Cheque number or transfer reference"), validators=[Length(max=140, message=_l("At most 140 characters."))]
+    )
+    cheque_bank = StringField(
+        _l("Bank of the cheque"), validators=[Optional(), Length(max=100, message=_l("At most 100 characters."))]
+    )
     scheme = SelectField(
         _l("Tax scheme"),
         choices=[
@@ -50,18 +55,34 @@ class OfflineGiftForm(PostalAddressForm):
     )
     donor_type = RadioField(
         _l("Donor"),
-        choices=[SelectChoice(DonorType.INDIVIDUAL.value, _l("An individual")), SelectChoice(DonorType.COMPANY.value, _l("A company"))],
+        choices=[
+            SelectChoice(DonorType.INDIVIDUAL.value, _l("An individual")),
+            SelectChoice(DonorType.COMPANY.value, _l("A company")),
+        ],
         default=DonorType.INDIVIDUAL.value,
         validators=[DataRequired(_l("Please say whether the donor is an individual or a company."))],
     )
-    first_name = StringField(_l("First names"), validators=[Length(max=100, message=_l("At most 100 characters.")), printed_on_receipt(100)])
-    last_name = StringField(_l("Last name"), validators=[Length(max=100, message=_l("At most 100 characters.")), printed_on_receipt(100)])
+    first_name = StringField(
+        _l("First names"), validators=[Length(max=100, message=_l("At most 100 characters.")), printed_on_receipt(100)]
+    )
+    last_name = StringField(
+        _l("Last name"), validators=[Length(max=100, message=_l("At most 100 characters.")), printed_on_receipt(100)]
+    )
     email = StringField(
         _l("Email (leave empty if the donor has none: the receipt is then posted)"),
-        validators=[Optional(), Email(_l("Please enter a valid email address, such as name@example.org.")), Length(max=254, message=_l("At most 254 characters."))],
+        validators=[
+            Optional(),
+            Email(_l("Please enter a valid email address, such as name@example.org.")),
+            Length(max=254, message=_l("At most 254 characters.")),
+        ],
     )
-    company_name = StringField(_l("Company name"), validators=[Length(max=200, message=_l("At most 200 characters.")), printed_on_receipt(200)])
-    legal_form = StringField(_l("Legal form (SA, SAS, SARL…)"), validators=[Length(max=100, message=_l("At most 100 characters.")), printed_on_receipt(100)])
+    company_name = StringField(
+        _l("Company name"), validators=[Length(max=200, message=_l("At most 200 characters.")), printed_on_receipt(200)]
+    )
+    legal_form = StringField(
+        _l("Legal form (SA, SAS, SARL…)"),
+        validators=[Length(max=100, message=_l("At most 100 characters.")), printed_on_receipt(100)],
+    )
     siren = StringField(_l("SIREN number"))
     donor = HiddenField()  # the public id of the donor chosen after a search, if any
 
@@ -117,31 +138,52 @@ class OfflineGiftForm(PostalAddressForm):
         company = self.is_company
         text = lambda f: (f.data or "").strip()  # noqa: E731
         identity = DonorIdentity(
-            donor_type=self.donor_type.data, first_name=text(self.first_name), last_name=text(self.last_name),
-            address_line1=text(self.address_line1), address_line2=text(self.address_line2), postal_code=text(self.postal_code),
-            city=text(self.city), country=self.country.data, company_name=text(self.company_name) if company else "",
-            legal_form=text(self.legal_form) if company else "", siren=(self.siren.data or "") if company else "",
+            donor_type=self.donor_type.data,
+            first_name=text(self.first_name),
+            last_name=text(self.last_name),
+            address_line1=text(self.address_line1),
+            address_line2=text(self.address_line2),
+            postal_code=text(self.postal_code),
+            city=text(self.city),
+            country=self.country.data,
+            company_name=text(self.company_name) if company else "",
+            legal_form=text(self.legal_form) if company else "",
+            siren=(self.siren.data or "") if company else "",
         )
         method = PaymentMethod(self.method.data)
         return OfflineGift(
-            method=method, amount_cents=self.amount_cents, received_on=self.received_on.data, identity=identity,
-            email=text(self.email).lower(), reference=text(self.reference),
+            method=method,
+            amount_cents=self.amount_cents,
+            received_on=self.received_on.data,
+            identity=identity,
+            email=text(self.email).lower(),
+            reference=text(self.reference),
             cheque_bank=text(self.cheque_bank) if method == PaymentMethod.CHEQUE else "",
-            scheme=TaxScheme(self.scheme.data) if self.scheme.data else None, donor_id=donor_id,
+            scheme=TaxScheme(self.scheme.data) if self.scheme.data else None,
+            donor_id=donor_id,
         )
 
 
 class GiftsImportForm(FlaskForm):
     """The CSV file of gifts to import."""
 
-    file = FileField(_l("CSV file (UTF-8, columns separated by ';')"), validators=[FileRequired(_l("Please choose the file to import."))])
+    file = FileField(
+        _l("CSV file (UTF-8, columns separated by ';')"),
+        validators=[FileRequired(_l("Please choose the file to import."))],
+    )
 
 
 class CancelGiftForm(FlaskForm):
     """Cancel a gift recorded by mistake: a reason, and a confirmation."""
 
-    reason = StringField(_l("Why is this gift cancelled?"), validators=[DataRequired(_l("Please give a reason.")), Length(max=150, message=_l("At most 150 characters."))])
-    confirm = BooleanField(_l("I confirm: this gift was recorded by mistake; its receipt is cancelled."), validators=[DataRequired(CONFIRM_REQUIRED)])
+    reason = StringField(
+        _l("Why is this gift cancelled?"),
+        validators=[DataRequired(_l("Please give a reason.")), Length(max=150, message=_l("At most 150 characters."))],
+    )
+    confirm = BooleanField(
+        _l("I confirm: this gift was recorded by mistake; its receipt is cancelled."),
+        validators=[DataRequired(CONFIRM_REQUIRED)],
+    )
 
 
 class PostalBatchForm(FlaskForm):
@@ -153,7 +195,9 @@ class PostalBatchForm(FlaskForm):
 class DepositSlipForm(FlaskForm):
     """Group the cheques received and not yet deposited into a deposit slip."""
 
-    deposited_on = DateField(_l("Date of the deposit"), validators=[DataRequired(_l("Please enter a date such as 2026-11-30."))])
+    deposited_on = DateField(
+        _l("Date of the deposit"), validators=[DataRequired(_l("Please enter a date such as 2026-11-30."))]
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

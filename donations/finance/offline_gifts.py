@@ -91,11 +91,19 @@ def _folded(text: str) -> str:
 
 def offline_key(gift: OfflineGift) -> str:
     """The fingerprint of a gift: what makes two records of it the same gift."""
-    who = gift.identity.siren if gift.identity.donor_type == DonorType.COMPANY.value else (
-        f"{_folded(gift.identity.last_name)}/{_folded(gift.identity.first_name)}"
+    who = (
+        gift.identity.siren
+        if gift.identity.donor_type == DonorType.COMPANY.value
+        else (f"{_folded(gift.identity.last_name)}/{_folded(gift.identity.first_name)}")
     )
-    parts = [gift.method.value, gift.received_on.isoformat(), str(gift.amount_cents), _folded(gift.reference), who,
-             _folded(gift.identity.postal_code)]
+    parts = [
+        gift.method.value,
+        gift.received_on.isoformat(),
+        str(gift.amount_cents),
+        _folded(gift.reference),
+        who,
+        _folded(gift.identity.postal_code),
+    ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
@@ -150,7 +158,11 @@ def _new_donor(identity: DonorIdentity, email: str) -> Donor:
 
 
 def _rate(scheme: TaxScheme, rules: TaxRules) -> Any:
-    return {TaxScheme.INCOME_TAX: rules.income_tax_rate, TaxScheme.IFI: rules.ifi_rate, TaxScheme.COMPANY: rules.company_rate}[scheme]
+    return {
+        TaxScheme.INCOME_TAX: rules.income_tax_rate,
+        TaxScheme.IFI: rules.ifi_rate,
+        TaxScheme.COMPANY: rules.company_rate,
+    }[scheme]
 
 
 def noon_in_paris(day: dt.date) -> dt.datetime:
@@ -186,8 +198,12 @@ def recording_now() -> Recording:
     from donations.receipting.service import issuing_context
 
     config = current_app.config
-    return Recording(tax_rules_from(config), issuing_context(), service_is_live(config),
-                     cheques_wait_for_deposit=config.get("CHEQUE_TAX_DATE") == "cashed")
+    return Recording(
+        tax_rules_from(config),
+        issuing_context(),
+        service_is_live(config),
+        cheques_wait_for_deposit=config.get("CHEQUE_TAX_DATE") == "cashed",
+    )
 
 
 def record_offline_gift(
@@ -219,7 +235,9 @@ def record_offline_gift(
         raise GiftRefused(problem)
     existing = recorded_as(session, gift)
     if existing is not None:
-        raise GiftRefused(_l("This gift is already recorded (same method, date, amount, reference and donor)."), existing)
+        raise GiftRefused(
+            _l("This gift is already recorded (same method, date, amount, reference and donor)."), existing
+        )
     if donation is None:
         donor = session.get(Donor, gift.donor_id) if gift.donor_id else find_donor(session, gift.identity, gift.email)
         if donor is None or donor.erased_at is not None:
@@ -262,11 +280,22 @@ def record_offline_gift(
     issued = issue_for_payment(session, payment, ctx)
     if issued is not None:
         effects.issued.append(issued)
-    audit.record(session, staff, audit.OFFLINE_GIFT_RECORDED, donation, ip, {
-        "payment": payment.id, "method": gift.method.value, "amount_cents": gift.amount_cents,
-        "received_on": gift.received_on.isoformat(), "reference": gift.reference,
-        "receipt": issued.receipt.number if issued else None, **(audit_details or {}),
-    })
+    audit.record(
+        session,
+        staff,
+        audit.OFFLINE_GIFT_RECORDED,
+        donation,
+        ip,
+        {
+            "payment": payment.id,
+            "method": gift.method.value,
+            "amount_cents": gift.amount_cents,
+            "received_on": gift.received_on.isoformat(),
+            "reference": gift.reference,
+            "receipt": issued.receipt.number if issued else None,
+            **(audit_details or {}),
+        },
+    )
     return payment
 
 
@@ -290,7 +319,13 @@ def cancel_offline_gift(
     if credit is not None:
         credit.payment_id = None
         credit.status = BankCreditStatus.UNMATCHED
-    audit.record(session, staff, audit.OFFLINE_GIFT_CANCELLED, payment.donation, ip,
-                 {"payment": payment.id, "reason": reason, "receipts_cancelled": cancelled})
+    audit.record(
+        session,
+        staff,
+        audit.OFFLINE_GIFT_CANCELLED,
+        payment.donation,
+        ip,
+        {"payment": payment.id, "reason": reason, "receipts_cancelled": cancelled},
+    )
     session.flush()
     return effects

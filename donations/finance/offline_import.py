@@ -39,16 +39,40 @@ from receipts.document.printable import fits_receipt, unprintable_characters
 from receipts.issuing import IssuingContext, receipts_covering
 
 COLUMNS = (
-    "date_received", "method", "amount", "donor_type", "first_name", "last_name", "company_name", "legal_form", "siren",
-    "email", "address_line1", "address_line2", "postal_code", "city", "country", "reference", "scheme",
+    "date_received",
+    "method",
+    "amount",
+    "donor_type",
+    "first_name",
+    "last_name",
+    "company_name",
+    "legal_form",
+    "siren",
+    "email",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "country",
+    "reference",
+    "scheme",
 )
 OPTIONAL_COLUMNS = frozenset({"scheme"})
 MAX_LINES = 10_000
 METHODS = {"cheque": PaymentMethod.CHEQUE, "transfer": PaymentMethod.TRANSFER, "cash": PaymentMethod.CASH}
 SCHEMES = {"income_tax": TaxScheme.INCOME_TAX, "ifi": TaxScheme.IFI, "company": TaxScheme.COMPANY}
 # Longest value each printed field may hold (the columns of the donor record).
-_LENGTHS = {"first_name": 100, "last_name": 100, "company_name": 200, "legal_form": 100, "address_line1": 200,
-            "address_line2": 200, "postal_code": 20, "city": 100, "reference": 140}
+_LENGTHS = {
+    "first_name": 100,
+    "last_name": 100,
+    "company_name": 200,
+    "legal_form": 100,
+    "address_line1": 200,
+    "address_line2": 200,
+    "postal_code": 20,
+    "city": 100,
+    "reference": 140,
+}
 
 
 @dataclass
@@ -72,7 +96,9 @@ def _countries() -> frozenset[str]:
 def _check_text(name: str, value: str, problems: list[str]) -> None:
     unprintable = unprintable_characters(value)
     if unprintable:
-        problems.append(_("%(column)s: the receipt cannot print %(characters)s", column=name, characters=", ".join(unprintable)))
+        problems.append(
+            _("%(column)s: the receipt cannot print %(characters)s", column=name, characters=", ".join(unprintable))
+        )
     elif name in _LENGTHS and (len(value) > _LENGTHS[name] or not fits_receipt(value, _LENGTHS[name])):
         problems.append(_("%(column)s: too long", column=name))
 
@@ -101,7 +127,9 @@ def gift_of_row(row: dict[str, str], today: dt.date, countries: frozenset[str]) 
     if donor_type not in (DonorType.INDIVIDUAL.value, DonorType.COMPANY.value):
         problems.append(_("donor_type: expected individual or company"))
     company = donor_type == DonorType.COMPANY.value
-    required = ["address_line1", "postal_code", "city"] + (["company_name", "legal_form", "siren"] if company else ["last_name"])
+    required = ["address_line1", "postal_code", "city"] + (
+        ["company_name", "legal_form", "siren"] if company else ["last_name"]
+    )
     if not company:
         required.append("first_name")
     for name in required:
@@ -113,7 +141,11 @@ def gift_of_row(row: dict[str, str], today: dt.date, countries: frozenset[str]) 
     country = value["country"].upper() or "FR"
     if country not in countries:
         problems.append(_("country: expected an ISO 3166 code such as FR"))
-    if country == "FR" and value["postal_code"] and not (len(value["postal_code"]) == 5 and value["postal_code"].isdigit()):
+    if (
+        country == "FR"
+        and value["postal_code"]
+        and not (len(value["postal_code"]) == 5 and value["postal_code"].isdigit())
+    ):
         problems.append(_("postal_code: a French postal code has five digits"))
     email = value["email"]
     if email:
@@ -133,13 +165,27 @@ def gift_of_row(row: dict[str, str], today: dt.date, countries: frozenset[str]) 
     if problems or method is None or received_on is None:
         return None, problems
     identity = DonorIdentity(
-        donor_type=donor_type, first_name=value["first_name"], last_name=value["last_name"],
-        address_line1=value["address_line1"], address_line2=value["address_line2"], postal_code=value["postal_code"],
-        city=value["city"], country=country, company_name=value["company_name"] if company else "",
-        legal_form=value["legal_form"] if company else "", siren=siren if company else "",
+        donor_type=donor_type,
+        first_name=value["first_name"],
+        last_name=value["last_name"],
+        address_line1=value["address_line1"],
+        address_line2=value["address_line2"],
+        postal_code=value["postal_code"],
+        city=value["city"],
+        country=country,
+        company_name=value["company_name"] if company else "",
+        legal_form=value["legal_form"] if company else "",
+        siren=siren if company else "",
     )
-    gift = OfflineGift(method=method, amount_cents=amount, received_on=received_on, identity=identity, email=email,
-                       reference=value["reference"], scheme=scheme)
+    gift = OfflineGift(
+        method=method,
+        amount_cents=amount,
+        received_on=received_on,
+        identity=identity,
+        email=email,
+        reference=value["reference"],
+        scheme=scheme,
+    )
     problem = scheme_problem(gift)
     return (None, [str(problem)]) if problem is not None else (gift, [])
 
@@ -178,7 +224,12 @@ def read_gifts(data: bytes, today: dt.date) -> tuple[list[tuple[int, OfflineGift
             if line > MAX_LINES + 1:
                 return [], [(0, _("At most %(count)s gifts per file: please split it.", count=MAX_LINES))]
             if len(cells) != len(header):
-                errors.append((line, _("%(found)s fields where the header has %(expected)s", found=len(cells), expected=len(header))))
+                errors.append(
+                    (
+                        line,
+                        _("%(found)s fields where the header has %(expected)s", found=len(cells), expected=len(header)),
+                    )
+                )
                 continue
             gift, problems = gift_of_row(dict(zip(header, cells, strict=False)), today, countries)
             if gift is None:
@@ -198,8 +249,17 @@ def read_gifts(data: bytes, today: dt.date) -> tuple[list[tuple[int, OfflineGift
 
 
 def import_gifts(
-    session: Session, data: bytes, *, today: dt.date, rules: TaxRules, ctx: IssuingContext, livemode: bool,
-    staff: StaffUser | None, ip: str | None, source: str, wait_for_deposit: bool = False,
+    session: Session,
+    data: bytes,
+    *,
+    today: dt.date,
+    rules: TaxRules,
+    ctx: IssuingContext,
+    livemode: bool,
+    staff: StaffUser | None,
+    ip: str | None,
+    source: str,
+    wait_for_deposit: bool = False,
 ) -> ImportReport:
     """Record every gift of the file, or none when a line is bad; gifts already recorded are skipped.
 
@@ -217,8 +277,16 @@ def import_gifts(
             continue
         try:
             payment = record_offline_gift(
-                session, gift, rules=rules, ctx=ctx, livemode=livemode, effects=report.effects, staff=staff, ip=ip,
-                audit_details={"import": source, "line": line}, wait_for_deposit=wait_for_deposit,
+                session,
+                gift,
+                rules=rules,
+                ctx=ctx,
+                livemode=livemode,
+                effects=report.effects,
+                staff=staff,
+                ip=ip,
+                audit_details={"import": source, "line": line},
+                wait_for_deposit=wait_for_deposit,
             )
         except GiftRefused as error:
             report.errors.append((line, str(error.message)))
@@ -238,4 +306,8 @@ def receipt_number_of(session: Session, payment: Payment) -> str:
 
 def describe(report: ImportReport) -> dict[str, Any]:
     """The report as the audit trail keeps it."""
-    return {"recorded": len(report.recorded), "skipped": len(report.skipped), "errors": [line for line, _m in report.errors]}
+    return {
+        "recorded": len(report.recorded),
+        "skipped": len(report.skipped),
+        "errors": [line for line, _m in report.errors],
+    }

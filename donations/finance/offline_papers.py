@@ -39,18 +39,25 @@ def search_donors(session: Session, query: str, limit: int = 20) -> list[Donor]:
     statement = select(Donor).where(Donor.erased_at.is_(None))
     for word in words:
         like = f"%{word.replace('%', '').replace('_', '')}%"
-        statement = statement.where(or_(
-            func.lower(Donor.last_name).like(like), func.lower(Donor.first_name).like(like),
-            func.lower(Donor.company_name).like(like), func.lower(Donor.email).like(like),
-            Donor.siren.like(like), Donor.postal_code.like(like), func.lower(Donor.city).like(like),
-        ))
+        statement = statement.where(
+            or_(
+                func.lower(Donor.last_name).like(like),
+                func.lower(Donor.first_name).like(like),
+                func.lower(Donor.company_name).like(like),
+                func.lower(Donor.email).like(like),
+                Donor.siren.like(like),
+                Donor.postal_code.like(like),
+                func.lower(Donor.city).like(like),
+            )
+        )
     return list(session.scalars(statement.order_by(Donor.last_name, Donor.first_name, Donor.id).limit(limit)))
 
 
 def receipts_to_post(session: Session, include_printed: bool) -> list[Receipt]:
     """Issued receipts of donors without email (not printed yet, unless asked), oldest first."""
     statement = (
-        select(Receipt).join(Donor, Donor.id == Receipt.donor_id)
+        select(Receipt)
+        .join(Donor, Donor.id == Receipt.donor_id)
         .where(Receipt.status == ReceiptStatus.ISSUED, Donor.email == "")
     )
     if not include_printed:
@@ -87,7 +94,7 @@ def cheques_to_deposit(session: Session, until: dt.date | None = None) -> list[P
 
 
 def make_deposit_slip(
-    session: Session, deposited_on: dt.date, staff: StaffUser | None, ip: str | None, ctx: IssuingContext,
+    session: Session, deposited_on: dt.date, staff: StaffUser | None, ip: str | None, ctx: IssuingContext
 ) -> tuple[DepositSlip, ReceiptEffects]:
     """Group every cheque received up to `deposited_on` and not yet deposited into one slip; a cheque
     whose receipt waited for its cashing (CHEQUE_TAX_DATE=cashed) is receipted now, dated that day."""
@@ -108,9 +115,19 @@ def make_deposit_slip(
                 effects.issued.append(issued)
     session.flush()
     session.refresh(slip)
-    audit.record(session, staff, audit.DEPOSIT_SLIP_CREATED, ("deposit_slip", slip.number), ip,
-                 {"cheques": len(cheques), "total_cents": slip.total_cents, "payments": [c.id for c in cheques],
-                  "receipts": [item.receipt.number for item in effects.issued]})
+    audit.record(
+        session,
+        staff,
+        audit.DEPOSIT_SLIP_CREATED,
+        ("deposit_slip", slip.number),
+        ip,
+        {
+            "cheques": len(cheques),
+            "total_cents": slip.total_cents,
+            "payments": [c.id for c in cheques],
+            "receipts": [item.receipt.number for item in effects.issued],
+        },
+    )
     return slip, effects
 
 

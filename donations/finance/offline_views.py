@@ -40,8 +40,20 @@ FINANCE = StaffRole.FINANCE
 
 
 def _prefill(form: OfflineGiftForm, donor: Donor) -> None:
-    for name in ("donor_type", "first_name", "last_name", "email", "company_name", "legal_form", "siren",
-                 "address_line1", "address_line2", "postal_code", "city", "country"):
+    for name in (
+        "donor_type",
+        "first_name",
+        "last_name",
+        "email",
+        "company_name",
+        "legal_form",
+        "siren",
+        "address_line1",
+        "address_line2",
+        "postal_code",
+        "city",
+        "country",
+    ):
         value = getattr(donor, name)
         getattr(form, name).data = getattr(value, "value", value) or ""
     form.donor.data = donor.public_id
@@ -71,8 +83,15 @@ def new_gift():  # type: ignore[no-untyped-def]
         same_kind = chosen is not None and chosen.donor_type.value == form.donor_type.data
         try:
             payment = record_offline_gift(
-                db.session, form.gift(chosen.id if same_kind else None), rules=now.rules, ctx=now.ctx, livemode=now.livemode,  # type: ignore[union-attr]
-                effects=effects, staff=signed_in_staff(), ip=client_ip(), wait_for_deposit=now.cheques_wait_for_deposit,
+                db.session,
+                form.gift(chosen.id if same_kind else None),  # type: ignore[union-attr]
+                rules=now.rules,
+                ctx=now.ctx,
+                livemode=now.livemode,  # type: ignore[union-attr]
+                effects=effects,
+                staff=signed_in_staff(),
+                ip=client_ip(),
+                wait_for_deposit=now.cheques_wait_for_deposit,
             )
         except GiftRefused as error:
             db.session.rollback()
@@ -88,7 +107,13 @@ def new_gift():  # type: ignore[no-untyped-def]
         elif emailed:
             flash(_("Gift recorded. Receipt no. %(number)s is issued and emailed to the donor.", number=number), "ok")
         else:
-            flash(_("Gift recorded. Receipt no. %(number)s is issued; the donor has no email: print it with the receipts to post.", number=number), "ok")
+            flash(
+                _(
+                    "Gift recorded. Receipt no. %(number)s is issued; the donor has no email: print it with the receipts to post.",
+                    number=number,
+                ),
+                "ok",
+            )
         return redirect(url_for("finance.donation", public_id=public_id), 303)
     status = 400 if request.method == "POST" else 200
     return render_template("finance/gift_new.html", existing=None, **context), status
@@ -102,14 +127,29 @@ def import_gifts_page():  # type: ignore[no-untyped-def]
     if request.method == "POST" and form.validate():
         upload = form.file.data
         now = recording_now()
-        report = import_gifts(db.session, upload.read(), today=now.today, rules=now.rules, ctx=now.ctx, livemode=now.livemode,
-                              staff=signed_in_staff(), ip=client_ip(), source=(upload.filename or "")[:100],
-                              wait_for_deposit=now.cheques_wait_for_deposit)
+        report = import_gifts(
+            db.session,
+            upload.read(),
+            today=now.today,
+            rules=now.rules,
+            ctx=now.ctx,
+            livemode=now.livemode,
+            staff=signed_in_staff(),
+            ip=client_ip(),
+            source=(upload.filename or "")[:100],
+            wait_for_deposit=now.cheques_wait_for_deposit,
+        )
         if not report.ok:
             db.session.rollback()
             return render_template("finance/gifts_import.html", form=form, report=report, numbers={}), 400
-        audit.record(db.session, signed_in_staff(), audit.OFFLINE_GIFTS_IMPORTED, None, client_ip(),
-                     {"file": (upload.filename or "")[:100], **describe(report)})
+        audit.record(
+            db.session,
+            signed_in_staff(),
+            audit.OFFLINE_GIFTS_IMPORTED,
+            None,
+            client_ip(),
+            {"file": (upload.filename or "")[:100], **describe(report)},
+        )
         numbers = {payment.id: receipt_number_of(db.session, payment) for _line, payment in report.recorded}
         db.session.commit()
         report.effects.after_commit()
@@ -129,7 +169,9 @@ def cancel_gift(payment_id: int):  # type: ignore[no-untyped-def]
     context = {"form": form, "payment": payment, "donation": payment.donation}
     if request.method == "POST" and form.validate():
         try:
-            effects = cancel_offline_gift(db.session, payment, form.reason.data.strip(), recording_now().ctx, signed_in_staff(), client_ip())
+            effects = cancel_offline_gift(
+                db.session, payment, form.reason.data.strip(), recording_now().ctx, signed_in_staff(), client_ip()
+            )
         except GiftRefused as error:
             db.session.rollback()
             flash(str(error.message), "error")
@@ -156,12 +198,19 @@ def receipts_to_post_page():  # type: ignore[no-untyped-def]
         if not numbers:
             flash(_("There is no receipt to post."), "error")
             return redirect(url_for("finance.receipts_to_post_page"), 303)
-        audit.record(db.session, signed_in_staff(), audit.POSTAL_BATCH_PRINTED, None, client_ip(), {"receipts": numbers})
+        audit.record(
+            db.session, signed_in_staff(), audit.POSTAL_BATCH_PRINTED, None, client_ip(), {"receipts": numbers}
+        )
         db.session.commit()
-        return Response(pdf, mimetype="application/pdf", headers={
-            "Content-Disposition": 'attachment; filename="recus-a-poster.pdf"', "Cache-Control": "no-store"})
+        return Response(
+            pdf,
+            mimetype="application/pdf",
+            headers={"Content-Disposition": 'attachment; filename="recus-a-poster.pdf"', "Cache-Control": "no-store"},
+        )
     waiting = receipts_to_post(db.session, include_printed=False)
-    return render_template("finance/gifts_to_post.html", form=form, waiting=waiting), 400 if request.method == "POST" else 200
+    return render_template(
+        "finance/gifts_to_post.html", form=form, waiting=waiting
+    ), 400 if request.method == "POST" else 200
 
 
 @bp.route("/deposits", methods=["GET", "POST"])
@@ -171,7 +220,9 @@ def deposits():  # type: ignore[no-untyped-def]
     form = DepositSlipForm()
     if request.method == "POST" and form.validate():
         try:
-            slip, effects = make_deposit_slip(db.session, form.deposited_on.data, signed_in_staff(), client_ip(), recording_now().ctx)
+            slip, effects = make_deposit_slip(
+                db.session, form.deposited_on.data, signed_in_staff(), client_ip(), recording_now().ctx
+            )
         except DepositRefused as error:
             db.session.rollback()
             flash(str(error.message), "error")
@@ -181,9 +232,13 @@ def deposits():  # type: ignore[no-untyped-def]
         effects.after_commit()
         flash(_("Deposit slip made: download it and take it to the bank with the cheques."), "ok")
         return redirect(url_for("finance.deposits", made=slip_id), 303)
-    slips = db.session.scalars(select(DepositSlip).order_by(DepositSlip.deposited_on.desc(), DepositSlip.id.desc()).limit(50)).all()
+    slips = db.session.scalars(
+        select(DepositSlip).order_by(DepositSlip.deposited_on.desc(), DepositSlip.id.desc()).limit(50)
+    ).all()
     status = 400 if request.method == "POST" else 200
-    return render_template("finance/deposits.html", form=form, cheques=cheques_to_deposit(db.session), slips=slips), status
+    return render_template(
+        "finance/deposits.html", form=form, cheques=cheques_to_deposit(db.session), slips=slips
+    ), status
 
 
 @bp.get("/deposits/<int:slip_id>.pdf")
@@ -194,7 +249,15 @@ def deposit_slip(slip_id: int):  # type: ignore[no-untyped-def]
     if slip is None:
         abort(404)
     pdf = deposit_slip_pdf(slip)
-    audit.record(db.session, signed_in_staff(), audit.DEPOSIT_SLIP_DOWNLOADED, ("deposit_slip", slip.number), client_ip(), {})
+    audit.record(
+        db.session, signed_in_staff(), audit.DEPOSIT_SLIP_DOWNLOADED, ("deposit_slip", slip.number), client_ip(), {}
+    )
     db.session.commit()
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="bordereau-{slip.number}.pdf"', "Cache-Control": "no-store"})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="bordereau-{slip.number}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )

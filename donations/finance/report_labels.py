@@ -22,7 +22,9 @@ TITLES = {
 DESCRIPTIONS = {
     "by-kind": _l("Stacked bars of the money kept each month (received less refunds): one-off, monthly and IFI gifts."),
     "by-method": _l("Stacked bars of the money kept each month, by how it was paid."),
-    "monthly-donors": _l("Grouped bars for each month: monthly gifts paid, new ones, lapsed ones (no payment this month) and stopped ones."),
+    "monthly-donors": _l(
+        "Grouped bars for each month: monthly gifts paid, new ones, lapsed ones (no payment this month) and stopped ones."
+    ),
     "average-gift": _l("Bars of the average payment kept each month."),
     "fees": _l("Stacked bars of Stripe's fees each month: on payments, and charged apart (disputes)."),
 }
@@ -59,5 +61,7 @@ def _figure(report: Report, value: int) -> str:
 def csv_rows(report: Report) -> tuple[list[str], list[Sequence[Any]]]:
     """The header and rows of a report's CSV: the month (YYYY-MM), then each series (euros with a comma)."""
     header = [str(_l("Month")), *(series_label(s) for s in report.series)]
-    rows: list[Sequence[Any]] = [[month.strftime("%Y-%m"), *(_figure(report, v) for v in values)] for month, values in report.rows]
+    rows: list[Sequence[Any]] = [
+        [month.strftime("%Y-%m"), *(_figure(report, v) for v in values)] for month, values in report.rows
+    ]
     return header, rows

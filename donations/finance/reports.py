@@ -59,13 +59,19 @@ def _month(day: dt.date) -> dt.date:
 
 
 def _settled_in(year: int) -> tuple:
-    return (Payment.status == PaymentStatus.SUCCEEDED, Payment.received_on >= dt.date(year, 1, 1), Payment.received_on <= dt.date(year, 12, 31))
+    return (
+        Payment.status == PaymentStatus.SUCCEEDED,
+        Payment.received_on >= dt.date(year, 1, 1),
+        Payment.received_on <= dt.date(year, 12, 31),
+    )
 
 
 def _kept_by(session: Session, year: int, column) -> dict[tuple[dt.date, str], tuple[int, int]]:  # type: ignore[no-untyped-def]
     """(month, value of `column`) → (cents kept, payments)."""
     rows = session.execute(
-        select(Payment.received_on, column, func.sum(Payment.amount_cents - Payment.refunded_cents), func.count(Payment.id))
+        select(
+            Payment.received_on, column, func.sum(Payment.amount_cents - Payment.refunded_cents), func.count(Payment.id)
+        )
         .join(Donation, Donation.id == Payment.donation_id)
         .where(*_settled_in(year))
         .group_by(Payment.received_on, column)
@@ -129,8 +135,14 @@ def fees(session: Session, year: int) -> Report:
         day = paris_date(at)
         if day.year == year:
             by_month[_month(day)][1] += int(fee)
-    return Report("fees", year, ("payment_fees", "other_fees", "charged_on"),
-                  tuple((month, tuple(by_month[month])) for month in months_of(year)), stacked=True, charted=2)
+    return Report(
+        "fees",
+        year,
+        ("payment_fees", "other_fees", "charged_on"),
+        tuple((month, tuple(by_month[month])) for month in months_of(year)),
+        stacked=True,
+        charted=2,
+    )
 
 
 def monthly_donors(session: Session, year: int) -> Report:
@@ -139,7 +151,11 @@ def monthly_donors(session: Session, year: int) -> Report:
     paid = session.execute(
         select(Payment.donation_id, Payment.received_on)
         .join(Donation, Donation.id == Payment.donation_id)
-        .where(Donation.kind == DonationKind.MONTHLY, Payment.status == PaymentStatus.SUCCEEDED, Payment.received_on.is_not(None))
+        .where(
+            Donation.kind == DonationKind.MONTHLY,
+            Payment.status == PaymentStatus.SUCCEEDED,
+            Payment.received_on.is_not(None),
+        )
     ).all()
     months_paid: dict[int, set[dt.date]] = defaultdict(set)
     for donation_id, day in paid:
@@ -153,8 +169,12 @@ def monthly_donors(session: Session, year: int) -> Report:
         new = {d for d in giving if min(months_paid[d]) == month}
         stopped = {d for d, when in stopped_on.items() if when == month}
         lapsed = {
-            d for d, months in months_paid.items()
-            if previous in months and month not in months and d not in stopped and (stopped_on.get(d) is None or stopped_on[d] > month)
+            d
+            for d, months in months_paid.items()
+            if previous in months
+            and month not in months
+            and d not in stopped
+            and (stopped_on.get(d) is None or stopped_on[d] > month)
         }
         rows.append((month, (len(giving), len(new), len(lapsed), len(stopped))))
     return Report("monthly-donors", year, ("giving", "new", "lapsed", "stopped"), tuple(rows), money=False)
@@ -163,15 +183,22 @@ def monthly_donors(session: Session, year: int) -> Report:
 def _stopped_months(session: Session) -> dict[int, dt.date]:
     """The month each stopped monthly gift ended: Stripe's subscription.deleted event, else its last change."""
     stopped = session.execute(
-        select(Donation.id, Donation.updated_at).where(Donation.kind == DonationKind.MONTHLY, Donation.status == DonationStatus.CANCELLED)
+        select(Donation.id, Donation.updated_at).where(
+            Donation.kind == DonationKind.MONTHLY, Donation.status == DonationStatus.CANCELLED
+        )
     ).all()
     if not stopped:
         return {}
-    ended = dict(session.execute(
-        select(StripeEvent.donation_id, func.min(StripeEvent.created))
-        .where(StripeEvent.type == "customer.subscription.deleted", StripeEvent.donation_id.in_([d for d, _ in stopped]))
-        .group_by(StripeEvent.donation_id)
-    ).all())
+    ended = dict(
+        session.execute(
+            select(StripeEvent.donation_id, func.min(StripeEvent.created))
+            .where(
+                StripeEvent.type == "customer.subscription.deleted",
+                StripeEvent.donation_id.in_([d for d, _ in stopped]),
+            )
+            .group_by(StripeEvent.donation_id)
+        ).all()
+    )
     return {donation_id: _month(paris_date(ended.get(donation_id) or updated)) for donation_id, updated in stopped}
 
 

@@ -11,16 +11,7 @@ from sqlalchemy.orm import Session
 
 from donations.clock import PARIS
 from donations.finance.lookup import identified_donations, named
-from donations.models import (
-    Donation,
-    DonationKind,
-    DonationStatus,
-    Donor,
-    Payment,
-    Receipt,
-    TaxScheme,
-    receipt_payment,
-)
+from donations.models import Donation, DonationKind, DonationStatus, Donor, Payment, Receipt, TaxScheme, receipt_payment
 
 # The only columns a list may be sorted by (the query string names them; nothing else reaches SQL).
 SORTS: dict[str, Any] = {

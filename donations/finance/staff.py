@@ -31,8 +31,36 @@ MIN_PASSWORD_SCORE = 3
 _ZXCVBN_MAX = 72
 # Words anyone would try first against this back office, and the French favourites that zxcvbn's
 # English lists lack (from the published rankings of leaked French passwords).
-_TRADE_WORDS = ("fondation", "foundation", "don", "dons", "donation", "donateur", "recu", "reçu", "fiscal", "compta", "finance", "admin", "stripe")
-_FRENCH_FAVOURITES = ("motdepasse", "azerty", "soleil", "bonjour", "doudou", "chouchou", "loulou", "marseille", "jetaime", "coucou", "amour", "france", "paris")
+_TRADE_WORDS = (
+    "fondation",
+    "foundation",
+    "don",
+    "dons",
+    "donation",
+    "donateur",
+    "recu",
+    "reçu",
+    "fiscal",
+    "compta",
+    "finance",
+    "admin",
+    "stripe",
+)
+_FRENCH_FAVOURITES = (
+    "motdepasse",
+    "azerty",
+    "soleil",
+    "bonjour",
+    "doudou",
+    "chouchou",
+    "loulou",
+    "marseille",
+    "jetaime",
+    "coucou",
+    "amour",
+    "france",
+    "paris",
+)
 
 
 class StaffError(ValueError):
@@ -68,8 +96,13 @@ def check_password_strength(password: str, email: str = "") -> None:
     if len(password) > MAX_PASSWORD_LENGTH:
         raise StaffError("too_long", f"The password must have at most {MAX_PASSWORD_LENGTH} characters.")
     own_words = [part for part in re.split(r"[@.+_-]", normalise_email(email)) if part]
-    if zxcvbn(password[:_ZXCVBN_MAX], user_inputs=[*_TRADE_WORDS, *_FRENCH_FAVOURITES, *own_words])["score"] < MIN_PASSWORD_SCORE:
-        raise StaffError("weak", "This password is too common or too easy to guess; choose a longer phrase of unusual words.")
+    if (
+        zxcvbn(password[:_ZXCVBN_MAX], user_inputs=[*_TRADE_WORDS, *_FRENCH_FAVOURITES, *own_words])["score"]
+        < MIN_PASSWORD_SCORE
+    ):
+        raise StaffError(
+            "weak", "This password is too common or too easy to guess; choose a longer phrase of unusual words."
+        )
 
 
 def staff_by_email(session: Session, email: str) -> StaffUser | None:

@@ -139,7 +139,14 @@ def staff_list():  # type: ignore[no-untyped-def]
                 field = form.password if error.code in ("weak", "too_short", "too_long") else form.email
                 field.errors = [_staff_error_message(error)]
             else:
-                audit.record(db.session, signed_in_staff(), audit.STAFF_CREATED, created, client_ip(), {"role": created.role.value})
+                audit.record(
+                    db.session,
+                    signed_in_staff(),
+                    audit.STAFF_CREATED,
+                    created,
+                    client_ip(),
+                    {"role": created.role.value},
+                )
                 db.session.commit()
                 flash(_("Account created for %(email)s.", email=created.email), "ok")
                 return redirect(url_for("finance.staff_list"), 303)

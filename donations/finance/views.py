@@ -106,9 +106,17 @@ def donations():  # type: ignore[no-untyped-def]
     """The list: filtered, searched, sorted and paginated from the query string."""
     form = _filter_form()
     try:
-        results = keyset_page(db.session, form.to_filter(), after=request.args.get("after"), before=request.args.get("before"))
+        results = keyset_page(
+            db.session, form.to_filter(), after=request.args.get("after"), before=request.args.get("before")
+        )
     except BadCursor:
-        abort(make_response(error_response(400, _("This page link is damaged or out of date: go back to the first page of the list."))))
+        abort(
+            make_response(
+                error_response(
+                    400, _("This page link is damaged or out of date: go back to the first page of the list.")
+                )
+            )
+        )
     return render_template("finance/donations.html", form=form, results=results, query=_filter_details())
 
 
@@ -138,16 +146,28 @@ def donation(public_id: str):  # type: ignore[no-untyped-def]
     if found is None:
         abort(404)
     payment_ids = [p.id for p in found.payments]
-    receipts = db.session.scalars(
-        select(Receipt)
-        .where(Receipt.id.in_(select(receipt_payment.c.receipt_id).where(receipt_payment.c.payment_id.in_(payment_ids))))
-        .order_by(Receipt.year, Receipt.sequence)
-    ).all() if payment_ids else []
+    receipts = (
+        db.session.scalars(
+            select(Receipt)
+            .where(
+                Receipt.id.in_(
+                    select(receipt_payment.c.receipt_id).where(receipt_payment.c.payment_id.in_(payment_ids))
+                )
+            )
+            .order_by(Receipt.year, Receipt.sequence)
+        ).all()
+        if payment_ids
+        else []
+    )
     events = db.session.scalars(
         select(StripeEvent).where(StripeEvent.donation_id == found.id).order_by(StripeEvent.created, StripeEvent.id)
     ).all()
     return render_template(
-        "finance/donation.html", donation=found, receipts=receipts, events=events, pending=pending_requests(db.session, found)
+        "finance/donation.html",
+        donation=found,
+        receipts=receipts,
+        events=events,
+        pending=pending_requests(db.session, found),
     )
 
 
@@ -166,7 +186,10 @@ def receipt_pdf(number: str):  # type: ignore[no-untyped-def]
     return Response(
         pdf,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="recu-fiscal-{number}.pdf"', "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": f'attachment; filename="recu-fiscal-{number}.pdf"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -181,7 +204,9 @@ def receipts():  # type: ignore[no-untyped-def]
         form.date_from.data, form.date_to.data = dt.date(today.year, 1, 1), today
     count = count_in(db.session, Period(form.date_from.data, form.date_to.data)) if form.validate() else None
     years = range(today.year, today.year - 5, -1)
-    return render_template("finance/receipts.html", form=form, count=count, years=years), (400 if count is None else 200)
+    return render_template("finance/receipts.html", form=form, count=count, years=years), (
+        400 if count is None else 200
+    )
 
 
 @bp.get("/receipts.zip")
@@ -193,7 +218,9 @@ def receipts_archive():  # type: ignore[no-untyped-def]
         return render_template("finance/receipts.html", form=form, count=None, years=()), 400
     period = Period(form.date_from.data, form.date_to.data)
     _audit_download(audit.RECEIPTS_ZIP, None, {"from": period.first.isoformat(), "to": period.last.isoformat()})
-    return _attachment(receipts_zip(db.session, period, receipt_copy), "application/zip", f"recus-fiscaux-{period.slug}.zip")
+    return _attachment(
+        receipts_zip(db.session, period, receipt_copy), "application/zip", f"recus-fiscaux-{period.slug}.zip"
+    )
 
 
 def _year() -> int:

@@ -53,13 +53,19 @@ def reconcile_command(since: dt.datetime | None) -> None:
 
 
 @stripe_cli.command("setup")
-@click.option("--url", required=True, help="The webhook's public address, such as https://dons.example.org/stripe/webhook.")
-@click.option("--privacy-url", default=None, help="The foundation's privacy policy, linked from Stripe's billing portal.")
+@click.option(
+    "--url", required=True, help="The webhook's public address, such as https://dons.example.org/stripe/webhook."
+)
+@click.option(
+    "--privacy-url", default=None, help="The foundation's privacy policy, linked from Stripe's billing portal."
+)
 @click.option("--terms-url", default=None, help="The foundation's terms, linked from Stripe's billing portal.")
 def setup_command(url: str, privacy_url: str | None, terms_url: str | None) -> None:
     """Create or update the webhook endpoint and the billing portal configuration; print the settings to set."""
     try:
-        report = stripe_setup.set_up_stripe(current_app.extensions["stripe_client"], current_app.config, url, privacy_url, terms_url)
+        report = stripe_setup.set_up_stripe(
+            current_app.extensions["stripe_client"], current_app.config, url, privacy_url, terms_url
+        )
     except stripe_setup.SetupError as error:
         raise click.UsageError(str(error)) from error
     except PaymentServiceError as error:
@@ -73,7 +79,9 @@ def setup_command(url: str, privacy_url: str | None, terms_url: str | None) -> N
 def check_command(url: str | None) -> None:
     """Report, a line each, what is right (OK) and wrong (PROBLEM) with the Stripe set-up; exit 1 on a problem."""
     address = url or stripe_setup.default_webhook_url(current_app.config)
-    findings = stripe_check.check_stripe(current_app.extensions["stripe_client"], db.session, current_app.config, address, utcnow())
+    findings = stripe_check.check_stripe(
+        current_app.extensions["stripe_client"], db.session, current_app.config, address, utcnow()
+    )
     for finding in findings:
         click.echo(finding.line())
     problems = sum(not f.ok for f in findings)

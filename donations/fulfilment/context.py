@@ -36,7 +36,9 @@ class Fulfilment:
     event_time: dt.datetime
     receipts: ReceiptHooks
     # Emails to donors (job name, arguments), queued once the transaction has committed.
-    notices: list[tuple[Callable[..., None], tuple[Any, ...]]] = field(default_factory=list)  # jobs to queue after the commit
+    notices: list[tuple[Callable[..., None], tuple[Any, ...]]] = field(
+        default_factory=list
+    )  # jobs to queue after the commit
 
 
 @dataclass(frozen=True)

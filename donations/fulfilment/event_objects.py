@@ -94,7 +94,7 @@ def type_of(event: dict[str, Any]) -> str:
     if not isinstance(event_type, str):
         return ""
     if is_thin(event) and event_type.startswith(THIN_PREFIX):
-        return event_type[len(THIN_PREFIX):]
+        return event_type[len(THIN_PREFIX) :]
     return event_type
 
 

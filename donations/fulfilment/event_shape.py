@@ -165,7 +165,9 @@ def malformation(event: dict[str, Any]) -> str | None:
                 if not isinstance(attempt, dict):
                     wrong.append(f"data.object.payments.data.{index}")
                     continue
-                wrong += [f"data.object.payments.data.{index}.{name}" for name in _wrong_fields(attempt, _INVOICE_PAYMENT)]
+                wrong += [
+                    f"data.object.payments.data.{index}.{name}" for name in _wrong_fields(attempt, _INVOICE_PAYMENT)
+                ]
     if wrong:
         return "fields missing or of the wrong type: " + ", ".join(wrong)
     return None
@@ -176,7 +178,9 @@ _RELATED_OBJECT = {("id",): IDENTIFIER, ("type",): TEXT, ("url",): _optional(_te
 
 def _thin_malformation(event: dict[str, Any]) -> str | None:
     """A thin event: its type, time (RFC 3339 text), mode and the reference to what it is about."""
-    wrong = [name for name, check in (("type", _text(TYPE_LENGTH)), ("livemode", _BOOLEAN)) if not check(event.get(name))]
+    wrong = [
+        name for name, check in (("type", _text(TYPE_LENGTH)), ("livemode", _BOOLEAN)) if not check(event.get(name))
+    ]
     if created_of(event) is None:
         wrong.append("created")
     related = event.get("related_object")

@@ -65,7 +65,9 @@ _CLAIM_STORED = (
 _RECORD_OUTCOME = (
     update(_EVENTS)  # type: ignore[arg-type]
     .where(_EVENTS.c.id == bindparam("event_row"))
-    .values(outcome=bindparam("new_outcome"), donation_id=bindparam("new_donation"), applied_at=bindparam("now"), error=None)
+    .values(
+        outcome=bindparam("new_outcome"), donation_id=bindparam("new_donation"), applied_at=bindparam("now"), error=None
+    )
 )
 # Built once: a statement made for each event costs more to build than to run.
 _INSERT_IF_NEW = {
@@ -179,7 +181,10 @@ def receive_event(session: Session, client: stripe.StripeClient, event: dict[str
         applied = apply_event(ctx, event)
         donation_id = applied.donation.id if applied.donation is not None else None
         notify = gift_notices.notices_owed(applied.donation)
-        session.execute(_RECORD_OUTCOME, {"event_row": claimed, "new_outcome": applied.outcome, "new_donation": donation_id, "now": utcnow()})
+        session.execute(
+            _RECORD_OUTCOME,
+            {"event_row": claimed, "new_outcome": applied.outcome, "new_donation": donation_id, "now": utcnow()},
+        )
         session.commit()
     except EventConflict as conflict:  # it would always conflict: retrying cannot help
         session.rollback()
@@ -211,7 +216,9 @@ def _reject(session: Session, event: dict[str, Any], reason: str, facts: dict[st
     return Delivery.REJECTED
 
 
-def _record_apart(session: Session, event: dict[str, Any], error: str, outcome: EventOutcome, facts: dict[str, Any]) -> None:
+def _record_apart(
+    session: Session, event: dict[str, Any], error: str, outcome: EventOutcome, facts: dict[str, Any]
+) -> None:
     """Keep the failed or rejected event and its error in a transaction of its own."""
     try:
         record = _stored(session, event["id"]) or _new_record(session, facts)

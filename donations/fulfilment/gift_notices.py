@@ -59,7 +59,13 @@ def _base_url() -> str:
 
 def retry_link(donation: Donation) -> str:
     """The donation form again, with the same kind and amount chosen."""
-    query = urlencode({"kind": donation.kind.value, "amount": euros_input(donation.amount_cents), "lang": donation.donor.locale or "fr"})
+    query = urlencode(
+        {
+            "kind": donation.kind.value,
+            "amount": euros_input(donation.amount_cents),
+            "lang": donation.donor.locale or "fr",
+        }
+    )
     return f"{_base_url()}/donate?{query}"
 
 
@@ -78,7 +84,9 @@ def send_gift_notices(donation_id: int) -> None:
     if started_notice_owed(donation):
         with force_locale(donor.locale or "fr"):
             if donation.kind == DonationKind.MONTHLY:
-                subject = _("Welcome: your monthly gift to %(name)s has started", name=current_app.config["FOUNDATION_NAME"])
+                subject = _(
+                    "Welcome: your monthly gift to %(name)s has started", name=current_app.config["FOUNDATION_NAME"]
+                )
             else:
                 subject = _("Your gift to %(name)s is on its way", name=current_app.config["FOUNDATION_NAME"])
             mail = message(donor.email, subject, "gift_started", **context)

@@ -85,7 +85,6 @@ def checkout_expired(ctx: Fulfilment, session_obj: dict[str, Any]) -> Applied:
     return Applied(EventOutcome.APPLIED, donation)
 
 
-
 def _invoice_intent(ctx: Fulfilment, invoice: dict[str, Any]) -> str | None:
     """The PaymentIntent that paid the invoice (its successful attempt when there were several)."""
     listing = invoice.get("payments")
@@ -96,11 +95,15 @@ def _invoice_intent(ctx: Fulfilment, invoice: dict[str, Any]) -> str | None:
     return _id(attempts[0]["payment"]["payment_intent"]) if attempts else None
 
 
-def _invoice_payment(ctx: Fulfilment, donation: Donation, invoice: dict[str, Any], amount: int, status: PaymentStatus) -> Payment:
+def _invoice_payment(
+    ctx: Fulfilment, donation: Donation, invoice: dict[str, Any], amount: int, status: PaymentStatus
+) -> Payment:
     """The payment of an invoice, created with `status` when Stripe did not give us its PaymentIntent."""
     payment = own_payment(donation, _payment_for(ctx.session, invoice_id=invoice["id"]))
     if payment is None:
-        payment = Payment(donation=donation, amount_cents=amount, refunded_cents=0, method=PaymentMethod.CARD, status=status)
+        payment = Payment(
+            donation=donation, amount_cents=amount, refunded_cents=0, method=PaymentMethod.CARD, status=status
+        )
         payment.stripe_invoice_id, payment.livemode = invoice["id"], bool(invoice.get("livemode"))
         ctx.session.add(payment)
     return payment
@@ -150,7 +153,10 @@ def subscription_changed(ctx: Fulfilment, subscription: dict[str, Any]) -> Appli
     unpaid = ((current.get("cancellation_details") or {}).get("reason")) == "payment_failed"
     if status in ("canceled", "incomplete_expired"):
         # Stopped by Stripe after its last retry: lapsed, for finance to follow up; else stopped.
-        _move(donation, DonationStatus.LAPSED if unpaid and donation.kind == DonationKind.MONTHLY else DonationStatus.CANCELLED)
+        _move(
+            donation,
+            DonationStatus.LAPSED if unpaid and donation.kind == DonationKind.MONTHLY else DonationStatus.CANCELLED,
+        )
     elif status == "unpaid":
         _move(donation, DonationStatus.LAPSED)
     elif status == "paused":  # customer.subscription.paused: no payment method when a trial ended
@@ -158,7 +164,12 @@ def subscription_changed(ctx: Fulfilment, subscription: dict[str, Any]) -> Appli
     elif status in ("active", "trialing", "past_due"):
         if current.get("pause_collection"):
             _move(donation, DonationStatus.PAUSED)
-        elif donation.status in (DonationStatus.PAUSED, DonationStatus.PENDING, DonationStatus.PROCESSING, DonationStatus.LAPSED):
+        elif donation.status in (
+            DonationStatus.PAUSED,
+            DonationStatus.PENDING,
+            DonationStatus.PROCESSING,
+            DonationStatus.LAPSED,
+        ):
             _move(donation, DonationStatus.ACTIVE)
         items = (current.get("items") or {}).get("data") or []
         amount = ((items[0].get("price") or {}).get("unit_amount")) if items else None

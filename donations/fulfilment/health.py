@@ -77,10 +77,16 @@ def webhook_health(session: Session, now: dt.datetime) -> WebhookHealth:
         )
     ).one()
     oldest_first = (StripeEvent.received_at, StripeEvent.id)
-    rows = session.scalars(select(StripeEvent).where(failed).order_by(*oldest_first).limit(FAILURES_SHOWN)) if waiting else ()
+    rows = (
+        session.scalars(select(StripeEvent).where(failed).order_by(*oldest_first).limit(FAILURES_SHOWN))
+        if waiting
+        else ()
+    )
     failures = tuple(_listed(row) for row in rows)
     newest_first_rejected = (
-        session.scalars(select(StripeEvent).where(rejected).order_by(*newest_first).limit(FAILURES_SHOWN)) if rejected_recently else ()
+        session.scalars(select(StripeEvent).where(rejected).order_by(*newest_first).limit(FAILURES_SHOWN))
+        if rejected_recently
+        else ()
     )
     recent, waiting, rejected_recently = recent or 0, waiting or 0, rejected_recently or 0
     return WebhookHealth(

@@ -61,8 +61,11 @@ def record_booking(payment: Payment, booking: Any, client: stripe.StripeClient |
 
 
 def _payment_of_charge(session: Session, charge_id: str | None, intent_id: str | None = None) -> Payment | None:
-    conditions = [column == value for column, value in
-                  ((Payment.stripe_charge_id, charge_id), (Payment.stripe_payment_intent_id, intent_id)) if value]
+    conditions = [
+        column == value
+        for column, value in ((Payment.stripe_charge_id, charge_id), (Payment.stripe_payment_intent_id, intent_id))
+        if value
+    ]
     if not conditions:
         return None
     query = select(Payment).where(or_(*conditions)).order_by(Payment.id).execution_options(populate_existing=True)
@@ -103,8 +106,12 @@ def _payout_row(session: Session, payout: dict[str, Any]) -> Payout:
     arrival = payout.get("arrival_date")
     created = from_timestamp(_cents(payout.get("created")))
     if found is None:
-        found = Payout(stripe_payout_id=payout["id"], currency=_text(payout.get("currency")) or "eur",
-                       livemode=payout.get("livemode") is True, created_at=created)
+        found = Payout(
+            stripe_payout_id=payout["id"],
+            currency=_text(payout.get("currency")) or "eur",
+            livemode=payout.get("livemode") is True,
+            created_at=created,
+        )
         session.add(found)
     found.amount_cents = _cents(payout.get("amount"))
     found.status = (_text(payout.get("status")) or "paid")[:20]
@@ -116,16 +123,24 @@ def record_payout(session: Session, client: stripe.StripeClient, payout_id: str)
     """Record a payout as Stripe has it now, with each balance transaction it paid out (once each)."""
     payout = _payout_row(session, payments.retrieve_payout(client, payout_id))
     session.flush()
-    known = set(session.scalars(select(PayoutLine.stripe_balance_transaction_id).where(PayoutLine.payout_id == payout.id)))
+    known = set(
+        session.scalars(select(PayoutLine.stripe_balance_transaction_id).where(PayoutLine.payout_id == payout.id))
+    )
     for txn in payments.payout_balance_transactions(client, payout_id):
         if txn.get("type") == "payout" or txn["id"] in known:
             continue  # the payout's own withdrawal from the balance is the payout itself
         payment = _payment_of_source(session, txn)
         source = txn.get("source")
         line = PayoutLine(
-            payout=payout, stripe_balance_transaction_id=txn["id"], type=str(txn.get("type") or "")[:40],
-            amount_cents=_cents(txn.get("amount")), fee_cents=_cents(txn.get("fee")), net_cents=_cents(txn.get("net")),
-            source_id=_id(source), payment=payment, booked_at=from_timestamp(_cents(txn.get("created"))),
+            payout=payout,
+            stripe_balance_transaction_id=txn["id"],
+            type=str(txn.get("type") or "")[:40],
+            amount_cents=_cents(txn.get("amount")),
+            fee_cents=_cents(txn.get("fee")),
+            net_cents=_cents(txn.get("net")),
+            source_id=_id(source),
+            payment=payment,
+            booked_at=from_timestamp(_cents(txn.get("created"))),
             description=(_text(txn.get("description")) or "")[:500] or None,
         )
         session.add(line)
@@ -152,11 +167,9 @@ def record_reversal(session: Session, payment: Payment, amount_cents: int, at: d
     if amount_cents <= 0:
         return
     kind = ReversalKind.DISPUTE if payment.dispute_status == "lost" else ReversalKind.REFUND
-    session.add(PaymentReversal(payment=payment, kind=kind, amount_cents=amount_cents, booked_at=at, booked_on=paris_date(at)))
+    session.add(
+        PaymentReversal(payment=payment, kind=kind, amount_cents=amount_cents, booked_at=at, booked_on=paris_date(at))
+    )
 
 
-HANDLERS = {
-    "charge.updated": charge_booked,
-    "payout.paid": payout_paid,
-    "payout.failed": payout_paid,
-}
+HANDLERS = {"charge.updated": charge_booked, "payout.paid": payout_paid, "payout.failed": payout_paid}

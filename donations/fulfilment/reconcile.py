@@ -103,7 +103,9 @@ def _oldest_first(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return ordered
 
 
-def events_in_windows(client: stripe.StripeClient, start: int, end: int, window: int = WINDOW_EVENTS) -> Iterator[list[dict[str, Any]]]:
+def events_in_windows(
+    client: stripe.StripeClient, start: int, end: int, window: int = WINDOW_EVENTS
+) -> Iterator[list[dict[str, Any]]]:
     """Stripe's events created from `start` to before `end` (Unix times), oldest first, `window` at most at a time.
 
     Stripe lists newest first and cannot be asked for the reverse, so the

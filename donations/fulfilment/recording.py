@@ -32,10 +32,17 @@ def _locking(column: Any) -> Select[tuple[Donation]]:
     """The donation whose `column` is the `key` parameter, its row locked until the transaction ends
     (PostgreSQL; SQLite serialises writers). FOR NO KEY UPDATE: rows that refer to the donation
     (payments, receipts) can still be inserted. Built once per column: events arrive by the hundred."""
-    return select(Donation).where(column == bindparam("key")).with_for_update(key_share=True).execution_options(populate_existing=True)  # type: ignore[return-value]
+    return (
+        select(Donation)  # type: ignore[return-value]
+        .where(column == bindparam("key"))
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )  # type: ignore[return-value]
 
 
-_BY_PUBLIC_ID, _BY_SUBSCRIPTION, _BY_ID = (_locking(c) for c in (Donation.public_id, Donation.stripe_subscription_id, Donation.id))
+_BY_PUBLIC_ID, _BY_SUBSCRIPTION, _BY_ID = (
+    _locking(c) for c in (Donation.public_id, Donation.stripe_subscription_id, Donation.id)
+)
 
 
 def _locked(session: Session, query: Select[tuple[Donation]], key: Any) -> Donation | None:
@@ -50,14 +57,18 @@ def _donation_for_metadata(session: Session, obj: dict[str, Any]) -> Donation | 
     return _donation_by_public_id(session, (obj.get("metadata") or {}).get("donation_id"))
 
 
-def _donation_for_subscription(session: Session, subscription_id: str | None, metadata: dict[str, Any] | None) -> Donation | None:
+def _donation_for_subscription(
+    session: Session, subscription_id: str | None, metadata: dict[str, Any] | None
+) -> Donation | None:
     donation = _donation_by_public_id(session, (metadata or {}).get("donation_id"))
     if donation is None and subscription_id:
         donation = _locked(session, _BY_SUBSCRIPTION, subscription_id)
     return donation
 
 
-def _payment_for(session: Session, *, intent_id: str | None = None, charge_id: str | None = None, invoice_id: str | None = None) -> Payment | None:
+def _payment_for(
+    session: Session, *, intent_id: str | None = None, charge_id: str | None = None, invoice_id: str | None = None
+) -> Payment | None:
     ids = ((Payment.stripe_payment_intent_id, intent_id), (Payment.stripe_charge_id, charge_id))
     conditions = [column == value for column, value in (*ids, (Payment.stripe_invoice_id, invoice_id)) if value]
     if not conditions:
@@ -101,7 +112,9 @@ def _settle(ctx: Fulfilment, payment: Payment, status: PaymentStatus, received_a
 
 
 def _method_of(charge: dict[str, Any] | None, intent: dict[str, Any]) -> PaymentMethod:
-    kind = ((charge or {}).get("payment_method_details") or {}).get("type") or (intent.get("payment_method_types") or ["card"])[0]
+    kind = ((charge or {}).get("payment_method_details") or {}).get("type") or (
+        intent.get("payment_method_types") or ["card"]
+    )[0]
     return PaymentMethod.SEPA_DEBIT if kind == "sepa_debit" else PaymentMethod.CARD
 
 
@@ -112,8 +125,13 @@ def _booked_at(charge: dict[str, Any] | None) -> dt.datetime | None:
 
 
 def record_intent_payment(
-    ctx: Fulfilment, donation: Donation, intent_id: str, *, invoice_id: str | None = None,
-    received_at: dt.datetime | None = None, intent: dict[str, Any] | None = None,
+    ctx: Fulfilment,
+    donation: Donation,
+    intent_id: str,
+    *,
+    invoice_id: str | None = None,
+    received_at: dt.datetime | None = None,
+    intent: dict[str, Any] | None = None,
 ) -> Payment | None:
     """Create or bring up to date the payment of a PaymentIntent, read from Stripe as it is now.
 
@@ -125,7 +143,9 @@ def record_intent_payment(
     amount = intent.get("amount_received") or intent.get("amount") or 0
     if amount <= 0:
         return None
-    payment = own_payment(donation, _payment_for(ctx.session, intent_id=intent_id, charge_id=_id(charge), invoice_id=invoice_id))
+    payment = own_payment(
+        donation, _payment_for(ctx.session, intent_id=intent_id, charge_id=_id(charge), invoice_id=invoice_id)
+    )
     if payment is None:
         payment = Payment(donation=donation, amount_cents=amount, refunded_cents=0, method=_method_of(charge, intent))
         payment.status, payment.livemode = PaymentStatus.PROCESSING, bool(intent.get("livemode"))
@@ -141,7 +161,12 @@ def record_intent_payment(
         if payment.status != PaymentStatus.SUCCEEDED:
             # No receipt exists yet: it will be issued for what is kept.
             payment.refunded_cents = min(max(payment.refunded_cents, refunded), payment.amount_cents)
-    _settle(ctx, payment, INTENT_STATUS.get(intent.get("status") or "", PaymentStatus.FAILED), _booked_at(charge) or received_at)
+    _settle(
+        ctx,
+        payment,
+        INTENT_STATUS.get(intent.get("status") or "", PaymentStatus.FAILED),
+        _booked_at(charge) or received_at,
+    )
     _apply_refund(ctx, payment, refunded)
     _follow_payment(donation, payment)
     return payment

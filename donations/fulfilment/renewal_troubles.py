@@ -62,8 +62,15 @@ def send_renewal_failed_email(donation_id: int, last_retry: bool) -> None:
     donor = donation.donor
     with force_locale(donor.locale or "fr"):
         subject = _("Your monthly gift could not be collected")
-        mail = message(donor.email, subject, "renewal_failed", donor=donor, donation=donation,
-                           link=_donor_area_link(), last_retry=last_retry)
+        mail = message(
+            donor.email,
+            subject,
+            "renewal_failed",
+            donor=donor,
+            donation=donation,
+            link=_donor_area_link(),
+            last_retry=last_retry,
+        )
     deliver(mail)
 
 

@@ -41,13 +41,25 @@ def key_mode(config: Mapping[str, Any]) -> Finding:
     """Test key in development and testing, live key in production."""
     env_name = config.get("ENV_NAME") or "development"
     if config.get("STRIPE_USES_SANDBOX"):
-        return Finding(env_name != "production", "key mode", f"no STRIPE_SECRET_KEY: the local sandbox at {config.get('STRIPE_API_BASE')} (FLASK_ENV_NAME={env_name})")
+        return Finding(
+            env_name != "production",
+            "key mode",
+            f"no STRIPE_SECRET_KEY: the local sandbox at {config.get('STRIPE_API_BASE')} (FLASK_ENV_NAME={env_name})",
+        )
     if live_key(config):
         if env_name == "production":
             return Finding(True, "key mode", "live key in production")
-        return Finding(False, "key mode", f"a live key with FLASK_ENV_NAME={env_name}: real money moves; use the test key (sk_test_…) outside production")
+        return Finding(
+            False,
+            "key mode",
+            f"a live key with FLASK_ENV_NAME={env_name}: real money moves; use the test key (sk_test_…) outside production",
+        )
     if env_name == "production":
-        return Finding(False, "key mode", "a test key in production: no gift is really paid; set STRIPE_SECRET_KEY to the live key (sk_live_…)")
+        return Finding(
+            False,
+            "key mode",
+            "a test key in production: no gift is really paid; set STRIPE_SECRET_KEY to the live key (sk_live_…)",
+        )
     return Finding(True, "key mode", f"test key with FLASK_ENV_NAME={env_name}")
 
 
@@ -56,7 +68,11 @@ def account_finding(account: dict[str, Any], live: bool) -> Finding:
     facts = f"{name} ({account.get('country')}, {account.get('default_currency')})"
     if not account.get("charges_enabled"):
         if live:
-            return Finding(False, "account", f"{facts} cannot take payments yet: finish the account's activation in Stripe's Dashboard")
+            return Finding(
+                False,
+                "account",
+                f"{facts} cannot take payments yet: finish the account's activation in Stripe's Dashboard",
+            )
         return Finding(True, "account", f"{facts}, test mode (live payments need the account's activation)")
     return Finding(True, "account", f"{facts} takes payments")
 
@@ -67,10 +83,16 @@ def endpoint_findings(endpoints: list[dict[str, Any]], url: str) -> Finding:
     setup = SETUP.format(url=url)
     if not at_url:
         elsewhere = ", ".join(sorted(str(e.get("url")) for e in endpoints)) or "none"
-        return Finding(False, "webhook endpoint", f"none at {url} (endpoints of this account: {elsewhere}); run: {setup}")
+        return Finding(
+            False, "webhook endpoint", f"none at {url} (endpoints of this account: {elsewhere}); run: {setup}"
+        )
     if len(at_url) > 1:
         ids = ", ".join(e["id"] for e in at_url)
-        return Finding(False, "webhook endpoint", f"{len(at_url)} endpoints at {url} ({ids}): each event comes several times, signed with other secrets; run: {setup}")
+        return Finding(
+            False,
+            "webhook endpoint",
+            f"{len(at_url)} endpoints at {url} ({ids}): each event comes several times, signed with other secrets; run: {setup}",
+        )
     endpoint = at_url[0]
     wrong = []
     if endpoint.get("status") != "enabled":
@@ -87,7 +109,11 @@ def endpoint_findings(endpoints: list[dict[str, Any]], url: str) -> Finding:
         wrong.append("events the service ignores: " + ", ".join(extra))
     if wrong:
         return Finding(False, "webhook endpoint", f"{endpoint['id']} at {url}: " + "; ".join(wrong) + f"; run: {setup}")
-    return Finding(True, "webhook endpoint", f"{endpoint['id']} at {url}, API {PINNED_API_VERSION}, the {len(HANDLED_EVENTS)} events the service handles")
+    return Finding(
+        True,
+        "webhook endpoint",
+        f"{endpoint['id']} at {url}, API {PINNED_API_VERSION}, the {len(HANDLED_EVENTS)} events the service handles",
+    )
 
 
 def portal_finding(client: stripe.StripeClient, configured_id: str | None, url: str) -> Finding:
@@ -96,7 +122,11 @@ def portal_finding(client: stripe.StripeClient, configured_id: str | None, url: 
     if configured_id:
         configuration = stripe_account.retrieve_portal_configuration(client, configured_id)
         if configuration is None:
-            return Finding(False, "billing portal", f"STRIPE_PORTAL_CONFIGURATION={configured_id} does not exist in this account (or mode); run: {setup}")
+            return Finding(
+                False,
+                "billing portal",
+                f"STRIPE_PORTAL_CONFIGURATION={configured_id} does not exist in this account (or mode); run: {setup}",
+            )
         features = configuration.get("features") or {}
         wrong = []
         if not configuration.get("active"):
@@ -107,14 +137,24 @@ def portal_finding(client: stripe.StripeClient, configured_id: str | None, url: 
             wrong.append("donors cannot stop a monthly gift")
         if wrong:
             return Finding(False, "billing portal", f"{configured_id}: " + "; ".join(wrong) + f"; run: {setup}")
-        return Finding(True, "billing portal", f"configuration {configured_id}: card or IBAN update, stopping a monthly gift")
+        return Finding(
+            True, "billing portal", f"configuration {configured_id}: card or IBAN update, stopping a monthly gift"
+        )
     configurations = stripe_account.list_portal_configurations(client)
     ours = [c for c in configurations if (c.get("metadata") or {}).get("managed_by") == MANAGED_BY and c.get("active")]
     if ours:
-        return Finding(False, "billing portal", f"STRIPE_PORTAL_CONFIGURATION is not set: set it to {ours[0]['id']} (made by stripe setup) and restart the service")
+        return Finding(
+            False,
+            "billing portal",
+            f"STRIPE_PORTAL_CONFIGURATION is not set: set it to {ours[0]['id']} (made by stripe setup) and restart the service",
+        )
     if any(c.get("is_default") and c.get("active") for c in configurations):
         return Finding(True, "billing portal", "the account's default configuration (saved in the Dashboard) is used")
-    return Finding(False, "billing portal", f"no configuration: Stripe refuses every portal session; run: {setup}, then set STRIPE_PORTAL_CONFIGURATION")
+    return Finding(
+        False,
+        "billing portal",
+        f"no configuration: Stripe refuses every portal session; run: {setup}, then set STRIPE_PORTAL_CONFIGURATION",
+    )
 
 
 def _method_on(configuration: dict[str, Any], method: str) -> bool:
@@ -124,7 +164,9 @@ def _method_on(configuration: dict[str, Any], method: str) -> bool:
 
 def payment_methods_finding(configurations: list[dict[str, Any]], account: dict[str, Any]) -> Finding:
     """Card and SEPA Direct Debit: on in the account's default payment method configuration, capability active."""
-    chosen = next((c for c in configurations if c.get("is_default") and not c.get("parent")), None) or (configurations[0] if configurations else None)
+    chosen = next((c for c in configurations if c.get("is_default") and not c.get("parent")), None) or (
+        configurations[0] if configurations else None
+    )
     capabilities = account.get("capabilities") or {}
     wrong = []
     if chosen is not None and not _method_on(chosen, "card"):
@@ -132,7 +174,8 @@ def payment_methods_finding(configurations: list[dict[str, Any]], account: dict[
     sepa_capability = capabilities.get("sepa_debit_payments", "active")
     if (chosen is not None and not _method_on(chosen, "sepa_debit")) or sepa_capability != "active":
         wrong.append(
-            "SEPA Direct Debit is not enabled (capability: " + str(capabilities.get("sepa_debit_payments", "not requested"))
+            "SEPA Direct Debit is not enabled (capability: "
+            + str(capabilities.get("sepa_debit_payments", "not requested"))
             + "): turn it on in Dashboard → Settings → Payment methods → SEPA Direct Debit (Stripe asks for more "
             "verification); until then donors can pay by card only"
         )
@@ -146,11 +189,19 @@ def payment_methods_finding(configurations: list[dict[str, Any]], account: dict[
 def last_event_finding(session: Session, now: dt.datetime) -> Finding:
     health = webhook_health(session, now)
     if health.last_event_at is None:
-        return Finding(False, "last event", "no Stripe event received yet: make a test gift, or send a test event to the endpoint from the Dashboard")
+        return Finding(
+            False,
+            "last event",
+            "no Stripe event received yet: make a test gift, or send a test event to the endpoint from the Dashboard",
+        )
     ago = now - health.last_event_at
     when = f"{health.last_event_type} at {health.last_event_at:%Y-%m-%d %H:%M} UTC ({_duration(ago)} ago)"
     if health.failures_waiting:
-        return Finding(False, "last event", f"{when}; {health.failures_waiting} event(s) wait after a failure: see the finance dashboard, then run flask --app wsgi stripe reconcile")
+        return Finding(
+            False,
+            "last event",
+            f"{when}; {health.failures_waiting} event(s) wait after a failure: see the finance dashboard, then run flask --app wsgi stripe reconcile",
+        )
     return Finding(True, "last event", when)
 
 
@@ -170,7 +221,9 @@ def _asking(topic: str, ask: Callable[[], Finding]) -> Finding:
         return Finding(False, topic, f"{error}: check STRIPE_SECRET_KEY (a restricted key needs read access to this)")
 
 
-def check_stripe(client: stripe.StripeClient, session: Session, config: Mapping[str, Any], url: str, now: dt.datetime) -> list[Finding]:
+def check_stripe(
+    client: stripe.StripeClient, session: Session, config: Mapping[str, Any], url: str, now: dt.datetime
+) -> list[Finding]:
     """Every finding, in the order they are printed; nothing is changed."""
     findings = [key_mode(config)]
     try:
@@ -180,8 +233,17 @@ def check_stripe(client: stripe.StripeClient, session: Session, config: Mapping[
         account = None
     if account is not None:
         findings.append(account_finding(account, live_key(config)))
-    findings.append(_asking("webhook endpoint", lambda: endpoint_findings(stripe_account.list_webhook_endpoints(client), url)))
-    findings.append(_asking("billing portal", lambda: portal_finding(client, config.get("STRIPE_PORTAL_CONFIGURATION"), url)))
-    findings.append(_asking("payment methods", lambda: payment_methods_finding(stripe_account.list_payment_method_configurations(client), account or {})))
+    findings.append(
+        _asking("webhook endpoint", lambda: endpoint_findings(stripe_account.list_webhook_endpoints(client), url))
+    )
+    findings.append(
+        _asking("billing portal", lambda: portal_finding(client, config.get("STRIPE_PORTAL_CONFIGURATION"), url))
+    )
+    findings.append(
+        _asking(
+            "payment methods",
+            lambda: payment_methods_finding(stripe_account.list_payment_method_configurations(client), account or {}),
+        )
+    )
     findings.append(last_event_finding(session, now))
     return findings

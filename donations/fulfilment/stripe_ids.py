@@ -36,12 +36,16 @@ def take_stripe_id(session: Session, donation: Donation, attribute: str, value: 
         column = getattr(Donation, attribute)
         other = session.scalar(select(Donation.public_id).where(column == value, Donation.id != donation.id))
         if other is not None:
-            raise EventConflict(f"{value} is the {attribute} of donation {other}, the event names donation {donation.public_id}")
+            raise EventConflict(
+                f"{value} is the {attribute} of donation {other}, the event names donation {donation.public_id}"
+            )
         setattr(donation, attribute, value)
 
 
 def own_payment(donation: Donation, payment: Payment | None) -> Payment | None:
     """A payment found by its Stripe ids, refused when it is another donation's."""
     if payment is not None and payment.donation_id not in (None, donation.id):
-        raise EventConflict(f"payment {payment.id} is another donation's, the event names donation {donation.public_id}")
+        raise EventConflict(
+            f"payment {payment.id} is another donation's, the event names donation {donation.public_id}"
+        )
     return payment

@@ -75,7 +75,9 @@ def check_webhook_url(url: str, *, live: bool) -> None:
     """Refuse an address Stripe could not deliver to (SetupError)."""
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise SetupError(f"--url must be the service's webhook address, such as https://dons.example.org/stripe/webhook (not {url!r})")
+        raise SetupError(
+            f"--url must be the service's webhook address, such as https://dons.example.org/stripe/webhook (not {url!r})"
+        )
     if live and parts.scheme != "https":
         raise SetupError("Stripe sends live events to https addresses only: give the https address of the webhook")
     if parts.path.rstrip("/") != "/stripe/webhook":
@@ -130,7 +132,9 @@ def _ours(configuration: dict[str, Any]) -> bool:
     return (configuration.get("metadata") or {}).get("managed_by") == MANAGED_BY
 
 
-def set_up_portal_configuration(client: stripe.StripeClient, params: dict[str, Any], configured_id: str | None) -> PortalSetup:
+def set_up_portal_configuration(
+    client: stripe.StripeClient, params: dict[str, Any], configured_id: str | None
+) -> PortalSetup:
     """Update the configuration in use (STRIPE_PORTAL_CONFIGURATION, else the one this command made), or make one."""
     existing = stripe_account.retrieve_portal_configuration(client, configured_id) if configured_id else None
     if existing is None:
@@ -141,8 +145,11 @@ def set_up_portal_configuration(client: stripe.StripeClient, params: dict[str, A
 
 
 def set_up_stripe(
-    client: stripe.StripeClient, config: Mapping[str, Any], url: str,
-    privacy_policy_url: str | None = None, terms_of_service_url: str | None = None,
+    client: stripe.StripeClient,
+    config: Mapping[str, Any],
+    url: str,
+    privacy_policy_url: str | None = None,
+    terms_of_service_url: str | None = None,
 ) -> SetupReport:
     """Set the account up for the service at `url` (SetupError, PaymentServiceError)."""
     check_webhook_url(url, live=live_key(config))
@@ -151,7 +158,9 @@ def set_up_stripe(
     portal = set_up_portal_configuration(client, params, config.get("STRIPE_PORTAL_CONFIGURATION"))
     notes = []
     if config.get("STRIPE_USES_SANDBOX"):
-        notes.append("This is the local sandbox: it keeps the endpoint but delivers to the address it was started with.")
+        notes.append(
+            "This is the local sandbox: it keeps the endpoint but delivers to the address it was started with."
+        )
     return SetupReport(endpoint, portal, notes)
 
 
@@ -159,8 +168,13 @@ def report_lines(report: SetupReport, config: Mapping[str, Any]) -> list[str]:
     """What `stripe setup` prints: what it did, and the settings to put in the service's environment."""
     endpoint, portal = report.endpoint, report.portal
     done = "created" if endpoint.created else "updated"
-    lines = [f"webhook endpoint {endpoint.endpoint_id} {done}: {endpoint.url} (API {PINNED_API_VERSION}, {len(endpoint.events)} events)"]
-    lines += [f"webhook endpoint {old} at the same address removed (another API version, or a duplicate)" for old in endpoint.removed]
+    lines = [
+        f"webhook endpoint {endpoint.endpoint_id} {done}: {endpoint.url} (API {PINNED_API_VERSION}, {len(endpoint.events)} events)"
+    ]
+    lines += [
+        f"webhook endpoint {old} at the same address removed (another API version, or a duplicate)"
+        for old in endpoint.removed
+    ]
     lines.append(f"billing portal configuration {portal.configuration_id} {'created' if portal.created else 'updated'}")
     settings = []
     if endpoint.secret:

@@ -20,7 +20,13 @@ bp = Blueprint("webhooks", __name__, url_prefix="/stripe")
 csrf.exempt(bp)
 
 # A rejected event answers 400 once; its repeats are duplicates (200), so Stripe stops retrying it.
-STATUS = {Delivery.APPLIED: 200, Delivery.IGNORED: 200, Delivery.DUPLICATE: 200, Delivery.FAILED: 500, Delivery.REJECTED: 400}
+STATUS = {
+    Delivery.APPLIED: 200,
+    Delivery.IGNORED: 200,
+    Delivery.DUPLICATE: 200,
+    Delivery.FAILED: 500,
+    Delivery.REJECTED: 400,
+}
 
 
 def _refuse(message: str) -> tuple[Response, int]:
@@ -55,7 +61,12 @@ def stripe_webhook():  # type: ignore[no-untyped-def]
         return _refuse("not a Stripe event")
     live_service = bool(current_app.config.get("STRIPE_LIVE_MODE"))
     if (event.get("livemode") is True) != live_service:  # a livemode that is no boolean is rejected below
-        log.warning("event %s refused: livemode=%s on a %s service", event["id"], event.get("livemode"), "live" if live_service else "test")
+        log.warning(
+            "event %s refused: livemode=%s on a %s service",
+            event["id"],
+            event.get("livemode"),
+            "live" if live_service else "test",
+        )
         return _refuse("this endpoint does not take events of that mode (live/test)")
     outcome = receive_event(db.session, current_app.extensions["stripe_client"], event)
     if outcome == Delivery.REJECTED:

@@ -1,2 +1,1 @@
 """A visitor gives: the article with its widget, the donation form, thanks, /api/tax-reduction."""
-

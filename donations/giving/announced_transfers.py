@@ -51,6 +51,9 @@ def announce_transfer(session: Session, gift: giving.GiftRequest, rules: TaxRule
 
 def instructions_for(donation: Donation, config: dict) -> TransferInstructions:  # type: ignore[type-arg]
     return TransferInstructions(
-        beneficiary=config["FOUNDATION_NAME"], iban=grouped_iban(config["FOUNDATION_IBAN"]), bic=config["FOUNDATION_BIC"],
-        reference=donation.transfer_reference or "", amount_cents=donation.amount_cents,
+        beneficiary=config["FOUNDATION_NAME"],
+        iban=grouped_iban(config["FOUNDATION_IBAN"]),
+        bic=config["FOUNDATION_BIC"],
+        reference=donation.transfer_reference or "",
+        amount_cents=donation.amount_cents,
     )

@@ -18,7 +18,9 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 def _bad_request(message: str) -> tuple[Response, int]:
     """`error` names the field for programs ("amount: …"); `message` is the sentence a page shows a person."""
     field, _sep, sentence = message.partition(": ")
-    return jsonify(error=message, field=field.strip(), message=sentence[:1].upper() + sentence[1:] if sentence else message), 400
+    return jsonify(
+        error=message, field=field.strip(), message=sentence[:1].upper() + sentence[1:] if sentence else message
+    ), 400
 
 
 def reduction_json(reduction: Reduction) -> dict[str, object]:

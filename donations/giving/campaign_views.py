@@ -48,7 +48,8 @@ def campaign_page(slug: str):  # type: ignore[no-untyped-def]
         amount_cents=amount,
         presets=all_presets,
         preset_choices={
-            k.value: [{"value": euros_input(c), "label": format_euros(c)} for c in cents] for k, cents in all_presets.items()
+            k.value: [{"value": euros_input(c), "label": format_euros(c)} for c in cents]
+            for k, cents in all_presets.items()
         },
         is_preset=amount in amounts,
         figures=net_cost(kind, amount, config),

@@ -105,8 +105,13 @@ def default_campaign(session: Session) -> Campaign:
         return campaign
     try:
         with session.begin_nested():  # another request may make it at the same moment
-            campaign = Campaign(slug=DEFAULT_CAMPAIGN_SLUG, title="Dystonie", goal_cents=DEFAULT_CAMPAIGN_GOAL_CENTS,
-                                text_markdown="", preset_amounts="")
+            campaign = Campaign(
+                slug=DEFAULT_CAMPAIGN_SLUG,
+                title="Dystonie",
+                goal_cents=DEFAULT_CAMPAIGN_GOAL_CENTS,
+                text_markdown="",
+                preset_amounts="",
+            )
             session.add(campaign)
     except IntegrityError:
         campaign = find_campaign(session, DEFAULT_CAMPAIGN_SLUG)
@@ -114,7 +119,9 @@ def default_campaign(session: Session) -> Campaign:
     return campaign
 
 
-def save_campaign(session: Session, details: CampaignDetails, *, slug: str | None = None, campaign: Campaign | None = None) -> Campaign:
+def save_campaign(
+    session: Session, details: CampaignDetails, *, slug: str | None = None, campaign: Campaign | None = None
+) -> Campaign:
     """Create the campaign `slug`, or change `campaign`; CampaignError when a value cannot be kept."""
     title = (details.title or "").strip()
     if not title or len(title) > 200:

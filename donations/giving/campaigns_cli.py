@@ -28,22 +28,38 @@ def _day(value: str | None, name: str) -> dt.date | None:
 @click.argument("slug")
 @click.option("--title", required=True, help="The page's title.")
 @click.option("--goal", required=True, help="The goal in euros, such as 50000.")
-@click.option("--text-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="The text, in Markdown (UTF-8).")
+@click.option(
+    "--text-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="The text, in Markdown (UTF-8)."
+)
 @click.option("--image", default="", help="An image on this site, such as /static/img/appeal.jpg.")
 @click.option("--image-alt", default="", help="What the image shows, for those who cannot see it.")
 @click.option("--starts", default="", help="First day, YYYY-MM-DD (Paris).")
 @click.option("--ends", default="", help="Last day, YYYY-MM-DD (Paris); the page says it is closed after it.")
 @click.option("--presets", default="", help="Its own one-off amounts in euros, such as 30,50,100.")
-def create_command(slug: str, title: str, goal: str, text_file: Path | None, image: str, image_alt: str,
-                   starts: str, ends: str, presets: str) -> None:
+def create_command(
+    slug: str,
+    title: str,
+    goal: str,
+    text_file: Path | None,
+    image: str,
+    image_alt: str,
+    starts: str,
+    ends: str,
+    presets: str,
+) -> None:
     """Create the campaign SLUG; its page is /c/SLUG."""
     try:
         goal_cents = parse_euros(goal)
     except AmountError as error:
         raise click.BadParameter(str(error), param_hint="--goal") from error
     details = campaigns.CampaignDetails(
-        title=title, goal_cents=goal_cents, text_markdown=text_file.read_text(encoding="utf-8") if text_file else "",
-        image_url=image, image_alt=image_alt, starts_on=_day(starts, "--starts"), ends_on=_day(ends, "--ends"),
+        title=title,
+        goal_cents=goal_cents,
+        text_markdown=text_file.read_text(encoding="utf-8") if text_file else "",
+        image_url=image,
+        image_alt=image_alt,
+        starts_on=_day(starts, "--starts"),
+        ends_on=_day(ends, "--ends"),
         preset_amounts=presets,
     )
     try:
@@ -59,5 +75,7 @@ def list_command() -> None:
     """Each campaign with what it has raised."""
     for campaign in campaigns.all_campaigns(db.session):
         progress = campaigns.progress_of(db.session, campaign)
-        click.echo(f"{campaign.slug}\t{campaign.title}\t{format_euros(progress.raised_cents)} / {format_euros(campaign.goal_cents)}"
-                   f"\t{progress.donors} donors")
+        click.echo(
+            f"{campaign.slug}\t{campaign.title}\t{format_euros(progress.raised_cents)} / {format_euros(campaign.goal_cents)}"
+            f"\t{progress.donors} donors"
+        )

@@ -33,7 +33,9 @@ def _own_origin() -> str:
 @bp.get("/embed/widget.js")
 def embed_widget_script():  # type: ignore[no-untyped-def]
     """The script a campaign site includes: it draws the amounts and opens the form in a frame."""
-    campaign = campaigns.find_campaign(db.session, request.args.get("campaign")) or campaigns.default_campaign(db.session)
+    campaign = campaigns.find_campaign(db.session, request.args.get("campaign")) or campaigns.default_campaign(
+        db.session
+    )
     site_presets = presets(current_app.config)[DonationKind.ONE_OFF]
     amounts = campaigns.campaign_presets(campaign, site_presets) if campaign else site_presets
     settings = {
@@ -42,8 +44,10 @@ def embed_widget_script():  # type: ignore[no-untyped-def]
         "campaign": campaign.slug if campaign else "",
         "amounts": [{"value": euros_input(c), "label": format_euros(c)} for c in amounts],
         "heading": _("Give to %(name)s", name=current_app.config["FOUNDATION_NAME"]),
-        "intro": _("Your gift goes to %(name)s, a foundation recognised of public utility. You will receive a tax receipt.",
-                   name=current_app.config["FOUNDATION_NAME"]),
+        "intro": _(
+            "Your gift goes to %(name)s, a foundation recognised of public utility. You will receive a tax receipt.",
+            name=current_app.config["FOUNDATION_NAME"],
+        ),
         "amountLegend": _("Amount"),
         "other": _("Other amount, in euros"),
         "button": _("Donate"),
@@ -76,11 +80,18 @@ def embed_donate_submit():  # type: ignore[no-untyped-def]
     """The embedded form sent: checked by its own token and origin, then recorded like /donate; the
     donor continues to Stripe in the whole window (Stripe's page is never framed)."""
     if not sent_from_own_page(request.headers, [_own_origin(), current_app.config["PUBLIC_BASE_URL"]]):  # type: ignore[arg-type]
-        body, status = error_response(403, _("This form can only be sent from the donation page of %(name)s. Nothing was recorded.",
-                                               name=current_app.config["FOUNDATION_NAME"]))
+        body, status = error_response(
+            403,
+            _(
+                "This form can only be sent from the donation page of %(name)s. Nothing was recorded.",
+                name=current_app.config["FOUNDATION_NAME"],
+            ),
+        )
         return make_response(body, status)
     form = DonationForm(meta={"csrf": False})
-    token_ok = embed_token_is_valid(current_app.config["SECRET_KEY"], request.form.get("embed_token", ""), form.submission_token.data or "")
+    token_ok = embed_token_is_valid(
+        current_app.config["SECRET_KEY"], request.form.get("embed_token", ""), form.submission_token.data or ""
+    )
     if not form.validate() or not token_ok:
         if form.submission_token.errors or not token_ok:
             form.submission_token.data = secrets.token_urlsafe(24)

@@ -37,7 +37,9 @@ def allowed_origins(config: Mapping[str, Any]) -> list[str]:
         if not origin:
             continue
         if not _ORIGIN.match(origin):
-            raise ValueError(f"{origin!r} is not an origin such as https://campaign.example.org (scheme, host, optional port, no path)")
+            raise ValueError(
+                f"{origin!r} is not an origin such as https://campaign.example.org (scheme, host, optional port, no path)"
+            )
         origins.append(origin.lower())
     return origins
 

@@ -43,7 +43,7 @@ class FeeFormula:
 
 
 def parse_fee_formula(text: str) -> FeeFormula:
-    """"1.5%+0.25" → 1.5 % of the charge plus 0,25 €; "0.35" → 0,35 €; ValueError when malformed."""
+    """ "1.5%+0.25" → 1.5 % of the charge plus 0,25 €; "0.35" → 0,35 €; ValueError when malformed."""
     match = _PART.match(text or "")
     if not match or not (match["rate"] or match["fixed"]):
         raise ValueError("expected a percentage and/or a sum in euros, such as 1.5%+0.25 or 0.35")

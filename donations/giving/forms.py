@@ -38,7 +38,11 @@ def country_choices(language: str) -> list[SelectChoice]:
     """ISO 3166 alpha-2 countries named in the visitor's language, France first."""
     names = Locale.parse(language).territories
     countries = sorted(
-        ((code, name) for code, name in names.items() if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES),
+        (
+            (code, name)
+            for code, name in names.items()
+            if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+        ),
         key=lambda item: collation_key(item[1]),
     )
     france = [c for c in countries if c[0] == "FR"]
@@ -66,9 +70,10 @@ def gift_amount_cents(text: str | None) -> int:
             raise ValidationError(too_large_to_pay_online(config["DONATION_MAX_CENTS"])) from error
         raise ValidationError(amount_error_message(error, config["DONATION_MAX_CENTS"])) from error
     if cents < config["DONATION_MIN_CENTS"]:
-        raise ValidationError(_l("The smallest gift is %(minimum)s.", minimum=format_euros(config["DONATION_MIN_CENTS"])))
+        raise ValidationError(
+            _l("The smallest gift is %(minimum)s.", minimum=format_euros(config["DONATION_MIN_CENTS"]))
+        )
     return cents
-
 
 
 def _optional_cents(text: str | None) -> int | None:
@@ -117,22 +122,37 @@ def email_address_field() -> StringField:
         ],
     )
 
+
 class PostalAddressForm(FlaskForm):
     """A full postal address with its country, as a receipt prints it."""
 
     address_line1 = StringField(
         _l("Address"),
-        validators=[DataRequired(_l("Please enter your postal address.")), Length(max=200, message=_l("At most 200 characters.")), printed_on_receipt(200)],
+        validators=[
+            DataRequired(_l("Please enter your postal address.")),
+            Length(max=200, message=_l("At most 200 characters.")),
+            printed_on_receipt(200),
+        ],
     )
     address_line2 = StringField(
-        _l("Address (continued)"), validators=[Optional(), Length(max=200, message=_l("At most 200 characters.")), printed_on_receipt(200)]
+        _l("Address (continued)"),
+        validators=[Optional(), Length(max=200, message=_l("At most 200 characters.")), printed_on_receipt(200)],
     )
     postal_code = StringField(
         _l("Postal code"),
-        validators=[DataRequired(_l("Please enter your postal code.")), Length(max=20, message=_l("At most 20 characters.")), printed_on_receipt(20)],
+        validators=[
+            DataRequired(_l("Please enter your postal code.")),
+            Length(max=20, message=_l("At most 20 characters.")),
+            printed_on_receipt(20),
+        ],
     )
     city = StringField(
-        _l("City"), validators=[DataRequired(_l("Please enter your city.")), Length(max=100, message=_l("At most 100 characters.")), printed_on_receipt(100)]
+        _l("City"),
+        validators=[
+            DataRequired(_l("Please enter your city.")),
+            Length(max=100, message=_l("At most 100 characters.")),
+            printed_on_receipt(100),
+        ],
     )
     country = SelectField(_l("Country"), default="FR", validators=[DataRequired(_l("Please choose your country."))])
 
@@ -171,15 +191,28 @@ class DonationForm(GivingExtrasFields, PostalAddressForm):
     )
     first_name = StringField(
         _l("First names"),
-        validators=[DataRequired(_l("Please enter your first name.")), Length(max=100, message=_l("At most 100 characters.")), printed_on_receipt(100)],
+        validators=[
+            DataRequired(_l("Please enter your first name.")),
+            Length(max=100, message=_l("At most 100 characters.")),
+            printed_on_receipt(100),
+        ],
     )
     last_name = StringField(
         _l("Last name"),
-        validators=[DataRequired(_l("Please enter your last name.")), Length(max=100, message=_l("At most 100 characters.")), printed_on_receipt(100)],
+        validators=[
+            DataRequired(_l("Please enter your last name.")),
+            Length(max=100, message=_l("At most 100 characters.")),
+            printed_on_receipt(100),
+        ],
     )
     email = email_address_field()
-    company_name = StringField(_l("Company name"), validators=[Length(max=200, message=_l("At most 200 characters.")), printed_on_receipt(200)])
-    legal_form = StringField(_l("Legal form (SA, SAS, SARL…)"), validators=[Length(max=100, message=_l("At most 100 characters.")), printed_on_receipt(100)])
+    company_name = StringField(
+        _l("Company name"), validators=[Length(max=200, message=_l("At most 200 characters.")), printed_on_receipt(200)]
+    )
+    legal_form = StringField(
+        _l("Legal form (SA, SAS, SARL…)"),
+        validators=[Length(max=100, message=_l("At most 100 characters.")), printed_on_receipt(100)],
+    )
     siren = StringField(_l("SIREN number"))
     consent = BooleanField(
         _l("I agree that my details are used to process my gift and issue my tax receipt."),
@@ -202,8 +235,7 @@ class DonationForm(GivingExtrasFields, PostalAddressForm):
     )
     # Drawn by GET /donate (32 URL-safe characters); the column holds 64. Anything else was not sent by this page.
     submission_token = HiddenField(
-        _l("Form"),
-        validators=[Length(max=64, message=DAMAGED_FORM), Regexp(r"^[A-Za-z0-9_-]*$", message=DAMAGED_FORM)],
+        _l("Form"), validators=[Length(max=64, message=DAMAGED_FORM), Regexp(r"^[A-Za-z0-9_-]*$", message=DAMAGED_FORM)]
     )
     # The ALTCHA widget's solution, when the form asks for the challenge (donations/giving/checkout_limits.py).
     altcha = HiddenField()
@@ -222,11 +254,15 @@ class DonationForm(GivingExtrasFields, PostalAddressForm):
 
         if field.data == "transfer":
             if not transfers_offered(current_app.config):
-                raise ValidationError(_l("Gifts by bank transfer are not offered at the moment: please pay by card or direct debit."))
+                raise ValidationError(
+                    _l("Gifts by bank transfer are not offered at the moment: please pay by card or direct debit.")
+                )
             if self.kind.data == DonationKind.MONTHLY.value:
                 raise ValidationError(_l("A monthly gift is paid by card or SEPA direct debit."))
         elif self.amount_cents is not None and self.amount_cents > CARD_LIMIT_CENTS:
-            raise ValidationError(_l("Above %(limit)s, please give by bank transfer.", limit=format_euros(CARD_LIMIT_CENTS)))
+            raise ValidationError(
+                _l("Above %(limit)s, please give by bank transfer.", limit=format_euros(CARD_LIMIT_CENTS))
+            )
 
     def validate_taxable_income(self, field: StringField) -> None:
         _check_optional_euros(field)

@@ -66,7 +66,9 @@ class GivingExtrasFields:
     )
     tribute_message = TextAreaField(
         _l("A short message for them (optional)"),
-        validators=[Length(max=TRIBUTE_MESSAGE_MAX, message=_l("At most %(max)d characters.", max=TRIBUTE_MESSAGE_MAX))],
+        validators=[
+            Length(max=TRIBUTE_MESSAGE_MAX, message=_l("At most %(max)d characters.", max=TRIBUTE_MESSAGE_MAX))
+        ],
     )
     tribute_show_amount = BooleanField(_l("Tell them the amount of my gift"))
     campaign = HiddenField(_l("Campaign"))
@@ -114,7 +116,9 @@ class GivingExtrasFields:
     def validate_tribute_message(self, field: TextAreaField) -> None:
         field.data = (field.data or "").strip()
         if field.data and not self.tribute_notify_email.data:
-            raise ValidationError(_l("A message is sent to the address above: please enter it, or leave the message empty."))
+            raise ValidationError(
+                _l("A message is sent to the address above: please enter it, or leave the message empty.")
+            )
 
     def validate_campaign(self, field: HiddenField) -> None:
         slug = (field.data or "").strip().lower()
@@ -123,10 +127,14 @@ class GivingExtrasFields:
         campaign = campaigns.find_campaign(db.session, slug)
         if campaign is None:
             field.data = ""
-            raise ValidationError(_l("This campaign does not exist. Send the form again to give to the foundation's research."))
+            raise ValidationError(
+                _l("This campaign does not exist. Send the form again to give to the foundation's research.")
+            )
         if campaign.is_closed(paris_date(utcnow())):
             field.data = ""
-            raise ValidationError(_l("This campaign has ended. Send the form again to give to the foundation's research."))
+            raise ValidationError(
+                _l("This campaign has ended. Send the form again to give to the foundation's research.")
+            )
         field.data = slug
 
     def utm(self) -> dict[str, str]:

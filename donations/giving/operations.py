@@ -117,11 +117,9 @@ def find_or_create_donor(session: Session, details: DonorDetails) -> Donor:
 
 
 def _rate_for(scheme: Scheme, rules: TaxRules):  # type: ignore[no-untyped-def]
-    return {
-        Scheme.INCOME_TAX: rules.income_tax_rate,
-        Scheme.IFI: rules.ifi_rate,
-        Scheme.COMPANY: rules.company_rate,
-    }[scheme]
+    return {Scheme.INCOME_TAX: rules.income_tax_rate, Scheme.IFI: rules.ifi_rate, Scheme.COMPANY: rules.company_rate}[
+        scheme
+    ]
 
 
 def donation_for_submission(session: Session, token: str) -> Donation | None:
@@ -202,7 +200,11 @@ class CheckoutLinks:
 
 
 def open_checkout(
-    session: Session, donation: Donation, client: stripe.StripeClient, links: CheckoutLinks, sepa_debit_max_cents: int | None = None
+    session: Session,
+    donation: Donation,
+    client: stripe.StripeClient,
+    links: CheckoutLinks,
+    sepa_debit_max_cents: int | None = None,
 ) -> str:
     """Create (or find again) the donation's Checkout Session and return where to send the donor.
 

@@ -70,7 +70,9 @@ def receipt_token(secret: str, donation: Donation, receipt: Receipt) -> str:
     return _serializer(secret).dumps({"d": donation.public_id, "r": receipt.number})
 
 
-def receipt_for_token(session: Session, secret: str, donation: Donation, token: str, max_age_seconds: int) -> Receipt | None:
+def receipt_for_token(
+    session: Session, secret: str, donation: Donation, token: str, max_age_seconds: int
+) -> Receipt | None:
     """The receipt a token names, if it is this gift's, still valid and not expired."""
     try:
         data = _serializer(secret).loads(token, max_age=max_age_seconds)

@@ -66,11 +66,20 @@ def thanks_receipt(public_id: str, token: str):  # type: ignore[no-untyped-def]
     max_age = int(current_app.config["THANKS_RECEIPT_LINK_MINUTES"]) * 60
     receipt = thanks_page.receipt_for_token(db.session, current_app.config["SECRET_KEY"], donation, token, max_age)
     if receipt is None:
-        body, status = error_response(410, _("This receipt link has expired. Your receipt was sent by email; you can also download it from your donor area."))
+        body, status = error_response(
+            410,
+            _(
+                "This receipt link has expired. Your receipt was sent by email; you can also download it from your donor area."
+            ),
+        )
         return no_store(make_response(body, status))
     pdf = receipt_copy(receipt)
     if pdf is None:
         return receipt_unavailable()
     db.session.commit()  # a first drawing records the PDF's hash
-    response = Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="recu-fiscal-{receipt.number}.pdf"'})
+    response = Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="recu-fiscal-{receipt.number}.pdf"'},
+    )
     return no_store(response)

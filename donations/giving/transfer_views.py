@@ -18,9 +18,12 @@ bp.add_app_template_global(CARD_LIMIT_CENTS, "card_limit")  # type: ignore[arg-t
 @bp.get("/donate/transfer/<public_id>")
 def transfer(public_id: str):  # type: ignore[no-untyped-def]
     """The foundation's IBAN and BIC, the amount and the reference to write on the transfer."""
-    donation = db.session.scalars(select(Donation).where(
-        Donation.public_id == public_id, Donation.channel == DonationChannel.TRANSFER)).first()
+    donation = db.session.scalars(
+        select(Donation).where(Donation.public_id == public_id, Donation.channel == DonationChannel.TRANSFER)
+    ).first()
     if donation is None or not donation.transfer_reference:
         abort(404)
-    page = render_template("giving/transfer.html", donation=donation, transfer=instructions_for(donation, current_app.config))
+    page = render_template(
+        "giving/transfer.html", donation=donation, transfer=instructions_for(donation, current_app.config)
+    )
     return no_store(make_response(page))

@@ -71,8 +71,12 @@ def send_tribute_notice(donation_id: int) -> None:
         else:
             subject = _("A gift in honour of %(name)s", name=donation.tribute_name)
         message = message_from_templates(
-            donation.tribute_notify_email, subject, "tribute_notice",
-            donation=donation, donor_name=donor_name, in_memory=donation.tribute_kind == TributeKind.IN_MEMORY_OF,
+            donation.tribute_notify_email,
+            subject,
+            "tribute_notice",
+            donation=donation,
+            donor_name=donor_name,
+            in_memory=donation.tribute_kind == TributeKind.IN_MEMORY_OF,
         )
     deliver(message)
     donation.tribute_notified_at = utcnow()
@@ -85,8 +89,10 @@ def owed_notice_ids(session) -> list[int]:  # type: ignore[no-untyped-def]
     from sqlalchemy import exists, select
 
     paid = exists().where(Payment.donation_id == Donation.id, Payment.status == PaymentStatus.SUCCEEDED)
-    return list(session.scalars(
-        select(Donation.id).where(
-            Donation.tribute_notify_email.is_not(None), Donation.tribute_notified_at.is_(None), paid
-        ).order_by(Donation.id)
-    ))
+    return list(
+        session.scalars(
+            select(Donation.id)
+            .where(Donation.tribute_notify_email.is_not(None), Donation.tribute_notified_at.is_(None), paid)
+            .order_by(Donation.id)
+        )
+    )

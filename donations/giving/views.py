@@ -118,15 +118,29 @@ def _render_form(form: DonationForm, status: int = 200, problem: str | None = No
     kind = DonationKind(form.kind.data) if form.kind.data in DonationKind._value2member_map_ else DonationKind.ONE_OFF
     amount, _error = parse_visitor_amount(form.amount.data, config["DONATION_MAX_CENTS"])
     fees = form.fees_cents(amount) if amount else 0
-    figures = net_cost(kind, amount + fees, config, company=form.is_company, **form.ceiling_figures()) if amount else None
+    figures = (
+        net_cost(kind, amount + fees, config, company=form.is_company, **form.ceiling_figures()) if amount else None
+    )
     if challenge is None:
-        challenge = checkout_limits.challenge_required(checkout_limits.current_rules(), request.remote_addr, form.email.data)
+        challenge = checkout_limits.challenge_required(
+            checkout_limits.current_rules(), request.remote_addr, form.email.data
+        )
     ceiling = ifi_ceiling_cents(tax_rules_from(config))
     page = render_template(
-        "giving/donate.html", form=form, figures=figures, problem=problem, challenge=challenge, ifi_ceiling=ceiling,
-        fees_cents=fees, fee_estimates=fee_estimates(amount), gift_cents=amount, embedded=_embedded(),
-        fee_formulas=fee_formulas_for_page(), embed_token=embed_token_for(form),
-        rules=tax_rules_from(config), ifi_year=ifi_year_today(config),
+        "giving/donate.html",
+        form=form,
+        figures=figures,
+        problem=problem,
+        challenge=challenge,
+        ifi_ceiling=ceiling,
+        fees_cents=fees,
+        fee_estimates=fee_estimates(amount),
+        gift_cents=amount,
+        embedded=_embedded(),
+        fee_formulas=fee_formulas_for_page(),
+        embed_token=embed_token_for(form),
+        rules=tax_rules_from(config),
+        ifi_year=ifi_year_today(config),
     )
     response = make_response(page, status)
     # A form sent back holds what the donor typed (name, address, email): no cache keeps it.
@@ -159,8 +173,20 @@ def _admission_answer(form: DonationForm, decision: checkout_limits.Decision):  
         response.headers["Retry-After"] = str(decision.retry_after)
         return response
     if decision.admission is checkout_limits.Admission.CHALLENGE:
-        return _render_form(form, 429, _("One more step before payment: please complete the check below, then send the form again. Your details are kept."), challenge=True)
-    return _render_form(form, 400, _("The check below did not succeed or has expired. Please complete it again, then send the form."), challenge=True)
+        return _render_form(
+            form,
+            429,
+            _(
+                "One more step before payment: please complete the check below, then send the form again. Your details are kept."
+            ),
+            challenge=True,
+        )
+    return _render_form(
+        form,
+        400,
+        _("The check below did not succeed or has expired. Please complete it again, then send the form."),
+        challenge=True,
+    )
 
 
 @bp.get("/donate")
@@ -194,7 +220,13 @@ def donate_submit():  # type: ignore[no-untyped-def]
         # The database is away: nothing was recorded, so the donor gets back what they typed to send again.
         db.session.rollback()
         log.exception("donation form not recorded: the database is unavailable")
-        return _render_form(form, 503, _("Your gift could not be recorded just now. The details you typed are kept below: please send the form again in a few minutes."))
+        return _render_form(
+            form,
+            503,
+            _(
+                "Your gift could not be recorded just now. The details you typed are kept below: please send the form again in a few minutes."
+            ),
+        )
 
 
 def _announce_transfer(gift: giving.GiftRequest) -> Any:
@@ -202,7 +234,9 @@ def _announce_transfer(gift: giving.GiftRequest) -> Any:
     donation = giving.donation_for_submission(db.session, gift.submission_token)
     if donation is None:
         try:
-            donation = announce_transfer(db.session, gift, tax_rules_from(current_app.config), service_is_live(current_app.config))
+            donation = announce_transfer(
+                db.session, gift, tax_rules_from(current_app.config), service_is_live(current_app.config)
+            )
             db.session.commit()
         except IntegrityError:
             db.session.rollback()  # the same form sent twice at once: the other request recorded it
@@ -222,7 +256,9 @@ def _give(form: DonationForm):  # type: ignore[no-untyped-def]
     donation = giving.donation_for_submission(db.session, gift.submission_token)
     if donation is None or not donation.checkout_url:
         # Only a new Checkout Session is counted and may be held back; a repeat gets its own again.
-        decision = checkout_limits.admit_checkout(current_app.config, checkout_limits.current_rules(), request.remote_addr, gift.donor.email, form.altcha.data)
+        decision = checkout_limits.admit_checkout(
+            current_app.config, checkout_limits.current_rules(), request.remote_addr, gift.donor.email, form.altcha.data
+        )
         if decision.admission is not checkout_limits.Admission.OPEN:
             return _admission_answer(form, decision)
     try:
@@ -232,16 +268,24 @@ def _give(form: DonationForm):  # type: ignore[no-untyped-def]
             donation = _record(gift)
     except giving.DuplicateSubmission:
         form.submission_token.data = secrets.token_urlsafe(24)
-        return _render_form(form, 409, _("This form was already sent for another gift. Please check the amount and send it again."))
+        return _render_form(
+            form, 409, _("This form was already sent for another gift. Please check the amount and send it again.")
+        )
     if donation.status != DonationStatus.PENDING:
         return redirect(url_for("public.thanks", public_id=donation.public_id), 303)
     try:
-        url = giving.open_checkout(db.session, donation, _stripe(), _links(donation), current_app.config["SEPA_DEBIT_MAX_CENTS"])
+        url = giving.open_checkout(
+            db.session, donation, _stripe(), _links(donation), current_app.config["SEPA_DEBIT_MAX_CENTS"]
+        )
         db.session.commit()
     except PaymentServiceError:
         db.session.rollback()
         log.exception("donation %s: no checkout session", donation.public_id)
-        return _render_form(form, 503, _("The payment service cannot be reached right now. Your details are kept; please try again in a moment."))
+        return _render_form(
+            form,
+            503,
+            _("The payment service cannot be reached right now. Your details are kept; please try again in a moment."),
+        )
     return redirect(url, 303)
 
 

@@ -43,8 +43,12 @@ class NetCost:
 
 
 def net_cost(
-    kind: DonationKind, amount_cents: int, config: Mapping[str, Any], company: bool = False,
-    taxable_income_cents: int | None = None, turnover_cents: int | None = None,
+    kind: DonationKind,
+    amount_cents: int,
+    config: Mapping[str, Any],
+    company: bool = False,
+    taxable_income_cents: int | None = None,
+    turnover_cents: int | None = None,
 ) -> NetCost:
     """The widget's figures for `amount_cents` given as `kind`, under the rules in force
     (capped by the donor's taxable income or turnover when they gave it)."""
@@ -56,8 +60,13 @@ def net_cost(
         yearly = tax_reduction(scheme, amount_cents * MONTHS_IN_A_YEAR, rules, **extra)
     split = ifi_split(amount_cents, rules) if scheme == Scheme.IFI and amount_cents > ifi_ceiling_cents(rules) else None
     return NetCost(
-        kind, amount_cents, tax_reduction(scheme, amount_cents, rules, **extra), yearly, rules,
-        ifi_year=ifi_year_today(config), split=split,
+        kind,
+        amount_cents,
+        tax_reduction(scheme, amount_cents, rules, **extra),
+        yearly,
+        rules,
+        ifi_year=ifi_year_today(config),
+        split=split,
     )
 
 

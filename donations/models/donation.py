@@ -59,12 +59,16 @@ DONATION_TRANSITIONS: dict[DonationStatus, frozenset[DonationStatus]] = {
         {DonationStatus.PAID, DonationStatus.ACTIVE, DonationStatus.FAILED, DonationStatus.CANCELLED}
     ),
     DonationStatus.PAID: frozenset({DonationStatus.REFUNDED}),
-    DonationStatus.ACTIVE: frozenset({DonationStatus.PAUSED, DonationStatus.CANCELLED, DonationStatus.FAILED, DonationStatus.LAPSED}),
+    DonationStatus.ACTIVE: frozenset(
+        {DonationStatus.PAUSED, DonationStatus.CANCELLED, DonationStatus.FAILED, DonationStatus.LAPSED}
+    ),
     DonationStatus.PAUSED: frozenset({DonationStatus.ACTIVE, DonationStatus.CANCELLED, DonationStatus.LAPSED}),
     # The donor may pay the last invoice with a new card after all; or the gift is stopped for good.
     DonationStatus.LAPSED: frozenset({DonationStatus.ACTIVE, DonationStatus.CANCELLED}),
     # A failed debit may be retried by Stripe and succeed after all.
-    DonationStatus.FAILED: frozenset({DonationStatus.PAID, DonationStatus.ACTIVE, DonationStatus.CANCELLED, DonationStatus.LAPSED}),
+    DonationStatus.FAILED: frozenset(
+        {DonationStatus.PAID, DonationStatus.ACTIVE, DonationStatus.CANCELLED, DonationStatus.LAPSED}
+    ),
     # A session can be paid in the seconds before Stripe expires it.
     DonationStatus.EXPIRED: frozenset({DonationStatus.PAID, DonationStatus.ACTIVE, DonationStatus.PROCESSING}),
     DonationStatus.CANCELLED: frozenset(),
@@ -139,7 +143,9 @@ class Donation(Base):
     # The part claimed against IFI; the rest counts for income tax (never both).
     ifi_cents: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3), default="eur")
-    status: Mapped[DonationStatus] = mapped_column(enum_column(DonationStatus), default=DonationStatus.PENDING, index=True)
+    status: Mapped[DonationStatus] = mapped_column(
+        enum_column(DonationStatus), default=DonationStatus.PENDING, index=True
+    )
     livemode: Mapped[bool] = mapped_column(default=False)
     # The form's one-time token: a double submit finds the donation it already made.
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)

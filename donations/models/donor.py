@@ -32,8 +32,7 @@ class Donor(Base):
     __table_args__ = (
         CheckConstraint("length(country) = 2", name="country_alpha2"),
         CheckConstraint(
-            "donor_type = 'individual' OR (company_name IS NOT NULL AND siren IS NOT NULL)",
-            name="company_identified",
+            "donor_type = 'individual' OR (company_name IS NOT NULL AND siren IS NOT NULL)", name="company_identified"
         ),
         Index("ix_donor_email", "email"),
         Index("ix_donor_siren", "siren"),
@@ -126,7 +125,14 @@ class DonorIdentity:
 
     def with_address(self, *, line1: str, line2: str, postal_code: str, city: str, country: str) -> DonorIdentity:
         return DonorIdentity(
-            **{**self.to_json(), "address_line1": line1, "address_line2": line2, "postal_code": postal_code, "city": city, "country": country}
+            **{
+                **self.to_json(),
+                "address_line1": line1,
+                "address_line2": line2,
+                "postal_code": postal_code,
+                "city": city,
+                "country": country,
+            }
         )
 
     def erased(self, mark: str) -> DonorIdentity:

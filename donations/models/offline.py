@@ -60,7 +60,9 @@ class BankCredit(Base):
     reference: Mapped[str] = mapped_column(String(140), default="")
     debtor_name: Mapped[str] = mapped_column(String(140), default="")
     statement: Mapped[str] = mapped_column(String(140), default="")
-    status: Mapped[BankCreditStatus] = mapped_column(enum_column(BankCreditStatus), default=BankCreditStatus.UNMATCHED, index=True)
+    status: Mapped[BankCreditStatus] = mapped_column(
+        enum_column(BankCreditStatus), default=BankCreditStatus.UNMATCHED, index=True
+    )
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"), unique=True)
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -117,6 +117,7 @@ class Receipt(Base):
     @property
     def is_issued(self) -> bool:
         return self.status == ReceiptStatus.ISSUED
+
     payments: Mapped[list[Payment]] = relationship(secondary=receipt_payment)
     replaces: Mapped[Receipt | None] = relationship(remote_side=[id], back_populates="replaced_by")
     replaced_by: Mapped[Receipt | None] = relationship(back_populates="replaces")
@@ -127,6 +128,7 @@ class Receipt(Base):
             return False
         self.status = status
         return True
+
 
 class ReceiptCopy(Base):
     """A file stored for a receipt: the one issued, and each one redrawn (and signed again) later."""

@@ -22,7 +22,9 @@ from donations.models.donation import Donation
 from donations.models.donor import Donor
 
 # Letters NFKD does not take apart.
-_UNFOLDED = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d", "Đ": "d"})
+_UNFOLDED = str.maketrans(
+    {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d", "Đ": "d"}
+)
 
 
 def normalised(text: str) -> str:
@@ -62,8 +64,15 @@ def _donor_changed(_mapper: Any, connection: Any, donor: Donor) -> None:
         return
     # A field not loaded is read on the flush's own connection (no lazy load in the middle of a flush).
     missing = [name for name in _DONOR_FIELDS if name not in donor.__dict__]
-    stored = connection.execute(select(*(getattr(Donor, n) for n in missing)).where(Donor.id == donor.id)).one() if missing else ()
-    values = {**dict(zip(missing, stored, strict=False)), **{n: donor.__dict__[n] for n in _DONOR_FIELDS if n in donor.__dict__}}
+    stored = (
+        connection.execute(select(*(getattr(Donor, n) for n in missing)).where(Donor.id == donor.id)).one()
+        if missing
+        else ()
+    )
+    values = {
+        **dict(zip(missing, stored, strict=False)),
+        **{n: donor.__dict__[n] for n in _DONOR_FIELDS if n in donor.__dict__},
+    }
     donor.search_text = normalised_parts(values[n] for n in _DONOR_FIELDS)
 
 

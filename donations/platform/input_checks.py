@@ -52,7 +52,9 @@ def refuse_unsafe_input() -> None:
     """Before every view: a request with unusable characters, or a JSON body that cannot be read, is answered 400."""
     if _unsafe_any(_request_texts()):
         # Translated only when refusing: every request passes here, Stripe's webhooks by the hundred.
-        refused = _("What you sent contains characters that cannot be used (such as control characters). Please remove them and try again.")
+        refused = _(
+            "What you sent contains characters that cannot be used (such as control characters). Please remove them and try again."
+        )
         abort(make_response(error_response(400, refused)))
     body = request.get_data(cache=True) if request.blueprint != "webhooks" and request.is_json else b""
     if body:
@@ -61,7 +63,13 @@ def refuse_unsafe_input() -> None:
         except (ValueError, UnicodeDecodeError):
             abort(make_response(error_response(400)))
         if not is_form_like(document):
-            abort(make_response(error_response(400, _("A JSON body must be an object whose values are texts, as a form sends them."))))
+            abort(
+                make_response(
+                    error_response(
+                        400, _("A JSON body must be an object whose values are texts, as a form sends them.")
+                    )
+                )
+            )
 
 
 class RecordIdConverter(IntegerConverter):

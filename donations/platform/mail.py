@@ -35,7 +35,9 @@ def _connect(config: Mapping[str, Any]) -> smtplib.SMTP:
     """An SMTP connection secured as MAIL_SECURITY says; every wait bounded by MAIL_TIMEOUT."""
     security, timeout = mail_security(config), config.get("MAIL_TIMEOUT") or 10
     if security == "ssl":
-        return smtplib.SMTP_SSL(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout, context=tls_context(config))
+        return smtplib.SMTP_SSL(
+            config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout, context=tls_context(config)
+        )
     smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout)
     if security == "starttls":
         try:
@@ -52,7 +54,12 @@ def deliver(message: EmailMessage) -> None:
     if not config.get("MAIL_SERVER"):
         # In development the log is the mailbox (sign-in links included); elsewhere it must not hold them.
         body = message.get_body(("plain",)) if config.get("ENV_NAME") != "production" else None
-        log.info("email not sent (no MAIL_SERVER): to=%s subject=%s\n%s", message["To"], message["Subject"], body.get_content() if body else "")
+        log.info(
+            "email not sent (no MAIL_SERVER): to=%s subject=%s\n%s",
+            message["To"],
+            message["Subject"],
+            body.get_content() if body else "",
+        )
         return
     with _connect(config) as smtp:
         if config.get("MAIL_USERNAME"):

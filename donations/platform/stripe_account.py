@@ -45,7 +45,9 @@ def list_webhook_endpoints(client: stripe.StripeClient) -> list[dict[str, Any]]:
 
 
 @stripe_call
-def create_webhook_endpoint(client: stripe.StripeClient, url: str, events: list[str], description: str) -> dict[str, Any]:
+def create_webhook_endpoint(
+    client: stripe.StripeClient, url: str, events: list[str], description: str
+) -> dict[str, Any]:
     """A webhook endpoint on the pinned API version; the answer holds its signing secret (shown only now)."""
     params: dict[str, Any] = {
         "url": url,
@@ -64,7 +66,9 @@ def create_webhook_endpoint(client: stripe.StripeClient, url: str, events: list[
 
 
 @stripe_call
-def update_webhook_endpoint(client: stripe.StripeClient, endpoint_id: str, events: list[str], description: str) -> dict[str, Any]:
+def update_webhook_endpoint(
+    client: stripe.StripeClient, endpoint_id: str, events: list[str], description: str
+) -> dict[str, Any]:
     """Enable exactly `events` on an endpoint (and enable the endpoint if it was disabled)."""
     params: dict[str, Any] = {"enabled_events": events, "description": description, "disabled": False}
     return _calling(
@@ -114,11 +118,15 @@ def create_portal_configuration(client: stripe.StripeClient, params: dict[str, A
 
 
 @stripe_call
-def update_portal_configuration(client: stripe.StripeClient, configuration_id: str, params: dict[str, Any]) -> dict[str, Any]:
+def update_portal_configuration(
+    client: stripe.StripeClient, configuration_id: str, params: dict[str, Any]
+) -> dict[str, Any]:
     """Bring a billing portal configuration to `params` (and make it active)."""
     return _calling(
         "update the billing portal configuration",
-        lambda: _plain(client.v1.billing_portal.configurations.update(configuration_id, params={**params, "active": True})),  # type: ignore[arg-type]
+        lambda: _plain(
+            client.v1.billing_portal.configurations.update(configuration_id, params={**params, "active": True})  # type: ignore[arg-type]
+        ),  # type: ignore[arg-type]
     )
 
 

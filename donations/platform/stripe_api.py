@@ -10,16 +10,19 @@ error type, `PaymentServiceError`, whatever went wrong (`stripe_call`).
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import inspect
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import stripe
 
 from donations.config import SANDBOX_API_KEY
+from donations.platform.stripe_errors import (  # noqa: F401  (moved there)
+    Call,
+    PaymentServiceError,
+    stripe_call,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,58 +33,6 @@ CHECKOUT_LIFETIME = dt.timedelta(hours=24)
 # The API version every call is made in (stripe-python pins it): webhook endpoints are created in
 # it, and an event in another version is read again through the API.
 PINNED_API_VERSION: str = stripe.api_version
-
-
-class PaymentServiceError(RuntimeError):
-    """Stripe could not be reached or refused a call; the message is safe to log.
-
-    `user_message` is Stripe's explanation meant for people (a refused refund's reason),
-    `code` its error code (`resource_missing`…), `unreachable` true when Stripe did not
-    answer (a timeout, a network failure): then a retry may succeed.
-    """
-
-    def __init__(self, message: str, *, user_message: str = "", code: str = "", unreachable: bool = False) -> None:
-        super().__init__(message)
-        self.user_message = user_message or message
-        self.code = code
-        self.unreachable = unreachable
-
-
-Call = TypeVar("Call", bound=Callable[..., Any])
-
-
-def stripe_call(function: Call) -> Call:
-    """Every function of this module: Stripe's errors come out as one `PaymentServiceError`."""
-
-    def translated(error: stripe.StripeError) -> PaymentServiceError:
-        return PaymentServiceError(
-            f"Stripe: {function.__name__} failed ({type(error).__name__}): {error.user_message or error}",
-            user_message=error.user_message or "",
-            code=error.code or "",
-            unreachable=isinstance(error, stripe.APIConnectionError),
-        )
-
-    if inspect.isgeneratorfunction(function):
-
-        @functools.wraps(function)
-        def pages(*args: Any, **kwargs: Any) -> Any:
-            try:
-                yield from function(*args, **kwargs)
-            except stripe.StripeError as error:
-                raise translated(error) from error
-
-        pages.stripe_call = True  # type: ignore[attr-defined]
-        return pages  # type: ignore[return-value]
-
-    @functools.wraps(function)
-    def call(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except stripe.StripeError as error:
-            raise translated(error) from error
-
-    call.stripe_call = True  # type: ignore[attr-defined]
-    return call  # type: ignore[return-value]
 
 
 def make_client(config: Mapping[str, Any]) -> stripe.StripeClient:
@@ -98,7 +49,9 @@ def make_client(config: Mapping[str, Any]) -> stripe.StripeClient:
     if config.get("STRIPE_USES_SANDBOX"):
         base = config["STRIPE_API_BASE"].rstrip("/")
         return stripe.StripeClient(
-            SANDBOX_API_KEY, base_addresses={"api": base, "files": base, "connect": base, "meter_events": base}, **options
+            SANDBOX_API_KEY,
+            base_addresses={"api": base, "files": base, "connect": base, "meter_events": base},
+            **options,
         )
     return stripe.StripeClient(config["STRIPE_SECRET_KEY"], **options)
 
@@ -158,7 +111,8 @@ def checkout_params(request: CheckoutRequest) -> dict[str, Any]:
     }
     params: dict[str, Any] = {
         "line_items": [{"price_data": price_data, "quantity": 1}],
-        "allowed_payment_method_types": request.payment_method_types or payment_method_types(request.amount_cents, request.sepa_debit_max_cents),
+        "allowed_payment_method_types": request.payment_method_types
+        or payment_method_types(request.amount_cents, request.sepa_debit_max_cents),
         "locale": request.locale,
         "client_reference_id": request.donation_public_id,
         "metadata": metadata,
@@ -285,7 +239,9 @@ def retrieve_subscription(client: stripe.StripeClient, subscription_id: str) -> 
 
 
 @stripe_call
-def list_events(client: stripe.StripeClient, created_gte: int, created_lt: int | None = None) -> Iterator[dict[str, Any]]:
+def list_events(
+    client: stripe.StripeClient, created_gte: int, created_lt: int | None = None
+) -> Iterator[dict[str, Any]]:
     """Every event Stripe still holds created at or after `created_gte` (and before `created_lt`,
     when given; Unix times), newest first.
 

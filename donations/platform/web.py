@@ -25,8 +25,12 @@ def _messages() -> dict[int, str]:
         413: _("What you sent is too large."),
         429: _("Too many attempts. Please wait a moment and try again."),
         # Neither page can know whether what was sent was recorded, so neither says it was.
-        500: _("Something went wrong on our side, and what you sent may not have been recorded. Please try again later."),
-        503: _("The service is unavailable for a moment, so what you sent could not be recorded. Please try again in a few minutes."),
+        500: _(
+            "Something went wrong on our side, and what you sent may not have been recorded. Please try again later."
+        ),
+        503: _(
+            "The service is unavailable for a moment, so what you sent could not be recorded. Please try again in a few minutes."
+        ),
     }
 
 

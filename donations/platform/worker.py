@@ -48,8 +48,7 @@ def make_celery(app: Flask) -> Celery:
             function(*args)
         except Exception as error:
             log.warning("job %s failed; retrying", described(function, args), exc_info=True)
-            raise self.retry(exc=error, countdown=RETRY_BACKOFF_SECONDS * (2 ** self.request.retries)) from error
+            raise self.retry(exc=error, countdown=RETRY_BACKOFF_SECONDS * (2**self.request.retries)) from error
 
     app.extensions["celery"] = celery
     return celery
-

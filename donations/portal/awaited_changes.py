@@ -64,7 +64,9 @@ def awaiting_confirmation(donation: Donation) -> bool:
 
 
 # A monthly gift in these states still takes payments, so its card or IBAN may be changed.
-_TAKES_PAYMENTS = frozenset({DonationStatus.ACTIVE, DonationStatus.PAUSED, DonationStatus.PROCESSING, DonationStatus.FAILED})
+_TAKES_PAYMENTS = frozenset(
+    {DonationStatus.ACTIVE, DonationStatus.PAUSED, DonationStatus.PROCESSING, DonationStatus.FAILED}
+)
 
 
 def card_update_applies(donations: list[Donation]) -> bool:

@@ -49,7 +49,11 @@ def summary(donations: Iterable[Donation], receipts: Iterable[Receipt], config: 
             for scheme, cents in _parts(donation, payment.kept_cents):
                 if cents <= 0:
                     continue
-                year = ifi_year(payment.received_on, config["TAX_IFI_DEADLINE"]) if scheme == Scheme.IFI else payment.received_on.year
+                year = (
+                    ifi_year(payment.received_on, config["TAX_IFI_DEADLINE"])
+                    if scheme == Scheme.IFI
+                    else payment.received_on.year
+                )
                 given[(year, scheme)] += cents
     numbers: dict[tuple[int, Scheme], list[str]] = defaultdict(list)
     for receipt in receipts:
@@ -59,6 +63,15 @@ def summary(donations: Iterable[Donation], receipts: Iterable[Receipt], config: 
     lines = []
     for (year, scheme), cents in given.items():
         reduction = tax_reduction(scheme, cents, rules)
-        lines.append(YearLine(year, scheme, cents, reduction.reduction_cents, reduction.capped, tuple(sorted(numbers.get((year, scheme), [])))))
+        lines.append(
+            YearLine(
+                year,
+                scheme,
+                cents,
+                reduction.reduction_cents,
+                reduction.capped,
+                tuple(sorted(numbers.get((year, scheme), []))),
+            )
+        )
     order = {Scheme.INCOME_TAX: 0, Scheme.IFI: 1, Scheme.COMPANY: 2}
     return sorted(lines, key=lambda line: (-line.year, order[line.scheme]))

@@ -40,9 +40,21 @@ RUNNING = (DonationStatus.ACTIVE, DonationStatus.PAUSED, DonationStatus.PROCESSI
 # wherever they appear in a stored event; ids, amounts and statuses stay.
 PERSONAL_FIELDS = frozenset(
     {
-        "email", "customer_email", "receipt_email", "name", "customer_name", "phone", "customer_phone",
-        "address", "customer_address", "customer_details", "billing_details", "shipping", "shipping_details",
-        "customer_shipping", "individual_name",
+        "email",
+        "customer_email",
+        "receipt_email",
+        "name",
+        "customer_name",
+        "phone",
+        "customer_phone",
+        "address",
+        "customer_address",
+        "customer_details",
+        "billing_details",
+        "shipping",
+        "shipping_details",
+        "customer_shipping",
+        "individual_name",
     }
 )
 
@@ -76,9 +88,7 @@ def scrub_payload(value: Any, emails: frozenset[str] = frozenset()) -> Any:
 
 def _unreceipted(donation: Donation) -> bool:
     """Money of this gift still waits for its receipt (a monthly gift's January recap): its identity is needed."""
-    return any(
-        p.status == PaymentStatus.SUCCEEDED and p.kept_cents > 0 and not _covered(p) for p in donation.payments
-    )
+    return any(p.status == PaymentStatus.SUCCEEDED and p.kept_cents > 0 and not _covered(p) for p in donation.payments)
 
 
 def _covered(payment: Payment) -> bool:
@@ -97,7 +107,9 @@ def _covered(payment: Payment) -> bool:
     )
 
 
-def erase_donors(session: Session, donors: list[Donor], now: dt.datetime, delete_customer: DeleteCustomer) -> ErasureReport:
+def erase_donors(
+    session: Session, donors: list[Donor], now: dt.datetime, delete_customer: DeleteCustomer
+) -> ErasureReport:
     """Erase these donor records' personal data (see the module's docstring); the caller commits.
 
     Refuses while a monthly gift runs (ActiveMonthlyGift). Stripe's customers
@@ -147,7 +159,12 @@ def _keep_receipts(session: Session, donor: Donor, now: dt.datetime, report: Era
                 "reason": "tax receipts are kept six years (art. L102 B LPF)",
                 "until": (max(r.issued_at for r in receipts) + RETENTION).date().isoformat(),
                 "receipts": [r.number for r in receipts],
-                "kept_on_each_receipt": ["name", "company name, legal form and SIREN", "postal address", "amounts and dates"],
+                "kept_on_each_receipt": [
+                    "name",
+                    "company name, legal form and SIREN",
+                    "postal address",
+                    "amounts and dates",
+                ],
             }
         )
     report.waiting_gifts.extend(waiting)
@@ -230,10 +247,14 @@ def _inactive_donors(session: Session, cutoff: dt.datetime) -> Iterable[Donor]:
     recent_payment = exists().where(
         Donation.donor_id == Donor.id, Payment.donation_id == Donation.id, Payment.received_at >= cutoff
     )
-    running = exists().where(Donation.donor_id == Donor.id, Donation.kind == DonationKind.MONTHLY, Donation.status.in_(RUNNING))
+    running = exists().where(
+        Donation.donor_id == Donor.id, Donation.kind == DonationKind.MONTHLY, Donation.status.in_(RUNNING)
+    )
     return list(
         session.scalars(
-            select(Donor).where(Donor.erased_at.is_(None), Donor.created_at < cutoff, ~recent_gift, ~recent_payment, ~running)
+            select(Donor).where(
+                Donor.erased_at.is_(None), Donor.created_at < cutoff, ~recent_gift, ~recent_payment, ~running
+            )
         )
     )
 

@@ -25,7 +25,9 @@ class SignInForm(FlaskForm):
 
 
 class StopForm(FlaskForm):
-    confirm = BooleanField(_l("Yes, stop my monthly gift"), validators=[DataRequired(_l("Please tick the box to confirm."))])
+    confirm = BooleanField(
+        _l("Yes, stop my monthly gift"), validators=[DataRequired(_l("Please tick the box to confirm."))]
+    )
 
 
 class EraseForm(FlaskForm):

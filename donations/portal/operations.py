@@ -50,8 +50,9 @@ stop = _subscription_call(stripe_api.cancel_subscription)
 stop.__doc__ = "Stop the monthly gift now (the webhook then records it stopped)."
 
 
-def billing_portal_url(client: stripe.StripeClient, donors: list[Donor], livemode: bool, return_url: str,
-                       configuration: str | None) -> str | None:
+def billing_portal_url(
+    client: stripe.StripeClient, donors: list[Donor], livemode: bool, return_url: str, configuration: str | None
+) -> str | None:
     """Stripe's billing portal for the donor's card or IBAN, or None when no gift of theirs has a customer
     in this mode."""
     customer = records.billing_customer(donors, livemode)

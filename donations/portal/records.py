@@ -69,7 +69,12 @@ def export(session: Session, email: str) -> dict[str, Any]:
                     for g in d.donations
                 ],
                 "receipts": [
-                    {"number": r.number, "amount_cents": r.amount_cents, "status": r.status.value, "issued_at": r.issued_at.isoformat()}
+                    {
+                        "number": r.number,
+                        "amount_cents": r.amount_cents,
+                        "status": r.status.value,
+                        "issued_at": r.issued_at.isoformat(),
+                    }
                     for r in session.scalars(select(Receipt).where(Receipt.donor_id == d.id).order_by(Receipt.id))
                 ],
             }
@@ -83,13 +88,18 @@ def billing_customer(donors: list[Donor], livemode: bool = False) -> str | None:
 
     Only customers of the service's mode (`livemode`): a test-mode customer is unknown to live Stripe.
     """
-    gifts = sorted((g for d in donors for g in d.donations if g.stripe_customer_id and g.livemode == livemode),
-                   key=lambda g: g.id, reverse=True)
+    gifts = sorted(
+        (g for d in donors for g in d.donations if g.stripe_customer_id and g.livemode == livemode),
+        key=lambda g: g.id,
+        reverse=True,
+    )
     running = [g for g in gifts if g.kind == DonationKind.MONTHLY and g.status not in FINISHED]
     chosen = (running or gifts)[:1]
     if chosen:
         return chosen[0].stripe_customer_id
-    return next((d.stripe_customer_id for d in donors if d.stripe_customer_id and d.stripe_customer_livemode is livemode), None)
+    return next(
+        (d.stripe_customer_id for d in donors if d.stripe_customer_id and d.stripe_customer_livemode is livemode), None
+    )
 
 
 def owned_donation(session: Session, email: str, public_id: str) -> Donation | None:

@@ -53,9 +53,9 @@ def create_sign_in(session: Session, email: str, now: dt.datetime) -> str | None
     if donor_for_email(session, email) is None:
         return None
     recent = session.scalar(
-        select(func.count()).select_from(DonorSignIn).where(
-            DonorSignIn.email == email, DonorSignIn.created_at > now - dt.timedelta(hours=1)
-        )
+        select(func.count())
+        .select_from(DonorSignIn)
+        .where(DonorSignIn.email == email, DonorSignIn.created_at > now - dt.timedelta(hours=1))
     )
     if recent >= LINKS_PER_EMAIL_PER_HOUR:  # type: ignore[operator]
         return None
@@ -90,14 +90,20 @@ def session_is_live(session: Session, sign_in_id: object, email: str) -> bool:
     if not isinstance(sign_in_id, int):
         return False
     opened = session.get(DonorSignIn, sign_in_id)
-    return opened is not None and opened.email == email and opened.used_at is not None and opened.session_ended_at is None
+    return (
+        opened is not None and opened.email == email and opened.used_at is not None and opened.session_ended_at is None
+    )
 
 
 def end_sessions(session: Session, email: str, now: dt.datetime) -> None:
     """End every portal session of this email, on every browser (the caller commits)."""
     session.execute(
         update(DonorSignIn)
-        .where(DonorSignIn.email == normalise_email(email), DonorSignIn.used_at.is_not(None), DonorSignIn.session_ended_at.is_(None))
+        .where(
+            DonorSignIn.email == normalise_email(email),
+            DonorSignIn.used_at.is_not(None),
+            DonorSignIn.session_ended_at.is_(None),
+        )
         .values(session_ended_at=now)
         .execution_options(synchronize_session=False)
     )

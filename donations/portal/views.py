@@ -15,7 +15,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -25,12 +24,11 @@ from flask import (
 from flask_babel import gettext as _
 
 from donations.clock import utcnow
-from donations.extensions import db, limiter
+from donations.extensions import db
 from donations.giving.widget import net_cost
 from donations.models import DonationKind
 from donations.money import format_euros
 from donations.platform import stripe_api as payments
-from donations.platform.jobs import enqueue
 from donations.platform.locale import euros_input
 from donations.platform.security import no_store
 from donations.platform.stripe_api import PaymentServiceError
@@ -42,8 +40,6 @@ from donations.portal.forms import (
     AmountForm,
     ConfirmForm,
     EraseForm,
-    SignInForm,
-    SignInRequestForm,
     StopForm,
 )
 from donations.receipting.copies import receipt_copy
@@ -64,6 +60,7 @@ def _awaited_changes() -> dict[str, object]:
         "awaiting_confirmation": awaited_changes.awaiting_confirmation,
     }
 
+
 SESSION_LIFETIME = dt.timedelta(hours=1)
 
 
@@ -79,7 +76,11 @@ def _signed_in_email() -> str | None:
     """The signed-in donor's email while the session lasts and nobody ended it (sign-out elsewhere)."""
     email = session.get("donor_email")
     until = session.get("donor_until", 0)
-    if not email or until < utcnow().timestamp() or not portal_access.session_is_live(db.session, session.get("donor_sign_in"), email):
+    if (
+        not email
+        or until < utcnow().timestamp()
+        or not portal_access.session_is_live(db.session, session.get("donor_sign_in"), email)
+    ):
         _forget_donor()
         return None
     return email
@@ -102,69 +103,6 @@ def _stripe():  # type: ignore[no-untyped-def]
     return current_app.extensions["stripe_client"]
 
 
-@bp.get("")
-def start():  # type: ignore[no-untyped-def]
-    """Ask for a sign-in link (or go straight to the gifts when signed in)."""
-    if _signed_in_email():
-        return redirect(url_for("portal.gifts"))
-    return render_template("portal/start.html", form=SignInRequestForm())
-
-
-@bp.post("")
-@limiter.limit("5 per minute;20 per hour", methods=["POST"])
-def request_link():  # type: ignore[no-untyped-def]
-    """Email a sign-in link if the address is known; the answer is the same either way."""
-    form = SignInRequestForm()
-    if not form.validate():
-        return render_template("portal/start.html", form=form), 400
-    token = portal_access.create_sign_in(db.session, form.email.data, utcnow())
-    db.session.commit()
-    if token is not None:
-        enqueue(portal_access.send_sign_in_email, portal_access.normalise_email(form.email.data), token)
-    return render_template("portal/link_sent.html")
-
-
-@bp.get("/sign-in/<token>")
-def sign_in(token: str):  # type: ignore[no-untyped-def]
-    """A button to sign in: mail scanners that open links do not spend the token.
-
-    The button posts the token in the form's body to /my/sign-in, so the spending
-    request's address carries no token, and no-referrer keeps this page's address
-    (with its live token) from any other site.
-    """
-    response = make_response(render_template("portal/sign_in.html", form=SignInForm(token=token)))
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-@bp.post("/sign-in")
-def sign_in_confirm():  # type: ignore[no-untyped-def]
-    """Spend the token and sign the donor in; the session is tied to this sign-in (sign-out ends it)."""
-    form = SignInForm()
-    if not form.validate():
-        abort(400)
-    opened = portal_access.redeem_sign_in(db.session, form.token.data or "", utcnow())
-    db.session.commit()
-    if opened is None:
-        return render_template("portal/link_invalid.html"), 410
-    _forget_donor()  # a donor signed in before in this browser is signed out of it
-    session["donor_email"] = opened.email
-    session["donor_until"] = (utcnow() + SESSION_LIFETIME).timestamp()
-    session["donor_sign_in"] = opened.id
-    return redirect(url_for("portal.gifts"), 303)
-
-
-@bp.post("/sign-out")
-def sign_out():  # type: ignore[no-untyped-def]
-    """Sign out everywhere: every portal session of this email ends, copied cookies included."""
-    email = _signed_in_email()
-    if email is not None:
-        portal_access.end_sessions(db.session, email, utcnow())
-        db.session.commit()
-    _forget_donor()
-    return redirect(url_for("public.landing"), 303)
-
-
 @bp.get("/gifts")
 @donor_required
 def gifts(email: str):  # type: ignore[no-untyped-def]
@@ -172,7 +110,11 @@ def gifts(email: str):  # type: ignore[no-untyped-def]
     donations = sorted((g for d in donors for g in d.donations), key=lambda g: g.created_at, reverse=True)
     receipts = donor_records.receipts_of(db.session, donors)
     return render_template(
-        "portal/gifts.html", email=email, donations=donations, receipts=receipts, donors=donors,
+        "portal/gifts.html",
+        email=email,
+        donations=donations,
+        receipts=receipts,
+        donors=donors,
         card_update=awaited_changes.card_update_applies(donations),
         years=donor_years.summary(donations, receipts, current_app.config),
         income_tax_ceiling=current_app.config["TAX_INCOME_TAX_CEILING"],
@@ -220,7 +162,14 @@ def monthly_gift(email: str, public_id: str):  # type: ignore[no-untyped-def]
     company = donation.tax_scheme.value == "company"
     if request.method == "POST":
         if not form.validate():
-            return render_template("portal/monthly.html", donation=donation, form=form, stop_form=StopForm(formdata=None), confirm=ConfirmForm(), figures=None), 400
+            return render_template(
+                "portal/monthly.html",
+                donation=donation,
+                form=form,
+                stop_form=StopForm(formdata=None),
+                confirm=ConfirmForm(),
+                figures=None,
+            ), 400
         try:
             operations.change_amount(db.session, _stripe(), donation, form.amount_cents)  # type: ignore[arg-type]
         except PaymentServiceError:
@@ -231,13 +180,25 @@ def monthly_gift(email: str, public_id: str):  # type: ignore[no-untyped-def]
         db.session.commit()
         figures = net_cost(DonationKind.MONTHLY, form.amount_cents, current_app.config, company=company)  # type: ignore[arg-type]
         flash(
-            _("From your next payment, your monthly gift will be %(amount)s, that is %(net)s after the tax reduction.",
-              amount=format_euros(form.amount_cents), net=format_euros(figures.reduction.net_cost_cents)),
+            _(
+                "From your next payment, your monthly gift will be %(amount)s, that is %(net)s after the tax reduction.",
+                amount=format_euros(form.amount_cents),
+                net=format_euros(figures.reduction.net_cost_cents),
+            ),
             "ok",
         )
         return redirect(url_for("portal.monthly_gift", public_id=public_id), 303)
-    figures = net_cost(DonationKind.MONTHLY, awaited_changes.shown_amount(donation), current_app.config, company=company)
-    return render_template("portal/monthly.html", donation=donation, form=form, stop_form=StopForm(formdata=None), confirm=ConfirmForm(), figures=figures)
+    figures = net_cost(
+        DonationKind.MONTHLY, awaited_changes.shown_amount(donation), current_app.config, company=company
+    )
+    return render_template(
+        "portal/monthly.html",
+        donation=donation,
+        form=form,
+        stop_form=StopForm(formdata=None),
+        confirm=ConfirmForm(),
+        figures=figures,
+    )
 
 
 def _subscription_action(email: str, public_id: str, action: Callable[..., None], done: str, form: Any = None):  # type: ignore[no-untyped-def]
@@ -261,13 +222,17 @@ def _subscription_action(email: str, public_id: str, action: Callable[..., None]
 @bp.post("/gifts/<public_id>/pause")
 @donor_required
 def pause(email: str, public_id: str):  # type: ignore[no-untyped-def]
-    return _subscription_action(email, public_id, operations.pause, _("Your monthly gift is paused. You can resume it at any time."))
+    return _subscription_action(
+        email, public_id, operations.pause, _("Your monthly gift is paused. You can resume it at any time.")
+    )
 
 
 @bp.post("/gifts/<public_id>/resume")
 @donor_required
 def resume(email: str, public_id: str):  # type: ignore[no-untyped-def]
-    return _subscription_action(email, public_id, operations.resume, _("Your monthly gift resumes from the next payment."))
+    return _subscription_action(
+        email, public_id, operations.resume, _("Your monthly gift resumes from the next payment.")
+    )
 
 
 @bp.post("/gifts/<public_id>/stop")
@@ -286,7 +251,10 @@ def update_card(email: str):  # type: ignore[no-untyped-def]
         abort(400)
     try:
         portal_url = operations.billing_portal_url(
-            _stripe(), donor_records.donors_of(db.session, email), _live_service(), url_for("portal.gifts", _external=True),
+            _stripe(),
+            donor_records.donors_of(db.session, email),
+            _live_service(),
+            url_for("portal.gifts", _external=True),
             current_app.config.get("STRIPE_PORTAL_CONFIGURATION"),
         )
     except PaymentServiceError:
@@ -312,11 +280,17 @@ def address(email: str):  # type: ignore[no-untyped-def]
         if not form.validate():
             return render_template("portal/address.html", form=form, chosen=chosen, choices=choices), 400
         addresses.change_address(
-            chosen, line1=form.address_line1.data, line2=form.address_line2.data or "",
-            postal_code=form.postal_code.data, city=form.city.data, country=form.country.data,
+            chosen,
+            line1=form.address_line1.data,
+            line2=form.address_line2.data or "",
+            postal_code=form.postal_code.data,
+            city=form.city.data,
+            country=form.country.data,
         )
         db.session.commit()
-        flash(_("Your address is updated. It will be printed on your next receipts; past receipts do not change."), "ok")
+        flash(
+            _("Your address is updated. It will be printed on your next receipts; past receipts do not change."), "ok"
+        )
         return redirect(url_for("portal.gifts"), 303)
     form = AddressForm(formdata=None, obj=chosen)
     form.donor.data = chosen.public_id
@@ -327,7 +301,9 @@ def address(email: str):  # type: ignore[no-untyped-def]
 @donor_required
 def data_export(email: str):  # type: ignore[no-untyped-def]
     body = json.dumps(donor_records.export(db.session, email), ensure_ascii=False, indent=2)
-    return Response(body, mimetype="application/json", headers={"Content-Disposition": 'attachment; filename="mes-donnees.json"'})
+    return Response(
+        body, mimetype="application/json", headers={"Content-Disposition": 'attachment; filename="mes-donnees.json"'}
+    )
 
 
 @bp.route("/erase", methods=["GET", "POST"])
@@ -340,7 +316,9 @@ def erase(email: str):  # type: ignore[no-untyped-def]
             return render_template("portal/erase.html", form=form), 400
         try:
             report = erasure.erase_donors(
-                db.session, donor_records.donors_of(db.session, email), utcnow(),
+                db.session,
+                donor_records.donors_of(db.session, email),
+                utcnow(),
                 delete_customer=lambda customer: payments.delete_customer(_stripe(), customer),
             )
         except erasure.ActiveMonthlyGift:
@@ -350,7 +328,12 @@ def erase(email: str):  # type: ignore[no-untyped-def]
         except payments.PaymentServiceError:
             db.session.rollback()
             log.exception("erasure: a Stripe customer could not be deleted")
-            flash(_("The payment service cannot be reached right now, so nothing was erased yet. Please try again in a moment."), "error")
+            flash(
+                _(
+                    "The payment service cannot be reached right now, so nothing was erased yet. Please try again in a moment."
+                ),
+                "error",
+            )
             return render_template("portal/erase.html", form=form), 503
         portal_access.end_sessions(db.session, email, utcnow())
         db.session.commit()

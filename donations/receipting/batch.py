@@ -43,7 +43,9 @@ def plan(year: int) -> tuple[list[int], set[int]]:
     return due, waiting
 
 
-def run_inline(year: int, due: list[int], email: bool, progress: Callable[[Iterable[list[int]]], Iterable[list[int]]] = iter) -> int:
+def run_inline(
+    year: int, due: list[int], email: bool, progress: Callable[[Iterable[list[int]]], Iterable[list[int]]] = iter
+) -> int:
     """Issue every chunk in this process; answers how many recaps were issued."""
     issued = 0
     for chunk in progress(chunks(due, CHUNK_SIZE)):

@@ -55,7 +55,11 @@ def annual_command(year: int, email: bool) -> None:
 def declaration_command(year: int, include_specimens: bool) -> None:
     """The art. 222 bis figures of YEAR: receipts issued and amounts, by article."""
     figures = declaration_for(db.session, year, include_specimens=include_specimens)
-    left_out = "SPECIMEN receipts included" if include_specimens else f"{figures.specimens_left_out} SPECIMEN receipt(s) excluded"
+    left_out = (
+        "SPECIMEN receipts included"
+        if include_specimens
+        else f"{figures.specimens_left_out} SPECIMEN receipt(s) excluded"
+    )
     click.echo(f"Art. 222 bis CGI — receipts issued in {year} (cancelled receipts excluded, {left_out})")
     for line in figures.lines:
         click.echo(f"  article {line.article:<8} {line.count:>8} receipt(s)  {format_euros(line.amount_cents):>20}")

@@ -31,7 +31,9 @@ def send_receipt_email(receipt_id: int) -> None:
     with force_locale(donor.locale or "fr"):
         subject = _("Your tax receipt no. %(number)s", number=receipt.number)
         mail = message(donor.email, subject, "receipt", receipt=receipt, donor=donor)
-    mail.add_attachment(pdf_or_report(receipt), maintype="application", subtype="pdf", filename=f"recu-fiscal-{receipt.number}.pdf")
+    mail.add_attachment(
+        pdf_or_report(receipt), maintype="application", subtype="pdf", filename=f"recu-fiscal-{receipt.number}.pdf"
+    )
     deliver(mail)
     now = utcnow()
     receipt.emailed_at = now
@@ -54,7 +56,9 @@ def send_cancellation_email(receipt_id: int) -> None:
         reasons = {"Remboursement": _("a refund"), "Litige perdu": _("a payment dispute lost")}
         refund = (receipt.cancel_reason or "") in reasons
         reason = reasons.get(receipt.cancel_reason or "", receipt.cancel_reason or "")
-        mail = message(donor.email, subject, "receipt_cancelled", receipt=receipt, donor=donor, reason=reason, refund=refund)
+        mail = message(
+            donor.email, subject, "receipt_cancelled", receipt=receipt, donor=donor, reason=reason, refund=refund
+        )
     deliver(mail)
     receipt.cancel_notified_at = utcnow()
     db.session.commit()
@@ -65,7 +69,9 @@ def send_pending() -> tuple[int, int]:
     """Send every receipt email, cancellation notice and tribute notice still owed; (sent, still pending)."""
     from donations.giving.tributes import owed_notice_ids, send_tribute_notice
 
-    tributes = [(d, send_tribute_notice) for d in owed_notice_ids(db.session)]  # the notices of gifts made in someone's name
+    tributes = [
+        (d, send_tribute_notice) for d in owed_notice_ids(db.session)
+    ]  # the notices of gifts made in someone's name
     owed = db.session.scalars(
         select(Receipt.id)
         .join(Donor, Donor.id == Receipt.donor_id)
@@ -74,7 +80,9 @@ def send_pending() -> tuple[int, int]:
     ).all()
     replacement = aliased(Receipt)
     notices = db.session.scalars(
-        select(Receipt.id).join(Donor, Donor.id == Receipt.donor_id).where(
+        select(Receipt.id)
+        .join(Donor, Donor.id == Receipt.donor_id)
+        .where(
             Donor.email != "",
             Receipt.status == ReceiptStatus.CANCELLED,
             Receipt.cancel_notified_at.is_(None),
@@ -82,7 +90,9 @@ def send_pending() -> tuple[int, int]:
         )
     ).all()
     sent = pending = 0
-    for receipt_id, function in [(r, send_receipt_email) for r in owed] + [(r, send_cancellation_email) for r in notices] + tributes:
+    for receipt_id, function in (
+        [(r, send_receipt_email) for r in owed] + [(r, send_cancellation_email) for r in notices] + tributes
+    ):
         try:
             function(receipt_id)
             sent += 1

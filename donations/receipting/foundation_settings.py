@@ -45,10 +45,14 @@ def check_foundation(config: Mapping[str, Any], defaulted: frozenset[str], produ
         return
     for name in REQUIRED_IN_PRODUCTION:
         if name in defaulted or not str(config.get(name) or "").strip():
-            raise FoundationSettingError(f"{name} must be set to the foundation's own value in production (receipts print it)")
+            raise FoundationSettingError(
+                f"{name} must be set to the foundation's own value in production (receipts print it)"
+            )
     siren = str(config["FOUNDATION_SIREN"]).replace(" ", "")
     if len(set(siren)) <= 1 or not is_valid_siren(siren):
-        raise FoundationSettingError(f"FOUNDATION_SIREN={siren!r} is not a real SIREN (nine digits with a valid check digit)")
+        raise FoundationSettingError(
+            f"FOUNDATION_SIREN={siren!r} is not a real SIREN (nine digits with a valid check digit)"
+        )
     for name in ("FOUNDATION_NAME", "FOUNDATION_ADDRESS", "FOUNDATION_SIGNATORY_NAME"):
         if any(marker in str(config[name]).lower() for marker in DEMO_MARKERS):
             raise FoundationSettingError(f"{name}={config[name]!r} is the demo identity: set the foundation's own")

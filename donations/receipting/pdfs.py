@@ -116,9 +116,12 @@ def _is_recorded_copy(receipt: Receipt, sha: str) -> bool:
     """Whether a file is the receipt's current copy or an earlier one (each is genuine, and signed alike)."""
     if sha == receipt.pdf_sha256:
         return True
-    return db.session.scalar(
-        select(ReceiptCopy.id).where(ReceiptCopy.receipt_id == receipt.id, ReceiptCopy.sha256 == sha).limit(1)
-    ) is not None
+    return (
+        db.session.scalar(
+            select(ReceiptCopy.id).where(ReceiptCopy.receipt_id == receipt.id, ReceiptCopy.sha256 == sha).limit(1)
+        )
+        is not None
+    )
 
 
 def _new_copy(receipt: Receipt) -> bytes:
@@ -138,10 +141,15 @@ def _new_copy(receipt: Receipt) -> bytes:
     sha = sha256_of(pdf)
     if sha != receipt.pdf_sha256:
         receipt.pdf_sha256 = sha
-        db.session.add(ReceiptCopy(
-            receipt_id=receipt.id, sha256=sha, reason=CopyReason.ISSUED if first else CopyReason.REDRAWN,
-            signed_at=signed_at, signed_by=signer.subject[:300] if signer is not None else None,
-        ))
+        db.session.add(
+            ReceiptCopy(
+                receipt_id=receipt.id,
+                sha256=sha,
+                reason=CopyReason.ISSUED if first else CopyReason.REDRAWN,
+                signed_at=signed_at,
+                signed_by=signer.subject[:300] if signer is not None else None,
+            )
+        )
     return pdf
 
 
@@ -167,7 +175,9 @@ def _drawn(receipt: Receipt) -> bytes:
     """The PDF drawn from the receipt's frozen snapshot (ReceiptUnavailable when it cannot be)."""
     try:
         snapshot = ReceiptSnapshot.from_json(receipt.snapshot)
-        signature = _signature_for(snapshot.foundation.signature_sha256) if snapshot.foundation.signature_sha256 else None
+        signature = (
+            _signature_for(snapshot.foundation.signature_sha256) if snapshot.foundation.signature_sha256 else None
+        )
         return draw_receipt(snapshot, signature)
     except ReceiptUnavailable:
         raise
@@ -234,8 +244,10 @@ def receipt_unavailable() -> tuple[Any, int]:
 
     return error_response(
         503,
-        _("This receipt cannot be produced at the moment. The problem has been reported to the foundation's "
-          "finance team; please try again later."),
+        _(
+            "This receipt cannot be produced at the moment. The problem has been reported to the foundation's "
+            "finance team; please try again later."
+        ),
     )
 
 
@@ -266,4 +278,3 @@ def redraw_problem_pdfs() -> tuple[int, int]:
         except (ReceiptUnavailable, ReceiptNotStored):
             failing += 1
     return stored, failing
-

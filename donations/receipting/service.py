@@ -88,8 +88,12 @@ class PaymentReceipts:
             return
         for replacement in follow_late_payment(self.session, payment, ctx):
             self.effects.issued.append(replacement)
-            log.info("recap %s replaces %s: payment %s settled late", replacement.receipt.number,
-                     replacement.receipt.replaces.number if replacement.receipt.replaces else "?", payment.id)
+            log.info(
+                "recap %s replaces %s: payment %s settled late",
+                replacement.receipt.number,
+                replacement.receipt.replaces.number if replacement.receipt.replaces else "?",
+                payment.id,
+            )
 
     def payment_refunded(self, payment: Payment) -> None:
         reason = "Litige perdu" if payment.dispute_status == "lost" else "Remboursement"
@@ -100,10 +104,11 @@ class PaymentReceipts:
         # A replacement's own email tells the donor; a plain cancellation gets a notice.
         self.effects.cancelled.extend(rid for rid in cancelled if rid not in replaced)
 
-
     def refund_reversed(self, payment: Payment) -> None:
         """A refund failed or a dispute was won on appeal: a receipt again for what is kept."""
         restored = restore_receipts(self.session, payment, issuing_context())
         self.effects.issued.extend(restored)
         for item in restored:
-            log.info("receipt %s issued for payment %s: money given back to the foundation", item.receipt.number, payment.id)
+            log.info(
+                "receipt %s issued for payment %s: money given back to the foundation", item.receipt.number, payment.id
+            )

@@ -59,4 +59,6 @@ def check_receipt_signing(config: Mapping[str, Any], production: bool, now: dt.d
     try:
         check_usable(signer, now)
     except SigningSetupError as error:
-        raise SigningSettingError(f"{PKCS12_SETTING if config.get(PKCS12_SETTING) else PEM_SETTINGS[1]}: {error}") from None
+        raise SigningSettingError(
+            f"{PKCS12_SETTING if config.get(PKCS12_SETTING) else PEM_SETTINGS[1]}: {error}"
+        ) from None

@@ -26,8 +26,13 @@ def verify(number: str):  # type: ignore[no-untyped-def]
     replacement = db.session.scalars(select(Receipt).where(Receipt.replaces_id == receipt.id)).first()
     # How the holder checks the file itself: the signature of the copy stored now, if it is signed.
     copy = db.session.scalars(
-        select(ReceiptCopy).where(ReceiptCopy.receipt_id == receipt.id, ReceiptCopy.sha256 == receipt.pdf_sha256)
+        select(ReceiptCopy)
+        .where(ReceiptCopy.receipt_id == receipt.id, ReceiptCopy.sha256 == receipt.pdf_sha256)
         .order_by(ReceiptCopy.id.desc())
     ).first()
-    return render_template("receipting/verify.html", receipt=receipt, replacement=replacement,
-                           signed_copy=copy if copy is not None and copy.signed_at is not None else None)
+    return render_template(
+        "receipting/verify.html",
+        receipt=receipt,
+        replacement=replacement,
+        signed_copy=copy if copy is not None and copy.signed_at is not None else None,
+    )

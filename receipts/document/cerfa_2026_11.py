@@ -65,9 +65,7 @@ from receipts.document.wording_2026_11 import (
     TAX_FORMS,
     TITLES,
 )
-from receipts.document.wording_2026_11 import (
-    footnotes as _footnotes,
-)
+from receipts.document.wording_2026_11 import footnotes as _footnotes
 from receipts.document.words import amount_in_figures, amount_in_words
 
 __all__ = ["MAX_LISTED_PAYMENTS", "LayoutError", "draw_receipt"]
@@ -75,6 +73,7 @@ __all__ = ["MAX_LISTED_PAYMENTS", "LayoutError", "draw_receipt"]
 MAX_LISTED_PAYMENTS = 100  # an annual recap lists each payment; past this it cannot fit one page
 # The type sizes the donor's mentions are tried at, largest first (points); the smallest stays legible.
 DONOR_SIZES = (BODY, 8.0, 7.4, 6.8, 6.2, 5.6, 5.0)
+
 
 def draw_receipt(snapshot: ReceiptSnapshot, signature_png: bytes | None = None) -> bytes:
     """Draw the receipt of `snapshot` as a one-page A4 PDF and return its bytes.
@@ -126,13 +125,7 @@ def _settings_to_try(snapshot: ReceiptSnapshot) -> list[tuple[float, int]]:
 def _drawn(snapshot: ReceiptSnapshot, signature_png: bytes | None, donor_size: float, table_level: int) -> bytes:
     buffer = io.BytesIO()
     canvas = Canvas(
-        buffer,
-        pagesize=A4,
-        invariant=1,
-        pageCompression=1,
-        initialFontName=REGULAR,
-        initialFontSize=BODY,
-        lang="fr-FR",
+        buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=REGULAR, initialFontSize=BODY, lang="fr-FR"
     )
     _set_document_info(canvas, snapshot, signature_png)
     sheet = Sheet(canvas)
@@ -198,7 +191,10 @@ def _draw_header(sheet: Sheet, s: ReceiptSnapshot) -> None:
     if s.kind == "annual":
         sheet.paragraph(
             f"Reçu annuel récapitulatif des versements de l'année {s.period[0].year}",  # type: ignore[index]
-            bold=True, align="center", x=LEFT, width=WIDTH,
+            bold=True,
+            align="center",
+            x=LEFT,
+            width=WIDTH,
         )
     if s.replaces:
         sheet.paragraph(
@@ -209,12 +205,14 @@ def _draw_header(sheet: Sheet, s: ReceiptSnapshot) -> None:
         sheet.paragraph(
             f"Don réparti entre l'IFI et l'impôt sur le revenu : l'autre part fait l'objet du reçu n° {s.split_with} "
             f"(article {other} du code général des impôts) ; aucune somme ne figure sur les deux reçus.",
-            size=BODY, align="center", x=LEFT, width=WIDTH,
+            size=BODY,
+            align="center",
+            x=LEFT,
+            width=WIDTH,
         )
     if s.specimen:
         c.setFillColorRGB(0.75, 0, 0)
-        sheet.paragraph(f"SPECIMEN – {SPECIMEN_LINE}", bold=True, size=10, lead=13, align="center", x=LEFT,
-                        width=WIDTH)
+        sheet.paragraph(f"SPECIMEN – {SPECIMEN_LINE}", bold=True, size=10, lead=13, align="center", x=LEFT, width=WIDTH)
         c.setFillGray(0)
     sheet.y -= 6
 
@@ -245,8 +243,9 @@ def _draw_donor(sheet: Sheet, s: ReceiptSnapshot, size: float = BODY) -> None:
         sheet.fields(("Nom : ", d.last_name), ("Prénoms : ", d.first_name), size=size, lead=lead)
     address = ", ".join(line for line in (d.address_line1, d.address_line2) if line.strip())
     sheet.field("Adresse : ", address, size=size, lead=lead)
-    sheet.fields(("Code postal : ", d.postal_code), ("Commune : ", d.city), ("Pays : ", d.country_name), size=size,
-                 lead=lead)
+    sheet.fields(
+        ("Code postal : ", d.postal_code), ("Commune : ", d.city), ("Pays : ", d.country_name), size=size, lead=lead
+    )
     sheet.close_box(top)
 
 
@@ -342,8 +341,13 @@ def _draw_signature(sheet: Sheet, s: ReceiptSnapshot, signature_png: bytes | Non
         box_bottom = top - height + PAD
         try:
             c.drawImage(
-                ImageReader(io.BytesIO(signature_png)), x + PAD + 58, box_bottom, width=min(200.0, width - 70),
-                height=max(label_baseline + 8 - box_bottom, 12.0), preserveAspectRatio=True, anchor="sw",
+                ImageReader(io.BytesIO(signature_png)),
+                x + PAD + 58,
+                box_bottom,
+                width=min(200.0, width - 70),
+                height=max(label_baseline + 8 - box_bottom, 12.0),
+                preserveAspectRatio=True,
+                anchor="sw",
                 mask="auto",
             )
         except Exception as error:  # reportlab and PIL raise many kinds of errors for a bad image
@@ -378,4 +382,3 @@ def _draw_specimen_watermark(canvas: Canvas) -> None:
     canvas.setFont(BOLD, 118)
     canvas.drawCentredString(0, -40, "SPECIMEN")
     canvas.restoreState()
-

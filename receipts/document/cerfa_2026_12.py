@@ -74,7 +74,6 @@ from receipts.document.words import amount_in_figures, amount_in_words
 __all__ = ["FOOTNOTES", "HOW_TO_DECLARE", "TITLES", "draw_receipt", "how_to_declare"]
 
 
-
 def draw_receipt(snapshot: ReceiptSnapshot, signature_png: bytes | None = None) -> bytes:
     """Draw the receipt of `snapshot` in this edition as a one-page A4 PDF and return its bytes.
 
@@ -86,8 +85,9 @@ def draw_receipt(snapshot: ReceiptSnapshot, signature_png: bytes | None = None) 
 
 def _drawn(snapshot: ReceiptSnapshot, signature_png: bytes | None, donor_size: float, table_level: int) -> bytes:
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=REGULAR,
-                    initialFontSize=BODY, lang="fr-FR")
+    canvas = Canvas(
+        buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=REGULAR, initialFontSize=BODY, lang="fr-FR"
+    )
     _set_document_info(canvas, snapshot, signature_png)
     sheet = Sheet(canvas)
     notes = _footnote_lines(snapshot)
@@ -132,9 +132,12 @@ def _draw_header(sheet: Sheet, s: ReceiptSnapshot) -> None:
         _centred(sheet, f"Ce reçu annule et remplace le reçu n° {s.replaces}", bold=True)
     if s.split_with:
         other = "200" if s.articles == ("978",) else "978"
-        _centred(sheet, f"Don réparti entre l'IFI et l'impôt sur le revenu : l'autre part fait l'objet du reçu "
-                        f"n° {s.split_with} (article {other} du code général des impôts) ; aucune somme ne figure "
-                        f"sur les deux reçus.")
+        _centred(
+            sheet,
+            f"Don réparti entre l'IFI et l'impôt sur le revenu : l'autre part fait l'objet du reçu "
+            f"n° {s.split_with} (article {other} du code général des impôts) ; aucune somme ne figure "
+            f"sur les deux reçus.",
+        )
     if s.specimen:
         c.setFillColorRGB(0.75, 0, 0)
         _centred(sheet, f"SPECIMEN – {SPECIMEN_LINE}", bold=True, size=10, lead=13)
@@ -151,8 +154,9 @@ def _draw_beneficiary(sheet: Sheet, s: ReceiptSnapshot) -> None:
     sheet.field("Adresse : ", f.address)
     sheet.field("Objet : ", f.object)
     _ticked_paragraph(sheet, LEFT + PAD, GENERAL_INTEREST[s.form])
-    _ticked_paragraph(sheet, LEFT + PAD + 12, RUP.format(decree=_date(f.rup_decree_date),
-                                                        jo=_date(f.rup_journal_officiel_date)))
+    _ticked_paragraph(
+        sheet, LEFT + PAD + 12, RUP.format(decree=_date(f.rup_decree_date), jo=_date(f.rup_journal_officiel_date))
+    )
     sheet.close_box(top)
 
 
@@ -236,8 +240,10 @@ def _draw_company_gifts(sheet: Sheet, s: ReceiptSnapshot, table_level: int = 0) 
     else:
         sheet.paragraph(COMPANY_RECEIVED)
         _amount(sheet, s.amount_cents)
-    sheet.checkbox_row("Forme des versements (4) :",
-                       [(label, not in_kind and key in s.payment_methods) for key, label in COMPANY_PAYMENT_FORMS])
+    sheet.checkbox_row(
+        "Forme des versements (4) :",
+        [(label, not in_kind and key in s.payment_methods) for key, label in COMPANY_PAYMENT_FORMS],
+    )
     sheet.y -= 2
     sheet.paragraph(COMPANY_TOTAL)
     _amount(sheet, s.amount_cents)
@@ -266,8 +272,7 @@ NOTE_SIZE, NOTE_LEAD = 6.0, 7.0
 
 def _draw_closing_row(sheet: Sheet, s: ReceiptSnapshot, signature_png: bytes | None) -> None:
     top = sheet.y
-    how_lines = [line for paragraph in how_to_declare(s)
-                 for line in wrap(paragraph, HOW_WIDTH - 2 * PAD, size=SMALL)]
+    how_lines = [line for paragraph in how_to_declare(s) for line in wrap(paragraph, HOW_WIDTH - 2 * PAD, size=SMALL)]
     height = max(ROW_HEIGHT, BAND + 2 + len(how_lines) * SMALL_LEAD + PAD)
     if top - height - 14 < sheet.floor:
         raise LayoutError("the receipt does not fit on one page")
@@ -292,8 +297,11 @@ def _draw_closing_row(sheet: Sheet, s: ReceiptSnapshot, signature_png: bytes | N
     sheet.y = top
     sheet.open_box("Signature", x, width)
     signatory = s.foundation
-    for label, value in (("Date d'émission du reçu : ", _date(s.issued_on)), ("Signataire : ", signatory.signatory_name),
-                         ("Qualité : ", signatory.signatory_title)):
+    for label, value in (
+        ("Date d'émission du reçu : ", _date(s.issued_on)),
+        ("Signataire : ", signatory.signatory_name),
+        ("Qualité : ", signatory.signatory_title),
+    ):
         sheet.field(label, value, x + PAD, width - 2 * PAD)
     label_baseline = sheet.next_line()
     sheet.text(x + PAD, label_baseline, "Signature :", bold=True)
@@ -307,8 +315,16 @@ def _draw_closing_row(sheet: Sheet, s: ReceiptSnapshot, signature_png: bytes | N
 def _draw_signature_image(sheet: Sheet, png: bytes, x: float, ceiling: float, width: float, bottom: float) -> None:
     """The signature image under its label, as large as the box leaves room for."""
     try:
-        sheet.c.drawImage(ImageReader(io.BytesIO(png)), x, bottom, width=width, height=max(ceiling - bottom, 12.0),
-                          preserveAspectRatio=True, anchor="sw", mask="auto")
+        sheet.c.drawImage(
+            ImageReader(io.BytesIO(png)),
+            x,
+            bottom,
+            width=width,
+            height=max(ceiling - bottom, 12.0),
+            preserveAspectRatio=True,
+            anchor="sw",
+            mask="auto",
+        )
     except Exception as error:  # reportlab and PIL raise many kinds of errors for a bad image
         raise ValueError("the signature image is not a readable PNG") from error
 

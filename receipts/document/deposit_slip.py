@@ -33,7 +33,9 @@ class Cheque:
     amount_cents: int
 
 
-def draw_deposit_slip(foundation_name: str, slip_number: str, deposited_on: dt.date, cheques: Sequence[Cheque]) -> bytes:
+def draw_deposit_slip(
+    foundation_name: str, slip_number: str, deposited_on: dt.date, cheques: Sequence[Cheque]
+) -> bytes:
     """The slip's PDF: header with date, count and total, then every cheque (number, bank, drawer, amount)."""
     register_fonts()
     rl_config.useA85 = 0
@@ -41,7 +43,7 @@ def draw_deposit_slip(foundation_name: str, slip_number: str, deposited_on: dt.d
     canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1)
     width, height = A4
     total = sum(c.amount_cents for c in cheques)
-    pages = [cheques[i:i + ROWS_PER_PAGE] for i in range(0, len(cheques), ROWS_PER_PAGE)] or [[]]
+    pages = [cheques[i : i + ROWS_PER_PAGE] for i in range(0, len(cheques), ROWS_PER_PAGE)] or [[]]
     for page_number, rows in enumerate(pages, start=1):
         canvas.setFont(BOLD, 14)
         canvas.drawString(20 * mm, height - 20 * mm, "Bordereau de remise de chèques")

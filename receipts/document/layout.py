@@ -217,8 +217,14 @@ class Sheet:
                 self.text(x, baseline, line, bold=bold, size=size)
 
     def field(
-        self, label: str, value: str, x: float = LEFT + PAD, width: float = WIDTH - 2 * PAD, *,
-        size: float = BODY, lead: float = LEAD,
+        self,
+        label: str,
+        value: str,
+        x: float = LEFT + PAD,
+        width: float = WIDTH - 2 * PAD,
+        *,
+        size: float = BODY,
+        lead: float = LEAD,
     ) -> None:
         """`label` in bold, then `value` wrapped with a hanging indent."""
         label_width = width_of(label, True, size)
@@ -241,8 +247,10 @@ class Sheet:
         if not pairs:
             return
         column = (WIDTH - 2 * PAD) / len(pairs)
-        if len(pairs) > 1 and any(_has_wider_word(value, _value_width(column - PAD, width_of(label, True, size)), size)
-                                  for label, value in pairs):
+        if len(pairs) > 1 and any(
+            _has_wider_word(value, _value_width(column - PAD, width_of(label, True, size)), size)
+            for label, value in pairs
+        ):
             for label, value in pairs:
                 self.field(label, value, size=size, lead=lead)
             return

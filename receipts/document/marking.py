@@ -33,7 +33,9 @@ BAND = 78.0
 GAP = 6.0
 TITLE_SIZE, LINE_SIZE, LINE_LEAD = 22.0, 8.6, 10.4
 SIDE_SIZE = 9.0
-MAX_LINES = 5  # lines of text the band holds beside the title: a reason of 200 characters (the column's) and the replacement
+MAX_LINES = (
+    5  # lines of text the band holds beside the title: a reason of 200 characters (the column's) and the replacement
+)
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class Stamp:
         tail = f"Remplacé par le reçu n° {self.replaced_by}." if self.replaced_by else None
         room = MAX_LINES - (1 if tail else 0)
         if len(lines) > room:
-            lines = lines[: room - 1] + [_shortened(" ".join(lines[room - 1:]), width)]
+            lines = lines[: room - 1] + [_shortened(" ".join(lines[room - 1 :]), width)]
         return lines + ([tail] if tail else [])
 
 
@@ -115,7 +117,7 @@ def _stamp_page(width: float, height: float, scale: float, stamp: Stamp) -> Page
 
 
 def _side_marks(canvas: Canvas, side: float, length: float) -> None:
-    """"ANNULÉ" again and again down both freed side strips, read bottom to top."""
+    """ "ANNULÉ" again and again down both freed side strips, read bottom to top."""
     canvas.setFont(BOLD, SIDE_SIZE)
     repeated = "   ".join([MARK] * 40)
     width = canvas._pagesize[0]

@@ -63,4 +63,6 @@ def fits_receipt(text: str, characters: int) -> bool:
     no wider fits its box (long words are cut, the type set smaller).
     """
     register_fonts()
-    return width_of(unicodedata.normalize("NFC", text), False, 10.0) <= characters * width_of(WIDEST_LETTER, False, 10.0)
+    return width_of(unicodedata.normalize("NFC", text), False, 10.0) <= characters * width_of(
+        WIDEST_LETTER, False, 10.0
+    )

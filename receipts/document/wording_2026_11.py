@@ -64,6 +64,7 @@ def footnotes(s: ReceiptSnapshot) -> list[str]:
             "reçus pendant la période indiquée, listés ci-dessus."
         )
     notes.append(FINE_1740_A)
-    notes.append("Ce reçu est à conserver : l'administration fiscale peut le demander pour justifier la "
-                 "réduction d'impôt.")
+    notes.append(
+        "Ce reçu est à conserver : l'administration fiscale peut le demander pour justifier la réduction d'impôt."
+    )
     return notes

@@ -121,8 +121,7 @@ HOW_TO_DECLARE = {
     "978": (
         "IFI : reportez le montant de ce reçu sur la déclaration n° 2042-IFI, rubrique des dons (réduction d'IFI "
         "au titre des dons à certains organismes d'intérêt général), dans la déclaration d'IFI que ce don réduit.",
-        "Conservez ce reçu au moins 3 ans après l'année de la déclaration : l'administration fiscale peut le "
-        "demander.",
+        "Conservez ce reçu au moins 3 ans après l'année de la déclaration : l'administration fiscale peut le demander.",
     ),
     "238 bis": (
         "Entreprise : la réduction d'impôt se déclare sur le formulaire n° 2069-RCI, déposé avec la déclaration "

@@ -17,12 +17,20 @@ from tests.support.live_service import Live
 @pytest.fixture
 def live_settings() -> dict[str, object]:
     # Challenge from the first checkout on, so the page shows it at once; mail logged.
-    return {"CHECKOUT_LIMITS": "on", "CHECKOUT_CHALLENGE_AFTER": "0", "CHECKOUT_GLOBAL_CHALLENGE_AFTER": "0", "MAIL_SERVER": ""}
+    return {
+        "CHECKOUT_LIMITS": "on",
+        "CHECKOUT_CHALLENGE_AFTER": "0",
+        "CHECKOUT_GLOBAL_CHALLENGE_AFTER": "0",
+        "MAIL_SERVER": "",
+    }
 
 
 def test_a_donor_asked_for_the_challenge_solves_it_in_the_browser_and_reaches_checkout(page: Any, live: Live) -> None:
     violations: list[str] = []
-    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     page.goto(live.url + "/donate?kind=one_off&amount=50")

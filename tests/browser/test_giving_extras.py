@@ -34,7 +34,11 @@ def host_ports() -> dict[str, int]:
 
 @pytest.fixture
 def live_settings(smtp: tuple[Mailbox, int], host_ports: dict[str, int]) -> dict[str, object]:
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp[1]), "EMBED_ALLOWED_ORIGINS": f"http://localhost:{host_ports['allowed']}"}
+    return {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp[1]),
+        "EMBED_ALLOWED_ORIGINS": f"http://localhost:{host_ports['allowed']}",
+    }
 
 
 class CampaignSite:
@@ -42,9 +46,9 @@ class CampaignSite:
 
     def __init__(self, port: int, service_url: str) -> None:
         page = (
-            "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Association amie</title></head>"
+            '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Association amie</title></head>'
             "<body><main><h1>Association amie</h1><p>Soutenez la recherche :</p>"
-            f"<script src=\"{service_url}/embed/widget.js?campaign=dystonie&amp;lang=fr\"></script></main></body></html>"
+            f'<script src="{service_url}/embed/widget.js?campaign=dystonie&amp;lang=fr"></script></main></body></html>'
         ).encode()
 
         class Handler(BaseHTTPRequestHandler):
@@ -74,7 +78,9 @@ def sites(live: Live, host_ports: dict[str, int]) -> Iterator[dict[str, Campaign
         site.stop()
 
 
-def test_a_fee_covered_gift_in_memory_of_someone_and_the_notice_that_follows(page: Any, live: Live, smtp: tuple[Mailbox, int]) -> None:
+def test_a_fee_covered_gift_in_memory_of_someone_and_the_notice_that_follows(
+    page: Any, live: Live, smtp: tuple[Mailbox, int]
+) -> None:
     mailbox, _ = smtp
     page.goto(live.url + "/donate?kind=one_off&amount=50")
     page.locator("#cover_fees").check()
@@ -103,8 +109,19 @@ def test_a_fee_covered_gift_in_memory_of_someone_and_the_notice_that_follows(pag
 
 
 def test_a_campaign_page_before_and_after_a_gift(page: Any, live: Live) -> None:
-    result = live.app.test_cli_runner().invoke(args=["campaigns", "create", "appel-2026", "--title", "Appel de printemps",
-                                                     "--goal", "1000", "--presets", "25,75,150"])
+    result = live.app.test_cli_runner().invoke(
+        args=[
+            "campaigns",
+            "create",
+            "appel-2026",
+            "--title",
+            "Appel de printemps",
+            "--goal",
+            "1000",
+            "--presets",
+            "25,75,150",
+        ]
+    )
     assert result.exit_code == 0, result.output
     page.goto(live.url + "/c/appel-2026?utm_source=affiche")
     expect(page.locator("#campaign-progress-label")).to_have_text(
@@ -134,11 +151,19 @@ def test_the_widget_embedded_on_an_allowed_site_opens_the_form_and_a_refused_sit
     widget.get_by_role("button", name=f"100,00{NBSP}€").click()
     widget.get_by_role("button", name="Faire un don", exact=True).click()
     frame = page.frame_locator("iframe.donation-embed-frame")
-    expect(frame.locator("#embed-recipient")).to_contain_text("Vous donnez à Institut de recherche sur le cerveau (démonstration)")
+    expect(frame.locator("#embed-recipient")).to_contain_text(
+        "Vous donnez à Institut de recherche sur le cerveau (démonstration)"
+    )
     expect(frame.locator("#amount")).to_have_value("100")
     page.steps.shot("embedded-form")
-    for label, value in {"Prénom(s)": "Camille", "Nom": "Martin", "Adresse e-mail": "camille.martin@example.org",
-                         "Adresse": "12 rue des Lilas", "Code postal": "75013", "Ville": "Paris"}.items():
+    for label, value in {
+        "Prénom(s)": "Camille",
+        "Nom": "Martin",
+        "Adresse e-mail": "camille.martin@example.org",
+        "Adresse": "12 rue des Lilas",
+        "Code postal": "75013",
+        "Ville": "Paris",
+    }.items():
         frame.get_by_label(label, exact=True).fill(value)
     frame.locator("#consent").check()
     # The frame is another site's: the session cookie (SameSite=Lax) is not sent, the form's own token is enough.

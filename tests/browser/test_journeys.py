@@ -67,7 +67,9 @@ def test_form_errors_stand_next_to_their_fields_and_keep_what_was_typed(page: An
     page.get_by_label("Montant en euros").fill("12,345")
     page.get_by_role("button", name="Continue vers le paiement sécurisé".replace("Continue", "Continuer")).click()
     expect(page.locator("#error-summary")).to_be_visible()
-    expect(page.locator("#email-error")).to_have_text("Veuillez saisir une adresse e-mail valide, par exemple nom@exemple.fr.")
+    expect(page.locator("#email-error")).to_have_text(
+        "Veuillez saisir une adresse e-mail valide, par exemple nom@exemple.fr."
+    )
     expect(page.locator("#postal_code-error")).to_contain_text("cinq chiffres")
     expect(page.locator("#last_name-error")).to_have_text("Veuillez saisir votre nom.")
     expect(page.locator("#amount-error")).to_contain_text("deux décimales")
@@ -101,9 +103,7 @@ def test_the_widget_works_with_the_keyboard_alone_with_a_visible_focus(page: Any
     else:
         raise AssertionError("the type of gift cannot be reached with Tab")
     focused = page.evaluate("document.activeElement.id")
-    outline = page.evaluate(
-        "id => getComputedStyle(document.querySelector(`label[for=${id}]`)).outlineStyle", focused
-    )
+    outline = page.evaluate("id => getComputedStyle(document.querySelector(`label[for=${id}]`)).outlineStyle", focused)
     assert outline not in ("", "none"), "the focused choice has no visible outline"
     page.keyboard.press("ArrowRight")
     assert page.evaluate("document.activeElement.value") == "monthly"

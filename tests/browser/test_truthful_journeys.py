@@ -25,7 +25,12 @@ from tests.support.mailbox import Mailbox
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 AXE = Axe()
 NBSP = "[\u00a0\u202f ]"
-PHONE_FR, LAPTOP_EN, PHONE_EN, LAPTOP_FR = ("375-fr", 375, "fr"), ("1280-en", 1280, "en"), ("375-en", 375, "en"), ("1280-fr", 1280, "fr")
+PHONE_FR, LAPTOP_EN, PHONE_EN, LAPTOP_FR = (
+    ("375-fr", 375, "fr"),
+    ("1280-en", 1280, "en"),
+    ("375-en", 375, "en"),
+    ("1280-fr", 1280, "fr"),
+)
 CARD_OK, CARD_DECLINED, CARD_3DS = "4242424242424242", "4000000000000002", "4000002500003155"
 IBAN_OK, IBAN_REFUSED = "FR1420041010050500013M02606", "FR8420041010050500013M02606"
 PASSWORD = "correct horse battery staple"
@@ -64,16 +69,25 @@ class Journey:
         self.shot(label)
         if self.page.url.startswith(self.live.url):
             results = AXE.run(self.page)
-            bad = [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-                   for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+            bad = [
+                f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+                for v in results.response["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
             assert bad == [], f"{label}: {bad}"
             wide = self.page.evaluate("document.documentElement.scrollWidth")
             assert wide <= self.width, f"{label}: the page is {wide} px wide on a {self.width} px screen"
         assert self.errors == [], f"{label}: {self.errors}"
 
     def fill_donor(self, email: str = "camille.martin@example.org") -> None:
-        for field, value in (("first_name", "Camille"), ("last_name", "Martin"), ("email", email),
-                             ("address_line1", "12 rue des Lilas"), ("postal_code", "75013"), ("city", "Paris")):
+        for field, value in (
+            ("first_name", "Camille"),
+            ("last_name", "Martin"),
+            ("email", email),
+            ("address_line1", "12 rue des Lilas"),
+            ("postal_code", "75013"),
+            ("city", "Paris"),
+        ):
             self.page.locator(f"#{field}").fill(value)
         self.page.locator("#consent").check()
 
@@ -107,8 +121,9 @@ class Journey:
 @pytest.fixture
 def journey(browser: Any, live: Live, request: pytest.FixtureRequest) -> Iterator[Journey]:
     name, width, lang = request.param
-    context = browser.new_context(viewport={"width": width, "height": 900 if width > 500 else 812},
-                                  locale="fr-FR" if lang == "fr" else "en-GB")
+    context = browser.new_context(
+        viewport={"width": width, "height": 900 if width > 500 else 812}, locale="fr-FR" if lang == "fr" else "en-GB"
+    )
     page = context.new_page()
     page.set_default_timeout(15000)
     yield Journey(page, live, f"{request.node.originalname}-{name}", width, lang)
@@ -136,7 +151,9 @@ def _flat(text: str) -> str:
 
 
 @pytest.mark.parametrize("journey", [PHONE_FR, LAPTOP_EN, PHONE_EN, LAPTOP_FR], indirect=True, ids=lambda p: p[0])
-def test_one_off_card_gift_from_the_top_of_the_page_to_the_receipt_and_a_monthly_offer(journey: Journey, smtp: tuple[Mailbox, int]) -> None:
+def test_one_off_card_gift_from_the_top_of_the_page_to_the_receipt_and_a_monthly_offer(
+    journey: Journey, smtp: tuple[Mailbox, int]
+) -> None:
     mailbox, _ = smtp
     page, t = journey.page, journey.t
     journey.go("/")
@@ -215,7 +232,9 @@ def test_one_off_card_gift_from_the_top_of_the_page_to_the_receipt_and_a_monthly
 
 
 @pytest.mark.parametrize("journey", [PHONE_FR, LAPTOP_EN], indirect=True, ids=lambda p: p[0])
-def test_monthly_gift_then_a_renewal_then_every_portal_action_shown_at_once(journey: Journey, smtp: tuple[Mailbox, int]) -> None:
+def test_monthly_gift_then_a_renewal_then_every_portal_action_shown_at_once(
+    journey: Journey, smtp: tuple[Mailbox, int]
+) -> None:
     mailbox, _ = smtp
     page, t, live = journey.page, journey.t, journey.live
     journey.go("/donate?kind=monthly&amount=15")
@@ -283,7 +302,9 @@ def test_ifi_gift_with_its_split_and_year(journey: Journey, smtp: tuple[Mailbox,
     page.locator("label[for=kind-ifi]").click()
     page.locator("label[for=preset-other]").click()
     page.locator("#other-amount").fill("80000")
-    expect(page.locator("#net-cost-rule")).to_contain_text(re.compile(t(r"IFI \d{4}, à déclarer au plus tard le 12 juin", r"IFI \d{4}, whose return is due by June 12")))
+    expect(page.locator("#net-cost-rule")).to_contain_text(
+        re.compile(t(r"IFI \d{4}, à déclarer au plus tard le 12 juin", r"IFI \d{4}, whose return is due by June 12"))
+    )
     journey.check("widget-ifi-80000")
     page.locator("#donation-widget button[type=submit]").click()
     page.locator("#ifi_split").check()
@@ -322,7 +343,9 @@ def test_company_gift_sees_its_reduction_capped_by_turnover(journey: Journey, sm
 
 
 @pytest.mark.parametrize("journey", [PHONE_EN, LAPTOP_FR], indirect=True, ids=lambda p: p[0])
-def test_a_declined_card_is_never_called_received_and_3d_secure_then_succeeds(journey: Journey, smtp: tuple[Mailbox, int]) -> None:
+def test_a_declined_card_is_never_called_received_and_3d_secure_then_succeeds(
+    journey: Journey, smtp: tuple[Mailbox, int]
+) -> None:
     page, live = journey.page, journey.live
     journey.go("/donate?kind=one_off&amount=50")
     journey.fill_donor()
@@ -331,8 +354,12 @@ def test_a_declined_card_is_never_called_received_and_3d_secure_then_succeeds(jo
     journey.shot("stripe-declined")
     donation = _donation(live, kind=DonationKind.ONE_OFF)
     journey.go(f"/donate/thanks/{donation.public_id}")
-    expect(page.locator("#thanks-title")).to_have_text(journey.t(
-        "Merci, nous attendons la confirmation de votre paiement", "Thank you, we are waiting for the confirmation of your payment"))
+    expect(page.locator("#thanks-title")).to_have_text(
+        journey.t(
+            "Merci, nous attendons la confirmation de votre paiement",
+            "Thank you, we are waiting for the confirmation of your payment",
+        )
+    )
     journey.check("thanks-after-decline-waiting")
 
     journey.go("/donate?kind=one_off&amount=60")
@@ -345,14 +372,18 @@ def test_a_declined_card_is_never_called_received_and_3d_secure_then_succeeds(jo
 
 
 @pytest.mark.parametrize("journey", [PHONE_FR, LAPTOP_EN], indirect=True, ids=lambda p: p[0])
-def test_sepa_debits_that_arrive_or_fail_are_told_on_the_page_and_by_email(journey: Journey, smtp: tuple[Mailbox, int]) -> None:
+def test_sepa_debits_that_arrive_or_fail_are_told_on_the_page_and_by_email(
+    journey: Journey, smtp: tuple[Mailbox, int]
+) -> None:
     mailbox, _ = smtp
     page, t, live = journey.page, journey.t, journey.live
     journey.go("/donate?kind=one_off&amount=80")
     journey.fill_donor()
     journey.submit_form()
     journey.pay_iban(IBAN_OK)
-    journey.thanks_says("Merci, votre paiement est en cours de traitement", "Thank you, your payment is being processed")
+    journey.thanks_says(
+        "Merci, votre paiement est en cours de traitement", "Thank you, your payment is being processed"
+    )
     journey.check("thanks-sepa-processing")
     [started] = mailbox.wait_for(1)
     assert re.search("prélèvement SEPA|SEPA direct debit", _mail_text(started))
@@ -360,7 +391,9 @@ def test_sepa_debits_that_arrive_or_fail_are_told_on_the_page_and_by_email(journ
     live.control(f"payment_intents/{donation.stripe_payment_intent_id}/settle")
     journey.thanks_says("Merci, nous avons bien reçu votre don", "Thank you, we have received your gift")
     # The change came while the page was open: its live region announced it.
-    expect(page.locator("#thanks-announce")).to_have_text(t("Merci, nous avons bien reçu votre don", "Thank you, we have received your gift"))
+    expect(page.locator("#thanks-announce")).to_have_text(
+        t("Merci, nous avons bien reçu votre don", "Thank you, we have received your gift")
+    )
     journey.check("thanks-sepa-arrived")
     assert re.search("reçu fiscal|tax receipt", mailbox.wait_for(2)[1]["Subject"])
 
@@ -368,7 +401,9 @@ def test_sepa_debits_that_arrive_or_fail_are_told_on_the_page_and_by_email(journ
     journey.fill_donor()
     journey.submit_form()
     journey.pay_iban(IBAN_REFUSED)
-    journey.thanks_says("Merci, votre paiement est en cours de traitement", "Thank you, your payment is being processed")
+    journey.thanks_says(
+        "Merci, votre paiement est en cours de traitement", "Thank you, your payment is being processed"
+    )
     failing = _donation(live, kind=DonationKind.ONE_OFF, amount_cents=9000)
     live.control(f"payment_intents/{failing.stripe_payment_intent_id}/settle")
     journey.thanks_says("Votre paiement n'a pas abouti", "Your payment did not go through")
@@ -390,7 +425,11 @@ def test_finance_staff_find_the_failed_payments_and_read_in_their_language(journ
     monthly = pay(live, give, kind="monthly", amount="20", last_name="Lefèvre", email="claire.lefevre@example.org")
     with live.app.app_context():
         create_staff(db.session, "compta@fondation.example", StaffRole.FINANCE, PASSWORD)
-        db.session.add(Payment(donation_id=monthly.id, amount_cents=2000, refunded_cents=0, method=_card(), status=PaymentStatus.FAILED))
+        db.session.add(
+            Payment(
+                donation_id=monthly.id, amount_cents=2000, refunded_cents=0, method=_card(), status=PaymentStatus.FAILED
+            )
+        )
         db.session.commit()
     journey.go("/finance/login")
     page.locator("input[name=email]").fill("compta@fondation.example")

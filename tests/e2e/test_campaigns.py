@@ -35,20 +35,39 @@ def create(live: Live, tmp_path: Path, slug: str = "appel-2026", *extra: str) ->
     text = tmp_path / "texte.md"
     text.write_text(TEXT, encoding="utf-8")
     runner = live.app.test_cli_runner()
-    return runner.invoke(args=["campaigns", "create", slug, "--title", "Appel de printemps", "--goal", "10000",
-                               "--text-file", str(text), "--presets", "25,75,150", *extra])
+    return runner.invoke(
+        args=[
+            "campaigns",
+            "create",
+            slug,
+            "--title",
+            "Appel de printemps",
+            "--goal",
+            "10000",
+            "--text-file",
+            str(text),
+            "--presets",
+            "25,75,150",
+            *extra,
+        ]
+    )
 
 
-def test_a_campaign_made_by_the_command_shows_its_text_sanitised_its_amounts_and_its_progress(live: Live, tmp_path: Path) -> None:
+def test_a_campaign_made_by_the_command_shows_its_text_sanitised_its_amounts_and_its_progress(
+    live: Live, tmp_path: Path
+) -> None:
     result = create(live, tmp_path)
     assert result.exit_code == 0, result.output
     assert "Campaign created: /c/appel-2026" in result.output
 
     page = live.get("/c/appel-2026")
     assert page.status_code == 200
-    assert "<strong>chercheuses</strong>" in page.text and '<a href="https://example.org/recherche" rel="noopener noreferrer">' in page.text
+    assert (
+        "<strong>chercheuses</strong>" in page.text
+        and '<a href="https://example.org/recherche" rel="noopener noreferrer">' in page.text
+    )
     assert "<script>alert" not in page.text and "&lt;script&gt;alert" in page.text
-    assert "href=\"javascript:" not in page.text
+    assert 'href="javascript:' not in page.text
     text = text_of(page.text)
     assert "0,00 € collectés sur un objectif de 10 000,00 €, grâce à 0 donateur" in text
     assert '<progress max="1000000" value="0"' in page.text
@@ -64,9 +83,16 @@ def test_a_gift_through_the_campaign_carries_it_and_the_visits_source_and_the_ba
     page = live.get("/c/appel-2026?utm_source=newsletter&utm_medium=email&utm_campaign=printemps")
     assert '<input type="hidden" name="utm_source" value="newsletter">' in page.text
     # The widget is a GET form to /donate: what it carries arrives in the form's hidden fields.
-    form = live.get("/donate?kind=one_off&amount=75&campaign=appel-2026&utm_source=newsletter&utm_medium=email&utm_campaign=printemps")
+    form = live.get(
+        "/donate?kind=one_off&amount=75&campaign=appel-2026&utm_source=newsletter&utm_medium=email&utm_campaign=printemps"
+    )
     fields = form_fields(form.text)
-    assert (fields["campaign"], fields["utm_source"], fields["utm_medium"], fields["utm_campaign"]) == ("appel-2026", "newsletter", "email", "printemps")
+    assert (fields["campaign"], fields["utm_source"], fields["utm_medium"], fields["utm_campaign"]) == (
+        "appel-2026",
+        "newsletter",
+        "email",
+        "printemps",
+    )
     answer = live.post("/donate", data={**fields, "kind": "one_off", "amount": "75", **INDIVIDUAL})
     assert answer.status_code == 303
     pay(live, answer.headers["Location"])
@@ -88,8 +114,18 @@ def test_unknown_campaigns_are_not_found(live: Live) -> None:
 
 def test_after_its_end_date_the_page_says_it_is_closed_and_the_form_refuses_it(live: Live, tmp_path: Path) -> None:
     yesterday = paris_date(utcnow()) - dt.timedelta(days=1)
-    assert create(live, tmp_path, "appel-clos", "--starts", (yesterday - dt.timedelta(days=30)).isoformat(),
-                  "--ends", yesterday.isoformat()).exit_code == 0
+    assert (
+        create(
+            live,
+            tmp_path,
+            "appel-clos",
+            "--starts",
+            (yesterday - dt.timedelta(days=30)).isoformat(),
+            "--ends",
+            yesterday.isoformat(),
+        ).exit_code
+        == 0
+    )
     page = live.get("/c/appel-clos")
     assert page.status_code == 200
     assert "Cette campagne est terminée" in page.text
@@ -132,7 +168,10 @@ def test_the_command_refuses_bad_campaigns_saying_why(live: Live, tmp_path: Path
         (["Appel 2026", "--title", "T", "--goal", "10"], "lowercase letters"),
         (["appel-x", "--title", "T", "--goal", "-5"], "--goal"),
         (["appel-y", "--title", "T", "--goal", "10", "--ends", "2026-13-01"], "--ends"),
-        (["appel-z", "--title", "T", "--goal", "10", "--starts", "2026-06-01", "--ends", "2026-05-01"], "before the start"),
+        (
+            ["appel-z", "--title", "T", "--goal", "10", "--starts", "2026-06-01", "--ends", "2026-05-01"],
+            "before the start",
+        ),
         (["appel-w", "--title", "T", "--goal", "10", "--image", "https://ailleurs.example/i.jpg"], "path on this site"),
     ]
     for args, message in cases:

@@ -33,7 +33,9 @@ def _sessions_in_stripe(live: Live) -> list[dict]:
 
 def _lose_every_attempt(live: Live) -> None:
     # The service's client tries 1 + STRIPE_MAX_NETWORK_RETRIES (2) times: every answer is lost.
-    lost = requests.post(f"{live.sandbox.url}/_sandbox/faults/lose-answers", data={"path": CHECKOUT_PATH, "count": "3"}, timeout=10)
+    lost = requests.post(
+        f"{live.sandbox.url}/_sandbox/faults/lose-answers", data={"path": CHECKOUT_PATH, "count": "3"}, timeout=10
+    )
     assert lost.status_code == 200, lost.text
 
 
@@ -60,7 +62,9 @@ def test_a_retry_after_the_answer_was_lost_gets_the_same_session_without_error(l
         assert int(donation.checkout_expires_at.timestamp()) == made[0]["expires_at"]
         assert made[0]["expires_at"] - made[0]["created"] == 24 * 3600
 
-    paid = requests.post(f"{live.sandbox.url}/_sandbox/checkout/{made[0]['id']}/pay", data={"card": "4242424242424242"}, timeout=10)
+    paid = requests.post(
+        f"{live.sandbox.url}/_sandbox/checkout/{made[0]['id']}/pay", data={"card": "4242424242424242"}, timeout=10
+    )
     assert paid.status_code == 200 and paid.json()["status"] == "succeeded"
     live.settle_webhooks()
     with live.app.app_context():

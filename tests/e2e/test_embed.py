@@ -62,14 +62,24 @@ def test_the_embedded_form_says_who_receives_the_gift_and_works_without_cookies(
     browser = cookieless_browser()
     page = browser.get(f"{live.url}/embed/donate?amount=40&lang=fr", timeout=10)
     text = html.unescape(page.text)
-    assert "Vous donnez à Institut de recherche sur le cerveau (démonstration), fondation reconnue d’utilité publique." in text
+    assert (
+        "Vous donnez à Institut de recherche sur le cerveau (démonstration), fondation reconnue d’utilité publique."
+        in text
+    )
     assert not browser.cookies
     fields = form_fields(page.text)
     assert "csrf_token" not in fields and fields["embed_token"]
-    answer = browser.post(f"{live.url}/embed/donate?lang=fr", data={**fields, "kind": "one_off", "amount": "40", **INDIVIDUAL},
-                          headers={"Origin": live.url}, timeout=10, allow_redirects=False)
+    answer = browser.post(
+        f"{live.url}/embed/donate?lang=fr",
+        data={**fields, "kind": "one_off", "amount": "40", **INDIVIDUAL},
+        headers={"Origin": live.url},
+        timeout=10,
+        allow_redirects=False,
+    )
     assert answer.status_code == 200, answer.text
-    link = re.search(r'<a class="button button-primary" id="continue-to-payment" href="([^"]+)" target="_top">', answer.text)
+    link = re.search(
+        r'<a class="button button-primary" id="continue-to-payment" href="([^"]+)" target="_top">', answer.text
+    )
     assert link and html.unescape(link.group(1)).startswith(live.sandbox.url + "/checkout/")
     assert "Votre don à Institut de recherche sur le cerveau (démonstration) est prêt" in html.unescape(answer.text)
     assert frame_ancestors(answer) == f"'self' {CAMPAIGN_SITE} https://autre.example"
@@ -85,13 +95,20 @@ def test_a_post_from_another_site_or_with_a_forged_token_is_refused_and_records_
     assert "Rien n’a été enregistré" in html.unescape(from_elsewhere.text)
     no_origin = browser.post(f"{live.url}/embed/donate", data=data, timeout=10)
     assert no_origin.status_code == 403
-    referred = browser.post(f"{live.url}/embed/donate", data={**data, "embed_token": data["embed_token"][:-2] + "xx"},
-                            headers={"Referer": f"{live.url}/embed/donate?amount=40"}, timeout=10)
+    referred = browser.post(
+        f"{live.url}/embed/donate",
+        data={**data, "embed_token": data["embed_token"][:-2] + "xx"},
+        headers={"Referer": f"{live.url}/embed/donate?amount=40"},
+        timeout=10,
+    )
     assert referred.status_code == 400
     assert "Ce formulaire a expiré" in html.unescape(referred.text)
     other_form = browser.get(f"{live.url}/embed/donate?amount=40", timeout=10)
     swapped = {**data, "embed_token": form_fields(other_form.text)["embed_token"]}  # a token signed for another form
-    assert browser.post(f"{live.url}/embed/donate", data=swapped, headers={"Origin": live.url}, timeout=10).status_code == 400
+    assert (
+        browser.post(f"{live.url}/embed/donate", data=swapped, headers={"Origin": live.url}, timeout=10).status_code
+        == 400
+    )
     assert donations_count(live) == 0
     # The plain form keeps its cookie-bound CSRF token: without it, it is refused as before.
     plain = {k: v for k, v in data.items() if k != "embed_token"}
@@ -108,4 +125,7 @@ def test_a_mistake_in_the_embedded_form_comes_back_in_the_frame_with_a_fresh_tok
     assert "Un code postal français" in html.unescape(answer.text)
     assert frame_ancestors(answer).startswith("'self' http://campagne.example:8080")
     again = {**form_fields(answer.text), "kind": "one_off", "amount": "40", **INDIVIDUAL}
-    assert browser.post(f"{live.url}/embed/donate", data=again, headers={"Origin": live.url}, timeout=10).status_code == 200
+    assert (
+        browser.post(f"{live.url}/embed/donate", data=again, headers={"Origin": live.url}, timeout=10).status_code
+        == 200
+    )

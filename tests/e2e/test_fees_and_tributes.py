@@ -34,10 +34,14 @@ def live_settings(smtp: tuple[Mailbox, int]) -> dict[str, object]:
     """The live service mails the local SMTP server (the receipt and the tribute's notice are read there)."""
     return smtp_settings(smtp)
 
+
 def test_the_form_shows_the_fees_added_before_paying(live: Live) -> None:
     page = text_of(live.get("/donate?kind=one_off&amount=50&cover_fees=y").text)
     assert "Frais estimés ajoutés : 1,02 € par carte, 0,35 € par prélèvement SEPA." in page
-    assert "Vous donnez 51,02 € au total : 50,00 € plus 1,02 € pour les frais de paiement. Votre reçu fiscal porte 51,02 €." in page
+    assert (
+        "Vous donnez 51,02 € au total : 50,00 € plus 1,02 € pour les frais de paiement. Votre reçu fiscal porte 51,02 €."
+        in page
+    )
     landing = text_of(live.get("/").text)
     assert "1,78 € ajoutés pour les frais de paiement par carte : 101,78 € au total (estimation)." in landing
 
@@ -60,7 +64,9 @@ def test_a_fee_covered_card_gift_charges_the_gift_and_its_fees_and_its_receipt_s
     assert "cinquante et un euros et deux centimes" in receipt
 
 
-def test_sepa_fees_are_estimated_for_sepa_and_the_checkout_offers_only_sepa(live: Live, give: Callable[..., requests.Response]) -> None:
+def test_sepa_fees_are_estimated_for_sepa_and_the_checkout_offers_only_sepa(
+    live: Live, give: Callable[..., requests.Response]
+) -> None:
     checkout = give(kind="one_off", amount="50", cover_fees="y", fees_method="sepa_debit").headers["Location"]
     session = checkout_session(live, checkout)
     assert (session["amount_total"], session["payment_method_types"]) == (5035, ["sepa_debit"])
@@ -79,8 +85,12 @@ def test_the_tribute_notice_leaves_once_the_gift_is_paid_in_the_donors_language_
     mailbox, _port = smtp
     live.get("/?lang=en")  # the donor reads the site in English
     checkout = give(
-        kind="one_off", amount="80", tribute_kind="in_memory_of", tribute_name="Jeanne Dupont",
-        tribute_notify_email="Famille.Dupont@example.org", tribute_message="With all our love,\nfrom Camille",
+        kind="one_off",
+        amount="80",
+        tribute_kind="in_memory_of",
+        tribute_name="Jeanne Dupont",
+        tribute_notify_email="Famille.Dupont@example.org",
+        tribute_message="With all our love,\nfrom Camille",
     ).headers["Location"]
     live.wait_for_jobs()
     assert mailbox.messages == []  # never before the gift is paid
@@ -106,8 +116,14 @@ def test_the_notice_names_the_amount_when_the_donor_asks_and_is_in_french_by_def
     live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]
 ) -> None:
     mailbox, _port = smtp
-    checkout = give(kind="one_off", amount="80", tribute_kind="in_honour_of", tribute_name="Paul Martin",
-                    tribute_notify_email="paul@example.org", tribute_show_amount="y").headers["Location"]
+    checkout = give(
+        kind="one_off",
+        amount="80",
+        tribute_kind="in_honour_of",
+        tribute_name="Paul Martin",
+        tribute_notify_email="paul@example.org",
+        tribute_show_amount="y",
+    ).headers["Location"]
     pay(live, checkout)
     [notice] = [m for m in mailbox.wait_for(2) if m["To"] == "paul@example.org"]
     assert notice["Subject"] == "Un don en l’honneur de Paul Martin"
@@ -119,26 +135,52 @@ def test_a_tribute_without_an_address_is_kept_and_no_one_is_emailed(
     live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]
 ) -> None:
     mailbox, _port = smtp
-    checkout = give(kind="one_off", amount="40", tribute_kind="in_memory_of", tribute_name="Lucie Bernard").headers["Location"]
+    checkout = give(kind="one_off", amount="40", tribute_kind="in_memory_of", tribute_name="Lucie Bernard").headers[
+        "Location"
+    ]
     pay(live, checkout)
     assert [m["To"] for m in mailbox.wait_for(1)] == [INDIVIDUAL["email"]]
     donation = donation_of(live, checkout)
-    assert (donation.tribute_kind.value, donation.tribute_name, donation.tribute_notify_email) == ("in_memory_of", "Lucie Bernard", None)
+    assert (donation.tribute_kind.value, donation.tribute_name, donation.tribute_notify_email) == (
+        "in_memory_of",
+        "Lucie Bernard",
+        None,
+    )
 
 
 def test_tribute_mistakes_are_refused_with_a_message_and_nothing_is_recorded(live: Live) -> None:
     cases = {
-        "Veuillez saisir le nom de la personne pour qui le don est fait.": {"tribute_kind": "in_memory_of", "tribute_name": " "},
-        "Choisissez d’abord « en mémoire de » ou « en l’honneur de », ou laissez cette adresse vide.": {"tribute_notify_email": "a@example.org"},
-        "Le message est envoyé à l’adresse ci-dessus": {"tribute_kind": "in_honour_of", "tribute_name": "Paul", "tribute_message": "Bravo"},
+        "Veuillez saisir le nom de la personne pour qui le don est fait.": {
+            "tribute_kind": "in_memory_of",
+            "tribute_name": " ",
+        },
+        "Choisissez d’abord « en mémoire de » ou « en l’honneur de », ou laissez cette adresse vide.": {
+            "tribute_notify_email": "a@example.org"
+        },
+        "Le message est envoyé à l’adresse ci-dessus": {
+            "tribute_kind": "in_honour_of",
+            "tribute_name": "Paul",
+            "tribute_message": "Bravo",
+        },
         "Veuillez choisir « en mémoire de », « en l’honneur de » ou « non ».": {"tribute_kind": "for_ever"},
-        "Veuillez saisir une adresse e-mail valide": {"tribute_kind": "in_honour_of", "tribute_name": "Paul", "tribute_notify_email": "pas-une-adresse"},
-        "500 caractères au plus.": {"tribute_kind": "in_honour_of", "tribute_name": "Paul", "tribute_notify_email": "p@example.org", "tribute_message": "x" * 501},
+        "Veuillez saisir une adresse e-mail valide": {
+            "tribute_kind": "in_honour_of",
+            "tribute_name": "Paul",
+            "tribute_notify_email": "pas-une-adresse",
+        },
+        "500 caractères au plus.": {
+            "tribute_kind": "in_honour_of",
+            "tribute_name": "Paul",
+            "tribute_notify_email": "p@example.org",
+            "tribute_message": "x" * 501,
+        },
         "Veuillez choisir la carte ou le prélèvement SEPA.": {"cover_fees": "y", "fees_method": "cheque"},
     }
     for message, fields in cases.items():
         page = live.get("/donate?kind=one_off&amount=50")
-        answer = live.post("/donate", data={**form_fields(page.text), "kind": "one_off", "amount": "50", **INDIVIDUAL, **fields})
+        answer = live.post(
+            "/donate", data={**form_fields(page.text), "kind": "one_off", "amount": "50", **INDIVIDUAL, **fields}
+        )
         assert answer.status_code == 400, fields
         assert message in html.unescape(answer.text), fields
     assert donations_count(live) == 0
@@ -148,8 +190,13 @@ def test_a_notice_held_up_by_a_mail_outage_leaves_with_send_pending(
     live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]
 ) -> None:
     mailbox, port = smtp
-    checkout = give(kind="one_off", amount="60", tribute_kind="in_memory_of", tribute_name="Jeanne Dupont",
-                    tribute_notify_email="famille@example.org").headers["Location"]
+    checkout = give(
+        kind="one_off",
+        amount="60",
+        tribute_kind="in_memory_of",
+        tribute_name="Jeanne Dupont",
+        tribute_notify_email="famille@example.org",
+    ).headers["Location"]
     live.app.config["MAIL_PORT"] = 9  # the relay is down while the gift is paid
     pay(live, checkout)
     assert mailbox.messages == []

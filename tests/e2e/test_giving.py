@@ -37,7 +37,9 @@ def thanks_text(live: Live, checkout_url: str) -> str:
     return html.unescape(re.sub(r"[ \t\r\n]+", " ", page.text))
 
 
-def test_one_off_card_gift_is_received_and_the_thanks_page_says_so(live: Live, give: Callable[..., requests.Response]) -> None:
+def test_one_off_card_gift_is_received_and_the_thanks_page_says_so(
+    live: Live, give: Callable[..., requests.Response]
+) -> None:
     response = give(kind="one_off", amount="50")
     assert response.status_code == 303
     checkout = response.headers["Location"]
@@ -64,7 +66,9 @@ def test_declined_card_leaves_the_gift_unpaid(live: Live, give: Callable[..., re
     assert "Merci, nous avons bien reçu" not in thanks_text(live, checkout)
 
 
-def test_monthly_gift_with_two_renewals_records_three_payments(live: Live, give: Callable[..., requests.Response]) -> None:
+def test_monthly_gift_with_two_renewals_records_three_payments(
+    live: Live, give: Callable[..., requests.Response]
+) -> None:
     checkout = give(kind="monthly", amount="15").headers["Location"]
     live.control(f"checkout/{session_id(checkout)}/pay", card=CARD_OK)
     live.settle_webhooks()
@@ -109,7 +113,10 @@ def test_sepa_gift_is_processing_until_the_debit_succeeds(live: Live, give: Call
     checkout = give(kind="one_off", amount="100").headers["Location"]
     answer = live.control(f"checkout/{session_id(checkout)}/pay", iban=IBAN_OK, name="Camille Martin")
     live.settle_webhooks()
-    assert state(live, checkout) == (DonationStatus.PROCESSING, [(10000, PaymentStatus.PROCESSING, PaymentMethod.SEPA_DEBIT)])
+    assert state(live, checkout) == (
+        DonationStatus.PROCESSING,
+        [(10000, PaymentStatus.PROCESSING, PaymentMethod.SEPA_DEBIT)],
+    )
     assert "Merci, votre paiement est en cours de traitement" in thanks_text(live, checkout)
 
     live.control(f"payment_intents/{answer['payment_intent']}/settle")
@@ -120,7 +127,9 @@ def test_sepa_gift_is_processing_until_the_debit_succeeds(live: Live, give: Call
 
 def test_sepa_gift_whose_debit_fails_ends_failed(live: Live, give: Callable[..., requests.Response]) -> None:
     checkout = give(kind="one_off", amount="100").headers["Location"]
-    answer = live.control(f"checkout/{session_id(checkout)}/pay", iban="FR8420041010050500013M02606", name="Camille Martin")
+    answer = live.control(
+        f"checkout/{session_id(checkout)}/pay", iban="FR8420041010050500013M02606", name="Camille Martin"
+    )
     live.settle_webhooks()
     live.control(f"payment_intents/{answer['payment_intent']}/settle")
     live.settle_webhooks()
@@ -194,7 +203,9 @@ def test_a_checkout_stripe_expires_expires_the_donation(live: Live, give: Callab
     assert "Ce don n'a pas été finalisé" in thanks_text(live, checkout)
 
 
-def test_expire_command_catches_checkouts_whose_event_was_missed(live: Live, give: Callable[..., requests.Response]) -> None:
+def test_expire_command_catches_checkouts_whose_event_was_missed(
+    live: Live, give: Callable[..., requests.Response]
+) -> None:
     import datetime as dt
 
     from donations.clock import utcnow

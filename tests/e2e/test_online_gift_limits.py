@@ -41,7 +41,9 @@ def test_a_gift_above_stripes_limit_is_refused_in_french_with_the_bank_transfer_
     response = _post_gift(live, amount)
     assert response.status_code == 400
     if amount != "999999,995":  # three decimals: that message is about cents
-        assert "Un don payé en ligne par carte ou prélèvement SEPA est d'au plus 999 999,99 €" in _text(response.text).replace("&#39;", "'")
+        assert "Un don payé en ligne par carte ou prélèvement SEPA est d'au plus 999 999,99 €" in _text(
+            response.text
+        ).replace("&#39;", "'")
         assert "virement bancaire" in response.text
     with live.app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Donation)) == 0
@@ -60,7 +62,9 @@ def test_the_largest_gift_stripe_takes_opens_a_card_checkout(live: Live) -> None
     assert session["allowed_payment_method_types"] == ["card"]  # far above the SEPA limit
 
 
-@pytest.mark.parametrize(("amount", "methods"), [("10000", ["card", "sepa_debit"]), ("10000,01", ["card"]), ("50", ["card", "sepa_debit"])])
+@pytest.mark.parametrize(
+    ("amount", "methods"), [("10000", ["card", "sepa_debit"]), ("10000,01", ["card"]), ("50", ["card", "sepa_debit"])]
+)
 def test_sepa_debit_is_offered_up_to_its_limit(live: Live, amount: str, methods: list[str]) -> None:
     assert _session_of(live, _post_gift(live, amount))["allowed_payment_method_types"] == methods
 
@@ -75,15 +79,27 @@ def test_stripes_sandbox_refuses_an_amount_of_nine_digits(live: Live) -> None:
     import stripe
 
     with pytest.raises(stripe.InvalidRequestError) as refused:
-        client.v1.checkout.sessions.create(params={
-            "mode": "payment", "success_url": "https://dons.example.org/ok", "line_items": [{"quantity": 1, "price_data": {
-                "currency": "eur", "unit_amount": 100_000_000, "product_data": {"name": "Don"}}}]})
+        client.v1.checkout.sessions.create(
+            params={
+                "mode": "payment",
+                "success_url": "https://dons.example.org/ok",
+                "line_items": [
+                    {
+                        "quantity": 1,
+                        "price_data": {"currency": "eur", "unit_amount": 100_000_000, "product_data": {"name": "Don"}},
+                    }
+                ],
+            }
+        )
     assert "99999999" in str(refused.value)
 
 
 @pytest.mark.parametrize(
     ("settings", "message"),
-    [({"DONATION_MAX": "1000000"}, "DONATION_MAX must be at most 999999.99"), ({"SEPA_DEBIT_MAX": "2000000"}, "SEPA_DEBIT_MAX")],
+    [
+        ({"DONATION_MAX": "1000000"}, "DONATION_MAX must be at most 999999.99"),
+        ({"SEPA_DEBIT_MAX": "2000000"}, "SEPA_DEBIT_MAX"),
+    ],
 )
 def test_limits_above_stripes_are_refused_at_start_up(settings: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):

@@ -22,12 +22,16 @@ from tests.support.pages import confirm, text_of
 
 def audit_trail(app: Flask, action: str) -> list[AuditEntry]:
     with app.app_context():
-        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+        ).all()
         db.session.expunge_all()
         return list(entries)
 
 
-def test_resending_a_receipt_queues_its_email_and_records_when_it_really_left(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_resending_a_receipt_queues_its_email_and_records_when_it_really_left(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     public_id, number, _ = paid_gift()
     before = dt.datetime(2026, 1, 5, 8, tzinfo=dt.UTC)
     with app.app_context():
@@ -47,7 +51,9 @@ def test_resending_a_receipt_queues_its_email_and_records_when_it_really_left(ap
     assert (entry.target_id, entry.details) == (number, {"previously_emailed_at": before.isoformat()})
 
 
-def test_cancelling_a_receipt_with_a_reason_keeps_it_and_tells_the_donor(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_cancelling_a_receipt_with_a_reason_keeps_it_and_tells_the_donor(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     public_id, number, _ = paid_gift(8000)
     path = f"/finance/receipts/{number}/cancel"
     assert confirm(finance, path, reason="", confirm="y").status_code == 400
@@ -56,7 +62,11 @@ def test_cancelling_a_receipt_with_a_reason_keeps_it_and_tells_the_donor(app: Fl
     answer = confirm(finance, path, reason="Don en double", confirm="y")
     assert answer.status_code == 303
     cancelled = receipt(app, number)
-    assert (cancelled.status, cancelled.cancel_reason, cancelled.replaced_by) == (ReceiptStatus.CANCELLED, "Don en double", None)
+    assert (cancelled.status, cancelled.cancel_reason, cancelled.replaced_by) == (
+        ReceiptStatus.CANCELLED,
+        "Don en double",
+        None,
+    )
     assert cancelled.cancel_notified_at is not None
     page = text_of(finance.get(f"/finance/donations/{public_id}?lang=en").text)
     # The confirmation was written in the language of the request that cancelled (French).
@@ -67,7 +77,9 @@ def test_cancelling_a_receipt_with_a_reason_keeps_it_and_tells_the_donor(app: Fl
     assert confirm(finance, path, reason="Encore", confirm="y").status_code == 409
 
 
-def test_cancelling_with_an_amount_kept_issues_a_replacement_for_it(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_cancelling_with_an_amount_kept_issues_a_replacement_for_it(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     public_id, number, _ = paid_gift(10000)
     path = f"/finance/receipts/{number}/cancel"
     assert confirm(finance, path, reason="Montant erroné", kept_amount="100", confirm="y").status_code == 409
@@ -77,7 +89,12 @@ def test_cancelling_with_an_amount_kept_issues_a_replacement_for_it(app: Flask, 
     old = receipt(app, number)
     assert old.status == ReceiptStatus.CANCELLED and old.replaced_by is not None
     new = receipt(app, old.replaced_by.number)
-    assert (new.status, new.amount_cents, new.replaces_id, new.kind.value) == (ReceiptStatus.ISSUED, 7550, old.id, "per_gift")
+    assert (new.status, new.amount_cents, new.replaces_id, new.kind.value) == (
+        ReceiptStatus.ISSUED,
+        7550,
+        old.id,
+        "per_gift",
+    )
     assert int(new.number[-6:]) == int(number[-6:]) + 1
     with app.app_context():
         stored = receipt_store().load(new.number)
@@ -87,10 +104,16 @@ def test_cancelling_with_an_amount_kept_issues_a_replacement_for_it(app: Flask, 
     assert finance.get(f"/finance/receipts/{new.number}.pdf").data == stored
     page = text_of(finance.get(f"/finance/donations/{public_id}?lang=en").text)
     assert f"replaced by no. {new.number}" in page and f"replaces no. {number}" in page
-    assert audit_trail(app, "receipt.cancel")[0].details == {"reason": "Montant erroné", "kept_cents": 7550, "replacement": new.number}
+    assert audit_trail(app, "receipt.cancel")[0].details == {
+        "reason": "Montant erroné",
+        "kept_cents": 7550,
+        "replacement": new.number,
+    }
 
 
-def test_a_refund_beyond_what_is_kept_is_refused_before_reaching_stripe(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_a_refund_beyond_what_is_kept_is_refused_before_reaching_stripe(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     _public_id, number, payment_id = paid_gift(3000)
     path = f"/finance/payments/{payment_id}/refund"
     page = finance.get(f"{path}?lang=en")
@@ -107,4 +130,6 @@ def test_only_a_running_monthly_gift_can_be_stopped(finance: FlaskClient, paid_g
     answer = confirm(finance, f"/finance/donations/{one_off}/cancel-monthly", confirm="y")
     assert answer.status_code == 409
     monthly, _, _ = paid_gift(2000, DonationKind.MONTHLY)
-    assert "Stop this monthly gift" not in finance.get(f"/finance/donations/{monthly}?lang=en").text  # no Stripe subscription
+    assert (
+        "Stop this monthly gift" not in finance.get(f"/finance/donations/{monthly}?lang=en").text
+    )  # no Stripe subscription

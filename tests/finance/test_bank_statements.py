@@ -35,19 +35,35 @@ from tests.support.pages import form_fields, text_of
 NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
 
 
-def announce(app: Flask, amount_cents: int, last_name: str = "Durand", kind: DonationKind = DonationKind.ONE_OFF) -> tuple[str, str]:
+def announce(
+    app: Flask, amount_cents: int, last_name: str = "Durand", kind: DonationKind = DonationKind.ONE_OFF
+) -> tuple[str, str]:
     """A transfer announced on the web (as the form records it): (reference, donation public id)."""
-    identity = DonorIdentity(donor_type="individual", first_name="Jeanne", last_name=last_name, address_line1="12 rue des Lilas",
-                             address_line2="", postal_code="69003", city="Lyon", country="FR")
-    gift = GiftRequest(kind=kind, amount_cents=amount_cents, donor=DonorDetails(identity, f"{last_name.lower()}@example.org", "fr"),
-                       submission_token="")
+    identity = DonorIdentity(
+        donor_type="individual",
+        first_name="Jeanne",
+        last_name=last_name,
+        address_line1="12 rue des Lilas",
+        address_line2="",
+        postal_code="69003",
+        city="Lyon",
+        country="FR",
+    )
+    gift = GiftRequest(
+        kind=kind,
+        amount_cents=amount_cents,
+        donor=DonorDetails(identity, f"{last_name.lower()}@example.org", "fr"),
+        submission_token="",
+    )
     with app.app_context():
         donation = announce_transfer(db.session, gift, tax_rules_from(app.config), livemode=False)
         db.session.commit()
         return donation.transfer_reference, donation.public_id  # type: ignore[return-value]
 
 
-def entry(amount: str, booked: str, remittance: str, debtor: str, ref: str, indicator: str = "CRDT", status: str = "BOOK") -> str:
+def entry(
+    amount: str, booked: str, remittance: str, debtor: str, ref: str, indicator: str = "CRDT", status: str = "BOOK"
+) -> str:
     return f"""
       <Ntry>
         <NtryRef>{ref}</NtryRef>
@@ -79,7 +95,7 @@ def camt053(*entries: str) -> bytes:
       <CreDtTm>{today}T06:00:00</CreDtTm>
       <Acct><Id><IBAN>FR7630006000011234567890189</IBAN></Id><Ccy>EUR</Ccy></Acct>
       <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">1000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>{today}</Dt></Dt></Bal>
-      {''.join(entries)}
+      {"".join(entries)}
     </Stmt>
   </BkToCstmrStmt>
 </Document>""".encode()
@@ -89,7 +105,9 @@ def day(days_ago: int) -> str:
     return (paris_date(utcnow()) - dt.timedelta(days=days_ago)).isoformat()
 
 
-def test_a_camt053_statement_settles_the_announced_transfers_it_pays_and_lists_the_rest(app: Flask, tmp_path: Path, finance: FlaskClient) -> None:
+def test_a_camt053_statement_settles_the_announced_transfers_it_pays_and_lists_the_rest(
+    app: Flask, tmp_path: Path, finance: FlaskClient
+) -> None:
     paid, paid_id = announce(app, 250_000)
     wrong_amount, _ = announce(app, 10_000, last_name="Martin")
     waiting, _waiting_id = announce(app, 5_000, last_name="Roux")
@@ -105,12 +123,19 @@ def test_a_camt053_statement_settles_the_announced_transfers_it_pays_and_lists_t
     path.write_bytes(statement)
     result = app.test_cli_runner().invoke(args=["bank", "import", str(path)])
     assert result.exit_code == 0, result.output
-    assert "3 credit(s) read: 1 matched and receipted, 2 to match by hand in the back office, 0 already imported." in result.output
+    assert (
+        "3 credit(s) read: 1 matched and receipted, 2 to match by hand in the back office, 0 already imported."
+        in result.output
+    )
     with app.app_context():
         donation = db.session.scalars(select(Donation).where(Donation.public_id == paid_id)).one()
         assert donation.status == DonationStatus.PAID
         payment = donation.payments[0]
-        assert payment.amount_cents == 250_000 and payment.method.value == "transfer" and payment.received_on.isoformat() == day(1)
+        assert (
+            payment.amount_cents == 250_000
+            and payment.method.value == "transfer"
+            and payment.received_on.isoformat() == day(1)
+        )
         receipt = db.session.scalars(select(Receipt)).one()
         text = pdf_text(pdf_of(receipt))
         assert ticked(text) == ["Virement, prélèvement, carte bancaire"] and "2 500,00 €" in text
@@ -128,9 +153,14 @@ def test_a_camt053_statement_settles_the_announced_transfers_it_pays_and_lists_t
         martin = db.session.scalars(select(Donation).where(Donation.transfer_reference == wrong_amount)).one().public_id
         credit_id, cotisation_id = credit.id, cotisation.id
     token = form_fields(page.text)["csrf_token"]
-    answer = finance.post(f"/finance/bank/{credit_id}", data={"csrf_token": token, "donation": martin, "match": "Match"})
+    answer = finance.post(
+        f"/finance/bank/{credit_id}", data={"csrf_token": token, "donation": martin, "match": "Match"}
+    )
     assert answer.status_code == 303 and wait_for_inline_jobs(app)
-    assert finance.post(f"/finance/bank/{cotisation_id}", data={"csrf_token": token, "aside": "Not a gift"}).status_code == 303
+    assert (
+        finance.post(f"/finance/bank/{cotisation_id}", data={"csrf_token": token, "aside": "Not a gift"}).status_code
+        == 303
+    )
     with app.app_context():
         gift = db.session.scalars(select(Donation).where(Donation.public_id == martin)).one()
         assert gift.status == DonationStatus.PAID and gift.payments[0].amount_cents == 10050  # the money received
@@ -138,7 +168,12 @@ def test_a_camt053_statement_settles_the_announced_transfers_it_pays_and_lists_t
         assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "bank.match")).first() is not None
     assert "Tous les crédits sont rapprochés." in text_of(finance.get("/finance/bank").text)
     # Matched twice (a second tab): refused, nothing recorded again.
-    assert finance.post(f"/finance/bank/{credit_id}", data={"csrf_token": token, "donation": martin, "match": "Match"}).status_code == 400
+    assert (
+        finance.post(
+            f"/finance/bank/{credit_id}", data={"csrf_token": token, "donation": martin, "match": "Match"}
+        ).status_code
+        == 400
+    )
     with app.app_context():
         assert db.session.query(Payment).count() == 2
 
@@ -146,15 +181,28 @@ def test_a_camt053_statement_settles_the_announced_transfers_it_pays_and_lists_t
 def test_a_csv_statement_is_matched_too(app: Flask, tmp_path: Path) -> None:
     reference, public_id = announce(app, 12_345)
     path = tmp_path / "releve.csv"
-    path.write_text(f"Date;Libellé;Montant\n{day(2)};PRLV ABONNEMENT;-30,00\n"
-                    f"{(paris_date(utcnow()) - dt.timedelta(days=2)):%d/%m/%Y};VIR {reference} DURAND;123,45\n", encoding="utf-8")
+    path.write_text(
+        f"Date;Libellé;Montant\n{day(2)};PRLV ABONNEMENT;-30,00\n"
+        f"{(paris_date(utcnow()) - dt.timedelta(days=2)):%d/%m/%Y};VIR {reference} DURAND;123,45\n",
+        encoding="utf-8",
+    )
     result = app.test_cli_runner().invoke(args=["bank", "import", str(path)])
     assert "1 credit(s) read: 1 matched and receipted" in result.output, result.output
     with app.app_context():
-        assert db.session.scalars(select(Donation).where(Donation.public_id == public_id)).one().status == DonationStatus.PAID
+        assert (
+            db.session.scalars(select(Donation).where(Donation.public_id == public_id)).one().status
+            == DonationStatus.PAID
+        )
 
 
-@pytest.mark.parametrize("content", [b"<Document><nothing/></Document>", b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'b'>]><Document>&a;</Document>", b"<Document"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"<Document><nothing/></Document>",
+        b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'b'>]><Document>&a;</Document>",
+        b"<Document",
+    ],
+)
 def test_an_unreadable_or_hostile_statement_is_refused(app: Flask, tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "bad.xml"
     path.write_bytes(content)
@@ -164,7 +212,9 @@ def test_an_unreadable_or_hostile_statement_is_refused(app: Flask, tmp_path: Pat
         parse_camt053(content)
 
 
-def test_a_cancelled_transfer_frees_its_credit_to_be_matched_again(app: Flask, tmp_path: Path, finance: FlaskClient) -> None:
+def test_a_cancelled_transfer_frees_its_credit_to_be_matched_again(
+    app: Flask, tmp_path: Path, finance: FlaskClient
+) -> None:
     reference, _public_id = announce(app, 5_000)
     path = tmp_path / "releve.xml"
     path.write_bytes(camt053(entry("50.00", day(1), reference, "DURAND", "E-9")))
@@ -172,7 +222,13 @@ def test_a_cancelled_transfer_frees_its_credit_to_be_matched_again(app: Flask, t
     with app.app_context():
         payment_id = db.session.scalars(select(Payment.id)).one()
     page = finance.get(f"/finance/gifts/{payment_id}/cancel")
-    assert finance.post(f"/finance/gifts/{payment_id}/cancel", data={**form_fields(page.text), "reason": "Mauvais donateur", "confirm": "y"}).status_code == 303
+    assert (
+        finance.post(
+            f"/finance/gifts/{payment_id}/cancel",
+            data={**form_fields(page.text), "reason": "Mauvais donateur", "confirm": "y"},
+        ).status_code
+        == 303
+    )
     assert wait_for_inline_jobs(app)
     with app.app_context():
         assert db.session.scalars(select(BankCredit)).one().status == BankCreditStatus.UNMATCHED
@@ -194,9 +250,21 @@ def giving_app(make_app) -> Flask:  # type: ignore[no-untyped-def]
 
 
 def donate_form(**values: str) -> dict[str, str]:
-    return {"kind": "one_off", "amount": "2500", "donor_type": "individual", "first_name": "Jeanne", "last_name": "Durand",
-            "email": "jeanne@example.org", "address_line1": "12 rue des Lilas", "postal_code": "69003", "city": "Lyon",
-            "country": "FR", "consent": "y", "submission_token": "tok-transfer-1", **values}
+    return {
+        "kind": "one_off",
+        "amount": "2500",
+        "donor_type": "individual",
+        "first_name": "Jeanne",
+        "last_name": "Durand",
+        "email": "jeanne@example.org",
+        "address_line1": "12 rue des Lilas",
+        "postal_code": "69003",
+        "city": "Lyon",
+        "country": "FR",
+        "consent": "y",
+        "submission_token": "tok-transfer-1",
+        **values,
+    }
 
 
 def test_the_donation_form_offers_par_virement_with_the_iban_and_a_unique_reference_then_the_statement_settles_it(

@@ -24,7 +24,9 @@ from tests.support.live_service import Live
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed: back-office browser test skipped")
 
 
-def test_finance_works_with_the_keyboard_on_a_laptop(live: Live, give: Callable[..., requests.Response], smtp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_finance_works_with_the_keyboard_on_a_laptop(
+    live: Live, give: Callable[..., requests.Response], smtp, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     donation = pay(live, give, kind="one_off", amount="120")
     with live.app.app_context():
         create_staff(db.session, FINANCE_EMAIL, StaffRole.FINANCE, PASSWORD)

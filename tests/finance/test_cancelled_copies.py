@@ -47,7 +47,9 @@ def stamp_text(pdf: bytes) -> str:
     return page_text([w for w in stamp if w.y1 <= BAND])
 
 
-def cancelled_with_replacement(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> tuple[str, str, bytes]:
+def cancelled_with_replacement(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> tuple[str, str, bytes]:
     """A 120 € receipt cancelled by finance, 100 € kept: (its number, its replacement's, its stored PDF)."""
     _, number, _ = paid_gift(12000)
     issued = stored(app, number)
@@ -105,12 +107,15 @@ def test_the_zip_of_a_period_holds_the_stamped_copy_of_a_cancelled_receipt_and_i
 ) -> None:
     number, replacement, issued = cancelled_with_replacement(app, finance, paid_gift)
     year = number[:4]
-    archive = zipfile.ZipFile(io.BytesIO(finance.get(f"/finance/receipts.zip?date_from={year}-01-01&date_to={year}-12-31").data))
+    archive = zipfile.ZipFile(
+        io.BytesIO(finance.get(f"/finance/receipts.zip?date_from={year}-01-01&date_to={year}-12-31").data)
+    )
     assert archive.read(f"{number}.pdf") == finance.get(f"/finance/receipts/{number}.pdf").data != issued
     assert f"Remplacé par le reçu n° {replacement}." in stamp_text(archive.read(f"{number}.pdf"))
     assert archive.read(f"{replacement}.pdf") == stored(app, replacement)
     assert {row["file"]: (row["status"], row["copy"]) for row in index_of(archive)} == {
-        f"{number}.pdf": ("cancelled", "stamped_cancelled"), f"{replacement}.pdf": ("issued", "as_issued"),
+        f"{number}.pdf": ("cancelled", "stamped_cancelled"),
+        f"{replacement}.pdf": ("issued", "as_issued"),
     }
     assert stored(app, number) == issued
 
@@ -147,7 +152,11 @@ def test_the_verification_page_of_a_cancelled_receipt_gives_the_day_and_the_repl
     assert f"This receipt was cancelled on {format_date(day, 'long', locale='en')}." in english
     assert f"It was replaced by receipt no. {replacement}." in english
     assert "It gives no right to a tax reduction; its copies are marked “ANNULÉ”." in english
-    valid = text_of(app.test_client().get(f"/receipts/verify/{replacement}?c={receipt(app, replacement).verification_code}&lang=en").get_data(as_text=True))
+    valid = text_of(
+        app.test_client()
+        .get(f"/receipts/verify/{replacement}?c={receipt(app, replacement).verification_code}&lang=en")
+        .get_data(as_text=True)
+    )
     assert "is valid" in valid and "ANNULÉ" not in valid
 
 
@@ -164,7 +173,9 @@ def test_a_cancelled_receipt_whose_copy_cannot_be_stamped_answers_503_and_never_
     writer.write(two_pages)
     with app.app_context():
         receipt_store().save(number, two_pages.getvalue())
-        db.session.scalars(select(Receipt).where(Receipt.number == number)).one().pdf_sha256 = sha256_of(two_pages.getvalue())
+        db.session.scalars(select(Receipt).where(Receipt.number == number)).one().pdf_sha256 = sha256_of(
+            two_pages.getvalue()
+        )
         db.session.commit()
     answer = finance.get(f"/finance/receipts/{number}.pdf?lang=en")
     assert answer.status_code == 503 and answer.mimetype == "text/html"

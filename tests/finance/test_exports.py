@@ -32,7 +32,9 @@ def audited(app: Flask, action: str) -> list[AuditEntry]:
         return list(entries)
 
 
-def test_donations_export_reads_back_with_the_french_dialect(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_donations_export_reads_back_with_the_french_dialect(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     quoted, _, _ = paid_gift(123456, last_name='Dupré; "fils"')
     ifi, _, _ = paid_gift(50000, DonationKind.IFI, last_name="Lefèvre")
     answer = finance.get("/finance/donations.csv")
@@ -42,7 +44,11 @@ def test_donations_export_reads_back_with_the_french_dialect(app: Flask, finance
     assert list(rows[0]) == list(DONATION_COLUMNS)
     by_id = {row["donation"]: row for row in rows}
     assert by_id[quoted]["last_name"] == 'Dupré; "fils"'
-    assert (by_id[quoted]["amount"], by_id[quoted]["received"], by_id[quoted]["refunded"]) == ("1234,56", "1234,56", "0,00")
+    assert (by_id[quoted]["amount"], by_id[quoted]["received"], by_id[quoted]["refunded"]) == (
+        "1234,56",
+        "1234,56",
+        "0,00",
+    )
     assert (by_id[ifi]["last_name"], by_id[ifi]["kind"], by_id[ifi]["amount"]) == ("Lefèvre", "ifi", "500,00")
 
     only_ifi = read_french_csv(finance.get("/finance/donations.csv?kind=ifi&q=Lef%C3%A8vre").data)
@@ -51,14 +57,18 @@ def test_donations_export_reads_back_with_the_french_dialect(app: Flask, finance
     assert first.details == {} and second.details == {"kind": "ifi", "q": "Lefèvre"}
 
 
-def test_text_a_donor_typed_cannot_become_a_spreadsheet_formula(finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
-    paid_gift(1000, first_name="=HYPERLINK(\"http://evil.example\")", city="+33 Paris")
+def test_text_a_donor_typed_cannot_become_a_spreadsheet_formula(
+    finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
+    paid_gift(1000, first_name='=HYPERLINK("http://evil.example")', city="+33 Paris")
     [row] = read_french_csv(finance.get("/finance/donations.csv").data)
-    assert row["first_name"] == "'=HYPERLINK(\"http://evil.example\")" and row["city"] == "'+33 Paris"
+    assert row["first_name"] == '\'=HYPERLINK("http://evil.example")' and row["city"] == "'+33 Paris"
     assert row["amount"] == "10,00"
 
 
-def test_receipts_export_lists_the_receipts_of_the_filtered_donations(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_receipts_export_lists_the_receipts_of_the_filtered_donations(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     one_off, number, _ = paid_gift(3000)
     paid_gift(7000, DonationKind.IFI)
     confirm(finance, f"/finance/receipts/{number}/cancel", reason="Erreur de montant", kept_amount="20,50", confirm="y")
@@ -90,7 +100,9 @@ def test_a_large_export_is_streamed_in_chunks(app: Flask, finance: FlaskClient) 
     assert len(read_french_csv(b"".join(chunks))) == 450
 
 
-def test_declaration_totals_show_on_a_page_and_as_csv(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_declaration_totals_show_on_a_page_and_as_csv(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     _, number, _ = paid_gift(10000, livemode=True)
     paid_gift(250000, DonationKind.IFI, livemode=True)
     _, cancelled, _ = paid_gift(999, livemode=True)
@@ -106,14 +118,19 @@ def test_declaration_totals_show_on_a_page_and_as_csv(app: Flask, finance: Flask
     rows = read_french_csv(answer.data)
     assert list(rows[0]) == list(DECLARATION_COLUMNS)
     assert [(r["article"], r["receipts"], r["amount"]) for r in rows] == [
-        ("200", "1", "100,00"), ("978", "1", "2500,00"), ("238 bis", "0", "0,00"), ("total", "2", "2600,00"),
+        ("200", "1", "100,00"),
+        ("978", "1", "2500,00"),
+        ("238 bis", "0", "0,00"),
+        ("total", "2", "2600,00"),
     ]
     assert answer.headers["Content-Disposition"] == f'attachment; filename="article-222-bis-{year}.csv"'
     assert audited(app, "declaration.export")[0].details == {"year": int(year), "specimens": False}
     assert finance.get("/finance/declaration?year=abc").status_code == 400
 
 
-def test_one_receipt_downloads_as_its_stored_pdf_and_is_audited(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_one_receipt_downloads_as_its_stored_pdf_and_is_audited(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     _, number, _ = paid_gift()
     answer = finance.get(f"/finance/receipts/{number}.pdf")
     assert answer.status_code == 200 and answer.mimetype == "application/pdf"

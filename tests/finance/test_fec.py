@@ -27,8 +27,18 @@ def _at(year: int, month: int, day: int) -> dt.datetime:
     return dt.datetime(year, month, day, 10, 0, tzinfo=UTC)
 
 
-def _gift(session: Session, cents: int, at: dt.datetime, *, kind: DonationKind = DonationKind.ONE_OFF, fee: int | None = None,
-          method: PaymentMethod = PaymentMethod.CARD, company: bool = False, livemode: bool = True, receipt: bool = True) -> Payment:
+def _gift(
+    session: Session,
+    cents: int,
+    at: dt.datetime,
+    *,
+    kind: DonationKind = DonationKind.ONE_OFF,
+    fee: int | None = None,
+    method: PaymentMethod = PaymentMethod.CARD,
+    company: bool = False,
+    livemode: bool = True,
+    receipt: bool = True,
+) -> Payment:
     payment = settled_payment(session, cents, kind, at)
     payment.livemode = payment.donation.livemode = livemode
     payment.method = method
@@ -38,7 +48,12 @@ def _gift(session: Session, cents: int, at: dt.datetime, *, kind: DonationKind =
         payment.donation.tax_scheme = TaxScheme.IFI
     if company:
         donor = payment.donation.donor
-        donor.donor_type, donor.company_name, donor.legal_form, donor.siren = DonorType.COMPANY, "ACME", "SAS", "732829320"
+        donor.donor_type, donor.company_name, donor.legal_form, donor.siren = (
+            DonorType.COMPANY,
+            "ACME",
+            "SAS",
+            "732829320",
+        )
         payment.donation.tax_scheme = TaxScheme.COMPANY
         payment.donation.identity = donor.identity.to_json()
     session.flush()
@@ -57,12 +72,29 @@ def _give_back(session: Session, payment: Payment, cents: int, at: dt.datetime, 
     follow_refund(session, payment, issuing_context(at), "Litige perdu" if lost_dispute else "Remboursement")
 
 
-def _payout(session: Session, stripe_id: str, arrival: dt.date, lines: list[tuple[str, int, int, Payment | None, dt.datetime]]) -> None:
-    payout = Payout(stripe_payout_id=stripe_id, amount_cents=sum(a - f for _, a, f, _, _ in lines), status="paid", arrival_on=arrival,
-                    created_at=_at(arrival.year, arrival.month, arrival.day), livemode=True)
+def _payout(
+    session: Session, stripe_id: str, arrival: dt.date, lines: list[tuple[str, int, int, Payment | None, dt.datetime]]
+) -> None:
+    payout = Payout(
+        stripe_payout_id=stripe_id,
+        amount_cents=sum(a - f for _, a, f, _, _ in lines),
+        status="paid",
+        arrival_on=arrival,
+        created_at=_at(arrival.year, arrival.month, arrival.day),
+        livemode=True,
+    )
     for i, (kind, amount, fee, payment, at) in enumerate(lines):
-        payout.lines.append(PayoutLine(stripe_balance_transaction_id=f"txn_{stripe_id}_{i}", type=kind, amount_cents=amount,
-                                       fee_cents=fee, net_cents=amount - fee, payment=payment, booked_at=at))
+        payout.lines.append(
+            PayoutLine(
+                stripe_balance_transaction_id=f"txn_{stripe_id}_{i}",
+                type=kind,
+                amount_cents=amount,
+                fee_cents=fee,
+                net_cents=amount - fee,
+                payment=payment,
+                booked_at=at,
+            )
+        )
     session.add(payout)
     session.flush()
 
@@ -81,12 +113,23 @@ def _a_year_of_one_off_gifts(session: Session, year: int) -> None:
     _give_back(session, disputed, 5000, _at(year, 10, 1), lost_dispute=True)
     _gift(session, 7700, _at(year, 9, 2), fee=141, livemode=False)  # test mode: in no FEC, on no 222 bis total
     stamp = _at(year, 11, 1)
-    _payout(session, f"po_{year}", dt.date(year, 11, 3), [
-        ("charge", 10000, 175, card, stamp), ("charge", 25000, 35, sepa, stamp), ("charge", 100000, 1525, ifi, stamp),
-        ("charge", 500000, 7525, company, stamp), ("charge", 10000, 175, partly, stamp), ("refund", -4000, 0, partly, stamp),
-        ("charge", 3000, 70, wholly, stamp), ("refund", -3000, 0, wholly, stamp), ("charge", 5000, 100, disputed, stamp),
-        ("adjustment", -5000, 1500, disputed, stamp),
-    ])
+    _payout(
+        session,
+        f"po_{year}",
+        dt.date(year, 11, 3),
+        [
+            ("charge", 10000, 175, card, stamp),
+            ("charge", 25000, 35, sepa, stamp),
+            ("charge", 100000, 1525, ifi, stamp),
+            ("charge", 500000, 7525, company, stamp),
+            ("charge", 10000, 175, partly, stamp),
+            ("refund", -4000, 0, partly, stamp),
+            ("charge", 3000, 70, wholly, stamp),
+            ("refund", -3000, 0, wholly, stamp),
+            ("charge", 5000, 100, disputed, stamp),
+            ("adjustment", -5000, 1500, disputed, stamp),
+        ],
+    )
     session.commit()
 
 
@@ -97,7 +140,9 @@ def _fec(runner: FlaskCliRunner, tmp_path: Path, year: int, *extra: str) -> tupl
     return output.read_bytes().decode("utf-8"), result.output
 
 
-def test_the_fec_of_a_year_of_mixed_gifts_is_balanced_and_agrees_with_the_222_bis_total(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
+def test_the_fec_of_a_year_of_mixed_gifts_is_balanced_and_agrees_with_the_222_bis_total(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     with app.app_context():
         _a_year_of_one_off_gifts(db.session, 2025)
         declared = declaration_for(db.session, 2025).amount_cents
@@ -128,7 +173,9 @@ def test_the_fec_of_a_year_of_mixed_gifts_is_balanced_and_agrees_with_the_222_bi
     assert refund.label.startswith("Remboursement") and refund.piece_ref.startswith("2025-")
 
 
-def test_test_mode_money_is_in_the_fec_only_when_asked_for_and_then_agrees_with_the_specimens(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
+def test_test_mode_money_is_in_the_fec_only_when_asked_for_and_then_agrees_with_the_specimens(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     with app.app_context():
         _a_year_of_one_off_gifts(db.session, 2025)
         with_specimens = declaration_for(db.session, 2025, include_specimens=True).amount_cents
@@ -139,7 +186,9 @@ def test_test_mode_money_is_in_the_fec_only_when_asked_for_and_then_agrees_with_
     assert revenue == with_specimens == 641000 + 7700
 
 
-def test_monthly_gifts_are_receipted_the_next_january_and_the_check_names_that_difference(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
+def test_monthly_gifts_are_receipted_the_next_january_and_the_check_names_that_difference(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     with app.app_context():
         first = _gift(db.session, 3000, _at(2024, 11, 5), kind=DonationKind.MONTHLY, fee=70)
         donor = first.donation.donor
@@ -160,7 +209,12 @@ def test_monthly_gifts_are_receipted_the_next_january_and_the_check_names_that_d
         from donations.finance.ledger import Chart
 
         check = books_and_receipts(db.session, Chart(), 2025)
-    assert (check.net_cents, check.declared_cents, check.receipted_later_cents, check.earlier_receipts_cents) == (29000, 23000, 9000, 3000)
+    assert (check.net_cents, check.declared_cents, check.receipted_later_cents, check.earlier_receipts_cents) == (
+        29000,
+        23000,
+        9000,
+        3000,
+    )
     assert check.unexplained_cents == 0
 
 
@@ -180,7 +234,9 @@ def test_a_year_without_gifts_gives_the_header_alone(runner: FlaskCliRunner, tmp
 def test_a_bad_year_or_output_is_refused_with_a_message(runner: FlaskCliRunner, tmp_path: Path) -> None:
     result = runner.invoke(args=["accounting", "fec", "--year", "20x5", "--output", str(tmp_path / "f.txt")])
     assert result.exit_code == 2 and "--year" in result.output
-    result = runner.invoke(args=["accounting", "fec", "--year", "2025", "--output", str(tmp_path / "missing" / "f.txt")])
+    result = runner.invoke(
+        args=["accounting", "fec", "--year", "2025", "--output", str(tmp_path / "missing" / "f.txt")]
+    )
     assert result.exit_code == 1 and "cannot write" in result.output
 
 

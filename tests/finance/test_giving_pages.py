@@ -22,7 +22,9 @@ def plain(page: str) -> str:
     return re.sub(r"[\u00a0\u202f]", " ", html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))))
 
 
-def gift(app: Flask, amount_cents: int, *, refunded: int = 0, status: PaymentStatus = PaymentStatus.SUCCEEDED, **fields: Any) -> str:
+def gift(
+    app: Flask, amount_cents: int, *, refunded: int = 0, status: PaymentStatus = PaymentStatus.SUCCEEDED, **fields: Any
+) -> str:
     """A paid gift (or one whose payment has the given status) with the donation fields given; its public id."""
     with app.app_context():
         payment = settled_payment(db.session, amount_cents)
@@ -40,14 +42,31 @@ def gift(app: Flask, amount_cents: int, *, refunded: int = 0, status: PaymentSta
 def campaign_form(client: FlaskClient, path: str, **fields: str) -> Any:
     page = client.get(path)
     assert page.status_code == 200
-    data = {"title": "Appel", "goal": "5000", "text_markdown": "", "image_url": "", "image_alt": "", "starts_on": "",
-            "ends_on": "", "preset_amounts": "", **fields}
+    data = {
+        "title": "Appel",
+        "goal": "5000",
+        "text_markdown": "",
+        "image_url": "",
+        "image_alt": "",
+        "starts_on": "",
+        "ends_on": "",
+        "preset_amounts": "",
+        **fields,
+    }
     return client.post(path, data={"csrf_token": csrf_token(page.text), **data})
 
 
 def test_staff_create_and_edit_a_campaign_and_it_is_audited(app: Flask, finance: FlaskClient) -> None:
-    answer = campaign_form(finance, "/finance/campaigns/new", slug="appel-noel", title="Appel de Noël", goal="20 000",
-                           text_markdown="**Merci**", ends_on="2026-12-31", preset_amounts="20,40")
+    answer = campaign_form(
+        finance,
+        "/finance/campaigns/new",
+        slug="appel-noel",
+        title="Appel de Noël",
+        goal="20 000",
+        text_markdown="**Merci**",
+        ends_on="2026-12-31",
+        preset_amounts="20,40",
+    )
     assert answer.status_code == 303, answer.text
     assert finance.get("/c/appel-noel").status_code == 200
     edited = campaign_form(finance, "/finance/campaigns/appel-noel/edit", title="Appel de Noël 2026", goal="25000,50")
@@ -79,8 +98,15 @@ def test_bad_campaign_fields_come_back_with_their_message(finance: FlaskClient) 
 
 def test_the_campaign_report_counts_settled_money_per_campaign_and_source(app: Flask, finance: FlaskClient) -> None:
     campaign_form(finance, "/finance/campaigns/new", slug="appel-noel", title="Appel de Noël", goal="1000")
-    gift(app, 10_000, campaign="appel-noel", utm_source="newsletter", utm_medium="email", fees_covered_cents=178,
-         fees_method=PaymentMethod.CARD)
+    gift(
+        app,
+        10_000,
+        campaign="appel-noel",
+        utm_source="newsletter",
+        utm_medium="email",
+        fees_covered_cents=178,
+        fees_method=PaymentMethod.CARD,
+    )
     gift(app, 5_000, refunded=2_000, campaign="appel-noel", utm_source="newsletter", utm_medium="email")
     gift(app, 7_000, campaign="appel-noel")
     gift(app, 9_900, status=PaymentStatus.PROCESSING, campaign="appel-noel")  # not received yet
@@ -97,11 +123,15 @@ def test_the_campaign_report_counts_settled_money_per_campaign_and_source(app: F
     assert "30,00 €" in dystonia
 
 
-def test_tribute_gifts_are_totalled_per_person_named_and_amounts_shown_only_when_the_donor_chose(app: Flask, finance: FlaskClient) -> None:
+def test_tribute_gifts_are_totalled_per_person_named_and_amounts_shown_only_when_the_donor_chose(
+    app: Flask, finance: FlaskClient
+) -> None:
     gift(app, 5_000, tribute_kind=TributeKind.IN_MEMORY_OF, tribute_name="Jeanne Dupont")
     gift(app, 7_000, tribute_kind=TributeKind.IN_MEMORY_OF, tribute_name="jeanne  dupont", tribute_show_amount=True)
     gift(app, 4_000, tribute_kind=TributeKind.IN_HONOUR_OF, tribute_name="Paul")
-    gift(app, 9_000, status=PaymentStatus.PROCESSING, tribute_kind=TributeKind.IN_MEMORY_OF, tribute_name="Jeanne Dupont")
+    gift(
+        app, 9_000, status=PaymentStatus.PROCESSING, tribute_kind=TributeKind.IN_MEMORY_OF, tribute_name="Jeanne Dupont"
+    )
     page = plain(finance.get("/finance/tributes").text)
     assert "En mémoire de Jeanne Dupont 2 dons, 120,00 € au total" in page
     assert "En l’honneur de Paul 1 don, 40,00 € au total" in page
@@ -110,9 +140,21 @@ def test_tribute_gifts_are_totalled_per_person_named_and_amounts_shown_only_when
 
 
 def test_a_donations_page_shows_its_fees_tribute_and_campaign(app: Flask, finance: FlaskClient) -> None:
-    public_id = gift(app, 5_102, fees_covered_cents=102, fees_method=PaymentMethod.CARD, tribute_kind=TributeKind.IN_HONOUR_OF,
-                     tribute_name="Paul Martin", tribute_notify_email="paul@example.org", campaign="dystonie", utm_source="affiche")
+    public_id = gift(
+        app,
+        5_102,
+        fees_covered_cents=102,
+        fees_method=PaymentMethod.CARD,
+        tribute_kind=TributeKind.IN_HONOUR_OF,
+        tribute_name="Paul Martin",
+        tribute_notify_email="paul@example.org",
+        campaign="dystonie",
+        utm_source="affiche",
+    )
     page = plain(finance.get(f"/finance/donations/{public_id}").text)
-    assert "Frais pris en charge par le donateur 1,02 € sur les 51,02 € payés (estimation pour : Carte bancaire) ; le reçu porte 51,02 €." in page
+    assert (
+        "Frais pris en charge par le donateur 1,02 € sur les 51,02 € payés (estimation pour : Carte bancaire) ; le reçu porte 51,02 €."
+        in page
+    )
     assert "En l’honneur de Paul Martin · avis à paul@example.org (pas encore envoyé)" in page
     assert "Dystonie ( dystonie ) · origine : affiche" in page

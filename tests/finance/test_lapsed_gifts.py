@@ -17,13 +17,23 @@ from donations.models import Donation, DonationKind, DonationStatus, Payment, Pa
 from tests.support.pages import text_of
 
 
-def test_finance_finds_lapsed_monthly_gifts_and_counts_their_failed_debit(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_finance_finds_lapsed_monthly_gifts_and_counts_their_failed_debit(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     public_id, _, _ = paid_gift(kind=DonationKind.MONTHLY)
     with app.app_context():
         donation = db.session.scalars(select(Donation).where(Donation.public_id == public_id)).one()
         donation.status = DonationStatus.LAPSED
-        db.session.add(Payment(donation=donation, amount_cents=donation.amount_cents, refunded_cents=0, method=PaymentMethod.CARD,
-                               status=PaymentStatus.FAILED, stripe_invoice_id="in_last_retry_failed"))
+        db.session.add(
+            Payment(
+                donation=donation,
+                amount_cents=donation.amount_cents,
+                refunded_cents=0,
+                method=PaymentMethod.CARD,
+                status=PaymentStatus.FAILED,
+                stripe_invoice_id="in_last_retry_failed",
+            )
+        )
         db.session.commit()
     page = finance.get("/finance/donations?status=lapsed&lang=fr")
     assert page.status_code == 200

@@ -36,7 +36,9 @@ def status_of(live: Live, donation: Donation) -> DonationStatus:
         return db.session.scalars(select(Donation.status).where(Donation.id == donation.id)).one()
 
 
-def test_a_partial_refund_goes_through_stripe_and_the_webhook_replaces_the_receipt(live: Live, give: Callable[..., requests.Response], smtp) -> None:  # type: ignore[no-untyped-def]
+def test_a_partial_refund_goes_through_stripe_and_the_webhook_replaces_the_receipt(
+    live: Live, give: Callable[..., requests.Response], smtp
+) -> None:  # type: ignore[no-untyped-def]
     donation = pay(live, give, kind="one_off", amount="100")
     signed_in(live)
     [original] = receipts_of(live, donation)
@@ -59,16 +61,24 @@ def test_a_partial_refund_goes_through_stripe_and_the_webhook_replaces_the_recei
     assert old.id == original.id and (old.status, old.cancel_reason) == (ReceiptStatus.CANCELLED, "Remboursement")
     assert (new.status, new.amount_cents, new.replaces_id) == (ReceiptStatus.ISSUED, 6000, old.id)
     page = text_of(live.get(f"/finance/donations/{donation.public_id}").text)
-    assert "waiting for Stripe's confirmation" not in page and "40,00 €" in page and f"replaced by no. {new.number}" in page
+    assert (
+        "waiting for Stripe's confirmation" not in page
+        and "40,00 €" in page
+        and f"replaced by no. {new.number}" in page
+    )
     with live.app.app_context():
         [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "payment.refund")).all()
         assert entry.details["amount_cents"] == 4000 and entry.details["refund"].startswith("re_")
         assert entry.ip_address == "127.0.0.1"
-    charges = live.app.extensions["stripe_client"].v1.refunds.list(params={"payment_intent": donation.stripe_payment_intent_id})
+    charges = live.app.extensions["stripe_client"].v1.refunds.list(
+        params={"payment_intent": donation.stripe_payment_intent_id}
+    )
     assert [refund.amount for refund in charges.data] == [4000]
 
 
-def test_a_full_refund_cancels_the_receipt_once_stripe_confirms(live: Live, give: Callable[..., requests.Response], smtp) -> None:  # type: ignore[no-untyped-def]
+def test_a_full_refund_cancels_the_receipt_once_stripe_confirms(
+    live: Live, give: Callable[..., requests.Response], smtp
+) -> None:  # type: ignore[no-untyped-def]
     donation = pay(live, give, kind="one_off", amount="50")
     signed_in(live)
     answer = post_form(live, f"/finance/payments/{payment_id_of(live, donation)}/refund", amount="50,00", confirm="y")
@@ -80,7 +90,9 @@ def test_a_full_refund_cancels_the_receipt_once_stripe_confirms(live: Live, give
     assert "refunded" in text_of(live.get(f"/finance/donations/{donation.public_id}").text)
 
 
-def test_stopping_a_monthly_gift_cancels_its_subscription(live: Live, give: Callable[..., requests.Response], smtp) -> None:  # type: ignore[no-untyped-def]
+def test_stopping_a_monthly_gift_cancels_its_subscription(
+    live: Live, give: Callable[..., requests.Response], smtp
+) -> None:  # type: ignore[no-untyped-def]
     donation = pay(live, give, kind="monthly", amount="15")
     assert status_of(live, donation) == DonationStatus.ACTIVE
     signed_in(live)

@@ -31,7 +31,10 @@ def record(client: FlaskClient, path: str = "/finance/gifts/new", **values: str)
     page = client.get(path)
     assert page.status_code == 200, page.text
     fields = form_fields(page.text)
-    answer = client.post("/finance/gifts/new", data={"csrf_token": fields["csrf_token"], "donor": fields.get("donor", ""), **gift_form(**values)})
+    answer = client.post(
+        "/finance/gifts/new",
+        data={"csrf_token": fields["csrf_token"], "donor": fields.get("donor", ""), **gift_form(**values)},
+    )
     # The receipt's PDF and email leave after the answer: the test goes on once they have.
     assert wait_for_inline_jobs(client.application)
     return answer
@@ -42,7 +45,9 @@ def stored_receipt(app: Flask, donation_public_id: str) -> tuple[Receipt, bytes]
 
     with app.app_context():
         donation = db.session.scalars(select(Donation).where(Donation.public_id == donation_public_id)).one()
-        receipt = db.session.scalars(select(Receipt).where(Receipt.donor_id == donation.donor_id).order_by(Receipt.id.desc())).first()
+        receipt = db.session.scalars(
+            select(Receipt).where(Receipt.donor_id == donation.donor_id).order_by(Receipt.id.desc())
+        ).first()
         assert receipt is not None
         pdf = pdf_of(receipt)
         db.session.expunge_all()
@@ -63,7 +68,12 @@ def public_id_of(answer: Any) -> str:
     ],
 )
 def test_each_offline_method_gets_its_receipt_at_once_with_its_box_ticked_and_emailed(
-    app: Flask, finance: FlaskClient, smtp, method: str, box: str, extra: dict[str, str]  # type: ignore[no-untyped-def]
+    app: Flask,
+    finance: FlaskClient,
+    smtp,
+    method: str,
+    box: str,
+    extra: dict[str, str],  # type: ignore[no-untyped-def]
 ) -> None:
     answer = record(finance, method=method, **extra)
     public_id = public_id_of(answer)
@@ -73,7 +83,9 @@ def test_each_offline_method_gets_its_receipt_at_once_with_its_box_ticked_and_em
     assert receipt.status == ReceiptStatus.ISSUED and receipt.amount_cents == 15000 and receipt.article == "200"
     text = pdf_text(pdf)
     assert ticked(text) == [box]
-    assert "Nom : Durand" in text and "Prénoms : Jeanne" in text and "150,00 €" in text and "cent cinquante euros" in text
+    assert (
+        "Nom : Durand" in text and "Prénoms : Jeanne" in text and "150,00 €" in text and "cent cinquante euros" in text
+    )
     received = (paris_date(utcnow()) - dt.timedelta(days=2)).strftime("%d/%m/%Y")
     assert received in text  # the day the money reached the foundation
     assert wait_for_inline_jobs(app)
@@ -88,7 +100,9 @@ def test_each_offline_method_gets_its_receipt_at_once_with_its_box_ticked_and_em
         assert entry.details["receipt"] == receipt.number and entry.staff_user_id is not None
 
 
-def test_offline_receipts_share_the_yearly_sequence_with_stripe_gifts(app: Flask, finance: FlaskClient, paid_gift) -> None:  # type: ignore[no-untyped-def]
+def test_offline_receipts_share_the_yearly_sequence_with_stripe_gifts(
+    app: Flask, finance: FlaskClient, paid_gift
+) -> None:  # type: ignore[no-untyped-def]
     _, stripe_number, _ = paid_gift()
     receipt, _pdf = stored_receipt(app, public_id_of(record(finance)))
     year, sequence = stripe_number.split("-")
@@ -96,8 +110,18 @@ def test_offline_receipts_share_the_yearly_sequence_with_stripe_gifts(app: Flask
 
 
 def test_a_company_gift_by_transfer_is_receipted_on_form_16216(app: Flask, finance: FlaskClient) -> None:
-    answer = record(finance, method="transfer", reference="VIR 88", donor_type="company", company_name="Dupont Industries",
-                    legal_form="SAS", siren="732829320", first_name="", last_name="", amount="1 234,56")
+    answer = record(
+        finance,
+        method="transfer",
+        reference="VIR 88",
+        donor_type="company",
+        company_name="Dupont Industries",
+        legal_form="SAS",
+        siren="732829320",
+        first_name="",
+        last_name="",
+        amount="1 234,56",
+    )
     receipt, pdf = stored_receipt(app, public_id_of(answer))
     assert receipt.form.value == "16216" and receipt.article == "238 bis" and receipt.amount_cents == 123456
     text = pdf_text(pdf)
@@ -118,7 +142,9 @@ def test_the_donor_is_searched_first_and_an_existing_one_gets_the_gift(app: Flas
 
 
 def test_a_donor_without_email_gets_the_receipt_in_a_printable_batch_with_the_address_in_the_window(
-    app: Flask, finance: FlaskClient, smtp  # type: ignore[no-untyped-def]
+    app: Flask,
+    finance: FlaskClient,
+    smtp,  # type: ignore[no-untyped-def]
 ) -> None:
     record(finance, email="", reference="222", first_name="Paul", last_name="Martin", address_line1="3 place Bellecour")
     assert wait_for_inline_jobs(app)
@@ -138,7 +164,11 @@ def test_a_donor_without_email_gets_the_receipt_in_a_printable_batch_with_the_ad
     reader.pages[0].extract_text(visitor_text=visit)
     mm = 72 / 25.4
     height = float(reader.pages[0].mediabox.height)
-    address = [(t, x / mm, (height - y) / mm) for t, x, y in positions if t in ("Paul Martin", "3 place Bellecour", "69003 LYON")]
+    address = [
+        (t, x / mm, (height - y) / mm)
+        for t, x, y in positions
+        if t in ("Paul Martin", "3 place Bellecour", "69003 LYON")
+    ]
     assert [t for t, _x, _y in address] == ["Paul Martin", "3 place Bellecour", "69003 LYON"]
     for _text, left, top in address:
         # Inside what a DL window (45 x 100 mm, 20 mm from the right, 15 mm from the bottom) always shows.
@@ -171,15 +201,20 @@ def test_the_same_gift_twice_is_refused_and_recorded_once(app: Flask, finance: F
 def test_a_bad_gift_is_refused_with_a_message_and_nothing_is_recorded(
     app: Flask, finance: FlaskClient, values: dict[str, str], message: str
 ) -> None:
-    answer = finance.post("/finance/gifts/new", data={"csrf_token": form_fields(finance.get("/finance/gifts/new").text)["csrf_token"],
-                                                       **gift_form(**values)}, headers={"Accept-Language": "en"})
+    answer = finance.post(
+        "/finance/gifts/new",
+        data={"csrf_token": form_fields(finance.get("/finance/gifts/new").text)["csrf_token"], **gift_form(**values)},
+        headers={"Accept-Language": "en"},
+    )
     assert answer.status_code == 400
     assert message in text_of(answer.text)
     with app.app_context():
         assert db.session.query(Payment).count() == 0
 
 
-def test_recording_a_gift_needs_a_finance_account_and_the_csrf_token(app: Flask, client: FlaskClient, admin: FlaskClient, finance: FlaskClient) -> None:
+def test_recording_a_gift_needs_a_finance_account_and_the_csrf_token(
+    app: Flask, client: FlaskClient, admin: FlaskClient, finance: FlaskClient
+) -> None:
     assert client.application.test_client().get("/finance/gifts/new").status_code in (302, 303)
     assert admin.get("/finance/gifts/new").status_code == 403
     assert finance.post("/finance/gifts/new", data=gift_form()).status_code == 400
@@ -194,8 +229,10 @@ def test_a_gift_recorded_by_mistake_is_cancelled_with_its_receipt_kept(app: Flas
         payment_id = db.session.scalars(select(Payment.id)).one()
     page = finance.get(f"/finance/gifts/{payment_id}/cancel")
     assert page.status_code == 200
-    answer = finance.post(f"/finance/gifts/{payment_id}/cancel",
-                          data={**form_fields(page.text), "reason": "Saisi deux fois", "confirm": "y"})
+    answer = finance.post(
+        f"/finance/gifts/{payment_id}/cancel",
+        data={**form_fields(page.text), "reason": "Saisi deux fois", "confirm": "y"},
+    )
     assert answer.status_code == 303
     assert wait_for_inline_jobs(app)
     with app.app_context():
@@ -204,17 +241,25 @@ def test_a_gift_recorded_by_mistake_is_cancelled_with_its_receipt_kept(app: Flas
         assert db.session.query(Receipt).count() == 1  # never deleted, nothing issued in its place
         donation = db.session.scalars(select(Donation)).one()
         assert donation.status == DonationStatus.REFUNDED
-        assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "gift.cancel")).one().details["receipts_cancelled"] == [receipt.number]
+        assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "gift.cancel")).one().details[
+            "receipts_cancelled"
+        ] == [receipt.number]
     download = finance.get(f"/finance/receipts/{receipt.number}.pdf")
     assert "ANNULÉ" in pdf_text(download.data)
-    assert finance.post(f"/finance/gifts/{payment_id}/cancel",
-                        data={**form_fields(page.text), "reason": "encore", "confirm": "y"}).status_code == 409
+    assert (
+        finance.post(
+            f"/finance/gifts/{payment_id}/cancel", data={**form_fields(page.text), "reason": "encore", "confirm": "y"}
+        ).status_code
+        == 409
+    )
 
 
 def test_a_stripe_payment_cannot_be_cancelled_as_an_offline_gift(app: Flask, finance: FlaskClient, paid_gift) -> None:  # type: ignore[no-untyped-def]
     _, number, payment_id = paid_gift()
     page = finance.get(f"/finance/gifts/{payment_id}/cancel")
-    answer = finance.post(f"/finance/gifts/{payment_id}/cancel", data={**form_fields(page.text), "reason": "x", "confirm": "y"})
+    answer = finance.post(
+        f"/finance/gifts/{payment_id}/cancel", data={**form_fields(page.text), "reason": "x", "confirm": "y"}
+    )
     assert answer.status_code == 409
     with app.app_context():
         assert db.session.scalars(select(Receipt).where(Receipt.number == number)).one().status == ReceiptStatus.ISSUED

@@ -24,16 +24,35 @@ def donation_ids(page: str) -> list[str]:
     return re.findall(r'href="/finance/donations/([0-9a-f-]{36})"', page)
 
 
-def test_dashboard_shows_the_month_and_the_year_and_the_webhooks(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_dashboard_shows_the_month_and_the_year_and_the_webhooks(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     paid_gift(5000, received_at=NOW)
     paid_gift(1500, DonationKind.MONTHLY, received_at=NOW)
     paid_gift(100000, DonationKind.IFI, received_at=NOW)
     last_year = NOW.replace(year=NOW.year - 1)
     paid_gift(7000, received_at=last_year)
     with app.app_context():
-        db.session.add(StripeEvent(stripe_id="evt_failed_1", type="invoice.paid", created=NOW, payload={}, outcome=EventOutcome.FAILED, error="boom"))
+        db.session.add(
+            StripeEvent(
+                stripe_id="evt_failed_1",
+                type="invoice.paid",
+                created=NOW,
+                payload={},
+                outcome=EventOutcome.FAILED,
+                error="boom",
+            )
+        )
         failing = db.session.scalars(select(Donation).where(Donation.kind == DonationKind.MONTHLY)).one()
-        db.session.add(Payment(donation=failing, amount_cents=1500, method="card", status=PaymentStatus.FAILED, stripe_invoice_id="in_failed"))
+        db.session.add(
+            Payment(
+                donation=failing,
+                amount_cents=1500,
+                method="card",
+                status=PaymentStatus.FAILED,
+                stripe_invoice_id="in_failed",
+            )
+        )
         db.session.commit()
     page = finance.get("/finance/?lang=en")
     assert page.status_code == 200
@@ -48,7 +67,9 @@ def test_dashboard_shows_the_month_and_the_year_and_the_webhooks(app: Flask, fin
     assert "Content-Security-Policy" in page.headers and "style=" not in page.text
 
 
-def test_donations_are_filtered_searched_and_sorted(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_donations_are_filtered_searched_and_sorted(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     small, small_receipt, small_payment = paid_gift(2000, last_name="Lefebvre", email="lefebvre@example.org")
     big, _, _ = paid_gift(90000, DonationKind.IFI, last_name="Dubois")
     monthly, _, _ = paid_gift(1000, DonationKind.MONTHLY, last_name="Moreau")
@@ -100,20 +121,48 @@ def test_the_donations_list_is_paginated(app: Flask, finance: FlaskClient) -> No
     assert not set(donation_ids(first.text)) & set(donation_ids(second.text))
 
 
-def test_a_donation_page_shows_donor_payments_events_receipts_and_actions(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_a_donation_page_shows_donor_payments_events_receipts_and_actions(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     public_id, number, payment_id = paid_gift(4200, first_name="Élise", email="elise@example.org")
     with app.app_context():
         donation = db.session.scalars(select(Donation).where(Donation.public_id == public_id)).one()
-        db.session.add(StripeEvent(stripe_id="evt_123", type="checkout.session.completed", created=NOW, payload={}, outcome=EventOutcome.APPLIED, donation_id=donation.id))
-        db.session.add(StripeEvent(stripe_id="evt_other", type="invoice.paid", created=NOW, payload={}, outcome=EventOutcome.APPLIED))
+        db.session.add(
+            StripeEvent(
+                stripe_id="evt_123",
+                type="checkout.session.completed",
+                created=NOW,
+                payload={},
+                outcome=EventOutcome.APPLIED,
+                donation_id=donation.id,
+            )
+        )
+        db.session.add(
+            StripeEvent(
+                stripe_id="evt_other", type="invoice.paid", created=NOW, payload={}, outcome=EventOutcome.APPLIED
+            )
+        )
         db.session.commit()
     page = finance.get(f"/finance/donations/{public_id}?lang=en")
     assert page.status_code == 200
     text = text_of(page.text)
-    for expected in ("Élise", "elise@example.org", "42,00 €", number, "evt_123", "checkout.session.completed", "received"):
+    for expected in (
+        "Élise",
+        "elise@example.org",
+        "42,00 €",
+        number,
+        "evt_123",
+        "checkout.session.completed",
+        "received",
+    ):
         assert expected in text
     assert "evt_other" not in text
-    for action in (f"/finance/receipts/{number}.pdf", f"/finance/receipts/{number}/resend", f"/finance/receipts/{number}/cancel", f"/finance/payments/{payment_id}/refund"):
+    for action in (
+        f"/finance/receipts/{number}.pdf",
+        f"/finance/receipts/{number}/resend",
+        f"/finance/receipts/{number}/cancel",
+        f"/finance/payments/{payment_id}/refund",
+    ):
         assert f'href="{action}"' in page.text
     assert finance.get("/finance/donations/not-a-donation").status_code == 404
 
@@ -123,21 +172,32 @@ def test_pages_are_in_french_by_default_and_in_english_on_request(finance: Flask
     assert '<html lang="en">' in finance.get("/finance/donations?lang=en").text
 
 
-def test_the_audit_log_lists_who_did_what_and_has_no_way_to_change_it(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_the_audit_log_lists_who_did_what_and_has_no_way_to_change_it(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     _public_id, number, _ = paid_gift()
     assert finance.get(f"/finance/receipts/{number}.pdf").status_code == 200
     page = finance.get("/finance/audit?lang=en")
     text = text_of(page.text)
-    assert "Receipt downloaded" in text and f"receipt {number}" in text and "compta@fondation.example" in text and "127.0.0.1" in text
+    assert (
+        "Receipt downloaded" in text
+        and f"receipt {number}" in text
+        and "compta@fondation.example" in text
+        and "127.0.0.1" in text
+    )
     assert "Signed in" in text
     only = text_of(finance.get("/finance/audit?action=receipt.download&lang=en").text)
     assert "1 entry" in only
     for method in ("POST", "PUT", "DELETE", "PATCH"):
         assert finance.open("/finance/audit", method=method).status_code in (400, 405)
-    assert not [rule for rule in app.url_map.iter_rules() if "audit" in rule.rule and rule.methods - {"GET", "HEAD", "OPTIONS"}]
+    assert not [
+        rule for rule in app.url_map.iter_rules() if "audit" in rule.rule and rule.methods - {"GET", "HEAD", "OPTIONS"}
+    ]
 
 
-def test_the_status_filter_finds_refunded_gifts(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_the_status_filter_finds_refunded_gifts(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     public_id, _, _ = paid_gift()
     with app.app_context():
         donation = db.session.scalars(select(Donation).where(Donation.public_id == public_id)).one()

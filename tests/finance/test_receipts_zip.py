@@ -26,7 +26,9 @@ from tests.support.pages import confirm
 RECEIPTS = 2000
 
 
-def test_the_zip_of_a_period_holds_each_receipt_and_an_index(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_the_zip_of_a_period_holds_each_receipt_and_an_index(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     _, first, _ = paid_gift(5000)
     _, second, _ = paid_gift(12000)
     confirm(finance, f"/finance/receipts/{second}/cancel", reason="Erreur", kept_amount="100", confirm="y")
@@ -48,7 +50,9 @@ def test_the_zip_of_a_period_holds_each_receipt_and_an_index(app: Flask, finance
     index = index_of(archive)
     assert [row["copy"] for row in index] == ["as_issued", "stamped_cancelled", "as_issued"]
     assert [(row["file"], row["status"], row["amount"]) for row in index] == [
-        (f"{first}.pdf", "issued", "50,00"), (f"{second}.pdf", "cancelled", "120,00"), (names[2], "issued", "100,00"),
+        (f"{first}.pdf", "issued", "50,00"),
+        (f"{second}.pdf", "cancelled", "120,00"),
+        (names[2], "issued", "100,00"),
     ]
     assert index[2]["replaces"] == second
     assert index[0]["payments"].split(" ")[1:3] == ["card", "50,00"] and index[2]["payments"] == index[1]["payments"]
@@ -56,13 +60,17 @@ def test_the_zip_of_a_period_holds_each_receipt_and_an_index(app: Flask, finance
         [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "receipts.zip")).all()
         assert entry.details == {"from": f"{year}-01-01", "to": f"{year}-12-31"}
 
-    empty = zipfile.ZipFile(io.BytesIO(finance.get("/finance/receipts.zip?date_from=2001-01-01&date_to=2001-01-31").data))
+    empty = zipfile.ZipFile(
+        io.BytesIO(finance.get("/finance/receipts.zip?date_from=2001-01-01&date_to=2001-01-31").data)
+    )
     assert empty.namelist() == ["index.csv"] and index_of(empty) == []
     assert finance.get("/finance/receipts.zip?date_from=2026-02-01&date_to=2026-01-01").status_code == 400
     assert finance.get("/finance/receipts.zip").status_code == 400
 
 
-def test_a_zip_of_2000_receipts_streams_with_bounded_memory(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any], tmp_path: Path) -> None:
+def test_a_zip_of_2000_receipts_streams_with_bounded_memory(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any], tmp_path: Path
+) -> None:
     _, number, _ = paid_gift()
     with app.app_context():
         pdf = receipt_store().load(number)

@@ -42,8 +42,16 @@ def _a_year(app: Flask) -> None:
             later.donation = first.donation
         first.donation.status = DonationStatus.CANCELLED
         session.flush()
-        session.add(StripeEvent(stripe_id="evt_stop", type="customer.subscription.deleted", created=_at(4, 2), payload={},
-                                outcome=EventOutcome.APPLIED, donation_id=first.donation.id))
+        session.add(
+            StripeEvent(
+                stripe_id="evt_stop",
+                type="customer.subscription.deleted",
+                created=_at(4, 2),
+                payload={},
+                outcome=EventOutcome.APPLIED,
+                donation_id=first.donation.id,
+            )
+        )
         # Another monthly gift, paid in January and March only: it lapsed in February.
         other = settled_payment(session, 2000, DonationKind.MONTHLY, _at(1))
         again = settled_payment(session, 2000, DonationKind.MONTHLY, _at(3), donor=other.donation.donor)
@@ -67,10 +75,14 @@ def test_the_reports_page_draws_each_chart_as_svg_with_its_table(app: Flask, fin
         assert svg.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
         titles.append(title.text)
     assert titles == [
-        "Dons par mois, par type · 2025", "Dons par mois, par moyen de paiement · 2025", "Donateurs mensuels au fil des mois · 2025",
-        "Don moyen par mois · 2025", "Frais Stripe par mois · 2025",
+        "Dons par mois, par type · 2025",
+        "Dons par mois, par moyen de paiement · 2025",
+        "Donateurs mensuels au fil des mois · 2025",
+        "Don moyen par mois · 2025",
+        "Frais Stripe par mois · 2025",
     ]
     by_kind = ET.fromstring(svgs[0])
+
     def said(rect: ET.Element) -> str:
         return (rect.findtext(f"{SVG}title") or "").replace("\u00a0", " ").replace("\u202f", " ")
 
@@ -86,8 +98,12 @@ def test_the_reports_page_draws_each_chart_as_svg_with_its_table(app: Flask, fin
     assert "févr. 2025 30,00 € 15,00 € 0,00 €" in shown
     assert "janv. 2025 135,00 € 300,00 €" in shown  # card, then SEPA debit
     # Monthly donors: January 2 new; February 1 paying and 1 lapsed; April 1 stopped, the other lapsed.
-    donors_table = shown[shown.index("Chiffres : Donateurs"):][:420]
-    assert "janv. 2025 2 2 0 0" in donors_table and "févr. 2025 1 0 1 0" in donors_table and "avr. 2025 0 0 1 1" in donors_table, donors_table
+    donors_table = shown[shown.index("Chiffres : Donateurs") :][:420]
+    assert (
+        "janv. 2025 2 2 0 0" in donors_table
+        and "févr. 2025 1 0 1 0" in donors_table
+        and "avr. 2025 0 0 1 1" in donors_table
+    ), donors_table
     assert "janv. 2025 2,58 € 0,00 € 415,00 €" in shown  # fees, and the money they were taken on
     assert "janv. 2025 108,75 €" in shown  # the average gift: 435 € in 4 payments
 

@@ -27,7 +27,9 @@ from tests.support.live_service import Live
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed: back-office browser test skipped")
 
 
-def test_the_reports_charts_payouts_and_accounting_in_a_browser(live: Live, give: Callable[..., requests.Response], smtp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_reports_charts_payouts_and_accounting_in_a_browser(
+    live: Live, give: Callable[..., requests.Response], smtp, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     donation = pay(live, give, kind="one_off", amount="120")
     for kind, amount in (("ifi", "800"), ("monthly", "30")):  # three checkouts: no challenge yet
         pay(live, give, kind=kind, amount=amount)
@@ -72,7 +74,12 @@ def test_the_reports_charts_payouts_and_accounting_in_a_browser(live: Live, give
 
         # On a phone too: the wide tables scroll in their own focusable boxes.
         page.set_viewport_size({"width": 375, "height": 812})
-        for path in ("/finance/reports", f"/finance/payouts/{paid['payout']}", f"/finance/donations/{donation.public_id}", "/finance/accounting"):
+        for path in (
+            "/finance/reports",
+            f"/finance/payouts/{paid['payout']}",
+            f"/finance/donations/{donation.public_id}",
+            "/finance/accounting",
+        ):
             page.goto(live.url + path)
             accessible(page, "phone" + path.replace("/", "-"))
 

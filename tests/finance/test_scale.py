@@ -54,7 +54,9 @@ def statements_for(app: Flask, browser: FlaskClient, path: str) -> int:
 # --- statements per page ---------------------------------------------------------------
 
 
-def test_the_donations_list_makes_as_few_statements_for_fifty_rows_as_for_five(app: Flask, finance: FlaskClient) -> None:
+def test_the_donations_list_makes_as_few_statements_for_fifty_rows_as_for_five(
+    app: Flask, finance: FlaskClient
+) -> None:
     gifts(app, 5)
     few = statements_for(app, finance, "/finance/donations")
     gifts(app, 60)
@@ -64,16 +66,29 @@ def test_the_donations_list_makes_as_few_statements_for_fifty_rows_as_for_five(a
     assert statements_for(app, finance, "/finance/donations?sort=donor&order=asc") == few
 
 
-@pytest.mark.parametrize("path", ["/finance/", "/finance/receipts", "/finance/audit", "/finance/declaration",
-                                  "/finance/donations?q=martin", "/finance/donations?q=donor3%40example.org"])
-def test_each_finance_page_makes_at_most_ten_statements(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any], path: str) -> None:
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/finance/",
+        "/finance/receipts",
+        "/finance/audit",
+        "/finance/declaration",
+        "/finance/donations?q=martin",
+        "/finance/donations?q=donor3%40example.org",
+    ],
+)
+def test_each_finance_page_makes_at_most_ten_statements(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any], path: str
+) -> None:
     for _ in range(3):
         paid_gift(3000)
     gifts(app, 20)
     assert statements_for(app, finance, path) <= PAGE_LIMIT
 
 
-def test_a_donation_page_makes_at_most_ten_statements(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_a_donation_page_makes_at_most_ten_statements(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     public_id, _number, _payment = paid_gift(4200)
     assert statements_for(app, finance, f"/finance/donations/{public_id}") <= PAGE_LIMIT
 
@@ -106,8 +121,16 @@ def search(finance: FlaskClient, q: str) -> list[str]:
 
 def test_a_name_is_found_whatever_its_accents_and_case(app: Flask, finance: FlaskClient) -> None:
     (lefevre,) = gifts(app, 1, first_name="Hélène", last_name="Lefèvre")
-    (oeuvre,) = gifts(app, 1, first_name="Cœur", last_name="Dubois", donor_type=DonorType.COMPANY,
-                      company_name="Œuvres Réunies", siren="552100554", legal_form="SA")
+    (oeuvre,) = gifts(
+        app,
+        1,
+        first_name="Cœur",
+        last_name="Dubois",
+        donor_type=DonorType.COMPANY,
+        company_name="Œuvres Réunies",
+        siren="552100554",
+        legal_form="SA",
+    )
     gifts(app, 3)  # others: Camille Martin n
     assert search(finance, "lefevre") == [lefevre]
     assert search(finance, "LEFÈVRE") == [lefevre]
@@ -118,7 +141,9 @@ def test_a_name_is_found_whatever_its_accents_and_case(app: Flask, finance: Flas
     assert search(finance, "%") == [] and search(finance, "_") == []
 
 
-def test_the_name_given_with_a_gift_is_found_though_the_donor_record_holds_another(app: Flask, finance: FlaskClient) -> None:
+def test_the_name_given_with_a_gift_is_found_though_the_donor_record_holds_another(
+    app: Flask, finance: FlaskClient
+) -> None:
     (public_id,) = gifts(app, 1)
     with app.app_context():
         donation = db.session.scalars(select(Donation).where(Donation.public_id == public_id)).one()
@@ -127,7 +152,9 @@ def test_the_name_given_with_a_gift_is_found_though_the_donor_record_holds_anoth
     assert search(finance, "dupre") == [public_id]
 
 
-def test_a_donor_who_changes_name_is_found_by_the_new_one_and_the_gift_by_the_name_given(app: Flask, finance: FlaskClient) -> None:
+def test_a_donor_who_changes_name_is_found_by_the_new_one_and_the_gift_by_the_name_given(
+    app: Flask, finance: FlaskClient
+) -> None:
     (public_id,) = gifts(app, 1, last_name="Durand")
     with app.app_context():
         db.session.expire_all()
@@ -140,9 +167,13 @@ def test_a_donor_who_changes_name_is_found_by_the_new_one_and_the_gift_by_the_na
     assert search(finance, "elysee durand") == []  # a name is one record's or one gift's, not a mix
 
 
-def test_exact_identifiers_find_their_one_donation(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_exact_identifiers_find_their_one_donation(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     public_id, number, payment_id = paid_gift(5000, email="Claire.Fontaine@Example.org")
-    (company,) = gifts(app, 1, donor_type=DonorType.COMPANY, company_name="Fontaine SARL", siren="732829320", legal_form="SARL")
+    (company,) = gifts(
+        app, 1, donor_type=DonorType.COMPANY, company_name="Fontaine SARL", siren="732829320", legal_form="SARL"
+    )
     gifts(app, 4)
     with app.app_context():
         payment = db.session.get(Payment, payment_id)
@@ -150,8 +181,14 @@ def test_exact_identifiers_find_their_one_donation(app: Flask, finance: FlaskCli
         intent = payment.stripe_payment_intent_id
         payment.donation.stripe_checkout_session_id = "cs_test_exact_1"
         db.session.commit()
-    for q in (number, "claire.fontaine@example.org", "CLAIRE.FONTAINE@EXAMPLE.ORG" if db_is_postgres(app) else "Claire.Fontaine@Example.org",
-              intent, "cs_test_exact_1", public_id):
+    for q in (
+        number,
+        "claire.fontaine@example.org",
+        "CLAIRE.FONTAINE@EXAMPLE.ORG" if db_is_postgres(app) else "Claire.Fontaine@Example.org",
+        intent,
+        "cs_test_exact_1",
+        public_id,
+    ):
         assert search(finance, q) == [public_id], q
     assert search(finance, "732 829 320") == search(finance, "732829320") == [company]
 
@@ -161,7 +198,9 @@ def db_is_postgres(app: Flask) -> bool:
         return db.engine.dialect.name == "postgresql"
 
 
-def test_an_exact_identifier_is_looked_up_on_its_own_index_before_any_name(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_an_exact_identifier_is_looked_up_on_its_own_index_before_any_name(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     _public_id, number, _payment = paid_gift(5000)
     with statements_of(app) as seen:
         assert len(search(finance, number)) == 1
@@ -185,8 +224,12 @@ def _walk(session: Any, f: DonationFilter, per_page: int) -> tuple[list[list[int
     return ids(forwards), ids(reversed(backwards))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(('sort', 'descending'), [("created", True), ("amount", False), ("donor", False), ("status", True)])
-def test_keyset_pages_hold_every_donation_once_in_order_even_when_sort_values_tie(db: Any, sort: str, descending: bool) -> None:
+@pytest.mark.parametrize(
+    ("sort", "descending"), [("created", True), ("amount", False), ("donor", False), ("status", True)]
+)
+def test_keyset_pages_hold_every_donation_once_in_order_even_when_sort_values_tie(
+    db: Any, sort: str, descending: bool
+) -> None:
     same_time = dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC)
     for i in range(23):
         payment = settled_payment(db.session, 1000 + 500 * (i % 3))
@@ -213,7 +256,9 @@ def test_a_gift_made_while_finance_pages_through_does_not_shift_the_next_page(db
     assert [d.id for d in keyset_page(db.session, f, after=first.next_cursor, per_page=5).donations] == expected_second
 
 
-def test_the_list_pages_over_http_and_a_damaged_cursor_is_a_400_with_a_message(app: Flask, finance: FlaskClient) -> None:
+def test_the_list_pages_over_http_and_a_damaged_cursor_is_a_400_with_a_message(
+    app: Flask, finance: FlaskClient
+) -> None:
     made = gifts(app, 55)
     first = finance.get("/finance/donations?lang=en&sort=amount&order=asc")
     link = re.search(r'href="([^"]+)" rel="next"', first.text)

@@ -39,28 +39,49 @@ def test_french_elides_before_a_vowel_and_english_does_not(finance: FlaskClient,
     assert "Donation of Élodie Durand" in text_of(finance.get(f"/finance/donations/{elodie}?lang=en").text)
 
 
-def test_a_cancelled_receipt_reads_annule_colon_reason_in_the_readers_language(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_a_cancelled_receipt_reads_annule_colon_reason_in_the_readers_language(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     public_id, number, _ = paid_gift()
     with app.app_context():
-        cancel_receipt(db.session.scalars(select(Receipt).where(Receipt.number == number)).one(), "Remboursement", utcnow())
+        cancel_receipt(
+            db.session.scalars(select(Receipt).where(Receipt.number == number)).one(), "Remboursement", utcnow()
+        )
         db.session.commit()
     assert "annulé : Remboursement" in text_of(finance.get(f"/finance/donations/{public_id}").text)
     assert "cancelled: Refund" in text_of(finance.get(f"/finance/donations/{public_id}?lang=en").text)
     rows = _csv(finance.get("/finance/receipts.csv").data)
     [row] = [r for r in rows if r["number"] == number]
     assert (row["status"], row["cancel_reason"]) == ("cancelled", "Remboursement")  # the codes accountants script
-    assert row["cancel_reason_label"] == "Refund" and row["status_label"] == "cancelled"  # the reader's language (English now)
+    assert (
+        row["cancel_reason_label"] == "Refund" and row["status_label"] == "cancelled"
+    )  # the reader's language (English now)
     finance.get("/finance/?lang=fr")
     [row] = [r for r in _csv(finance.get("/finance/receipts.csv").data) if r["number"] == number]
-    assert (row["status_label"], row["cancel_reason_label"], row["kind_label"]) == ("annulé", "Remboursement", "par don")
+    assert (row["status_label"], row["cancel_reason_label"], row["kind_label"]) == (
+        "annulé",
+        "Remboursement",
+        "par don",
+    )
 
 
-def test_event_outcomes_and_csv_values_read_in_the_staff_language_with_their_codes(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_event_outcomes_and_csv_values_read_in_the_staff_language_with_their_codes(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     public_id, _, payment_id = paid_gift(first_name="Élodie")
     with app.app_context():
         donation_id = db.session.get(Payment, payment_id).donation_id
-        db.session.add(StripeEvent(stripe_id="evt_label_test", type="checkout.session.completed", created=utcnow(), payload={},
-                                   outcome=EventOutcome.APPLIED, attempts=1, donation_id=donation_id))
+        db.session.add(
+            StripeEvent(
+                stripe_id="evt_label_test",
+                type="checkout.session.completed",
+                created=utcnow(),
+                payload={},
+                outcome=EventOutcome.APPLIED,
+                attempts=1,
+                donation_id=donation_id,
+            )
+        )
         db.session.commit()
     page = text_of(finance.get(f"/finance/donations/{public_id}").text)
     assert "appliqué ( applied )" in page
@@ -69,15 +90,27 @@ def test_event_outcomes_and_csv_values_read_in_the_staff_language_with_their_cod
 
     rows = _csv(finance.get("/finance/donations.csv").data)  # English since ?lang=en
     [row] = [r for r in rows if r["donation"] == public_id]
-    assert (row["kind"], row["status"], row["tax_scheme"], row["donor_type"]) == ("one_off", "paid", "income_tax", "individual")
+    assert (row["kind"], row["status"], row["tax_scheme"], row["donor_type"]) == (
+        "one_off",
+        "paid",
+        "income_tax",
+        "individual",
+    )
     assert (row["kind_label"], row["status_label"], row["donor_type_label"]) == ("One-off", "received", "Individual")
     finance.get("/finance/?lang=fr")
     [row] = [r for r in _csv(finance.get("/finance/donations.csv").data) if r["donation"] == public_id]
     assert (row["kind"], row["kind_label"], row["status_label"], row["tax_scheme_label"], row["donor_type_label"]) == (
-        "one_off", "Ponctuel", "reçu", "Impôt sur le revenu (art. 200)", "Particulier")
+        "one_off",
+        "Ponctuel",
+        "reçu",
+        "Impôt sur le revenu (art. 200)",
+        "Particulier",
+    )
 
 
-def test_the_failed_payments_count_opens_their_list(app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]) -> None:
+def test_the_failed_payments_count_opens_their_list(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
     public_id, _, payment_id = paid_gift(3000, DonationKind.MONTHLY, first_name="Élodie", last_name="Durand")
     paid_gift(first_name="Paul")
     with app.app_context():

@@ -19,7 +19,9 @@ from tests.support.redis_databases import (
     server_url,
 )
 
-pytestmark = pytest.mark.skipif(not redis_answers(), reason=f"no Redis server answers at TEST_REDIS_URL={TEST_REDIS_URL}")
+pytestmark = pytest.mark.skipif(
+    not redis_answers(), reason=f"no Redis server answers at TEST_REDIS_URL={TEST_REDIS_URL}"
+)
 
 
 def database_of(url: str) -> int:
@@ -76,7 +78,9 @@ def test_a_database_claimed_by_another_run_is_neither_taken_nor_touched() -> Non
 def test_when_every_database_is_claimed_the_claim_says_so() -> None:
     first = first_database()
     claims = redis.Redis.from_url(server_url(first))
-    taken = [n for n in range(first + 1, LAST_DATABASE + 1) if claims.set(CLAIM_KEY.format(n), "another run", nx=True, ex=60)]
+    taken = [
+        n for n in range(first + 1, LAST_DATABASE + 1) if claims.set(CLAIM_KEY.format(n), "another run", nx=True, ex=60)
+    ]
     try:
         if len(taken) != LAST_DATABASE - first:
             pytest.skip("some databases of the range are claimed by other runs right now")

@@ -51,7 +51,9 @@ def assert_each_recap_once(engine: sa.Engine) -> None:
         sequences = conn.execute(sa.select(Receipt.sequence).order_by(Receipt.sequence)).scalars().all()
         donors_with_recaps = conn.execute(sa.select(sa.func.count(sa.distinct(Receipt.donor_id)))).scalar_one()
         payments_listed = conn.execute(sa.select(sa.func.count()).select_from(receipt_payment)).scalar_one()
-        distinct_payments = conn.execute(sa.select(sa.func.count(sa.distinct(receipt_payment.c.payment_id)))).scalar_one()
+        distinct_payments = conn.execute(
+            sa.select(sa.func.count(sa.distinct(receipt_payment.c.payment_id)))
+        ).scalar_one()
     assert sequences == list(range(1, DONORS + 1))
     assert donors_with_recaps == DONORS
     assert payments_listed == distinct_payments == DONORS * 12
@@ -77,7 +79,9 @@ def test_batch_killed_mid_way_then_rerun_issues_each_recap_once(database_url: st
     engine.dispose()
 
 
-def test_worker_killed_mid_chunk_then_batch_rerun_issues_each_recap_once(redis_url: str, database_url: str, tmp_path: Path) -> None:
+def test_worker_killed_mid_chunk_then_batch_rerun_issues_each_recap_once(
+    redis_url: str, database_url: str, tmp_path: Path
+) -> None:
     import redis
 
     broker = redis.Redis.from_url(redis_url)  # a database of the test's own, emptied (tests/support/redis_databases.py)
@@ -85,7 +89,9 @@ def test_worker_killed_mid_chunk_then_batch_rerun_issues_each_recap_once(redis_u
     make_monthly_donors(engine, DONORS)
     env = batch_env(database_url, tmp_path, redis_url)
     with engine.connect() as conn:
-        first_chunk = conn.execute(sa.text("SELECT id FROM donor ORDER BY id LIMIT :n"), {"n": CHUNK_SIZE}).scalars().all()
+        first_chunk = (
+            conn.execute(sa.text("SELECT id FROM donor ORDER BY id LIMIT :n"), {"n": CHUNK_SIZE}).scalars().all()
+        )
 
     # The test holds the first chunk's gifts, so the worker that takes that chunk is caught in
     # the middle of it (it waits for them, as it would for a refund being applied) when killed.
@@ -98,7 +104,9 @@ def test_worker_killed_mid_chunk_then_batch_rerun_issues_each_recap_once(redis_u
     replacement = None
     try:
         queued = subprocess.run(COMMAND, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-        assert f"{DONORS} donor(s) queued for 2025 in {DONORS // CHUNK_SIZE} chunk(s)" in queued.stdout, queued.stdout + queued.stderr
+        assert f"{DONORS} donor(s) queued for 2025 in {DONORS // CHUNK_SIZE} chunk(s)" in queued.stdout, (
+            queued.stdout + queued.stderr
+        )
         # Killed inside the chunk: once its job is at the database, waiting for the held gifts.
         wait_for(lambda: doomed.jobs_received > 0 and at_the_held_gifts(engine, doomed), doomed, timeout=60)
         doomed.kill()
@@ -118,7 +126,9 @@ def test_worker_killed_mid_chunk_then_batch_rerun_issues_each_recap_once(redis_u
         wait_for(lambda: issued(engine) == DONORS, replacement)
         # What is still unacknowledged (the dead worker's chunk) would be delivered again after
         # Redis' visibility timeout: issuing it now, as that delivery would, adds nothing.
-        inline = subprocess.run(COMMAND, cwd=ROOT, env={**env, "CELERY_BROKER_URL": ""}, capture_output=True, text=True, timeout=120)
+        inline = subprocess.run(
+            COMMAND, cwd=ROOT, env={**env, "CELERY_BROKER_URL": ""}, capture_output=True, text=True, timeout=120
+        )
         assert "0 annual receipt(s) issued for 2025." in inline.stdout, inline.stdout + inline.stderr
         assert_each_recap_once(engine)
     finally:
@@ -144,10 +154,12 @@ def at_the_held_gifts(engine: sa.Engine, worker: CeleryWorker) -> bool:
     """Whether the worker's job has reached the database: waiting for a lock (PostgreSQL), or holding it open (SQLite)."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
-            waiting = conn.execute(sa.text(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-                " AND pid <> pg_backend_pid()"
-            )).scalar_one()
+            waiting = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                    " AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
         return waiting > 0
     assert engine.url.database is not None
     return worker.has_open(Path(engine.url.database))  # the worker opens the database only in a job

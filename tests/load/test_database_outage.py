@@ -66,19 +66,28 @@ def _cluster() -> tuple[str | None, str]:
         return None, "database outage test skipped: no pg_ctlcluster / /etc/postgresql to stop and start the cluster"
     versions = sorted(p.name for p in Path("/etc/postgresql").iterdir() if (p / CLUSTER).is_dir())
     if len(versions) != 1:
-        return None, f"database outage test skipped: expected one `{CLUSTER}` cluster in /etc/postgresql, found {versions}"
+        return (
+            None,
+            f"database outage test skipped: expected one `{CLUSTER}` cluster in /etc/postgresql, found {versions}",
+        )
     version = versions[0]
     url = sa.make_url(POSTGRES_URL)
     conf = Path("/etc/postgresql") / version / CLUSTER / "postgresql.conf"
     port = re.search(r"^\s*port\s*=\s*(\d+)", conf.read_text(errors="replace"), re.M) if conf.exists() else None
     if url.host not in ("127.0.0.1", "localhost", "::1") or (url.port or 5432) != int(port.group(1) if port else 5432):
-        return None, f"database outage test skipped: TEST_DATABASE_URL is not served by the local cluster {version}/{CLUSTER}"
+        return (
+            None,
+            f"database outage test skipped: TEST_DATABASE_URL is not served by the local cluster {version}/{CLUSTER}",
+        )
     data = Path("/var/lib/postgresql") / version / CLUSTER
     if os.geteuid() != 0 and (not data.exists() or data.stat().st_uid != os.geteuid()):
         return None, f"database outage test skipped: only root or the owner of cluster {version}/{CLUSTER} may stop it"
     status = subprocess.run(_control(version, "status"), capture_output=True, text=True, timeout=30)
     if status.returncode != 0:
-        return None, f"database outage test skipped: cluster {version}/{CLUSTER} is not running or not ours: {status.stdout}{status.stderr}"
+        return (
+            None,
+            f"database outage test skipped: cluster {version}/{CLUSTER} is not running or not ours: {status.stdout}{status.stderr}",
+        )
     return version, ""
 
 
@@ -93,8 +102,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.skipif(VERSION
 def answers() -> bool:
     url = sa.make_url(POSTGRES_URL)
     try:
-        with psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-                             dbname=url.database, connect_timeout=2) as conn:
+        with psycopg.connect(
+            host=url.host,
+            port=url.port or 5432,
+            user=url.username,
+            password=url.password,
+            dbname=url.database,
+            connect_timeout=2,
+        ) as conn:
             conn.execute("SELECT 1")
         return True
     except psycopg.Error:
@@ -104,8 +119,14 @@ def answers() -> bool:
 def other_databases_in_use() -> list[str]:
     """The other databases of the cluster that clients are connected to (a bench, another run): not ours to stop."""
     url = sa.make_url(POSTGRES_URL)
-    with psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-                         dbname=url.database, connect_timeout=5) as conn:
+    with psycopg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname=url.database,
+        connect_timeout=5,
+    ) as conn:
         rows = conn.execute(
             "SELECT DISTINCT datname FROM pg_stat_activity WHERE backend_type = 'client backend'"
             " AND pid <> pg_backend_pid() AND datname IS DISTINCT FROM current_database()"
@@ -173,7 +194,9 @@ class Outage(threading.Thread):
 @pytest.fixture
 def delivering_sandbox() -> Iterator[SandboxHandle]:
     """A sandbox that sends every event to the app (its address set once gunicorn runs), held until then."""
-    handle = serve_in_thread({"webhook_url": "http://127.0.0.1:9/stripe/webhook", "webhook_secret": WEBHOOK_SECRET, "sepa_delay": -1})
+    handle = serve_in_thread(
+        {"webhook_url": "http://127.0.0.1:9/stripe/webhook", "webhook_secret": WEBHOOK_SECRET, "sepa_delay": -1}
+    )
     assert handle.sandbox.dispatcher is not None
     handle.sandbox.dispatcher.pause()
     yield handle
@@ -202,7 +225,9 @@ def test_database_stopped_under_webhook_load_loses_nothing(
     assert VERSION is not None
     in_use = other_databases_in_use()
     if in_use:
-        pytest.skip(f"database outage test skipped: other clients use this cluster ({', '.join(in_use)}); stopping it would break them")
+        pytest.skip(
+            f"database outage test skipped: other clients use this cluster ({', '.join(in_use)}); stopping it would break them"
+        )
     sandbox = delivering_sandbox
     client = payments.make_client({"STRIPE_USES_SANDBOX": True, "STRIPE_API_BASE": sandbox.url})
     outage = Outage(VERSION, sandbox)
@@ -242,6 +267,8 @@ def test_database_stopped_under_webhook_load_loses_nothing(
         check_outcome(engine, gifts, events, applied_once=False)
     finally:
         engine.dispose()
-    print(f"\ndatabase outage: {len(events)} events for {len(gifts)} gifts; sandbox {summary}; "
-          f"app answered {dict(answered)}; database away {outage.down_seconds:.1f} s, from {outage.at_stop['delivered']} delivered "
-          f"and {outage.at_stop['pending']} pending to {outage.at_start['delivered']} and {outage.at_start['pending']}")
+    print(
+        f"\ndatabase outage: {len(events)} events for {len(gifts)} gifts; sandbox {summary}; "
+        f"app answered {dict(answered)}; database away {outage.down_seconds:.1f} s, from {outage.at_stop['delivered']} delivered "
+        f"and {outage.at_stop['pending']} pending to {outage.at_start['delivered']} and {outage.at_start['pending']}"
+    )

@@ -77,8 +77,10 @@ def test_webhook_load_from_concurrent_senders(gunicorn: Gunicorn, sandbox: Sandb
         "deliveries_per_second": round(len(deliveries) / elapsed, 1),
         "events_per_second": round(len(events) / elapsed, 1),
     }
-    print(f"\nwebhook load ({figures['database']}): {len(events)} events for {len(gifts)} donations, {len(deliveries)} deliveries "
-          f"in {elapsed:.1f} s: {figures['deliveries_per_second']} deliveries/s, {figures['events_per_second']} events applied/s "
-          f"(gifts made in {made:.1f} s)")
+    print(
+        f"\nwebhook load ({figures['database']}): {len(events)} events for {len(gifts)} donations, {len(deliveries)} deliveries "
+        f"in {elapsed:.1f} s: {figures['deliveries_per_second']} deliveries/s, {figures['events_per_second']} events applied/s "
+        f"(gifts made in {made:.1f} s)"
+    )
     if os.environ.get("LOAD_REPORT"):
         Path(os.environ["LOAD_REPORT"]).write_text(json.dumps(figures))

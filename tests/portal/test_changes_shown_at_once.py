@@ -69,7 +69,11 @@ def test_each_change_shows_at_once_awaiting_the_webhook_then_confirmed(live: Liv
     assert AWAITING not in _page(live, donation)
     with live.app.app_context():
         stored = db.session.get(Donation, donation.id)
-        assert (stored.status, stored.awaited_status, stored.awaited_amount_cents) == (DonationStatus.CANCELLED, None, None)
+        assert (stored.status, stored.awaited_status, stored.awaited_amount_cents) == (
+            DonationStatus.CANCELLED,
+            None,
+            None,
+        )
 
 
 def test_the_donor_area_sums_up_each_year_with_where_to_declare(live: Live, give, smtp) -> None:  # type: ignore[no-untyped-def]
@@ -82,7 +86,7 @@ def test_the_donor_area_sums_up_each_year_with_where_to_declare(live: Live, give
         receipts = db.session.scalars(select(Receipt).order_by(Receipt.id)).all()
         year = receipts[0].year
         numbers = [r.number for r in receipts]
-    block = gifts[gifts.index("Mes dons année par année"):gifts.index("Reçus fiscaux")]
+    block = gifts[gifts.index("Mes dons année par année") : gifts.index("Reçus fiscaux")]
     assert str(year) in block and "150,00 €" in block and "99,00 €" in block  # 66 % of 150 €
     assert "2042-RICI" in block and "7UF" in block and f"printemps {year + 1}" in block
     assert all(number in block for number in numbers)

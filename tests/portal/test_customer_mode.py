@@ -11,7 +11,9 @@ def donor_with(*gifts: tuple[str, bool], customer: tuple[str, bool | None] | Non
     if customer:
         donor.stripe_customer_id, donor.stripe_customer_livemode = customer
     for number, (customer_id, live) in enumerate(gifts, start=1):
-        gift = Donation(kind=DonationKind.MONTHLY, status=DonationStatus.ACTIVE, livemode=live, stripe_customer_id=customer_id)
+        gift = Donation(
+            kind=DonationKind.MONTHLY, status=DonationStatus.ACTIVE, livemode=live, stripe_customer_id=customer_id
+        )
         gift.id = number
         donor.donations.append(gift)
     return donor

@@ -19,7 +19,14 @@ from tests.support.live_service import Live
 from tests.support.pages import form_fields
 
 # Someone else, typing Camille's email on the public form.
-MALLORY = {**INDIVIDUAL, "first_name": "Mallory", "last_name": "Pirate", "address_line1": "1 quai du Vol", "postal_code": "13002", "city": "Marseille"}
+MALLORY = {
+    **INDIVIDUAL,
+    "first_name": "Mallory",
+    "last_name": "Pirate",
+    "address_line1": "1 quai du Vol",
+    "postal_code": "13002",
+    "city": "Marseille",
+}
 
 
 def _camille() -> Donor:
@@ -42,7 +49,10 @@ def test_a_visitor_typing_a_donors_email_changes_neither_their_record_nor_their_
     with live.app.app_context():
         camille = _camille()
         assert (camille.first_name, camille.last_name, camille.address_line1, camille.city) == (
-            "Camille", "Martin", "12 rue des Lilas", "Paris"
+            "Camille",
+            "Martin",
+            "12 rue des Lilas",
+            "Paris",
         )
         first, second = db.session.scalars(select(Receipt).order_by(Receipt.id)).all()
         assert (first.snapshot["donor"]["last_name"], first.snapshot["donor"]["city"]) == ("Martin", "Paris")
@@ -80,7 +90,14 @@ def test_portal_address_change_moves_the_running_monthly_gift_but_not_one_given_
     pay(live, give, kind="monthly", amount="20", donor=MALLORY)
     sign_in(live, mailbox, INDIVIDUAL["email"])
     page = live.get("/my/address")
-    data = {**form_fields(page.text), "address_line1": "8 avenue Foch", "address_line2": "", "postal_code": "69006", "city": "Lyon", "country": "FR"}
+    data = {
+        **form_fields(page.text),
+        "address_line1": "8 avenue Foch",
+        "address_line2": "",
+        "postal_code": "69006",
+        "city": "Lyon",
+        "country": "FR",
+    }
     assert live.post("/my/address", data=data).status_code == 303
     with live.app.app_context():
         assert _camille().city == "Lyon"

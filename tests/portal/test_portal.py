@@ -61,14 +61,19 @@ def test_a_donor_cannot_reach_another_donors_gift_or_receipt(live: Live, give, s
     theirs = pay(live, give, kind="monthly", amount="20", donor=OTHER)
     other_one_off = pay(live, give, kind="one_off", amount="35", donor=OTHER)
     with live.app.app_context():
-        my_receipt = db.session.scalars(select(Receipt).join(Donor).where(Donor.email == "camille.martin@example.org")).one()
+        my_receipt = db.session.scalars(
+            select(Receipt).join(Donor).where(Donor.email == "camille.martin@example.org")
+        ).one()
         their_receipt = db.session.scalars(select(Receipt).join(Donor).where(Donor.email == OTHER["email"])).one()
     sign_in(live, mailbox, "camille.martin@example.org")
     mine_pdf = live.get(f"/my/receipts/{my_receipt.number}.pdf")
     assert mine_pdf.status_code == 200 and mine_pdf.content.startswith(b"%PDF")
     assert live.get(f"/my/receipts/{their_receipt.number}.pdf").status_code == 404
     assert live.get(f"/my/gifts/{theirs.public_id}").status_code == 404
-    assert live.post(f"/my/gifts/{theirs.public_id}/pause", data=form_fields(live.get("/my/gifts").text)).status_code == 404
+    assert (
+        live.post(f"/my/gifts/{theirs.public_id}/pause", data=form_fields(live.get("/my/gifts").text)).status_code
+        == 404
+    )
     gifts = live.get("/my/gifts").text
     assert "50,00" in gifts and "35,00" not in gifts and other_one_off.public_id not in gifts
 
@@ -128,7 +133,14 @@ def test_address_change_applies_to_future_receipts_only(live: Live, give, smtp) 
     pay(live, give, kind="one_off", amount="50")
     sign_in(live, mailbox, "camille.martin@example.org")
     page = live.get("/my/address")
-    data = {**form_fields(page.text), "address_line1": "8 avenue Foch", "address_line2": "", "postal_code": "69006", "city": "Lyon", "country": "FR"}
+    data = {
+        **form_fields(page.text),
+        "address_line1": "8 avenue Foch",
+        "address_line2": "",
+        "postal_code": "69006",
+        "city": "Lyon",
+        "country": "FR",
+    }
     assert live.post("/my/address", data=data).status_code == 303
     bad = live.post("/my/address", data={**data, "postal_code": "6900"})
     assert bad.status_code == 400 and "cinq chiffres" in bad.text

@@ -24,7 +24,9 @@ def test_the_portal_works_on_a_fresh_account_once_stripe_setup_made_its_configur
     assert refused.status_code == 303 and refused.headers["Location"].endswith("/my/gifts")
     assert "Le service de paiement est momentanément injoignable" in html.unescape(live.get("/my/gifts").text)
 
-    setup = live.app.test_cli_runner().invoke(args=["stripe", "setup", "--url", "https://dons.example.org/stripe/webhook"])
+    setup = live.app.test_cli_runner().invoke(
+        args=["stripe", "setup", "--url", "https://dons.example.org/stripe/webhook"]
+    )
     assert setup.exit_code == 0, setup.output
     configuration = re.search(r"STRIPE_PORTAL_CONFIGURATION=(bpc_\w+)", setup.output).group(1)
     live.app.config["STRIPE_PORTAL_CONFIGURATION"] = configuration  # the setting, as after a restart

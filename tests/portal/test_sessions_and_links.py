@@ -44,7 +44,9 @@ def portal_app(make_app: Callable[..., Flask]) -> Flask:
     return app
 
 
-def test_the_sign_in_link_opens_a_button_page_that_spends_nothing_leaks_no_referer_and_posts_the_token_in_its_body(portal_app: Flask) -> None:
+def test_the_sign_in_link_opens_a_button_page_that_spends_nothing_leaks_no_referer_and_posts_the_token_in_its_body(
+    portal_app: Flask,
+) -> None:
     link = new_link(portal_app)
     token = link.rsplit("/", 1)[-1]
     browser = portal_app.test_client()
@@ -97,7 +99,11 @@ def test_asking_for_a_link_answers_alike_for_a_known_and_an_unknown_email_even_w
         page = browser.get("/my")
         started = time.monotonic()
         answer = browser.post("/my", data={**form_fields(page.get_data(as_text=True)), "email": email})
-        answers[email] = (answer.status_code, time.monotonic() - started, re.sub(r"\s+", " ", answer.get_data(as_text=True)))
+        answers[email] = (
+            answer.status_code,
+            time.monotonic() - started,
+            re.sub(r"\s+", " ", answer.get_data(as_text=True)),
+        )
     (known_status, known_took, known_text), (unknown_status, unknown_took, unknown_text) = answers.values()
     assert known_status == unknown_status == 200 and known_text == unknown_text
     assert known_took < 2 and unknown_took < 2, answers  # the link's email leaves after the answer
@@ -141,9 +147,19 @@ def _two_records_of_one_email(app: Flask) -> tuple[str, str]:
     """The donor gave as themselves and as their company: two records under one email."""
     with app.app_context():
         person = db.session.scalars(select(Donor).where(Donor.email == EMAIL)).one()
-        company = Donor(donor_type=DonorType.COMPANY, first_name="Camille", last_name="Martin", email=EMAIL,
-                        company_name="ACME Industries", legal_form="SAS", siren="732829320",
-                        address_line1="1 zone industrielle", postal_code="33000", city="Bordeaux", country="FR")
+        company = Donor(
+            donor_type=DonorType.COMPANY,
+            first_name="Camille",
+            last_name="Martin",
+            email=EMAIL,
+            company_name="ACME Industries",
+            legal_form="SAS",
+            siren="732829320",
+            address_line1="1 zone industrielle",
+            postal_code="33000",
+            city="Bordeaux",
+            country="FR",
+        )
         db.session.add(company)
         db.session.commit()
         return person.public_id, company.public_id
@@ -159,9 +175,19 @@ def test_an_address_change_touches_only_the_donor_record_chosen(portal_app: Flas
     donor = signed_in(portal_app)
     page = donor.get(f"/my/address?donor={person}").get_data(as_text=True)
     assert "ACME Industries (33000 Bordeaux)" in page and form_fields(page)["donor"] == person
-    data = {**form_fields(page), "address_line1": "8 avenue Foch", "address_line2": "", "postal_code": "69006", "city": "Lyon", "country": "FR"}
+    data = {
+        **form_fields(page),
+        "address_line1": "8 avenue Foch",
+        "address_line2": "",
+        "postal_code": "69006",
+        "city": "Lyon",
+        "country": "FR",
+    }
     assert donor.post("/my/address", data=data).status_code == 303
-    assert _addresses(portal_app) == {person: ("8 avenue Foch", "69006", "Lyon"), company: ("1 zone industrielle", "33000", "Bordeaux")}
+    assert _addresses(portal_app) == {
+        person: ("8 avenue Foch", "69006", "Lyon"),
+        company: ("1 zone industrielle", "33000", "Bordeaux"),
+    }
 
 
 def test_an_address_change_for_a_record_that_is_not_the_donors_is_refused(portal_app: Flask) -> None:
@@ -174,6 +200,13 @@ def test_an_address_change_for_a_record_that_is_not_the_donors_is_refused(portal
     donor = signed_in(portal_app)
     assert donor.get(f"/my/address?donor={stranger_id}").status_code == 404
     page = donor.get("/my/address").get_data(as_text=True)
-    data = {**form_fields(page), "donor": stranger_id, "address_line1": "8 avenue Foch", "postal_code": "69006", "city": "Lyon", "country": "FR"}
+    data = {
+        **form_fields(page),
+        "donor": stranger_id,
+        "address_line1": "8 avenue Foch",
+        "postal_code": "69006",
+        "city": "Lyon",
+        "country": "FR",
+    }
     assert donor.post("/my/address", data=data).status_code == 404
     assert _addresses(portal_app) == before

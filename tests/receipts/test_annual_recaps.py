@@ -20,8 +20,16 @@ def _monthly(db, months: range) -> Payment:  # type: ignore[no-untyped-def]
     first = settled_payment(db.session, 1500, DonationKind.MONTHLY, dt.datetime(2025, months[0], 5, 9, tzinfo=dt.UTC))
     for month in months[1:]:
         at = dt.datetime(2025, month, 5, 9, tzinfo=dt.UTC)
-        db.session.add(Payment(donation=first.donation, amount_cents=1500, method=PaymentMethod.SEPA_DEBIT,
-                               status=PaymentStatus.SUCCEEDED, received_at=at, received_on=paris_date(at)))
+        db.session.add(
+            Payment(
+                donation=first.donation,
+                amount_cents=1500,
+                method=PaymentMethod.SEPA_DEBIT,
+                status=PaymentStatus.SUCCEEDED,
+                received_at=at,
+                received_on=paris_date(at),
+            )
+        )
     db.session.flush()
     return first
 
@@ -45,10 +53,20 @@ def test_a_debit_of_a_recapped_year_settling_late_replaces_the_recap_instead_of_
 
     # December's SEPA debit of 2025 settles in January.
     at = dt.datetime(2025, 12, 5, 9, tzinfo=dt.UTC)
-    db.session.add(Payment(donation=first.donation, amount_cents=1500, method=PaymentMethod.SEPA_DEBIT,
-                           status=PaymentStatus.SUCCEEDED, received_at=at, received_on=paris_date(at)))
+    db.session.add(
+        Payment(
+            donation=first.donation,
+            amount_cents=1500,
+            method=PaymentMethod.SEPA_DEBIT,
+            status=PaymentStatus.SUCCEEDED,
+            received_at=at,
+            received_on=paris_date(at),
+        )
+    )
     db.session.commit()
-    (replacement,) = issue_recaps(db.session, 2025, donors_due(db.session, 2025), issuing_context(JANUARY + dt.timedelta(days=3)))
+    (replacement,) = issue_recaps(
+        db.session, 2025, donors_due(db.session, 2025), issuing_context(JANUARY + dt.timedelta(days=3))
+    )
     db.session.commit()
 
     issued = db.session.scalars(select(Receipt).where(Receipt.status == ReceiptStatus.ISSUED)).all()
@@ -59,7 +77,10 @@ def test_a_debit_of_a_recapped_year_settling_late_replaces_the_recap_instead_of_
     assert replacement.receipt.replaces_id == old.id
     assert replacement.receipt.snapshot["replaces"] == old.number
     # A third run finds nothing new.
-    assert issue_recaps(db.session, 2025, donors_due(db.session, 2025), issuing_context(JANUARY + dt.timedelta(days=4))) == []
+    assert (
+        issue_recaps(db.session, 2025, donors_due(db.session, 2025), issuing_context(JANUARY + dt.timedelta(days=4)))
+        == []
+    )
 
 
 def test_a_late_debit_settling_through_the_webhook_replaces_the_recap_at_once(db) -> None:  # type: ignore[no-untyped-def]
@@ -70,8 +91,14 @@ def test_a_late_debit_settling_through_the_webhook_replaces_the_recap_at_once(db
     (recap,) = issue_recaps(db.session, 2025, donors_due(db.session, 2025), service_context())
     db.session.commit()
     at = dt.datetime(2025, 12, 5, 9, tzinfo=dt.UTC)
-    late = Payment(donation=first.donation, amount_cents=1500, method=PaymentMethod.SEPA_DEBIT,
-                   status=PaymentStatus.SUCCEEDED, received_at=at, received_on=paris_date(at))
+    late = Payment(
+        donation=first.donation,
+        amount_cents=1500,
+        method=PaymentMethod.SEPA_DEBIT,
+        status=PaymentStatus.SUCCEEDED,
+        received_at=at,
+        received_on=paris_date(at),
+    )
     db.session.add(late)
     db.session.flush()
     hooks = PaymentReceipts(db.session)

@@ -56,7 +56,9 @@ def test_a_second_run_over_the_same_donors_waits_for_the_first_and_issues_nothin
     with engine.connect() as conn:
         sequences = conn.execute(sa.select(Receipt.sequence).order_by(Receipt.sequence)).scalars().all()
         listed, distinct = conn.execute(
-            sa.select(sa.func.count(), sa.func.count(sa.distinct(receipt_payment.c.payment_id))).select_from(receipt_payment)
+            sa.select(sa.func.count(), sa.func.count(sa.distinct(receipt_payment.c.payment_id))).select_from(
+                receipt_payment
+            )
         ).one()
     engine.dispose()
     assert sequences == list(range(1, DONORS + 1))

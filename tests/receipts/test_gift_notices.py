@@ -28,9 +28,13 @@ def _text(message) -> str:  # type: ignore[no-untyped-def]
     return re.sub(r"[\u00a0\u202f ]+", " ", message.get_body(("plain",)).get_content())
 
 
-def test_a_sepa_gift_is_announced_with_its_delay_then_its_receipt_follows(live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]) -> None:
+def test_a_sepa_gift_is_announced_with_its_delay_then_its_receipt_follows(
+    live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]
+) -> None:
     mailbox, _ = smtp
-    answer = live.control(f"checkout/{_session_of(give(kind='one_off', amount='120'))}/pay", iban=IBAN_OK, name="Camille Martin")
+    answer = live.control(
+        f"checkout/{_session_of(give(kind='one_off', amount='120'))}/pay", iban=IBAN_OK, name="Camille Martin"
+    )
     live.settle_webhooks()
     [started] = mailbox.wait_for(1)
     assert started["To"] == "camille.martin@example.org"
@@ -48,9 +52,13 @@ def test_a_sepa_gift_is_announced_with_its_delay_then_its_receipt_follows(live: 
     assert len(mailbox.messages) == 2, "the start notice is sent once, however many events follow"
 
 
-def test_a_refused_debit_tells_the_donor_with_a_link_that_opens_the_same_gift(live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]) -> None:
+def test_a_refused_debit_tells_the_donor_with_a_link_that_opens_the_same_gift(
+    live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]
+) -> None:
     mailbox, _ = smtp
-    answer = live.control(f"checkout/{_session_of(give(kind='ifi', amount='800'))}/pay", iban=IBAN_REFUSED, name="Camille Martin")
+    answer = live.control(
+        f"checkout/{_session_of(give(kind='ifi', amount='800'))}/pay", iban=IBAN_REFUSED, name="Camille Martin"
+    )
     live.settle_webhooks()
     live.control(f"payment_intents/{answer['payment_intent']}/settle")
     live.settle_webhooks()
@@ -63,13 +71,19 @@ def test_a_refused_debit_tells_the_donor_with_a_link_that_opens_the_same_gift(li
     assert link, body
     retry = live.get(urlparse(link.group(0))._replace(scheme="", netloc="").geturl())
     assert retry.status_code == 200
-    assert 'name="amount" required type="text" value="800"' in retry.text and re.search(r'checked id="kind-2" name="kind" required type="radio" value="ifi"', retry.text)
+    assert 'name="amount" required type="text" value="800"' in retry.text and re.search(
+        r'checked id="kind-2" name="kind" required type="radio" value="ifi"', retry.text
+    )
     with live.app.app_context():
-        donation = db.session.scalars(select(Donation).where(Donation.stripe_payment_intent_id == answer["payment_intent"])).one()
+        donation = db.session.scalars(
+            select(Donation).where(Donation.stripe_payment_intent_id == answer["payment_intent"])
+        ).one()
         assert donation.failure_notice_at is not None and donation.started_notice_at is not None
 
 
-def test_a_new_monthly_donor_is_welcomed_with_the_link_to_the_donor_area(live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]) -> None:
+def test_a_new_monthly_donor_is_welcomed_with_the_link_to_the_donor_area(
+    live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]
+) -> None:
     mailbox, _ = smtp
     live.control(f"checkout/{_session_of(give(kind='monthly', amount='15'))}/pay", card="4242424242424242")
     live.settle_webhooks()

@@ -34,7 +34,12 @@ def test_a_split_ifi_gift_gets_two_receipts_each_naming_the_other(live: Live, gi
     donation = pay(live, give, kind="ifi", amount="80000", ifi_split="y")
     assert (donation.amount_cents, donation.ifi_cents) == (8_000_000, 6_666_667)
     ifi, income_tax = sorted(_issued(live, donation), key=lambda r: r.article != "978")
-    assert (ifi.article, ifi.amount_cents, income_tax.article, income_tax.amount_cents) == ("978", 6_666_667, "200", 1_333_333)
+    assert (ifi.article, ifi.amount_cents, income_tax.article, income_tax.amount_cents) == (
+        "978",
+        6_666_667,
+        "200",
+        1_333_333,
+    )
     assert (ifi.snapshot["split_with"], income_tax.snapshot["split_with"]) == (income_tax.number, ifi.number)
     assert ifi.snapshot["articles"] == ["978"] and income_tax.snapshot["articles"] == ["200"]
     with live.app.app_context():
@@ -49,7 +54,10 @@ def test_a_split_ifi_gift_gets_two_receipts_each_naming_the_other(live: Live, gi
     (kept,) = _issued(live, donation)
     assert (kept.article, kept.amount_cents, kept.snapshot.get("split_with")) == ("978", 6_000_000, None)
     assert kept.snapshot["replaces"] == ifi.number
-    assert {r.number for r in receipts_of(live, donation) if r.status == ReceiptStatus.CANCELLED} == {ifi.number, income_tax.number}
+    assert {r.number for r in receipts_of(live, donation) if r.status == ReceiptStatus.CANCELLED} == {
+        ifi.number,
+        income_tax.number,
+    }
 
 
 def test_an_ifi_gift_not_split_or_under_the_ceiling_gets_one_receipt(live: Live, give, smtp) -> None:  # type: ignore[no-untyped-def]

@@ -15,8 +15,10 @@ from tests.support.donors import COMPANY
 from tests.support.live_gifts import pay, pdf_text, receipts_of
 from tests.support.live_service import Live
 
-INDIVIDUAL_TITLE = ("Reçu des dons et versements effectués par les particuliers au titre des articles 200 et 978 du "
-                    "code général des impôts")
+INDIVIDUAL_TITLE = (
+    "Reçu des dons et versements effectués par les particuliers au titre des articles 200 et 978 du "
+    "code général des impôts"
+)
 
 
 def test_a_new_receipt_is_stored_with_the_current_edition_and_its_wording(live: Live, give, smtp) -> None:  # type: ignore[no-untyped-def]

@@ -38,8 +38,12 @@ def test_a_value_wider_than_the_receipt_can_hold_is_refused(live: Live, give, sm
 
 def test_the_longest_accepted_values_are_paid_and_print_legibly_on_the_receipt(live: Live, give, smtp) -> None:  # type: ignore[no-untyped-def]
     long_values = {
-        "first_name": "W" * 100, "last_name": SURNAME, "address_line1": ("W " * 100)[:199] + "W", "address_line2": "M" * 200,
-        "city": COMMUNE, "postal_code": "75013",
+        "first_name": "W" * 100,
+        "last_name": SURNAME,
+        "address_line1": ("W " * 100)[:199] + "W",
+        "address_line2": "M" * 200,
+        "city": COMMUNE,
+        "postal_code": "75013",
     }
     donation = pay(live, give, kind="one_off", amount="75", **long_values)
     [receipt] = receipts_of(live, donation)
@@ -56,7 +60,13 @@ def test_the_portal_address_form_refuses_what_the_receipt_cannot_print(live: Liv
     pay(live, give, kind="one_off", amount="20")
     sign_in(live, mailbox, "camille.martin@example.org")
     page = live.get("/my/address")
-    fields = {**form_fields(page.text), "address_line1": "1 ｒｕｅ", "postal_code": "75013", "city": "Paris", "country": "FR"}
+    fields = {
+        **form_fields(page.text),
+        "address_line1": "1 ｒｕｅ",
+        "postal_code": "75013",
+        "city": "Paris",
+        "country": "FR",
+    }
     assert "« ｒ », « ｕ », « ｅ »" in refusal(live.post("/my/address", data=fields))
     fine = live.post("/my/address", data={**fields, "address_line1": "1 rue de la Paix"})
     assert fine.status_code == 303

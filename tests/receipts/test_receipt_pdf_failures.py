@@ -110,10 +110,16 @@ class TestAPdfThatCannotBeDrawn:
 class TestAReceiptsDirThatRefusesWrites:
     @pytest.fixture
     def live_settings(self, smtp, unwritable_dir: Path, signature: Path) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-        return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp[1]), "RECEIPTS_DIR": str(unwritable_dir),
-                "FOUNDATION_SIGNATURE_IMAGE": str(signature)}
+        return {
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(smtp[1]),
+            "RECEIPTS_DIR": str(unwritable_dir),
+            "FOUNDATION_SIGNATURE_IMAGE": str(signature),
+        }
 
-    def test_receipts_are_issued_emailed_and_downloaded_then_stored_once_it_is_fixed(self, live: Live, give, smtp, tmp_path):  # type: ignore[no-untyped-def]
+    def test_receipts_are_issued_emailed_and_downloaded_then_stored_once_it_is_fixed(
+        self, live: Live, give, smtp, tmp_path
+    ):  # type: ignore[no-untyped-def]
         mailbox, _ = smtp
         donation = pay(live, give, kind="one_off", amount="120")
         stripe_saw_no_error(live)
@@ -146,7 +152,9 @@ class TestAReceiptsDirThatRefusesWrites:
 
 def _mount_tmpfs(target: Path, options: str) -> bool:
     target.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(target)], capture_output=True, timeout=10)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(target)], capture_output=True, timeout=10
+    )
     return done.returncode == 0
 
 
@@ -195,13 +203,25 @@ def test_a_january_recap_of_long_values_and_many_payments_gets_its_pdf(make_app:
     app = make_app(MAIL_SERVER="")
     with app.app_context():
         donor = Donor(
-            donor_type=DonorType.INDIVIDUAL, first_name=("Ｗ " * 50).strip(), last_name=("Ｍ " * 50).strip(),
-            email="large@example.org", address_line1=("Ｗ " * 100).strip(), address_line2=("Ｍ " * 100).strip(),
-            postal_code="75013", city=("Ｗ " * 50).strip(), country="FR", locale="fr",
+            donor_type=DonorType.INDIVIDUAL,
+            first_name=("Ｗ " * 50).strip(),
+            last_name=("Ｍ " * 50).strip(),
+            email="large@example.org",
+            address_line1=("Ｗ " * 100).strip(),
+            address_line2=("Ｍ " * 100).strip(),
+            postal_code="75013",
+            city=("Ｗ " * 50).strip(),
+            country="FR",
+            locale="fr",
         )
         for week in range(60):
-            settled_payment(db.session, 1500, DonationKind.MONTHLY,
-                            dt.datetime(2025, 1, 2, 10, tzinfo=dt.UTC) + dt.timedelta(days=6 * week), donor=donor)
+            settled_payment(
+                db.session,
+                1500,
+                DonationKind.MONTHLY,
+                dt.datetime(2025, 1, 2, 10, tzinfo=dt.UTC) + dt.timedelta(days=6 * week),
+                donor=donor,
+            )
         db.session.commit()
     result = app.test_cli_runner().invoke(args=["receipts", "annual", "--year", "2025"])
     assert result.exit_code == 0 and "1 annual receipt(s) issued" in result.output
@@ -223,7 +243,9 @@ def test_a_lost_pdf_that_no_longer_redraws_to_its_recorded_hash_is_a_503_and_rep
         issued = issue_for_payment(db.session, settled_payment(db.session), issuing_context())
         pdf_of(issued.receipt)
         # A redraw is checked against the unsigned drawing's recorded hash (drawing_sha256).
-        issued.receipt.pdf_sha256 = issued.receipt.drawing_sha256 = hashlib.sha256(b"the PDF an older layout drew").hexdigest()
+        issued.receipt.pdf_sha256 = issued.receipt.drawing_sha256 = hashlib.sha256(
+            b"the PDF an older layout drew"
+        ).hexdigest()
         number = issued.receipt.number
         db.session.commit()
         receipt_store().path_for(number).unlink()

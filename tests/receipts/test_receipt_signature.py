@@ -88,7 +88,9 @@ def receipt_named(number: str) -> Receipt:
 
 
 def copies_of(receipt: Receipt) -> list[ReceiptCopy]:
-    return list(db.session.scalars(select(ReceiptCopy).where(ReceiptCopy.receipt_id == receipt.id).order_by(ReceiptCopy.id)))
+    return list(
+        db.session.scalars(select(ReceiptCopy).where(ReceiptCopy.receipt_id == receipt.id).order_by(ReceiptCopy.id))
+    )
 
 
 def pdfsig(path: Path) -> str:
@@ -269,7 +271,9 @@ def test_a_lost_receipt_from_before_signing_that_draws_otherwise_is_refused(  # 
     make_app: Callable[..., Any], signing: dict[str, str], tmp_path: Path
 ):
     number, _unsigned = as_before_signing(make_app(MAIL_SERVER="", RECEIPTS_DIR=str(tmp_path / "store")))
-    assert_redraw_refused(make_app(MAIL_SERVER="", RECEIPTS_DIR=str(tmp_path / "store"), **signing), number, "pdf_sha256")
+    assert_redraw_refused(
+        make_app(MAIL_SERVER="", RECEIPTS_DIR=str(tmp_path / "store"), **signing), number, "pdf_sha256"
+    )
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -281,8 +285,10 @@ def test_the_verification_page_says_who_signed_and_how_to_check_the_signature(si
     page = app.test_client().get(f"/receipts/verify/{number}?c={code}&lang={lang}")
     assert page.status_code == 200
     assert SIGNER in page.text and "<code>pdfsig recu.pdf</code>" in page.text and "Acrobat Reader" in page.text
-    wanted = {"fr": ("signature électronique (PAdES)", "« Signature is Valid »"),
-              "en": ("electronic signature (PAdES)", "“Signature is Valid”")}[lang]
+    wanted = {
+        "fr": ("signature électronique (PAdES)", "« Signature is Valid »"),
+        "en": ("electronic signature (PAdES)", "“Signature is Valid”"),
+    }[lang]
     for words in wanted:
         assert words in page.text
 
@@ -315,10 +321,17 @@ def test_make_run_makes_a_development_certificate_once_and_points_env_at_it(tmp_
 
 # --- The certificate from configuration, checked at start-up -----------------------------------
 
+
 def production(**signing: str) -> dict[str, str]:
     return {
-        **REAL_FOUNDATION, **signing, "FLASK_ENV_NAME": "production", "SECRET_KEY": "s" * 40, "DATABASE_URL": "sqlite://",
-        "PUBLIC_BASE_URL": "https://dons.example.org", "STRIPE_SECRET_KEY": "sk_live_1", "STRIPE_WEBHOOK_SECRET": "whsec_1",
+        **REAL_FOUNDATION,
+        **signing,
+        "FLASK_ENV_NAME": "production",
+        "SECRET_KEY": "s" * 40,
+        "DATABASE_URL": "sqlite://",
+        "PUBLIC_BASE_URL": "https://dons.example.org",
+        "STRIPE_SECRET_KEY": "sk_live_1",
+        "STRIPE_WEBHOOK_SECRET": "whsec_1",
     }
 
 
@@ -334,7 +347,10 @@ def development(**signing: str) -> dict[str, str]:
 
 def test_production_refuses_to_start_without_a_receipt_signing_certificate() -> None:
     without = {k: v for k, v in production().items() if not k.startswith("RECEIPT_SIGNING_")}
-    with pytest.raises(ConfigError, match=r"RECEIPT_SIGNING_KEY_FILE and RECEIPT_SIGNING_CERT_FILE .or RECEIPT_SIGNING_PKCS12_FILE. must be set in production"):
+    with pytest.raises(
+        ConfigError,
+        match=r"RECEIPT_SIGNING_KEY_FILE and RECEIPT_SIGNING_CERT_FILE .or RECEIPT_SIGNING_PKCS12_FILE. must be set in production",
+    ):
         checked(without)
     assert checked(production())["RECEIPT_SIGNING_CERT_FILE"]  # the foundation's certificate: it starts
 
@@ -345,12 +361,17 @@ def test_outside_production_no_certificate_is_fine() -> None:
 
 def test_start_up_refuses_a_key_that_is_not_the_certificates(certificate: tuple[Path, Path], tmp_path: Path) -> None:
     other_key, _ = make_self_signed(tmp_path / "other")
-    with pytest.raises(ConfigError, match="RECEIPT_SIGNING_KEY_FILE / RECEIPT_SIGNING_CERT_FILE: the receipt-signing key does not belong"):
+    with pytest.raises(
+        ConfigError,
+        match="RECEIPT_SIGNING_KEY_FILE / RECEIPT_SIGNING_CERT_FILE: the receipt-signing key does not belong",
+    ):
         checked(production(RECEIPT_SIGNING_KEY_FILE=str(other_key), RECEIPT_SIGNING_CERT_FILE=str(certificate[1])))
 
 
 @pytest.mark.parametrize("broken", ["missing", "not a certificate"])
-def test_start_up_refuses_a_certificate_file_it_cannot_use(certificate: tuple[Path, Path], tmp_path: Path, broken: str) -> None:
+def test_start_up_refuses_a_certificate_file_it_cannot_use(
+    certificate: tuple[Path, Path], tmp_path: Path, broken: str
+) -> None:
     path = tmp_path / "cert.pem"
     if broken != "missing":
         path.write_text("-----BEGIN CERTIFICATE-----\nbm9wZQ==\n-----END CERTIFICATE-----\n")
@@ -365,20 +386,27 @@ def test_start_up_refuses_half_a_pem_pair_or_both_kinds_of_files(certificate: tu
     with pytest.raises(ConfigError, match="RECEIPT_SIGNING_KEY_FILE must be set too"):
         checked(development(RECEIPT_SIGNING_CERT_FILE=cert))
     with pytest.raises(ConfigError, match="not both"):
-        checked(development(RECEIPT_SIGNING_KEY_FILE=key, RECEIPT_SIGNING_CERT_FILE=cert, RECEIPT_SIGNING_PKCS12_FILE=cert))
+        checked(
+            development(RECEIPT_SIGNING_KEY_FILE=key, RECEIPT_SIGNING_CERT_FILE=cert, RECEIPT_SIGNING_PKCS12_FILE=cert)
+        )
 
 
 def test_start_up_refuses_an_expired_certificate(tmp_path: Path) -> None:
     key, cert = make_self_signed(tmp_path, SIGNER, now=dt.datetime(2020, 1, 1, tzinfo=dt.UTC), days=30)
-    with pytest.raises(ConfigError, match=r"RECEIPT_SIGNING_CERT_FILE: the receipt-signing certificate of .* expired on 2020-01-31"):
+    with pytest.raises(
+        ConfigError, match=r"RECEIPT_SIGNING_CERT_FILE: the receipt-signing certificate of .* expired on 2020-01-31"
+    ):
         checked(production(RECEIPT_SIGNING_KEY_FILE=str(key), RECEIPT_SIGNING_CERT_FILE=str(cert)))
 
 
 def pkcs12_of(certificate: tuple[Path, Path], path: Path, password: bytes) -> Path:
     key = serialization.load_pem_private_key(certificate[0].read_bytes(), None)
     cert = cryptography_x509.load_pem_x509_certificate(certificate[1].read_bytes())
-    path.write_bytes(pkcs12.serialize_key_and_certificates(
-        b"recus", key, cert, None, serialization.BestAvailableEncryption(password)))  # type: ignore[arg-type]
+    path.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"recus", key, cert, None, serialization.BestAvailableEncryption(password)
+        )
+    )  # type: ignore[arg-type]
     return path
 
 
@@ -387,8 +415,14 @@ def test_a_pkcs12_file_and_its_password_sign_receipts_and_a_wrong_password_fails
 ):
     bundle = str(pkcs12_of(certificate, tmp_path / "fondation.p12", b"mot de passe"))
     with pytest.raises(ConfigError, match=r"RECEIPT_SIGNING_PKCS12_FILE: .* wrong password"):
-        checked(production(RECEIPT_SIGNING_KEY_FILE="", RECEIPT_SIGNING_CERT_FILE="", RECEIPT_SIGNING_PKCS12_FILE=bundle,
-                           RECEIPT_SIGNING_PASSWORD="pas le bon"))
+        checked(
+            production(
+                RECEIPT_SIGNING_KEY_FILE="",
+                RECEIPT_SIGNING_CERT_FILE="",
+                RECEIPT_SIGNING_PKCS12_FILE=bundle,
+                RECEIPT_SIGNING_PASSWORD="pas le bon",
+            )
+        )
     app = make_app(MAIL_SERVER="", RECEIPT_SIGNING_PKCS12_FILE=bundle, RECEIPT_SIGNING_PASSWORD="mot de passe")
     number = issued_and_stored(app)
     with app.app_context():
@@ -396,11 +430,18 @@ def test_a_pkcs12_file_and_its_password_sign_receipts_and_a_wrong_password_fails
     assert "Signature is Valid." in report and SIGNER in report
 
 
-def test_an_encrypted_pem_key_signs_with_its_password(make_app: Callable[..., Any], certificate: tuple[Path, Path], tmp_path: Path):  # type: ignore[no-untyped-def]
+def test_an_encrypted_pem_key_signs_with_its_password(
+    make_app: Callable[..., Any], certificate: tuple[Path, Path], tmp_path: Path
+):  # type: ignore[no-untyped-def]
     key = serialization.load_pem_private_key(certificate[0].read_bytes(), None)
     encrypted = tmp_path / "key.pem"
-    encrypted.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                            serialization.BestAvailableEncryption(b"secret")))
+    encrypted.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"secret"),
+        )
+    )
     pem_files = {"RECEIPT_SIGNING_KEY_FILE": str(encrypted), "RECEIPT_SIGNING_CERT_FILE": str(certificate[1])}
     with pytest.raises(ConfigError, match="RECEIPT_SIGNING_KEY_FILE"):
         checked(development(**pem_files))
@@ -416,18 +457,26 @@ def issued_by_a_ca(tmp_path: Path, leaf_key: Any) -> Path:
     now = dt.datetime.now(dt.UTC)
 
     def certificate(subject: str, key: Any, issuer: str, signer: Any, ca: bool) -> cryptography_x509.Certificate:
-        return (cryptography_x509.CertificateBuilder()
-                .subject_name(cryptography_x509.Name([cryptography_x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-                .issuer_name(cryptography_x509.Name([cryptography_x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
-                .public_key(key.public_key()).serial_number(cryptography_x509.random_serial_number())
-                .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=365))
-                .add_extension(cryptography_x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-                .sign(signer, hashes.SHA256()))
+        return (
+            cryptography_x509.CertificateBuilder()
+            .subject_name(cryptography_x509.Name([cryptography_x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(cryptography_x509.Name([cryptography_x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key())
+            .serial_number(cryptography_x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=365))
+            .add_extension(cryptography_x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .sign(signer, hashes.SHA256())
+        )
 
-    ca_cert = certificate("Autorité de certification de test", ca_key, "Autorité de certification de test", ca_key, True)
+    ca_cert = certificate(
+        "Autorité de certification de test", ca_key, "Autorité de certification de test", ca_key, True
+    )
     leaf = certificate(SIGNER, leaf_key, "Autorité de certification de test", ca_key, False)
     path = tmp_path / "fondation.p12"
-    path.write_bytes(pkcs12.serialize_key_and_certificates(b"recus", leaf_key, leaf, [ca_cert], serialization.NoEncryption()))
+    path.write_bytes(
+        pkcs12.serialize_key_and_certificates(b"recus", leaf_key, leaf, [ca_cert], serialization.NoEncryption())
+    )
     return path
 
 
@@ -435,7 +484,9 @@ def issued_by_a_ca(tmp_path: Path, leaf_key: Any) -> Path:
 def test_a_certificate_issued_by_a_ca_with_an_ec_or_a_large_rsa_key_signs_valid_receipts(  # type: ignore[no-untyped-def]
     make_app: Callable[..., Any], tmp_path: Path, kind: str
 ):
-    leaf_key = ec.generate_private_key(ec.SECP384R1()) if kind.startswith("ECDSA") else rsa.generate_private_key(65537, 4096)
+    leaf_key = (
+        ec.generate_private_key(ec.SECP384R1()) if kind.startswith("ECDSA") else rsa.generate_private_key(65537, 4096)
+    )
     app = make_app(MAIL_SERVER="", RECEIPT_SIGNING_PKCS12_FILE=str(issued_by_a_ca(tmp_path, leaf_key)))
     number = issued_and_stored(app)
     with app.app_context():
@@ -471,11 +522,18 @@ def test_the_migration_records_each_receipt_stored_before_it_as_its_issued_unsig
         receipt = receipt_named(number)
         assert receipt.drawing_sha256 is None and receipt.pdf_sha256 is not None
         [copy] = copies_of(receipt)
-        assert (copy.reason, copy.sha256, copy.signed_at, copy.stored_at) == (CopyReason.ISSUED, receipt.pdf_sha256, None, receipt.issued_at)
+        assert (copy.reason, copy.sha256, copy.signed_at, copy.stored_at) == (
+            CopyReason.ISSUED,
+            receipt.pdf_sha256,
+            None,
+            receipt.issued_at,
+        )
         assert pdf_of(receipt) == receipt_store().load(number)
 
 
-def test_a_receipt_is_signed_even_where_an_event_loop_is_running(certificate: tuple[Path, Path], tmp_path: Path) -> None:
+def test_a_receipt_is_signed_even_where_an_event_loop_is_running(
+    certificate: tuple[Path, Path], tmp_path: Path
+) -> None:
     """pyHanko runs an event loop of its own: signing inside a running one (an async server, a browser
     test driving Playwright in the same process) must work all the same."""
     signer = load_pem_signer(*certificate)

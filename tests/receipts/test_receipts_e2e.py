@@ -23,7 +23,12 @@ def test_paid_gift_gets_its_receipt_stored_and_emailed(live: Live, give, smtp) -
     donation = pay(live, give, kind="one_off", amount="150")
     [receipt] = receipts_of(live, donation)
     assert re.fullmatch(r"\d{4}-000001", receipt.number)
-    assert (receipt.kind, receipt.article, receipt.amount_cents, receipt.status) == (ReceiptKind.PER_GIFT, "200", 15000, ReceiptStatus.ISSUED)
+    assert (receipt.kind, receipt.article, receipt.amount_cents, receipt.status) == (
+        ReceiptKind.PER_GIFT,
+        "200",
+        15000,
+        ReceiptStatus.ISSUED,
+    )
     assert receipt.emailed_at is not None
 
     with live.app.app_context():
@@ -56,7 +61,9 @@ def test_ifi_and_company_gifts_get_the_right_form(live: Live, give, smtp) -> Non
 def test_partial_refund_cancels_the_receipt_and_issues_a_replacement(live: Live, give, smtp) -> None:  # type: ignore[no-untyped-def]
     mailbox, _ = smtp
     donation = pay(live, give, kind="one_off", amount="100")
-    live.app.extensions["stripe_client"].v1.refunds.create(params={"payment_intent": donation.stripe_payment_intent_id, "amount": 4000})
+    live.app.extensions["stripe_client"].v1.refunds.create(
+        params={"payment_intent": donation.stripe_payment_intent_id, "amount": 4000}
+    )
     live.settle_webhooks()
     old, new = receipts_of(live, donation)
     assert old.status == ReceiptStatus.CANCELLED and old.cancel_reason == "Remboursement"
@@ -89,7 +96,9 @@ def test_full_refund_cancels_the_receipt_and_tells_the_donor(live: Live, give, s
 def test_lost_dispute_cancels_the_receipt(live: Live, give, smtp) -> None:  # type: ignore[no-untyped-def]
     donation = pay(live, give, kind="one_off", amount="70")
     with live.app.app_context():
-        charge = db.session.scalars(select(Donation).where(Donation.id == donation.id)).one().payments[0].stripe_charge_id
+        charge = (
+            db.session.scalars(select(Donation).where(Donation.id == donation.id)).one().payments[0].stripe_charge_id
+        )
     dispute = live.control(f"charges/{charge}/dispute")
     live.control(f"disputes/{dispute['dispute']}/close", outcome="lost")
     live.settle_webhooks()
@@ -161,7 +170,9 @@ def test_declaration_counts_issued_receipts_by_article(live: Live, give, smtp) -
     # Test mode: every receipt is a SPECIMEN, left out of what is declared unless asked for.
     declared = live.app.test_cli_runner().invoke(args=["receipts", "declaration", "--year", receipt.number[:4]])
     assert "2 SPECIMEN receipt(s) excluded" in declared.output and "0 receipt(s)" in declared.output.splitlines()[-1]
-    result = live.app.test_cli_runner().invoke(args=["receipts", "declaration", "--year", receipt.number[:4], "--include-specimens"])
+    result = live.app.test_cli_runner().invoke(
+        args=["receipts", "declaration", "--year", receipt.number[:4], "--include-specimens"]
+    )
     assert "SPECIMEN receipts included" in result.output
     lines = {line.split()[1]: line for line in result.output.splitlines() if line.strip().startswith("article")}
     assert "1 receipt(s)" in lines["200"] and "100,00" in lines["200"]

@@ -30,18 +30,26 @@ def _checkout(live: Live, give: Callable[..., requests.Response], **form: str) -
     checkout = give(**form).headers["Location"]
     session_id = checkout.rsplit("/", 1)[-1]
     with live.app.app_context():
-        public_id = db.session.scalars(select(Donation.public_id).where(Donation.stripe_checkout_session_id == session_id)).one()
+        public_id = db.session.scalars(
+            select(Donation.public_id).where(Donation.stripe_checkout_session_id == session_id)
+        ).one()
     return session_id, public_id
 
 
-def test_the_page_waits_without_a_refresh_tag_then_shows_the_receipt_once_paid(live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]) -> None:
+def test_the_page_waits_without_a_refresh_tag_then_shows_the_receipt_once_paid(
+    live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]
+) -> None:
     mailbox, _ = smtp
     session_id, public_id = _checkout(live, give, kind="one_off", amount="120")
 
     waiting = live.get(f"/donate/thanks/{public_id}")
     assert waiting.status_code == 200
     assert "http-equiv" not in waiting.text and "refresh" not in waiting.text.lower().replace("js/thanks.js", "")
-    assert "data-waiting" in waiting.text and 'aria-live="polite"' in waiting.text and "/static/js/thanks.js" in waiting.text
+    assert (
+        "data-waiting" in waiting.text
+        and 'aria-live="polite"' in waiting.text
+        and "/static/js/thanks.js" in waiting.text
+    )
     state = live.get(f"/donate/thanks/{public_id}/state").json()
     assert state["status"] == "pending" and state["waiting"] is True
     assert "Stripe n'a pas encore confirmé" in state["html"]
@@ -72,7 +80,9 @@ def test_the_page_waits_without_a_refresh_tag_then_shows_the_receipt_once_paid(l
     assert "/my" in page  # the donor area
 
 
-def test_a_receipt_link_opens_only_its_own_gift_and_only_while_it_lasts(live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]) -> None:
+def test_a_receipt_link_opens_only_its_own_gift_and_only_while_it_lasts(
+    live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]
+) -> None:
     first_session, first = _checkout(live, give, kind="one_off", amount="60")
     second_session, second = _checkout(live, give, kind="one_off", amount="70", donor=COMPANY)
     for session_id in (first_session, second_session):

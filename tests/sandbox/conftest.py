@@ -1,5 +1,6 @@
 """Fixtures for the Stripe sandbox tests: a sandbox served on a free port, the real
 stripe client pointed at it, and a real HTTP receiver that verifies webhooks."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,7 @@ class WebhookReceiver:
         app.add_url_rule("/stripe/webhook", "hook", self._hook, methods=["POST"])
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}/stripe/webhook"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
 
     def answer_next(self, *statuses: int) -> None:
@@ -115,8 +115,13 @@ def sandbox_factory(receiver) -> Iterator[Callable]:
     handles = []
 
     def start(**options):
-        settings = {"webhook_url": receiver.url, "webhook_secret": WEBHOOK_SECRET, "sepa_delay": None,
-                    "retry_schedule": FAST_RETRIES, **options}
+        settings = {
+            "webhook_url": receiver.url,
+            "webhook_secret": WEBHOOK_SECRET,
+            "sepa_delay": None,
+            "retry_schedule": FAST_RETRIES,
+            **options,
+        }
         handles.append(serve_in_thread(settings))
         return handles[-1]
 
@@ -131,8 +136,11 @@ def sandbox(sandbox_factory):
 
 
 def _client_for(url: str, api_key: str = "sk_test_sandbox") -> stripe.StripeClient:
-    return stripe.StripeClient(api_key=api_key, base_addresses={"api": url, "files": url, "connect": url,
-                                                                "meter_events": url}, max_network_retries=2)
+    return stripe.StripeClient(
+        api_key=api_key,
+        base_addresses={"api": url, "files": url, "connect": url, "meter_events": url},
+        max_network_retries=2,
+    )
 
 
 @pytest.fixture
@@ -162,16 +170,26 @@ def make_session(client) -> Callable:
     """Return a callable creating a Checkout Session as the donation service does."""
 
     def create(mode: str = "payment", amount: int = 5000, methods=("card", "sepa_debit"), **overrides):
-        price_data = {"currency": "eur", "unit_amount": amount,
-                      "product_data": {"name": "Don à la fondation", "description": "Recherche sur la dystonie"}}
-        params = {"mode": mode, "line_items": [{"price_data": price_data, "quantity": 1}],
-                  "customer_email": "marie.curie@example.org", "client_reference_id": "don-42",
-                  "metadata": {"donation_id": "42"}, "locale": "fr",
-                  "success_url": "https://dons.example.org/donate/thanks/42?session={CHECKOUT_SESSION_ID}",
-                  "cancel_url": "https://dons.example.org/donate", "allowed_payment_method_types": list(methods)}
+        price_data = {
+            "currency": "eur",
+            "unit_amount": amount,
+            "product_data": {"name": "Don à la fondation", "description": "Recherche sur la dystonie"},
+        }
+        params = {
+            "mode": mode,
+            "line_items": [{"price_data": price_data, "quantity": 1}],
+            "customer_email": "marie.curie@example.org",
+            "client_reference_id": "don-42",
+            "metadata": {"donation_id": "42"},
+            "locale": "fr",
+            "success_url": "https://dons.example.org/donate/thanks/42?session={CHECKOUT_SESSION_ID}",
+            "cancel_url": "https://dons.example.org/donate",
+            "allowed_payment_method_types": list(methods),
+        }
         if mode == "payment":
-            params.update(submit_type="donate",
-                          payment_intent_data={"metadata": {"donation_id": "42"}, "description": "Don 42"})
+            params.update(
+                submit_type="donate", payment_intent_data={"metadata": {"donation_id": "42"}, "description": "Don 42"}
+            )
         else:
             price_data["recurring"] = {"interval": "month"}
             params["subscription_data"] = {"metadata": {"donation_id": "42"}, "description": "Don mensuel"}

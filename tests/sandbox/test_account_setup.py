@@ -1,6 +1,7 @@
 """The sandbox's account settings: webhook endpoints, billing portal configurations, payment
 method configurations and the account, through the real stripe client over HTTP, in the
 shapes of Stripe's published examples."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,10 @@ from tests.support.stripe_examples import FIXTURES, T, differences
 
 URL = "https://dons.example.org/stripe/webhook"
 EVENTS = ["checkout.session.completed", "invoice.paid"]
-FEATURES = {"payment_method_update": {"enabled": True},
-            "subscription_cancel": {"enabled": True, "mode": "immediately", "proration_behavior": "none"}}
+FEATURES = {
+    "payment_method_update": {"enabled": True},
+    "subscription_cancel": {"enabled": True, "mode": "immediately", "proration_behavior": "none"},
+}
 
 
 def _wire(obj) -> dict:
@@ -56,8 +59,9 @@ def test_served_objects_match_stripes_examples(stripe_examples, client):
 
 
 def test_a_webhook_endpoint_shows_its_secret_at_creation_only(client):
-    created = client.v1.webhook_endpoints.create(params={"url": URL, "enabled_events": EVENTS,
-                                                         "api_version": stripe.api_version})
+    created = client.v1.webhook_endpoints.create(
+        params={"url": URL, "enabled_events": EVENTS, "api_version": stripe.api_version}
+    )
     assert created.secret.startswith("whsec_") and created.api_version == stripe.api_version
     listed = client.v1.webhook_endpoints.list().data
     assert [e.id for e in listed] == [created.id] and "secret" not in _wire(listed[0])
@@ -66,7 +70,9 @@ def test_a_webhook_endpoint_shows_its_secret_at_creation_only(client):
 
 def test_a_webhook_endpoint_is_updated_disabled_and_deleted(client):
     created = client.v1.webhook_endpoints.create(params={"url": URL, "enabled_events": EVENTS})
-    updated = client.v1.webhook_endpoints.update(created.id, params={"enabled_events": ["charge.refunded"], "disabled": True})
+    updated = client.v1.webhook_endpoints.update(
+        created.id, params={"enabled_events": ["charge.refunded"], "disabled": True}
+    )
     assert (updated.enabled_events, updated.status) == (["charge.refunded"], "disabled")
     deleted = client.v1.webhook_endpoints.delete(created.id)
     assert deleted.deleted is True and client.v1.webhook_endpoints.list().data == []
@@ -86,10 +92,14 @@ def test_a_webhook_endpoint_for_an_unknown_event_or_a_bad_url_is_refused(client)
 
 def test_a_portal_configuration_is_listed_updated_and_used_by_portal_sessions(client, control, make_session):
     paid = control.pay(make_session(mode="subscription").id, card="4242424242424242")
-    made = client.v1.billing_portal.configurations.create(params={"features": FEATURES, "metadata": {"managed_by": "x"}})
+    made = client.v1.billing_portal.configurations.create(
+        params={"features": FEATURES, "metadata": {"managed_by": "x"}}
+    )
     assert made.is_default is False and made.features.subscription_cancel.mode == "immediately"
-    updated = client.v1.billing_portal.configurations.update(made.id, params={
-        "features": {"invoice_history": {"enabled": True}}, "business_profile": {"headline": "Fondation"}})
+    updated = client.v1.billing_portal.configurations.update(
+        made.id,
+        params={"features": {"invoice_history": {"enabled": True}}, "business_profile": {"headline": "Fondation"}},
+    )
     assert updated.features.invoice_history.enabled and updated.features.payment_method_update.enabled
     assert updated.business_profile.headline == "Fondation"
     assert [c.id for c in client.v1.billing_portal.configurations.list(params={"is_default": False}).data] == [made.id]

@@ -1,13 +1,18 @@
 """The API as stripe-python sees it: keys, idempotency, validation, errors, lists."""
+
 from __future__ import annotations
 
 import pytest
 import requests
 import stripe
 
-SESSION = {"mode": "payment", "success_url": "https://dons.example.org/ok",
-           "line_items": [{"price_data": {"currency": "eur", "unit_amount": 1000, "product_data": {"name": "Don"}},
-                           "quantity": 1}]}
+SESSION = {
+    "mode": "payment",
+    "success_url": "https://dons.example.org/ok",
+    "line_items": [
+        {"price_data": {"currency": "eur", "unit_amount": 1000, "product_data": {"name": "Don"}}, "quantity": 1}
+    ],
+}
 
 
 def test_same_idempotency_key_replays_the_same_session(client, sandbox):
@@ -21,8 +26,9 @@ def test_same_idempotency_key_replays_the_same_session(client, sandbox):
 def test_same_idempotency_key_with_other_parameters_is_an_idempotency_error(client):
     client.v1.checkout.sessions.create(params=SESSION, options={"idempotency_key": "donation-43"})
     with pytest.raises(stripe.IdempotencyError) as error:
-        client.v1.checkout.sessions.create(params={**SESSION, "client_reference_id": "other"},
-                                           options={"idempotency_key": "donation-43"})
+        client.v1.checkout.sessions.create(
+            params={**SESSION, "client_reference_id": "other"}, options={"idempotency_key": "donation-43"}
+        )
     assert error.value.http_status == 400 and "same parameters" in error.value.user_message
     with pytest.raises(stripe.IdempotencyError):
         client.v1.customers.create(params={}, options={"idempotency_key": "donation-43"})
@@ -34,13 +40,28 @@ def test_a_request_refused_by_validation_can_be_retried_with_the_same_key(client
     assert client.v1.checkout.sessions.create(params=SESSION, options={"idempotency_key": "k9"}).status == "open"
 
 
-@pytest.mark.parametrize(("params", "param"), [
-    ({**SESSION, "payment_method_types": ["card"]}, "payment_method_types"),
-    ({**SESSION, "line_items": [{"price_data": {"currency": "eur", "unit_amount": 1000,
-                                                "product_data": {"name": "Don", "colour": "red"}}}]},
-     "line_items[0][price_data][product_data][colour]"),
-    ({**SESSION, "subscription_data": {"metadata": {"a": "b"}, "trial_days": 3}}, "subscription_data[trial_days]"),
-])
+@pytest.mark.parametrize(
+    ("params", "param"),
+    [
+        ({**SESSION, "payment_method_types": ["card"]}, "payment_method_types"),
+        (
+            {
+                **SESSION,
+                "line_items": [
+                    {
+                        "price_data": {
+                            "currency": "eur",
+                            "unit_amount": 1000,
+                            "product_data": {"name": "Don", "colour": "red"},
+                        }
+                    }
+                ],
+            },
+            "line_items[0][price_data][product_data][colour]",
+        ),
+        ({**SESSION, "subscription_data": {"metadata": {"a": "b"}, "trial_days": 3}}, "subscription_data[trial_days]"),
+    ],
+)
 def test_unknown_parameters_are_refused_like_stripe(client, params, param):
     with pytest.raises(stripe.InvalidRequestError) as error:
         client.v1.checkout.sessions.create(params=params)
@@ -49,14 +70,20 @@ def test_unknown_parameters_are_refused_like_stripe(client, params, param):
 
 
 def test_stripe_cross_parameter_rules_are_enforced(client):
-    recurring = {"currency": "eur", "unit_amount": 1000, "product_data": {"name": "Don"},
-                 "recurring": {"interval": "month"}}
+    recurring = {
+        "currency": "eur",
+        "unit_amount": 1000,
+        "product_data": {"name": "Don"},
+        "recurring": {"interval": "month"},
+    }
     subscription = {**SESSION, "mode": "subscription", "line_items": [{"price_data": recurring, "quantity": 1}]}
     with pytest.raises(stripe.InvalidRequestError) as error:
         client.v1.checkout.sessions.create(params={**subscription, "submit_type": "donate"})
     assert error.value.param == "submit_type"
-    assert client.v1.checkout.sessions.create(params={**subscription, "submit_type": "subscribe"}).submit_type == \
-        "subscribe"
+    assert (
+        client.v1.checkout.sessions.create(params={**subscription, "submit_type": "subscribe"}).submit_type
+        == "subscribe"
+    )
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.checkout.sessions.create(params={**SESSION, "line_items": [{"price_data": recurring}]})
     with pytest.raises(stripe.InvalidRequestError):
@@ -88,10 +115,17 @@ def test_unknown_ids_and_urls_answer_stripe_404s(client, sandbox):
 
 
 def test_customers_create_update_and_customer_updated_event(client, control, receiver):
-    customer = client.v1.customers.create(params={"email": "ada@example.org", "name": "Ada Lovelace",
-                                                  "metadata": {"donor_id": "7"}, "preferred_locales": ["fr"]})
-    updated = client.v1.customers.update(customer.id, params={"email": "ada@lovelace.example",
-                                                               "metadata": {"donor_id": ""}})
+    customer = client.v1.customers.create(
+        params={
+            "email": "ada@example.org",
+            "name": "Ada Lovelace",
+            "metadata": {"donor_id": "7"},
+            "preferred_locales": ["fr"],
+        }
+    )
+    updated = client.v1.customers.update(
+        customer.id, params={"email": "ada@lovelace.example", "metadata": {"donor_id": ""}}
+    )
     control.wait()
     assert updated.email == "ada@lovelace.example" and updated.metadata.to_dict() == {}
     assert receiver.types == ["customer.created", "customer.updated"]
@@ -103,7 +137,9 @@ def test_customers_create_update_and_customer_updated_event(client, control, rec
 
 def test_events_list_pages_newest_first_and_filters(make_session, control, client):
     for _ in range(3):
-        control.pay(make_session().id, card="4242424242424242")  # 6 events each (charge.updated brings the balance transaction)
+        control.pay(
+            make_session().id, card="4242424242424242"
+        )  # 6 events each (charge.updated brings the balance transaction)
     everything = list(client.v1.events.list(params={"limit": 4}).auto_paging_iter())
     assert len(everything) == 18
     created = [e.created for e in everything]

@@ -1,4 +1,5 @@
 """One-off gifts by card: what the donor sees and what the service is told."""
+
 from __future__ import annotations
 
 import requests
@@ -19,8 +20,14 @@ def test_card_payment_completes_session_and_sends_events_in_stripe_order(make_se
     control.wait()
 
     assert answer["status"] == "succeeded" and answer["session_status"] == "complete"
-    assert receiver.types == ["customer.created", "payment_intent.created", "charge.succeeded",
-                              "payment_intent.succeeded", "charge.updated", "checkout.session.completed"]
+    assert receiver.types == [
+        "customer.created",
+        "payment_intent.created",
+        "charge.succeeded",
+        "payment_intent.succeeded",
+        "charge.updated",
+        "checkout.session.completed",
+    ]
     assert receiver.bad_signatures == 0
     done = client.v1.checkout.sessions.retrieve(session.id, params={"expand": ["payment_intent.latest_charge"]})
     assert (done.status, done.payment_status) == ("complete", "paid")
@@ -95,17 +102,36 @@ def test_hosted_page_shows_amount_and_both_forms_then_redirects_to_success_url(m
     assert "34,00\u00a0€" in html and 'name="iban"' in html and 'for="card_number"' in html
     assert "Faire un don" in html and "https://dons.example.org/donate" in html
 
-    declined = _page(session.url, "post", data={"method": "card", "card_number": "4000 0000 0000 0002",
-                                                "expiry": "12/34", "cvc": "123", "name": "Marie Curie"})
+    declined = _page(
+        session.url,
+        "post",
+        data={
+            "method": "card",
+            "card_number": "4000 0000 0000 0002",
+            "expiry": "12/34",
+            "cvc": "123",
+            "name": "Marie Curie",
+        },
+    )
     assert declined.status_code == 402
     assert "Votre carte a été refusée. / Your card was declined." in declined.text
 
-    invalid = _page(session.url, "post", data={"method": "card", "card_number": "4242", "expiry": "12/34",
-                                               "cvc": "123"})
+    invalid = _page(
+        session.url, "post", data={"method": "card", "card_number": "4242", "expiry": "12/34", "cvc": "123"}
+    )
     assert invalid.status_code == 400 and "invalid" in invalid.text and 'aria-invalid="true"' in invalid.text
 
-    paid = _page(session.url, "post", data={"method": "card", "card_number": "4242424242424242",
-                                            "expiry": "12/34", "cvc": "123", "name": "Marie Curie"})
+    paid = _page(
+        session.url,
+        "post",
+        data={
+            "method": "card",
+            "card_number": "4242424242424242",
+            "expiry": "12/34",
+            "cvc": "123",
+            "name": "Marie Curie",
+        },
+    )
     assert paid.status_code == 303
     assert paid.headers["Location"] == f"https://dons.example.org/donate/thanks/42?session={session.id}"
     again = _page(session.url)
@@ -114,8 +140,9 @@ def test_hosted_page_shows_amount_and_both_forms_then_redirects_to_success_url(m
 
 def test_hosted_3d_secure_page_offers_complete_and_fail(make_session):
     session = make_session()
-    challenge = _page(session.url, "post", data={"method": "card", "card_number": "4000002500003155",
-                                                 "expiry": "12/34", "cvc": "123"})
+    challenge = _page(
+        session.url, "post", data={"method": "card", "card_number": "4000002500003155", "expiry": "12/34", "cvc": "123"}
+    )
     assert challenge.status_code == 200 and 'value="complete"' in challenge.text and 'value="fail"' in challenge.text
     done = _page(session.url + "/authenticate", "post", data={"outcome": "complete"})
     assert done.status_code == 303

@@ -6,6 +6,7 @@ time to the end of the period, and what follows for that customer (invoices,
 charges, refunds, disputes, events) is dated in it. So a checkout opened by
 anyone else, before or after, never expires because someone's gift renewed.
 """
+
 from __future__ import annotations
 
 import time

@@ -14,8 +14,10 @@ from donations.platform.stripe_api import PaymentServiceError
 def _gateway_functions(module: object) -> dict[str, object]:
     """The module's functions that call Stripe: those taking the client first."""
     return {
-        name: function for name, function in inspect.getmembers(module, inspect.isfunction)
-        if function.__module__ == module.__name__ and not name.startswith("_")  # type: ignore[attr-defined]
+        name: function
+        for name, function in inspect.getmembers(module, inspect.isfunction)
+        if function.__module__ == module.__name__
+        and not name.startswith("_")  # type: ignore[attr-defined]
         and list(inspect.signature(inspect.unwrap(function)).parameters)[:1] == ["client"]
     }
 
@@ -28,8 +30,12 @@ def test_every_call_of_the_gateway_raises_one_error_type(module: object) -> None
 
 
 def test_an_unreachable_stripe_comes_out_as_the_gateway_error() -> None:
-    client = stripe.StripeClient("sk_test_unreachable", base_addresses={"api": "http://127.0.0.1:9"}, max_network_retries=0,
-                                 http_client=stripe.RequestsClient(timeout=1))
+    client = stripe.StripeClient(
+        "sk_test_unreachable",
+        base_addresses={"api": "http://127.0.0.1:9"},
+        max_network_retries=0,
+        http_client=stripe.RequestsClient(timeout=1),
+    )
     with pytest.raises(PaymentServiceError) as error:
         stripe_api.retrieve_charge(client, "ch_missing")
     assert error.value.unreachable

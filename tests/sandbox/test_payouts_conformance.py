@@ -1,5 +1,6 @@
 """The sandbox's payouts against Stripe's published example (skipped without ``shared/stripe/fixtures3.json``),
 and the list of a payout's balance transactions as stripe-python reads it."""
+
 from __future__ import annotations
 
 import json

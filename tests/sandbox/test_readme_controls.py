@@ -1,4 +1,5 @@
 """stripe_sandbox/README.md lists every `/_sandbox` control the sandbox serves."""
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,10 @@ def test_every_sandbox_control_is_in_the_readme():
         if rule.rule.startswith("/_sandbox"):
             path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", "<>", rule.rule)
             served |= {f"{method} {path}" for method in rule.methods - {"HEAD", "OPTIONS"}}
-    listed = {re.sub(r"<[^>]+>", "<>", entry) for entry in re.findall(r"`((?:GET|POST|DELETE) /_sandbox[^`]*)`", README.read_text())}
+    listed = {
+        re.sub(r"<[^>]+>", "<>", entry)
+        for entry in re.findall(r"`((?:GET|POST|DELETE) /_sandbox[^`]*)`", README.read_text())
+    }
     assert served, "the sandbox serves no /_sandbox control"
     assert sorted(served - listed) == [], "controls missing from stripe_sandbox/README.md"
     assert sorted(listed - served) == [], "the README lists controls the sandbox does not serve"

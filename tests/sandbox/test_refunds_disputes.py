@@ -1,4 +1,5 @@
 """Refunds (full, partial, too much) and disputes of a paid gift."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,9 +16,14 @@ def paid(make_session, control):
 
 def test_full_refund_marks_charge_refunded(paid, client, control, receiver):
     receiver.clear()
-    refund = client.v1.refunds.create(params={"payment_intent": paid["payment_intent"],
-                                              "reason": "requested_by_customer", "metadata": {"by": "finance"}},
-                                      options={"idempotency_key": "refund-1"})
+    refund = client.v1.refunds.create(
+        params={
+            "payment_intent": paid["payment_intent"],
+            "reason": "requested_by_customer",
+            "metadata": {"by": "finance"},
+        },
+        options={"idempotency_key": "refund-1"},
+    )
     control.wait()
     assert refund.status == "succeeded" and refund.amount == 10000 and refund.id.startswith("re_")
     assert receiver.types == ["refund.created", "charge.refunded"]

@@ -1,4 +1,5 @@
 """Monthly gifts: subscription creation, renewals, changes, pauses and cancellation."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,11 +17,21 @@ def monthly(make_session, control, receiver):
 
 def test_subscription_checkout_creates_active_subscription_and_paid_first_invoice(monthly, client, receiver):
     assert monthly["status"] == "succeeded" and monthly["session_status"] == "complete"
-    assert receiver.types == ["customer.created", "payment_method.attached", "customer.subscription.created",
-                              "invoice.created", "invoice.finalized", "payment_intent.created", "charge.succeeded",
-                              "payment_intent.succeeded", "charge.updated", "invoice.paid",
-                              "invoice.payment_succeeded", "customer.subscription.updated",
-                              "checkout.session.completed"]
+    assert receiver.types == [
+        "customer.created",
+        "payment_method.attached",
+        "customer.subscription.created",
+        "invoice.created",
+        "invoice.finalized",
+        "payment_intent.created",
+        "charge.succeeded",
+        "payment_intent.succeeded",
+        "charge.updated",
+        "invoice.paid",
+        "invoice.payment_succeeded",
+        "customer.subscription.updated",
+        "checkout.session.completed",
+    ]
     sub = client.v1.subscriptions.retrieve(monthly["subscription"])
     assert sub.status == "active" and sub.metadata.to_dict() == {"donation_id": "42"}
     item = sub["items"].data[0]
@@ -71,14 +82,16 @@ def test_two_renewals_bill_one_month_each(monthly, client, control, receiver):
     assert len(charges.data) == 3
 
 
-def test_failed_renewal_makes_subscription_past_due_and_next_success_restores_it(monthly, client, control,
-                                                                                 receiver):
+def test_failed_renewal_makes_subscription_past_due_and_next_success_restores_it(monthly, client, control, receiver):
     receiver.clear()
     failed = control.post(f"/subscriptions/{monthly['subscription']}/advance", fail=1)
     control.wait()
     assert failed["status"] == "past_due" and failed["invoice_status"] == "open"
-    assert receiver.types[-3:] == ["payment_intent.payment_failed", "invoice.payment_failed",
-                                   "customer.subscription.updated"]
+    assert receiver.types[-3:] == [
+        "payment_intent.payment_failed",
+        "invoice.payment_failed",
+        "customer.subscription.updated",
+    ]
     ok = control.post(f"/subscriptions/{monthly['subscription']}/advance")
     assert ok["status"] == "active"
 
@@ -94,10 +107,24 @@ def test_changing_the_monthly_amount_reports_previous_attributes(monthly, client
     sub = client.v1.subscriptions.retrieve(monthly["subscription"])
     item = sub["items"].data[0]
     receiver.clear()
-    updated = client.v1.subscriptions.update(sub.id, params={
-        "items": [{"id": item.id, "price_data": {"currency": "eur", "unit_amount": 4000, "product": item.price.product,
-                                                 "recurring": {"interval": "month"}}}],
-        "proration_behavior": "none", "metadata": {"changed": "yes"}})
+    updated = client.v1.subscriptions.update(
+        sub.id,
+        params={
+            "items": [
+                {
+                    "id": item.id,
+                    "price_data": {
+                        "currency": "eur",
+                        "unit_amount": 4000,
+                        "product": item.price.product,
+                        "recurring": {"interval": "month"},
+                    },
+                }
+            ],
+            "proration_behavior": "none",
+            "metadata": {"changed": "yes"},
+        },
+    )
     control.wait()
     assert updated["items"].data[0].price.unit_amount == 4000
     event = receiver.of_type("customer.subscription.updated")[0]
@@ -154,8 +181,9 @@ def test_billing_portal_session_and_card_update(monthly, client, control, receiv
     import requests
 
     customer = client.v1.subscriptions.retrieve(monthly["subscription"]).customer
-    portal = client.v1.billing_portal.sessions.create(params={"customer": customer,
-                                                              "return_url": "https://dons.example.org/my"})
+    portal = client.v1.billing_portal.sessions.create(
+        params={"customer": customer, "return_url": "https://dons.example.org/my"}
+    )
     assert portal.id.startswith("bps_") and portal.url.endswith(f"/billing_portal/{portal.id}")
     http = requests.Session()
     http.trust_env = False

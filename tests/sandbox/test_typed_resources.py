@@ -9,6 +9,7 @@ portal); then every object it holds, as its API answers it, and every webhook
 it sent are walked against those types. A field of an older version (an
 invoice's top-level `subscription`) or of the wrong type fails the test.
 """
+
 from __future__ import annotations
 
 import decimal
@@ -74,9 +75,15 @@ def problems(value: Any, annotation: Any, path: str) -> list[str]:
     if annotation is bool:
         return [] if isinstance(value, bool) else [f"{path}: {value!r} is not a boolean"]
     if annotation is int:
-        return [] if isinstance(value, int) and not isinstance(value, bool) else [f"{path}: {value!r} is not an integer"]
+        return (
+            [] if isinstance(value, int) and not isinstance(value, bool) else [f"{path}: {value!r} is not an integer"]
+        )
     if annotation is float:
-        return [] if isinstance(value, (int, float)) and not isinstance(value, bool) else [f"{path}: {value!r} is not a number"]
+        return (
+            []
+            if isinstance(value, (int, float)) and not isinstance(value, bool)
+            else [f"{path}: {value!r} is not a number"]
+        )
     if annotation is str:
         return [] if isinstance(value, str) else [f"{path}: {value!r} is not a string"]
     if annotation is decimal.Decimal:  # decimals travel as strings
@@ -114,7 +121,9 @@ def run_flows(client: stripe.StripeClient, control: Any, make_session: Any) -> N
     refund = client.v1.refunds.create(params={"charge": charge, "amount": 1000})
     control.post(f"/refunds/{refund.id}/fail")
     disputed = control.pay(make_session().id, card=CARD)
-    dispute = control.post(f"/charges/{client.v1.payment_intents.retrieve(disputed['payment_intent']).latest_charge}/dispute")
+    dispute = control.post(
+        f"/charges/{client.v1.payment_intents.retrieve(disputed['payment_intent']).latest_charge}/dispute"
+    )
     control.post(f"/disputes/{dispute['dispute']}/close", outcome="lost")
     control.post(f"/disputes/{dispute['dispute']}/close", outcome="appeal")
     control.post(f"/disputes/{dispute['dispute']}/close", outcome="won")
@@ -129,13 +138,24 @@ def run_flows(client: stripe.StripeClient, control: Any, make_session: Any) -> N
     control.wait()
 
 
-def test_every_object_and_webhook_fits_stripes_types_for_the_pinned_version(sandbox, client, control, make_session, receiver):
+def test_every_object_and_webhook_fits_stripes_types_for_the_pinned_version(
+    sandbox, client, control, make_session, receiver
+):
     run_flows(client, control, make_session)
     store = sandbox.sandbox.store
     answers = [store.render(obj) for obj in list(store.objects.values()) if obj.get("object") != "event"]
     found = [p for obj in answers for p in check_object(obj, f"{obj['object']} {obj['id']}")]
-    assert {obj["object"] for obj in answers} >= {"checkout.session", "payment_intent", "charge", "refund", "dispute",
-                                                  "invoice", "invoice_payment", "subscription", "customer"}
+    assert {obj["object"] for obj in answers} >= {
+        "checkout.session",
+        "payment_intent",
+        "charge",
+        "refund",
+        "dispute",
+        "invoice",
+        "invoice_payment",
+        "subscription",
+        "customer",
+    }
     events = [json.loads(str(event)) for event in receiver.events]
     for event in events:
         assert event["api_version"] == stripe.api_version
@@ -151,11 +171,15 @@ def test_every_object_and_webhook_fits_stripes_types_for_the_pinned_version(sand
 
 def test_the_checker_finds_a_legacy_field_and_a_wrong_type() -> None:
     invoice = {"id": "in_1", "object": "invoice", "subscription": "sub_1", "amount_due": "20"}
-    assert sorted(check_object(invoice, "invoice")) == ["invoice.amount_due: '20' is not an integer",
-                                                        "invoice.subscription: not a field of Invoice"]
+    assert sorted(check_object(invoice, "invoice")) == [
+        "invoice.amount_due: '20' is not an integer",
+        "invoice.subscription: not a field of Invoice",
+    ]
 
 
-def test_a_subscription_starts_incomplete_and_becomes_active_when_its_first_invoice_is_paid(client, control, make_session, receiver):
+def test_a_subscription_starts_incomplete_and_becomes_active_when_its_first_invoice_is_paid(
+    client, control, make_session, receiver
+):
     monthly = control.pay(make_session(mode="subscription").id, card=CARD)
     control.wait()
     created = receiver.of_type("customer.subscription.created")[0]

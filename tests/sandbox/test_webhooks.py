@@ -1,4 +1,5 @@
 """Webhook delivery: Stripe's signature scheme, retries, pause and resume."""
+
 from __future__ import annotations
 
 import json
@@ -71,8 +72,9 @@ def test_paused_deliveries_are_held_then_sent_in_order(client, control, receiver
     assert [event.data.object.id for event in receiver.events] == ids
 
 
-def test_delivery_is_abandoned_after_the_last_retry_but_the_event_stays_listed(receiver, sandbox_factory,
-                                                                                client_for, control_for):
+def test_delivery_is_abandoned_after_the_last_retry_but_the_event_stays_listed(
+    receiver, sandbox_factory, client_for, control_for
+):
     handle = sandbox_factory(retry_schedule=(0.02, 0.02))
     receiver.answer_next(500, 500, 500)
     client = client_for(handle.url)

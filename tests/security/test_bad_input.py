@@ -23,7 +23,13 @@ def test_tax_reduction_api_answers_200_or_400_with_a_message(
     client = _app(make_app).test_client()
     response = client.get(
         "/api/tax-reduction",
-        query_string={"amount": amount, "scheme": scheme, "taxable_income": taxable_income, "turnover": turnover, "kind": kind},
+        query_string={
+            "amount": amount,
+            "scheme": scheme,
+            "taxable_income": taxable_income,
+            "turnover": turnover,
+            "kind": kind,
+        },
     )
     assert response.status_code in (200, 400)
     if response.status_code == 400:
@@ -31,8 +37,22 @@ def test_tax_reduction_api_answers_200_or_400_with_a_message(
 
 
 FORM_FIELDS = [
-    "kind", "amount", "donor_type", "first_name", "last_name", "email", "address_line1", "address_line2",
-    "postal_code", "city", "country", "company_name", "legal_form", "siren", "consent", "submission_token",
+    "kind",
+    "amount",
+    "donor_type",
+    "first_name",
+    "last_name",
+    "email",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "country",
+    "company_name",
+    "legal_form",
+    "siren",
+    "consent",
+    "submission_token",
 ]
 
 
@@ -46,16 +66,26 @@ def test_donation_form_never_fails_on_what_is_typed(make_app: Callable[..., Flas
 
 
 @SETTINGS
-@given(body=st.binary(max_size=300), header=st.one_of(st.none(), TEXT.filter(lambda h: "\n" not in h and "\r" not in h)))
-def test_webhook_refuses_unsigned_or_garbled_bodies_with_400(make_app: Callable[..., Flask], body: bytes, header: str | None) -> None:
+@given(
+    body=st.binary(max_size=300), header=st.one_of(st.none(), TEXT.filter(lambda h: "\n" not in h and "\r" not in h))
+)
+def test_webhook_refuses_unsigned_or_garbled_bodies_with_400(
+    make_app: Callable[..., Flask], body: bytes, header: str | None
+) -> None:
     client = _app(make_app).test_client()
     headers = {"Stripe-Signature": header} if header is not None else {}
     assert client.post("/stripe/webhook", data=body, headers=headers).status_code == 400
 
 
 @SETTINGS
-@given(body=st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode), st.just(b'{"id": "evt_1"}'), st.just(b"[]")))
-def test_webhook_refuses_signed_bodies_that_are_not_events_with_400(make_app: Callable[..., Flask], body: bytes) -> None:
+@given(
+    body=st.one_of(
+        st.binary(max_size=200), st.text(max_size=200).map(str.encode), st.just(b'{"id": "evt_1"}'), st.just(b"[]")
+    )
+)
+def test_webhook_refuses_signed_bodies_that_are_not_events_with_400(
+    make_app: Callable[..., Flask], body: bytes
+) -> None:
     app = _app(make_app)
     payload = body.decode("utf-8", "replace")
     header = sign(payload, app.config["STRIPE_WEBHOOK_SECRET"])

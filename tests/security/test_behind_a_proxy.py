@@ -43,7 +43,9 @@ def ask_for_a_sign_in_link(client: FlaskClient, email: str, **request: Any) -> i
 
 def staff_sign_in(client: FlaskClient, password: str, email: str = FINANCE_EMAIL, **request: Any) -> Any:
     page = client.get("/finance/login", **request)
-    return client.post("/finance/login", data={"csrf_token": csrf_token(page.text), "email": email, "password": password}, **request)
+    return client.post(
+        "/finance/login", data={"csrf_token": csrf_token(page.text), "email": email, "password": password}, **request
+    )
 
 
 @pytest.fixture
@@ -65,14 +67,20 @@ def make_staff(make_app: Callable[..., Flask]) -> Callable[..., Flask]:
 
 def test_behind_a_trusted_proxy_twenty_donors_each_get_their_sign_in_link(make_app: Callable[..., Flask]) -> None:
     app = make_app(MAIL_SERVER="", TRUSTED_PROXIES="1")
-    answers = [ask_for_a_sign_in_link(app.test_client(), f"donor{n}@example.org", **through_proxy(f"198.51.100.{n}")) for n in range(1, 26)]
+    answers = [
+        ask_for_a_sign_in_link(app.test_client(), f"donor{n}@example.org", **through_proxy(f"198.51.100.{n}"))
+        for n in range(1, 26)
+    ]
     assert answers == [200] * 25
 
 
 def test_without_trusted_proxies_the_forwarded_address_is_not_believed(make_app: Callable[..., Flask]) -> None:
     # The default (0): a client cannot dodge the limits by inventing X-Forwarded-For.
     app = make_app(MAIL_SERVER="")
-    answers = [ask_for_a_sign_in_link(app.test_client(), f"donor{n}@example.org", **through_proxy(f"198.51.100.{n}")) for n in range(1, 8)]
+    answers = [
+        ask_for_a_sign_in_link(app.test_client(), f"donor{n}@example.org", **through_proxy(f"198.51.100.{n}"))
+        for n in range(1, 8)
+    ]
     assert answers[:5] == [200] * 5 and 429 in answers[5:]
 
 
@@ -81,8 +89,12 @@ def test_only_the_entries_the_trusted_proxies_added_are_believed(make_app: Calla
     client = app.test_client()
     # The client forges a first entry each time; the proxy appends the address it really saw.
     answers = [
-        ask_for_a_sign_in_link(client, f"d{n}@example.org", environ_base={"REMOTE_ADDR": PROXY},
-                               headers={"X-Forwarded-For": f"10.0.0.{n}, 203.0.113.50"})
+        ask_for_a_sign_in_link(
+            client,
+            f"d{n}@example.org",
+            environ_base={"REMOTE_ADDR": PROXY},
+            headers={"X-Forwarded-For": f"10.0.0.{n}, 203.0.113.50"},
+        )
         for n in range(7)
     ]
     assert answers[:5] == [200] * 5 and 429 in answers[5:]  # one client, however it fills the first entry
@@ -109,7 +121,9 @@ def test_strangers_failing_on_a_staff_email_never_lock_the_staff_member_out(make
     assert staff_sign_in(app.test_client(), PASSWORD, **through_proxy("192.0.2.44")).status_code == 303
 
 
-def test_failed_sign_ins_wait_longer_and_longer_for_one_address_and_email(make_staff: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_sign_ins_wait_longer_and_longer_for_one_address_and_email(
+    make_staff: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_staff()
     client = app.test_client()
     now = [dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)]
@@ -134,7 +148,16 @@ def test_failed_sign_ins_wait_longer_and_longer_for_one_address_and_email(make_s
 
 
 def test_the_delays_grow_to_a_cap() -> None:
-    assert [sign_in_backoff.wait_after(n) for n in (1, 8, 9, 10, 11, 14, 40, 10_000)] == [0, 0, 30, 60, 120, 900, 900, 900]
+    assert [sign_in_backoff.wait_after(n) for n in (1, 8, 9, 10, 11, 14, 40, 10_000)] == [
+        0,
+        0,
+        30,
+        60,
+        120,
+        900,
+        900,
+        900,
+    ]
 
 
 @pytest.mark.parametrize("value", ["-1", "two", "11"])
@@ -164,7 +187,9 @@ def test_the_worker_count_is_what_gunicorn_starts() -> None:
     assert deployment.gunicorn_workers({"WEB_CONCURRENCY": "many"}) == 1
 
 
-def test_limits_kept_in_redis_hold_across_worker_processes(make_app: Callable[..., Flask], redis_url: str, redis_limits: Any) -> None:
+def test_limits_kept_in_redis_hold_across_worker_processes(
+    make_app: Callable[..., Flask], redis_url: str, redis_limits: Any
+) -> None:
     # Each app stands for a worker process: it starts with its own limiter, and only Redis is shared.
     first = make_app(MAIL_SERVER="", RATELIMIT_STORAGE_URI=redis_url)
     assert [ask_for_a_sign_in_link(first.test_client(), "d@example.org") for _ in range(5)] == [200] * 5
@@ -177,7 +202,9 @@ def test_one_address_failing_on_many_emails_is_held_back(make_staff: Callable[..
     app = make_staff(TRUSTED_PROXIES="1")
     client = app.test_client()
     stranger = through_proxy("198.51.100.77")
-    assert [staff_sign_in(client, "guess", email=f"staff{n}@fondation.example", **stranger).status_code for n in range(30)] == [401] * 30
+    assert [
+        staff_sign_in(client, "guess", email=f"staff{n}@fondation.example", **stranger).status_code for n in range(30)
+    ] == [401] * 30
     held = staff_sign_in(client, PASSWORD, **stranger)
     assert held.status_code == 429 and 0 < int(held.headers["Retry-After"]) <= 900
     # The staff member, from their own address behind the same proxy, is not.
@@ -214,7 +241,9 @@ def test_over_http_the_forwarded_client_is_limited_and_audited_as_itself(live: A
         headers = {"X-Forwarded-For": address}
         page = live.browser.get(live.url + "/finance/login", headers=headers, timeout=10)
         data = {**form_fields(page.text), "email": FINANCE_EMAIL, "password": password}
-        return live.browser.post(live.url + "/finance/login", data=data, headers=headers, allow_redirects=False, timeout=10).status_code
+        return live.browser.post(
+            live.url + "/finance/login", data=data, headers=headers, allow_redirects=False, timeout=10
+        ).status_code
 
     assert [sign_in_from("198.51.100.20", f"guess {n}") for n in range(10)] == [401] * 9 + [429]
     assert sign_in_from("192.0.2.60", PASSWORD) == 303

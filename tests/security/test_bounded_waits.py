@@ -65,11 +65,17 @@ def test_a_donor_facing_a_hung_stripe_gets_the_unavailable_page_in_bounded_time_
     done, _took, [answer] = finished_within(bound, lambda: client.post("/donate", data=data)) or (False, 0, [None])
     assert done, f"the donor still waits after {bound:.1f} s"
     assert answer.status_code == 503
-    assert "Vos informations sont conservées" in answer.get_data(as_text=True) or "details are kept" in answer.get_data(as_text=True)
+    assert "Vos informations sont conservées" in answer.get_data(as_text=True) or "details are kept" in answer.get_data(
+        as_text=True
+    )
     assert stalled.connections == 2  # the first attempt and its one retry
     with app.app_context():
         [donation] = db.session.scalars(sa.select(Donation)).all()
-        assert (donation.status, donation.donor.email, donation.amount_cents) == (DonationStatus.PENDING, INDIVIDUAL["email"], 5000)
+        assert (donation.status, donation.donor.email, donation.amount_cents) == (
+            DonationStatus.PENDING,
+            INDIVIDUAL["email"],
+            5000,
+        )
 
 
 def test_smtp_waits_are_bounded_by_the_mail_timeout(make_app: Callable[..., Flask], stalled: StalledServer) -> None:
@@ -94,14 +100,23 @@ def test_smtp_waits_are_bounded_by_the_mail_timeout(make_app: Callable[..., Flas
 def test_a_webhook_answers_fast_while_the_mail_relay_hangs_and_the_receipt_email_stays_pending(
     make_app: Callable[..., Flask], recording: Recording, stalled: StalledServer
 ) -> None:
-    app = make_app(STRIPE_API_BASE=recording.sandbox.url, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
-                   MAIL_SERVER="127.0.0.1", MAIL_PORT=str(stalled.port), MAIL_TIMEOUT="6")
+    app = make_app(
+        STRIPE_API_BASE=recording.sandbox.url,
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=str(stalled.port),
+        MAIL_TIMEOUT="6",
+    )
     restore(app, recording)
     client = app.test_client()
 
     def post(event: dict[str, Any]) -> Any:
         body = json.dumps(event)
-        return client.post("/stripe/webhook", data=body, headers={"Content-Type": "application/json", "Stripe-Signature": sign(body, WEBHOOK_SECRET)})
+        return client.post(
+            "/stripe/webhook",
+            data=body,
+            headers={"Content-Type": "application/json", "Stripe-Signature": sign(body, WEBHOOK_SECRET)},
+        )
 
     # A SEPA debit that settles: one of its events issues the receipt, whose email then hangs.
     for event in recording.lifecycles["sepa_debit_succeeds"].events:

@@ -55,13 +55,25 @@ def post_gift(live: Live, n: int, headers: dict[str, str] | None = None, **field
     """Fill /donate as a fresh visitor (its own form token) and post it; the answer, not followed."""
     with requests.Session() as browser:
         page = browser.get(live.url + "/donate?kind=one_off&amount=50", headers=headers or {}, timeout=10)
-        data = {**form_fields(page.text), "kind": "one_off", "amount": "50", **INDIVIDUAL, "email": f"card{n}@example.org", **fields}
+        data = {
+            **form_fields(page.text),
+            "kind": "one_off",
+            "amount": "50",
+            **INDIVIDUAL,
+            "email": f"card{n}@example.org",
+            **fields,
+        }
         return browser.post(live.url + "/donate", data=data, headers=headers or {}, allow_redirects=False, timeout=30)
 
 
 def sessions_opened(app: Flask) -> int:
     with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(Donation).where(Donation.stripe_checkout_session_id.is_not(None))) or 0
+        return (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(Donation).where(Donation.stripe_checkout_session_id.is_not(None))
+            )
+            or 0
+        )
 
 
 def donations_recorded(app: Flask) -> int:
@@ -69,7 +81,9 @@ def donations_recorded(app: Flask) -> int:
         return db.session.scalar(sa.select(sa.func.count()).select_from(Donation)) or 0
 
 
-def test_a_donor_posting_once_sees_no_challenge_and_goes_to_checkout(live: Live, give: Callable[..., requests.Response]) -> None:
+def test_a_donor_posting_once_sees_no_challenge_and_goes_to_checkout(
+    live: Live, give: Callable[..., requests.Response]
+) -> None:
     assert WIDGET not in live.get("/donate?kind=one_off&amount=50").text
     answer = give()
     assert answer.status_code == 303 and "/checkout/" in answer.headers["Location"]
@@ -139,7 +153,15 @@ def test_one_email_from_many_addresses_is_limited_per_email(live: Live) -> None:
 
 
 @pytest.mark.parametrize(
-    "live_settings", [{**LIMITS_ON, "TRUSTED_PROXIES": "1", "CHECKOUT_LIMIT_GLOBAL": "6 per hour", "CHECKOUT_GLOBAL_CHALLENGE_AFTER": "4"}]
+    "live_settings",
+    [
+        {
+            **LIMITS_ON,
+            "TRUSTED_PROXIES": "1",
+            "CHECKOUT_LIMIT_GLOBAL": "6 per hour",
+            "CHECKOUT_GLOBAL_CHALLENGE_AFTER": "4",
+        }
+    ],
 )
 def test_the_site_wide_limit_asks_everyone_for_the_challenge_then_holds_whatever_the_addresses(live: Live) -> None:
     answers, challenged = [], []
@@ -162,7 +184,14 @@ def failed_payment_event(n: int) -> dict[str, Any]:
         "type": "payment_intent.payment_failed",
         "livemode": False,
         "created": int(time.time()),
-        "data": {"object": {"id": f"pi_declined_{n}", "object": "payment_intent", "status": "requires_payment_method", "metadata": {}}},
+        "data": {
+            "object": {
+                "id": f"pi_declined_{n}",
+                "object": "payment_intent",
+                "status": "requires_payment_method",
+                "metadata": {},
+            }
+        },
     }
 
 
@@ -203,7 +232,9 @@ def test_pages_and_the_challenge_never_count_against_the_limits(live: Live) -> N
     assert post_gift(live, 0).status_code == 303
 
 
-def test_the_challenge_page_keeps_a_strict_content_security_policy_and_serves_the_widget_from_the_site(live: Live) -> None:
+def test_the_challenge_page_keeps_a_strict_content_security_policy_and_serves_the_widget_from_the_site(
+    live: Live,
+) -> None:
     for n in range(3):
         post_gift(live, n)
     page = live.get("/donate?kind=one_off&amount=50")
@@ -211,8 +242,13 @@ def test_the_challenge_page_keeps_a_strict_content_security_policy_and_serves_th
     policy = page.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy and "blob:" not in policy
     assert "script-src 'self'" in policy and "worker-src 'self'" in policy
-    for asset in ("js/altcha-setup.js", "vendor/altcha/altcha.min.js", "vendor/altcha/altcha.css",
-                  "vendor/altcha/workers/pbkdf2.js", "vendor/altcha/LICENSE.txt"):
+    for asset in (
+        "js/altcha-setup.js",
+        "vendor/altcha/altcha.min.js",
+        "vendor/altcha/altcha.css",
+        "vendor/altcha/workers/pbkdf2.js",
+        "vendor/altcha/LICENSE.txt",
+    ):
         assert live.get(f"/static/{asset}").status_code == 200, asset
     # Every script and stylesheet of the page is the site's own.
     for url in re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', page.text):
@@ -233,7 +269,9 @@ def test_the_challenge_page_keeps_a_strict_content_security_policy_and_serves_th
         ({"CHECKOUT_LIMITS": "maybe"}, "CHECKOUT_LIMITS"),
     ],
 )
-def test_bad_checkout_thresholds_are_refused_at_start_up(make_app: Callable[..., Flask], overrides: dict[str, str], named: str | None) -> None:
+def test_bad_checkout_thresholds_are_refused_at_start_up(
+    make_app: Callable[..., Flask], overrides: dict[str, str], named: str | None
+) -> None:
     if named is None:
         assert make_app(**overrides).config["CHECKOUT_BURST_FAILURES"] == "15 per hour"
         return
@@ -268,7 +306,9 @@ def test_an_outage_of_the_limits_storage_asks_for_the_challenge_and_never_makes_
     assert post_gift(live, 1, altcha=solved(live)).status_code == 303
 
 
-def test_checkout_limits_in_redis_hold_across_gunicorn_workers(database_url: str, tmp_path: Any, redis_url: str, redis_limits: Any) -> None:
+def test_checkout_limits_in_redis_hold_across_gunicorn_workers(
+    database_url: str, tmp_path: Any, redis_url: str, redis_limits: Any
+) -> None:
     """gunicorn with 2 workers, as in production: the forty posts land on both, one count holds them
     (with memory:// each worker would count its own, and let 20 through)."""
     sandbox = serve_in_thread({"sepa_delay": -1})

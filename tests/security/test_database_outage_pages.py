@@ -74,7 +74,15 @@ def test_donation_form_sent_during_an_outage_comes_back_as_typed_with_503(outage
     text = html.unescape(response.text)
     assert "could not be recorded just now" in text
     assert "Nothing you sent was lost" not in text and "Rien de ce que vous avez envoyé" not in text
-    for value in ("Anne-Sophie", "Martin", "camille.martin@example.org", "12 rue des Lilas", "75013", "Saint-Étienne", "75"):
+    for value in (
+        "Anne-Sophie",
+        "Martin",
+        "camille.martin@example.org",
+        "12 rue des Lilas",
+        "75013",
+        "Saint-Étienne",
+        "75",
+    ):
         assert f'value="{value}"' in text, value
     # The same one-time token: sending it again once the database is back makes one donation, not two.
     assert form_fields(response.text)["submission_token"] == form_fields(page)["submission_token"]
@@ -97,7 +105,9 @@ def test_the_kept_form_sent_again_once_the_database_is_back_records_the_gift(out
 
 
 @BOTH
-@pytest.mark.parametrize("path", ["/receipts/verify/2026-00001?c=abc", "/donate/thanks/00000000-0000-0000-0000-000000000000"])
+@pytest.mark.parametrize(
+    "path", ["/receipts/verify/2026-00001?c=abc", "/donate/thanks/00000000-0000-0000-0000-000000000000"]
+)
 def test_pages_during_an_outage_answer_503_without_claiming_nothing_was_lost(outage, path: str) -> None:  # type: ignore[no-untyped-def]
     app, cut, _restore = outage
     cut()
@@ -111,6 +121,8 @@ def test_pages_during_an_outage_answer_503_without_claiming_nothing_was_lost(out
 
 @BOTH
 def test_a_staff_sign_in_during_an_outage_answers_503_in_french_too(outage) -> None:  # type: ignore[no-untyped-def]
-    _page, response = post_form_during_outage(outage, "/finance/login?lang=fr", {"email": "compta@fondation.example", "password": "x"})
+    _page, response = post_form_during_outage(
+        outage, "/finance/login?lang=fr", {"email": "compta@fondation.example", "password": "x"}
+    )
     assert response.status_code == 503
     assert "n'a pas pu être enregistré" in html.unescape(response.text)

@@ -86,10 +86,17 @@ def test_the_lock_covers_the_whole_installed_tree_at_its_versions() -> None:
     roots = requirement_lines("requirements-dev.txt") + requirement_lines("requirements.txt")
     locked = lock()
     installed = tree(roots)
-    assert {"werkzeug", "jinja2", "kombu", "psycopg-binary"} <= installed  # the walk reaches transitive and extra dependencies
+    assert {
+        "werkzeug",
+        "jinja2",
+        "kombu",
+        "psycopg-binary",
+    } <= installed  # the walk reaches transitive and extra dependencies
     missing = sorted(installed - locked.keys())
     assert not missing, f"installed by the requirements but not pinned in requirements-lock.txt: {missing}"
-    drift = {name: (locked[name], metadata.version(name)) for name in installed if metadata.version(name) != locked[name]}
+    drift = {
+        name: (locked[name], metadata.version(name)) for name in installed if metadata.version(name) != locked[name]
+    }
     assert not drift, f"the virtualenv runs other versions than the lock (locked, installed): {drift}"
 
 
@@ -97,7 +104,12 @@ def vulnerability_service() -> str | None:
     """The service pip-audit can query from here, if any: it asks PyPI for one release's JSON, or OSV."""
     probes = (
         ("pypi", urllib.request.Request("https://pypi.org/pypi/pip-audit/2.10.1/json")),
-        ("osv", urllib.request.Request("https://api.osv.dev/v1/query", data=b"{}", headers={"Content-Type": "application/json"})),
+        (
+            "osv",
+            urllib.request.Request(
+                "https://api.osv.dev/v1/query", data=b"{}", headers={"Content-Type": "application/json"}
+            ),
+        ),
     )
     for service, request in probes:
         try:
@@ -120,12 +132,31 @@ def test_pip_audit_finds_no_known_vulnerability_in_the_locked_tree() -> None:
             "run 'make audit' where they do"
         )
     result = subprocess.run(
-        [sys.executable, "-m", "pip_audit", "--requirement", str(LOCK), "--no-deps", "--disable-pip",
-         "--strict", "--progress-spinner", "off", "--vulnerability-service", service, "--format", "json"],
-        capture_output=True, text=True, timeout=300, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pip_audit",
+            "--requirement",
+            str(LOCK),
+            "--no-deps",
+            "--disable-pip",
+            "--strict",
+            "--progress-spinner",
+            "off",
+            "--vulnerability-service",
+            service,
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     report = json.loads(result.stdout or "{}")
-    vulnerable = {d["name"]: [v["id"] for v in d.get("vulns", [])] for d in report.get("dependencies", []) if d.get("vulns")}
+    vulnerable = {
+        d["name"]: [v["id"] for v in d.get("vulns", [])] for d in report.get("dependencies", []) if d.get("vulns")
+    }
     skipped = [d["skip_reason"] for d in report.get("dependencies", []) if d.get("skip_reason")]
     assert not vulnerable, f"known vulnerabilities in pinned dependencies: {vulnerable}"
     assert not skipped, f"pip-audit could not audit: {skipped}"

@@ -39,7 +39,12 @@ def test_production_cookies_are_secure_httponly_and_samesite(make_app: Callable[
 def test_oversized_bodies_are_refused_early(client: FlaskClient) -> None:
     response = client.post("/donate", data={"first_name": "x" * (2 * 1024 * 1024)})
     assert response.status_code == 413
-    assert client.post("/stripe/webhook", data=b"{" * (2 * 1024 * 1024), headers={"Stripe-Signature": "t=1,v1=0"}).status_code == 413
+    assert (
+        client.post(
+            "/stripe/webhook", data=b"{" * (2 * 1024 * 1024), headers={"Stripe-Signature": "t=1,v1=0"}
+        ).status_code
+        == 413
+    )
 
 
 def test_secrets_and_card_numbers_never_reach_the_logs(live, give, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
@@ -49,5 +54,10 @@ def test_secrets_and_card_numbers_never_reach_the_logs(live, give, caplog: pytes
     live.settle_webhooks()
     text = "\n".join(record.getMessage() for record in caplog.records)
     assert "donation" in text  # the flow was logged…
-    for secret in (live.app.config["SECRET_KEY"], live.app.config["STRIPE_WEBHOOK_SECRET"], "4242424242424242", "sk_test_local_sandbox"):
+    for secret in (
+        live.app.config["SECRET_KEY"],
+        live.app.config["STRIPE_WEBHOOK_SECRET"],
+        "4242424242424242",
+        "sk_test_local_sandbox",
+    ):
         assert secret not in text  # …without its secrets

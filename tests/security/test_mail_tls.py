@@ -25,7 +25,9 @@ from tests.support.mailbox import Mailbox
 from tests.support.network import free_port
 from tests.support.production import REAL_FOUNDATION
 
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make certificates")
+pytestmark = pytest.mark.skipif(
+    shutil.which("openssl") is None, reason="needs the openssl command to make certificates"
+)
 
 
 @dataclass(frozen=True)
@@ -48,16 +50,61 @@ def _openssl(*args: str, cwd: Path) -> None:
 def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
     """A private CA, and a certificate for 127.0.0.1 signed by it."""
     where = tmp_path_factory.mktemp("tls")
-    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Test relay CA",
-             "-keyout", "ca.key", "-out", "ca.pem",
-             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=where)
-    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "relay.key", "-out", "relay.csr", cwd=where)
+    _openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Test relay CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+        cwd=where,
+    )
+    _openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "relay.key",
+        "-out",
+        "relay.csr",
+        cwd=where,
+    )
     (where / "relay.ext").write_text(
         "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n"
         "extendedKeyUsage=serverAuth\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid,issuer\n"
     )
-    _openssl("x509", "-req", "-in", "relay.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
-             "-extfile", "relay.ext", "-out", "relay.pem", cwd=where)
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        "relay.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "relay.ext",
+        "-out",
+        "relay.pem",
+        cwd=where,
+    )
     return Certificates(where / "ca.pem", where / "relay.pem", where / "relay.key")
 
 
@@ -66,7 +113,9 @@ def starttls_relay(certificates: Certificates) -> Iterator[tuple[Mailbox, int]]:
     """A relay that offers STARTTLS and takes no mail before it."""
     mailbox = Mailbox()
     port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port, tls_context=certificates.server_context(), require_starttls=True)
+    controller = Controller(
+        mailbox, hostname="127.0.0.1", port=port, tls_context=certificates.server_context(), require_starttls=True
+    )
     controller.start()
     yield mailbox, port
     controller.stop()
@@ -85,7 +134,11 @@ def implicit_tls_relay(certificates: Certificates) -> Iterator[tuple[Mailbox, in
 
 def _message() -> EmailMessage:
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = "dons@example.org", "camille.martin@example.org", "Votre lien de connexion"
+    message["From"], message["To"], message["Subject"] = (
+        "dons@example.org",
+        "camille.martin@example.org",
+        "Votre lien de connexion",
+    )
     message.set_content("https://dons.example.org/my/sign-in/secret-token")
     return message
 
@@ -99,7 +152,10 @@ REFUSED = {
     "starttls_without_a_trusted_ca": ("starttls_relay", {"MAIL_SECURITY": "starttls"}),
     "older_mail_use_tls_setting": ("starttls_relay", {"MAIL_USE_TLS": "true"}),
     # Same relay reached as "localhost", with its CA trusted: its certificate names 127.0.0.1 only.
-    "trusted_certificate_for_another_name": ("starttls_relay", {"MAIL_SECURITY": "starttls", "MAIL_CA_FILE": "ca", "MAIL_SERVER": "localhost"}),
+    "trusted_certificate_for_another_name": (
+        "starttls_relay",
+        {"MAIL_SECURITY": "starttls", "MAIL_CA_FILE": "ca", "MAIL_SERVER": "localhost"},
+    ),
     "implicit_tls_without_a_trusted_ca": ("implicit_tls_relay", {"MAIL_SECURITY": "ssl"}),
 }
 
@@ -119,7 +175,9 @@ def test_a_relay_that_cannot_prove_who_it_is_is_refused_before_anything_is_sent(
     assert mailbox.messages == []
 
 
-def test_starttls_sends_through_a_relay_signed_by_the_configured_ca(make_app: Callable[..., Flask], starttls_relay, certificates: Certificates) -> None:  # type: ignore[no-untyped-def]
+def test_starttls_sends_through_a_relay_signed_by_the_configured_ca(
+    make_app: Callable[..., Flask], starttls_relay, certificates: Certificates
+) -> None:  # type: ignore[no-untyped-def]
     mailbox, port = starttls_relay
     app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=str(port), MAIL_USE_TLS="true", MAIL_CA_FILE=str(certificates.ca))
     _send(app)
@@ -128,7 +186,9 @@ def test_starttls_sends_through_a_relay_signed_by_the_configured_ca(make_app: Ca
 
 
 @pytest.mark.parametrize("setting", [{"MAIL_SECURITY": "ssl"}, {"MAIL_USE_SSL": "true"}])
-def test_implicit_tls_sends_through_a_trusted_relay(make_app: Callable[..., Flask], implicit_tls_relay, certificates: Certificates, setting: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def test_implicit_tls_sends_through_a_trusted_relay(
+    make_app: Callable[..., Flask], implicit_tls_relay, certificates: Certificates, setting: dict[str, str]
+) -> None:  # type: ignore[no-untyped-def]
     mailbox, port = implicit_tls_relay
     app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=str(port), MAIL_CA_FILE=str(certificates.ca), **setting)
     _send(app)
@@ -147,14 +207,24 @@ def test_mail_security_settings_are_read_and_checked() -> None:
         load_config({"MAIL_TIMEOUT": "0"})
 
 
-def test_start_up_refuses_a_missing_ca_file_and_a_clear_text_password_in_production(make_app: Callable[..., Flask]) -> None:
+def test_start_up_refuses_a_missing_ca_file_and_a_clear_text_password_in_production(
+    make_app: Callable[..., Flask],
+) -> None:
     with pytest.raises(ConfigError, match="MAIL_CA_FILE"):
         make_app(MAIL_CA_FILE="/nonexistent/ca.pem")
-    production = load_config({
-        "FLASK_ENV_NAME": "production", "SECRET_KEY": "p" * 48, "PUBLIC_BASE_URL": "https://dons.example.org",
-        "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x",
-        "MAIL_SERVER": "smtp.example.org", "MAIL_USERNAME": "dons", "MAIL_PASSWORD": "secret", **REAL_FOUNDATION,
-    })
+    production = load_config(
+        {
+            "FLASK_ENV_NAME": "production",
+            "SECRET_KEY": "p" * 48,
+            "PUBLIC_BASE_URL": "https://dons.example.org",
+            "STRIPE_SECRET_KEY": "sk_test_x",
+            "STRIPE_WEBHOOK_SECRET": "whsec_x",
+            "MAIL_SERVER": "smtp.example.org",
+            "MAIL_USERNAME": "dons",
+            "MAIL_PASSWORD": "secret",
+            **REAL_FOUNDATION,
+        }
+    )
     with pytest.raises(ConfigError, match="MAIL_SECURITY"):
         validate(production)
     validate({**production, "MAIL_SECURITY": "starttls"})

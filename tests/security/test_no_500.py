@@ -69,13 +69,69 @@ def _form_field_names() -> list[str]:
 
 
 SPECIAL_TEXT = [
-    "", " ", "   ", "\t", "\r\n", "\n", "\x00", "a\x00b", "\x01\x1f\x7f", "%00", "0", "-1", "1e9", "NaN", "inf",
-    "9" * 40, "50", "50,00", "50.00", "0,01", "y", "on", "true", "one_off", "monthly", "ifi", "individual", "company",
-    "income_tax", "FR", "ZZ", "75013", "732 829 320", "2026-01-01", "2026-13-45", "0001-01-01", "9999-12-31",
-    "name@example.org", "@", "a@b", "paid", "pending", "asc", "desc", "amount", "donor", "fr", "en", "finance", "admin",
-    "/finance/donations", "//evil.example", "https://evil.example/", "/finance\r\nX: y", "javascript:alert(1)",
-    "../../etc/passwd", "<script>alert(1)</script>", "' OR 1=1 --", "\u202e\u200b\ufeff", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 🎗️", "É" * 101,
-    "x" * 5000, "ü" * 20_000,
+    "",
+    " ",
+    "   ",
+    "\t",
+    "\r\n",
+    "\n",
+    "\x00",
+    "a\x00b",
+    "\x01\x1f\x7f",
+    "%00",
+    "0",
+    "-1",
+    "1e9",
+    "NaN",
+    "inf",
+    "9" * 40,
+    "50",
+    "50,00",
+    "50.00",
+    "0,01",
+    "y",
+    "on",
+    "true",
+    "one_off",
+    "monthly",
+    "ifi",
+    "individual",
+    "company",
+    "income_tax",
+    "FR",
+    "ZZ",
+    "75013",
+    "732 829 320",
+    "2026-01-01",
+    "2026-13-45",
+    "0001-01-01",
+    "9999-12-31",
+    "name@example.org",
+    "@",
+    "a@b",
+    "paid",
+    "pending",
+    "asc",
+    "desc",
+    "amount",
+    "donor",
+    "fr",
+    "en",
+    "finance",
+    "admin",
+    "/finance/donations",
+    "//evil.example",
+    "https://evil.example/",
+    "/finance\r\nX: y",
+    "javascript:alert(1)",
+    "../../etc/passwd",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "\u202e\u200b\ufeff",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 🎗️",
+    "É" * 101,
+    "x" * 5000,
+    "ü" * 20_000,
 ]
 TEXT = st.one_of(st.text(max_size=40), st.sampled_from(SPECIAL_TEXT), st.text(min_size=200, max_size=300))
 JSON_VALUES = st.recursive(
@@ -91,7 +147,9 @@ def app(make_app: Callable[..., Flask]) -> Flask:
     # The same client the service builds, without its retries: an unreachable Stripe answers at once.
     base = fuzzed.config["STRIPE_API_BASE"]
     fuzzed.extensions["stripe_client"] = stripe.StripeClient(
-        SANDBOX_API_KEY, base_addresses={"api": base, "files": base, "connect": base, "meter_events": base}, max_network_retries=0
+        SANDBOX_API_KEY,
+        base_addresses={"api": base, "files": base, "connect": base, "meter_events": base},
+        max_network_retries=0,
     )
     return fuzzed
 
@@ -121,7 +179,10 @@ def known(app: Flask, make_staff: Callable[..., Any], paid_gift: Callable[..., A
 def _signed_in(app: Flask, identity: str, email: str) -> FlaskClient:
     client = app.test_client()
     if identity in ("finance", "admin"):
-        answer = client.post("/finance/login", data={"email": FINANCE_EMAIL if identity == "finance" else ADMIN_EMAIL, "password": PASSWORD})
+        answer = client.post(
+            "/finance/login",
+            data={"email": FINANCE_EMAIL if identity == "finance" else ADMIN_EMAIL, "password": PASSWORD},
+        )
         assert answer.status_code == 303, answer.text
     elif identity == "donor":
         with app.app_context():
@@ -165,7 +226,9 @@ def _fuzz_rule(client: FlaskClient, rule: Rule, identity: str, known: dict[str, 
             else:
                 body["data"] = data.draw(st.dictionaries(names, TEXT, max_size=10), label="form")
         with client.open(path, method=method, query_string=query, **body) as response:
-            assert response.status_code < 500, f"{identity}: {method} {path} {query!r} {body!r} -> {response.status_code}"
+            assert response.status_code < 500, (
+                f"{identity}: {method} {path} {query!r} {body!r} -> {response.status_code}"
+            )
 
     send()
 
@@ -190,17 +253,49 @@ def _templates(known: dict[str, list[str]]) -> list[dict[str, Any]]:
     """Events of each handled type in Stripe's shapes, naming the real gifts."""
     one_off, monthly = known["public_id"]
     return [
-        {"type": "checkout.session.completed", "object": {"id": "cs_fuzz", "metadata": {"donation_id": one_off}, "client_reference_id": one_off,
-                                                           "customer": "cus_x", "payment_status": "paid", "mode": "payment", "payment_intent": "pi_x"}},
+        {
+            "type": "checkout.session.completed",
+            "object": {
+                "id": "cs_fuzz",
+                "metadata": {"donation_id": one_off},
+                "client_reference_id": one_off,
+                "customer": "cus_x",
+                "payment_status": "paid",
+                "mode": "payment",
+                "payment_intent": "pi_x",
+            },
+        },
         {"type": "checkout.session.expired", "object": {"id": "cs_fuzz2", "metadata": {"donation_id": one_off}}},
-        {"type": "invoice.paid", "object": {"id": "in_fuzz", "amount_paid": 1500, "livemode": False, "status_transitions": {"paid_at": 1764000000},
-                                             "parent": {"subscription_details": {"subscription": "sub_fuzz_monthly", "metadata": {"donation_id": monthly}}},
-                                             "payments": {"data": [{"payment": {"payment_intent": "pi_y"}, "status": "paid"}]}}},
-        {"type": "invoice.payment_failed", "object": {"id": "in_fuzz2", "amount_due": 1500,
-                                                       "parent": {"subscription_details": {"subscription": "sub_fuzz_monthly", "metadata": {}}}}},
-        {"type": "customer.subscription.updated", "object": {"id": "sub_fuzz_monthly", "metadata": {"donation_id": monthly}}},
+        {
+            "type": "invoice.paid",
+            "object": {
+                "id": "in_fuzz",
+                "amount_paid": 1500,
+                "livemode": False,
+                "status_transitions": {"paid_at": 1764000000},
+                "parent": {
+                    "subscription_details": {"subscription": "sub_fuzz_monthly", "metadata": {"donation_id": monthly}}
+                },
+                "payments": {"data": [{"payment": {"payment_intent": "pi_y"}, "status": "paid"}]},
+            },
+        },
+        {
+            "type": "invoice.payment_failed",
+            "object": {
+                "id": "in_fuzz2",
+                "amount_due": 1500,
+                "parent": {"subscription_details": {"subscription": "sub_fuzz_monthly", "metadata": {}}},
+            },
+        },
+        {
+            "type": "customer.subscription.updated",
+            "object": {"id": "sub_fuzz_monthly", "metadata": {"donation_id": monthly}},
+        },
         {"type": "charge.refunded", "object": {"id": "ch_fuzz", "amount_refunded": 500}},
-        {"type": "charge.dispute.created", "object": {"id": "dp_fuzz", "charge": "ch_fuzz", "status": "needs_response"}},
+        {
+            "type": "charge.dispute.created",
+            "object": {"id": "dp_fuzz", "charge": "ch_fuzz", "status": "needs_response"},
+        },
         {"type": "payout.paid", "object": {"id": "po_fuzz", "amount": 10}},
     ]
 
@@ -219,7 +314,9 @@ def _replace(document: dict[str, Any], path: tuple[str, ...], value: Any) -> Non
     target[path[-1]] = value
 
 
-def test_no_signed_event_answers_500_but_to_have_an_unreachable_stripe_retry_it(app: Flask, known: dict[str, list[str]]) -> None:
+def test_no_signed_event_answers_500_but_to_have_an_unreachable_stripe_retry_it(
+    app: Flask, known: dict[str, list[str]]
+) -> None:
     client = app.test_client()
     secret = app.config["STRIPE_WEBHOOK_SECRET"]
     serial = iter(range(10**9))
@@ -228,8 +325,14 @@ def test_no_signed_event_answers_500_but_to_have_an_unreachable_stripe_retry_it(
     @given(data=st.data())
     def deliver(data: st.DataObject) -> None:
         template = data.draw(st.sampled_from(_templates(known)), label="template")
-        event = {"id": f"evt_fuzz_{next(serial)}", "object": "event", "created": int(time.time()), "livemode": False,
-                 "type": template["type"], "data": {"object": json.loads(json.dumps(template["object"]))}}
+        event = {
+            "id": f"evt_fuzz_{next(serial)}",
+            "object": "event",
+            "created": int(time.time()),
+            "livemode": False,
+            "type": template["type"],
+            "data": {"object": json.loads(json.dumps(template["object"]))},
+        }
         paths = sorted(_paths(event))
         for path in data.draw(st.lists(st.sampled_from(paths), max_size=3, unique=True), label="changed"):
             with contextlib.suppress(KeyError, TypeError):  # a parent replaced just before
@@ -240,7 +343,9 @@ def test_no_signed_event_answers_500_but_to_have_an_unreachable_stripe_retry_it(
             # The one 5xx that is right: Stripe could not be reached, so Stripe must send the event again.
             with app.app_context():
                 stored = db.session.scalars(sa.select(StripeEvent).where(StripeEvent.stripe_id == event["id"])).one()
-                unreachable = any(name in (stored.error or "") for name in ("PaymentServiceError", "APIConnectionError"))
+                unreachable = any(
+                    name in (stored.error or "") for name in ("PaymentServiceError", "APIConnectionError")
+                )
                 assert stored.outcome == EventOutcome.FAILED and unreachable, (body, stored.error)
 
     deliver()

@@ -27,6 +27,8 @@ def test_the_thank_you_page_shows_no_email_address_and_no_cache_keeps_it(app: Fl
 def test_a_donation_form_sent_back_with_what_was_typed_is_kept_by_no_cache(client: FlaskClient) -> None:
     page = client.get("/donate?kind=one_off&amount=50")
     assert "no-store" not in page.headers.get("Cache-Control", "")  # the empty form may be cached
-    refused = client.post("/donate", data={**form_fields(page.get_data(as_text=True)), **INDIVIDUAL, "kind": "one_off", "amount": "1"})
+    refused = client.post(
+        "/donate", data={**form_fields(page.get_data(as_text=True)), **INDIVIDUAL, "kind": "one_off", "amount": "1"}
+    )
     assert refused.status_code == 400 and INDIVIDUAL["address_line1"] in refused.get_data(as_text=True)
     assert refused.headers["Cache-Control"] == "no-store"

@@ -27,4 +27,3 @@ def test_every_declared_rate_limit_is_on_post_only(app: Flask) -> None:
     assert {"portal.request_link"} <= set(limited), limited  # the walk finds the limits there are
     assert all(methods == {("post",)} for methods in limited.values()), limited
     assert not any(endpoint.startswith("webhooks.") for endpoint in limited), limited
-

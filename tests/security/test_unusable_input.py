@@ -64,8 +64,12 @@ def assert_refused(response: Any, status: int = 400, words: str = REFUSED) -> No
 # --- NUL bytes and control characters ------------------------------------------------------
 
 
-@pytest.mark.parametrize("field", ["first_name", "last_name", "email", "address_line1", "city", "postal_code", "submission_token", "siren"])
-def test_nul_byte_in_a_donation_field_is_refused_with_400_and_records_nothing(app: Flask, client: FlaskClient, field: str) -> None:
+@pytest.mark.parametrize(
+    "field", ["first_name", "last_name", "email", "address_line1", "city", "postal_code", "submission_token", "siren"]
+)
+def test_nul_byte_in_a_donation_field_is_refused_with_400_and_records_nothing(
+    app: Flask, client: FlaskClient, field: str
+) -> None:
     response = client.post("/donate", data=donation_form(client, **{field: "Mar\x00tin"}))
     assert_refused(response)
     assert donations_recorded(app) == 0
@@ -77,17 +81,25 @@ def test_nul_byte_in_a_field_name_is_refused(client: FlaskClient) -> None:
 
 def test_nul_byte_in_the_staff_sign_in_is_refused_with_400(client: FlaskClient) -> None:
     page = client.get("/finance/login")
-    for typed in ({"email": "compta\x00@fondation.example", "password": "x"}, {"email": FINANCE_EMAIL, "password": "pass\x00word"}):
+    for typed in (
+        {"email": "compta\x00@fondation.example", "password": "x"},
+        {"email": FINANCE_EMAIL, "password": "pass\x00word"},
+    ):
         assert_refused(client.post("/finance/login", data={"csrf_token": csrf_token(page.text), **typed}))
 
 
-@pytest.mark.parametrize("path", ["/receipts/verify/2026-%00001", "/receipts/verify/2026-00001?c=%00", "/donate/thanks/a%00b", "/my/sign-in/a%00b"])
+@pytest.mark.parametrize(
+    "path",
+    ["/receipts/verify/2026-%00001", "/receipts/verify/2026-00001?c=%00", "/donate/thanks/a%00b", "/my/sign-in/a%00b"],
+)
 def test_nul_byte_in_a_path_or_query_is_refused_with_400(client: FlaskClient, path: str) -> None:
     assert_refused(client.get(path))
 
 
 @pytest.mark.parametrize("query", ["q=Mar%00tin", "q=%01", "kind=one_off%00", "amount_min=1%00", "x%00=1"])
-def test_nul_byte_or_control_character_in_the_finance_search_is_refused_with_400(finance: FlaskClient, query: str) -> None:
+def test_nul_byte_or_control_character_in_the_finance_search_is_refused_with_400(
+    finance: FlaskClient, query: str
+) -> None:
     for path in ("/finance/donations", "/finance/donations.csv"):
         with finance.get(f"{path}?{query}") as response:
             assert_refused(response)
@@ -130,7 +142,9 @@ def test_a_damaged_submission_token_is_refused_with_400_and_a_fresh_one_to_send_
 # --- blank finance filters -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("field", ["q", "kind", "status", "scheme", "amount_min", "amount_max", "sort", "order", "date_from"])
+@pytest.mark.parametrize(
+    "field", ["q", "kind", "status", "scheme", "amount_min", "amount_max", "sort", "order", "date_from"]
+)
 def test_a_finance_filter_of_spaces_only_is_no_filter(finance: FlaskClient, field: str) -> None:
     for path in ("/finance/donations", "/finance/donations.csv", "/finance/receipts.csv"):
         with finance.get(path, query_string={field: "   "}) as response:
@@ -138,7 +152,9 @@ def test_a_finance_filter_of_spaces_only_is_no_filter(finance: FlaskClient, fiel
 
 
 def test_a_finance_filter_with_spaces_around_a_value_is_the_value(finance: FlaskClient) -> None:
-    assert finance.get("/finance/donations", query_string={"kind": " monthly ", "amount_min": " 10 "}).status_code == 200
+    assert (
+        finance.get("/finance/donations", query_string={"kind": " monthly ", "amount_min": " 10 "}).status_code == 200
+    )
     assert finance.get("/finance/donations", query_string={"kind": "  nonsense "}).status_code == 400
 
 
@@ -174,7 +190,9 @@ def test_sign_in_never_follows_a_next_address_off_the_back_office(
     assert response.headers["Location"] == "/finance/"
 
 
-def test_sign_in_follows_a_next_address_inside_the_back_office(client: FlaskClient, make_staff: Callable[..., Any]) -> None:
+def test_sign_in_follows_a_next_address_inside_the_back_office(
+    client: FlaskClient, make_staff: Callable[..., Any]
+) -> None:
     make_staff()
     response = _sign_in_then(client, "/finance/donations?q=Martin&page=2")
     assert response.headers["Location"] == "/finance/donations?q=Martin&page=2"
@@ -194,7 +212,7 @@ def test_the_refusal_speaks_french_first(app: Flask) -> None:
 def test_a_json_form_with_nan_or_a_nested_value_is_refused_with_400(client: FlaskClient) -> None:
     # Flask-WTF reads a JSON body as the form's fields, with the CSRF token in a header.
     token = form_fields(client.get("/donate").text)["csrf_token"]
-    for body in ('true', '3', '{"amount": NaN}', '{"amount": ["50", {"a": 1}]}', '["one_off"]', '{"amount": 50}'):
+    for body in ("true", "3", '{"amount": NaN}', '{"amount": ["50", {"a": 1}]}', '["one_off"]', '{"amount": 50}'):
         response = client.post("/donate", data=body, headers={"Content-Type": "application/json", "X-CSRFToken": token})
         assert response.status_code == 400, body
 

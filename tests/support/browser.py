@@ -35,11 +35,23 @@ def assert_accessible(page: Any, label: str) -> None:
 
 def fill_donor(page: Any, english: bool = True) -> None:
     labels = (
-        {"First names": "Camille", "Last name": "Martin", "Email": "camille.martin@example.org",
-         "Address": "12 rue des Lilas", "Postal code": "75013", "City": "Paris"}
-        if english else
-        {"Prénom(s)": "Camille", "Nom": "Martin", "Adresse e-mail": "camille.martin@example.org",
-         "Adresse": "12 rue des Lilas", "Code postal": "75013", "Ville": "Paris"}
+        {
+            "First names": "Camille",
+            "Last name": "Martin",
+            "Email": "camille.martin@example.org",
+            "Address": "12 rue des Lilas",
+            "Postal code": "75013",
+            "City": "Paris",
+        }
+        if english
+        else {
+            "Prénom(s)": "Camille",
+            "Nom": "Martin",
+            "Adresse e-mail": "camille.martin@example.org",
+            "Adresse": "12 rue des Lilas",
+            "Code postal": "75013",
+            "Ville": "Paris",
+        }
     )
     for label, value in labels.items():
         page.get_by_label(label, exact=True).fill(value)

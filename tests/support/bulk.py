@@ -29,8 +29,14 @@ BATCH = 5000
 
 def _identity(i: int) -> dict[str, str]:
     return DonorIdentity(
-        donor_type="individual", first_name="Camille", last_name=f"Martin {i}", address_line1="12 rue des Lilas",
-        address_line2="", postal_code="75013", city="Paris", country="FR",
+        donor_type="individual",
+        first_name="Camille",
+        last_name=f"Martin {i}",
+        address_line1="12 rue des Lilas",
+        address_line2="",
+        postal_code="75013",
+        city="Paris",
+        country="FR",
     ).to_json()
 
 
@@ -45,18 +51,43 @@ def make_monthly_donors(engine: sa.Engine, donors: int, payments_each: int = 12,
             conn.execute(
                 sa.insert(Donor.__table__),
                 [
-                    dict(id=i, public_id=str(uuid.uuid4()), donor_type="individual", first_name="Camille", last_name=f"Martin {i}",
-                         email=f"donor{i}@example.org", address_line1="12 rue des Lilas", postal_code="75013", city="Paris",
-                         country="FR", locale="fr", created_at=now)
+                    dict(
+                        id=i,
+                        public_id=str(uuid.uuid4()),
+                        donor_type="individual",
+                        first_name="Camille",
+                        last_name=f"Martin {i}",
+                        email=f"donor{i}@example.org",
+                        address_line1="12 rue des Lilas",
+                        postal_code="75013",
+                        city="Paris",
+                        country="FR",
+                        locale="fr",
+                        created_at=now,
+                    )
                     for i in ids
                 ],
             )
             conn.execute(
                 sa.insert(Donation.__table__),
                 [
-                    dict(id=i, public_id=str(uuid.uuid4()), donor_id=i, kind="monthly", tax_scheme="income_tax", tax_rate=0.66,
-                         tax_rules=rules, amount_cents=1500, ifi_cents=0, currency="eur", status="active", livemode=False,
-                         identity=_identity(i), created_at=now, updated_at=now)
+                    dict(
+                        id=i,
+                        public_id=str(uuid.uuid4()),
+                        donor_id=i,
+                        kind="monthly",
+                        tax_scheme="income_tax",
+                        tax_rate=0.66,
+                        tax_rules=rules,
+                        amount_cents=1500,
+                        ifi_cents=0,
+                        currency="eur",
+                        status="active",
+                        livemode=False,
+                        identity=_identity(i),
+                        created_at=now,
+                        updated_at=now,
+                    )
                     for i in ids
                 ],
             )
@@ -65,19 +96,35 @@ def make_monthly_donors(engine: sa.Engine, donors: int, payments_each: int = 12,
             conn.execute(
                 sa.insert(Payment.__table__),
                 [
-                    dict(donation_id=i, amount_cents=1500, refunded_cents=0, currency="eur", method="card", status="succeeded",
-                         disputed=False, livemode=False, received_at=dt.datetime(year, month, 5, 9, 0, tzinfo=dt.UTC),
-                         received_on=dt.date(year, month, 5), created_at=now)
+                    dict(
+                        donation_id=i,
+                        amount_cents=1500,
+                        refunded_cents=0,
+                        currency="eur",
+                        method="card",
+                        status="succeeded",
+                        disputed=False,
+                        livemode=False,
+                        received_at=dt.datetime(year, month, 5, 9, 0, tzinfo=dt.UTC),
+                        received_on=dt.date(year, month, 5),
+                        created_at=now,
+                    )
                     for i in ids
                     for month in range(1, payments_each + 1)
                 ],
             )
 
+
 ROWS_PER_INSERT = 1000
 # The donor as each receipt's snapshot names them (what the CSV and the ZIP index list).
 PRINTED_DONOR = {
-    "donor_type": "individual", "first_name": "Camille", "last_name": "Martin", "company_name": "",
-    "postal_code": "75013", "city": "Paris", "country": "FR",
+    "donor_type": "individual",
+    "first_name": "Camille",
+    "last_name": "Martin",
+    "company_name": "",
+    "postal_code": "75013",
+    "city": "Paris",
+    "country": "FR",
 }
 
 
@@ -88,8 +135,14 @@ def insert_receipts(session: Session, store: ReceiptStore, count: int, year: int
     year's archive in seconds; the code under test reads them as any other.
     """
     donor = Donor(
-        donor_type=DonorType.INDIVIDUAL, first_name="Camille", last_name="Martin", email="bulk@example.org",
-        address_line1="12 rue des Lilas", postal_code="75013", city="Paris", country="FR",
+        donor_type=DonorType.INDIVIDUAL,
+        first_name="Camille",
+        last_name="Martin",
+        email="bulk@example.org",
+        address_line1="12 rue des Lilas",
+        postal_code="75013",
+        city="Paris",
+        country="FR",
     )
     session.add(donor)
     session.flush()
@@ -99,12 +152,24 @@ def insert_receipts(session: Session, store: ReceiptStore, count: int, year: int
         rows = []
         for sequence in range(first, min(first + ROWS_PER_INSERT, count + 1)):
             number = f"{year}-{sequence:06d}"
-            rows.append({
-                "number": number, "year": year, "sequence": sequence, "form": ReceiptForm.INDIVIDUAL,
-                "kind": ReceiptKind.PER_GIFT, "article": "200", "donor_id": donor.id, "amount_cents": 1000 + sequence,
-                "snapshot": {"number": number, "donor": PRINTED_DONOR}, "verification_code": f"code{sequence}", "status": ReceiptStatus.ISSUED,
-                "livemode": False, "issued_at": start + dt.timedelta(minutes=20 * sequence), "pdf_sha256": sha,
-            })
+            rows.append(
+                {
+                    "number": number,
+                    "year": year,
+                    "sequence": sequence,
+                    "form": ReceiptForm.INDIVIDUAL,
+                    "kind": ReceiptKind.PER_GIFT,
+                    "article": "200",
+                    "donor_id": donor.id,
+                    "amount_cents": 1000 + sequence,
+                    "snapshot": {"number": number, "donor": PRINTED_DONOR},
+                    "verification_code": f"code{sequence}",
+                    "status": ReceiptStatus.ISSUED,
+                    "livemode": False,
+                    "issued_at": start + dt.timedelta(minutes=20 * sequence),
+                    "pdf_sha256": sha,
+                }
+            )
             path = store.path_for(number)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(pdf)

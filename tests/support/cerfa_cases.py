@@ -49,27 +49,59 @@ UNSIGNED = dataclasses.replace(FOUNDATION, signature_sha256="")
 
 
 MARIE = DonorMentions(
-    donor_type="individual", first_name="Marie-Hélène", last_name="Lefèvre", company_name="", legal_form="",
-    siren="", address_line1="3 place de l'Église", address_line2="Bâtiment B", postal_code="69002",
-    city="Lyon", country="FR", country_name="France",
+    donor_type="individual",
+    first_name="Marie-Hélène",
+    last_name="Lefèvre",
+    company_name="",
+    legal_form="",
+    siren="",
+    address_line1="3 place de l'Église",
+    address_line2="Bâtiment B",
+    postal_code="69002",
+    city="Lyon",
+    country="FR",
+    country_name="France",
 )
 
 
 ACME = DonorMentions(
-    donor_type="company", first_name="", last_name="", company_name="Ateliers Œuvre & Cie", legal_form="SAS",
-    siren="552100554", address_line1="8 avenue des Forges", address_line2="", postal_code="59000",
-    city="Lille", country="FR", country_name="France",
+    donor_type="company",
+    first_name="",
+    last_name="",
+    company_name="Ateliers Œuvre & Cie",
+    legal_form="SAS",
+    siren="552100554",
+    address_line1="8 avenue des Forges",
+    address_line2="",
+    postal_code="59000",
+    city="Lille",
+    country="FR",
+    country_name="France",
 )
 
 
 def receipt(**changes) -> ReceiptSnapshot:
     """An individual's 150 € card gift, ticking box 200, with `changes` applied."""
     base = dict(
-        schema=SCHEMA_VERSION, number="2026-000042", form="11580", form_version="11580*05", kind="per_gift",
-        specimen=False, issued_on=dt.date(2026, 3, 12), foundation=FOUNDATION, donor=MARIE,
-        amount_cents=15000, articles=("200",), form_of_gift="declaration_de_don_manuel", nature="numeraire",
-        payment_methods=("virement_prelevement_carte",), paid_on=dt.date(2026, 3, 12), period=None,
-        payments=(), replaces=None, verification_url=URL.format(number="2026-000042"),
+        schema=SCHEMA_VERSION,
+        number="2026-000042",
+        form="11580",
+        form_version="11580*05",
+        kind="per_gift",
+        specimen=False,
+        issued_on=dt.date(2026, 3, 12),
+        foundation=FOUNDATION,
+        donor=MARIE,
+        amount_cents=15000,
+        articles=("200",),
+        form_of_gift="declaration_de_don_manuel",
+        nature="numeraire",
+        payment_methods=("virement_prelevement_carte",),
+        paid_on=dt.date(2026, 3, 12),
+        period=None,
+        payments=(),
+        replaces=None,
+        verification_url=URL.format(number="2026-000042"),
     )
     base.update(changes)
     if "number" in changes and "verification_url" not in changes:
@@ -84,15 +116,26 @@ CASES = {
     "ir_card_gift": receipt(),
     "ifi_gift": receipt(number="2026-000043", amount_cents=8_000_000, articles=("978",)),
     "company_sepa_gift": receipt(
-        number="2026-000044", form="16216", form_version="16216*01", donor=ACME, amount_cents=1_000_000,
-        articles=("238 bis",), paid_on=dt.date(2026, 2, 5),
+        number="2026-000044",
+        form="16216",
+        form_version="16216*01",
+        donor=ACME,
+        amount_cents=1_000_000,
+        articles=("238 bis",),
+        paid_on=dt.date(2026, 2, 5),
     ),
     "annual_recap": receipt(
-        number="2027-000007", kind="annual", issued_on=dt.date(2027, 1, 15), amount_cents=18000, paid_on=None,
-        period=(dt.date(2026, 1, 1), dt.date(2026, 12, 31)), payments=MONTHLY,
+        number="2027-000007",
+        kind="annual",
+        issued_on=dt.date(2027, 1, 15),
+        amount_cents=18000,
+        paid_on=None,
+        period=(dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+        payments=MONTHLY,
     ),
-    "replacement": receipt(number="2026-000051", issued_on=dt.date(2026, 4, 2), amount_cents=10000,
-                           replaces="2026-000042"),
+    "replacement": receipt(
+        number="2026-000051", issued_on=dt.date(2026, 4, 2), amount_cents=10000, replaces="2026-000042"
+    ),
 }
 
 

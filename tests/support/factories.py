@@ -114,7 +114,9 @@ def as_if_last_year(session: Session) -> int:
     for payment in payments:
         assert payment.received_at is not None
         at = payment.received_at
-        payment.received_at = at.replace(year=at.year - 1, day=min(at.day, 28) if (at.month, at.day) == (2, 29) else at.day)
+        payment.received_at = at.replace(
+            year=at.year - 1, day=min(at.day, 28) if (at.month, at.day) == (2, 29) else at.day
+        )
         payment.received_on = paris_date(payment.received_at)
     session.commit()
     return min(p.received_on.year for p in payments if p.received_on)
@@ -124,8 +126,13 @@ def as_if_last_year(session: Session) -> int:
 def paid_gift(app: Flask) -> Callable[..., tuple[str, str | None, int]]:
     """A callable: a paid gift with its per-gift receipt issued and stored; (donation public id, receipt number, payment id)."""
 
-    def make(amount_cents: int = 5000, kind: DonationKind = DonationKind.ONE_OFF, received_at: dt.datetime | None = None,
-             livemode: bool = False, **donor: Any) -> tuple[str, str | None, int]:
+    def make(
+        amount_cents: int = 5000,
+        kind: DonationKind = DonationKind.ONE_OFF,
+        received_at: dt.datetime | None = None,
+        livemode: bool = False,
+        **donor: Any,
+    ) -> tuple[str, str | None, int]:
         with app.app_context():
             payment = settled_payment(db.session, amount_cents, kind, received_at)
             payment.livemode = payment.donation.livemode = livemode

@@ -43,7 +43,18 @@ def read_fec(text: str) -> list[FecLine]:
         for date in (fields[3], fields[9], fields[15]):
             assert DATE.match(date), row
         assert fields[4].isdigit() and fields[5] and fields[8] and fields[10], row
-        lines.append(FecLine(fields[0], int(fields[2]), fields[3], fields[4], fields[8], fields[10], cents(fields[11]), cents(fields[12])))
+        lines.append(
+            FecLine(
+                fields[0],
+                int(fields[2]),
+                fields[3],
+                fields[4],
+                fields[8],
+                fields[10],
+                cents(fields[11]),
+                cents(fields[12]),
+            )
+        )
     return lines
 
 

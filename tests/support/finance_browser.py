@@ -52,7 +52,11 @@ def tab_to(page: Any, element_id: str, most: int = 30) -> None:
 def accessible(page: Any, label: str) -> None:
     page.screenshot(path=str(page.shots / f"{label}.png"), full_page=True)
     violations = AXE.run(page).response["violations"]
-    bad = [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in violations if v["impact"] in ("serious", "critical")]
+    bad = [
+        f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
     assert bad == [], f"{label}: {bad}"
     # Nothing wider than a laptop's screen but the tables' own scrolling boxes.
     assert page.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]

@@ -42,7 +42,9 @@ def make_staff(app: Flask) -> Callable[..., Any]:
 def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
     """Sign in through the form, as a person does; returns the POST's answer."""
     page = client.get("/finance/login")
-    return client.post("/finance/login", data={"csrf_token": csrf_token(page.text), "email": email, "password": password})
+    return client.post(
+        "/finance/login", data={"csrf_token": csrf_token(page.text), "email": email, "password": password}
+    )
 
 
 @pytest.fixture
@@ -69,7 +71,9 @@ def finance_client(app: Any):  # type: ignore[no-untyped-def]
         db.session.commit()
     browser = app.test_client()
     page = browser.get("/finance/login")
-    answer = browser.post("/finance/login", data={**form_fields(page.text), "email": FINANCE_EMAIL, "password": PASSWORD})
+    answer = browser.post(
+        "/finance/login", data={**form_fields(page.text), "email": FINANCE_EMAIL, "password": PASSWORD}
+    )
     assert answer.status_code == 303
     return browser
 

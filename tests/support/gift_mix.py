@@ -63,7 +63,8 @@ def final_state(engine: sa.Engine, gift: Gift) -> tuple[Any, ...]:
             sa.text("SELECT status, amount_cents, id FROM donation WHERE public_id = :id"), {"id": gift.public_id}
         ).one()
         rows = conn.execute(
-            sa.text("SELECT amount_cents, refunded_cents, status FROM payment WHERE donation_id = :id"), {"id": donation_id}
+            sa.text("SELECT amount_cents, refunded_cents, status FROM payment WHERE donation_id = :id"),
+            {"id": donation_id},
         ).all()
     return status, amount, sorted(tuple(row) for row in rows)
 
@@ -74,7 +75,9 @@ def send(url: str, bodies: list[str]) -> list[int]:
     with requests.Session() as http:
         for body in bodies:
             headers = {"Content-Type": "application/json", "Stripe-Signature": sign(body, WEBHOOK_SECRET)}
-            statuses.append(http.post(f"{url}/stripe/webhook", data=body.encode(), headers=headers, timeout=30).status_code)
+            statuses.append(
+                http.post(f"{url}/stripe/webhook", data=body.encode(), headers=headers, timeout=30).status_code
+            )
     return statuses
 
 
@@ -125,7 +128,11 @@ def make_gifts(giving_for: Any, count: int, threads: int = GIVING_THREADS, after
 
     def pay(giving: Giving, made: tuple[str, Gift]) -> tuple[str, Gift, dict[str, Any]]:
         kind, gift = made
-        paid = giving.pay_iban(gift, IBAN_FAILS if kind == "sepa fails" else IBAN_OK) if "sepa" in kind else giving.pay_card(gift)
+        paid = (
+            giving.pay_iban(gift, IBAN_FAILS if kind == "sepa fails" else IBAN_OK)
+            if "sepa" in kind
+            else giving.pay_card(gift)
+        )
         return kind, gift, paid
 
     def then(giving: Giving, paid: tuple[str, Gift, dict[str, Any]]) -> tuple[Gift, str]:
@@ -158,10 +165,14 @@ def issued_amounts(engine: sa.Engine) -> dict[str, list[int]]:
     return {public_id: sorted(amounts) for public_id, amounts in found.items()}
 
 
-def check_outcome(engine: sa.Engine, gifts: dict[Gift, str], events: dict[str, dict[str, Any]], applied_once: bool = True) -> None:
+def check_outcome(
+    engine: sa.Engine, gifts: dict[Gift, str], events: dict[str, dict[str, Any]], applied_once: bool = True
+) -> None:
     """Every gift in its final state with its receipts, numbers without gap or repeat, each event stored once."""
     with engine.connect() as conn:
-        stored = conn.execute(sa.select(StripeEvent.stripe_id, StripeEvent.type, StripeEvent.outcome, StripeEvent.attempts)).all()
+        stored = conn.execute(
+            sa.select(StripeEvent.stripe_id, StripeEvent.type, StripeEvent.outcome, StripeEvent.attempts)
+        ).all()
         numbers = conn.execute(sa.text("SELECT year, sequence, number FROM receipt ORDER BY year, sequence")).all()
     # Each event stored once, and applied (or ignored, for the types the service does not handle).
     assert len(stored) == len({row.stripe_id for row in stored})
@@ -169,18 +180,33 @@ def check_outcome(engine: sa.Engine, gifts: dict[Gift, str], events: dict[str, d
     # A charge.updated that comes before its payment is recorded is ignored (the payment reads its fee
     # when it is recorded); every other handled event is applied.
     must_apply = set(HANDLERS) - {"charge.updated"}
-    assert Counter(row.outcome for row in stored if row.type in must_apply) == {EventOutcome.APPLIED: sum(1 for e in events.values() if e["type"] in must_apply)}
-    assert {row.outcome for row in stored if row.type == "charge.updated"} <= {EventOutcome.APPLIED, EventOutcome.IGNORED}
+    assert Counter(row.outcome for row in stored if row.type in must_apply) == {
+        EventOutcome.APPLIED: sum(1 for e in events.values() if e["type"] in must_apply)
+    }
+    assert {row.outcome for row in stored if row.type == "charge.updated"} <= {
+        EventOutcome.APPLIED,
+        EventOutcome.IGNORED,
+    }
     assert {row.outcome for row in stored if row.type not in HANDLERS} <= {EventOutcome.IGNORED}
     if applied_once:  # every copy after the first found it applied: nothing was ever attempted twice
         assert {row.attempts for row in stored} == {1}
     # Every donation in its final state.
-    wrong = {gift.public_id: (kind, final_state(engine, gift)) for gift, kind in gifts.items() if final_state(engine, gift) != EXPECTED[kind]}
+    wrong = {
+        gift.public_id: (kind, final_state(engine, gift))
+        for gift, kind in gifts.items()
+        if final_state(engine, gift) != EXPECTED[kind]
+    }
     assert not wrong, f"{len(wrong)} donation(s) not in their final state, e.g. {list(wrong.items())[:3]}"
     # One issued receipt per payment kept, for what is kept: never two, never none.
     receipts = issued_amounts(engine)
-    wrong_receipts = {g.public_id: (kind, receipts.get(g.public_id, [])) for g, kind in gifts.items() if receipts.get(g.public_id, []) != ISSUED[kind]}
-    assert not wrong_receipts, f"{len(wrong_receipts)} gift(s) with wrong receipts, e.g. {list(wrong_receipts.items())[:3]}"
+    wrong_receipts = {
+        g.public_id: (kind, receipts.get(g.public_id, []))
+        for g, kind in gifts.items()
+        if receipts.get(g.public_id, []) != ISSUED[kind]
+    }
+    assert not wrong_receipts, (
+        f"{len(wrong_receipts)} gift(s) with wrong receipts, e.g. {list(wrong_receipts.items())[:3]}"
+    )
     # Receipt numbers: 1..K in each year, no gap, no repeat.
     by_year: dict[int, list[int]] = {}
     for year, sequence, _number in numbers:

@@ -22,7 +22,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 class Gunicorn:
     """`gunicorn -w 2 wsgi:app` on a free port, configured only by its environment, as in production."""
 
-    def __init__(self, database_url: str, sandbox_url: str, directory: Path, settings: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, database_url: str, sandbox_url: str, directory: Path, settings: dict[str, str] | None = None
+    ) -> None:
         self.url = f"http://127.0.0.1:{free_port()}"
         self.log = directory / "gunicorn.log"
         env = {
@@ -41,7 +43,18 @@ class Gunicorn:
             "CHECKOUT_LIMITS": "off",
             **(settings or {}),
         }
-        command = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", self.url.removeprefix("http://"), "--timeout", "30", "wsgi:app"]
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "2",
+            "-b",
+            self.url.removeprefix("http://"),
+            "--timeout",
+            "30",
+            "wsgi:app",
+        ]
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:

@@ -83,7 +83,9 @@ def live(make_app: Callable[..., Flask], live_settings: dict[str, Any]) -> Itera
 def give(live: Live) -> Callable[..., requests.Response]:
     """A callable that fills /donate like a person and returns the 303 (or the refusal)."""
 
-    def fill(kind: str = "one_off", amount: str = "50", donor: dict[str, str] | None = None, **overrides: str) -> requests.Response:
+    def fill(
+        kind: str = "one_off", amount: str = "50", donor: dict[str, str] | None = None, **overrides: str
+    ) -> requests.Response:
         page = live.get(f"/donate?kind={kind}&amount={amount}")
         assert page.status_code == 200
         data = {**form_fields(page.text), "kind": kind, "amount": amount, **(donor or INDIVIDUAL), **overrides}

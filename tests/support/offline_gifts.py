@@ -26,10 +26,21 @@ def ticked(text: str) -> list[str]:
 def gift_form(**values: str) -> dict[str, str]:
     today = paris_date(utcnow())
     return {
-        "method": "cheque", "amount": "150,00", "received_on": (today - dt.timedelta(days=2)).isoformat(),
-        "reference": "0001234", "cheque_bank": "Banque Postale", "scheme": "", "donor_type": "individual",
-        "first_name": "Jeanne", "last_name": "Durand", "email": "jeanne.durand@example.org",
-        "address_line1": "12 rue des Lilas", "address_line2": "", "postal_code": "69003", "city": "Lyon", "country": "FR",
+        "method": "cheque",
+        "amount": "150,00",
+        "received_on": (today - dt.timedelta(days=2)).isoformat(),
+        "reference": "0001234",
+        "cheque_bank": "Banque Postale",
+        "scheme": "",
+        "donor_type": "individual",
+        "first_name": "Jeanne",
+        "last_name": "Durand",
+        "email": "jeanne.durand@example.org",
+        "address_line1": "12 rue des Lilas",
+        "address_line2": "",
+        "postal_code": "69003",
+        "city": "Lyon",
+        "country": "FR",
         **values,
     }
 

@@ -50,13 +50,16 @@ def pages_of(pdf: bytes) -> list[Page]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "receipt.pdf"
         path.write_bytes(pdf)
-        out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True, timeout=60)
+        out = subprocess.run(
+            ["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True, timeout=60
+        )
     pages = []
     for chunk in out.stdout.split("<page ")[1:]:
         size = _PAGE.match("<page " + chunk)
         assert size is not None
         words = tuple(
-            Word(float(a), float(b), float(c), float(d), html.unescape(text)) for a, b, c, d, text in _WORD.findall(chunk)
+            Word(float(a), float(b), float(c), float(d), html.unescape(text))
+            for a, b, c, d, text in _WORD.findall(chunk)
         )
         pages.append(Page(float(size.group(1)), float(size.group(2)), words))
     return pages

@@ -10,7 +10,9 @@ from receipts.self_signed import make_self_signed
 SIGNATURE_IMAGE = Path(__file__).resolve().parent / "signature.png"
 
 # Production signs every receipt: a certificate made once per test run (a private key is not committed).
-_SIGNING_KEY, _SIGNING_CERT = make_self_signed(tempfile.mkdtemp(prefix="receipt-signing-"), "Fondation pour la recherche sur le cerveau")
+_SIGNING_KEY, _SIGNING_CERT = make_self_signed(
+    tempfile.mkdtemp(prefix="receipt-signing-"), "Fondation pour la recherche sur le cerveau"
+)
 SIGNING_CERTIFICATE = {"RECEIPT_SIGNING_KEY_FILE": str(_SIGNING_KEY), "RECEIPT_SIGNING_CERT_FILE": str(_SIGNING_CERT)}
 
 REAL_FOUNDATION = {

@@ -87,7 +87,9 @@ def _dispute_lost(giving: Giving, paid: Paid) -> None:
 
 
 def _refund_fails(giving: Giving, paid: Paid) -> None:
-    refund = giving.stripe.v1.refunds.create(params={"charge": giving.charge_of(paid["payment_intent"]), "amount": 1000})
+    refund = giving.stripe.v1.refunds.create(
+        params={"charge": giving.charge_of(paid["payment_intent"]), "amount": 1000}
+    )
     giving.control(f"refunds/{refund.id}/fail")
 
 
@@ -143,8 +145,16 @@ def recording(migrated_database: str, tmp_path_factory: pytest.TempPathFactory) 
     sandbox = serve_in_thread({"sepa_delay": -1})
     directory = tmp_path_factory.mktemp("recording")
     # Every lifecycle's gift comes from one address in seconds: a scripted harness, checkout limits off.
-    app = create_app({**BASE_CONFIG, **QUIET_MAIL, "DATABASE_URL": _recording_database(migrated_database, directory),
-                      "STRIPE_API_BASE": sandbox.url, "RECEIPTS_DIR": str(directory / "receipts"), "CHECKOUT_LIMITS": "off"})
+    app = create_app(
+        {
+            **BASE_CONFIG,
+            **QUIET_MAIL,
+            "DATABASE_URL": _recording_database(migrated_database, directory),
+            "STRIPE_API_BASE": sandbox.url,
+            "RECEIPTS_DIR": str(directory / "receipts"),
+            "CHECKOUT_LIMITS": "off",
+        }
+    )
     server = ServerThread(app, free_port())
     client = app.extensions["stripe_client"]
     giving = Giving(server.url, sandbox.url, client)
@@ -164,7 +174,9 @@ def recording(migrated_database: str, tmp_path_factory: pytest.TempPathFactory) 
             lifecycle.events = [by_id[event_id] for event_id in lifecycle.event_ids]
         with app.app_context(), db.engine.connect() as conn:
             tables = {name: db.metadata.tables[name] for name in ("donor", "donation")}
-            rows = {name: [dict(row._mapping) for row in conn.execute(sa.select(table))] for name, table in tables.items()}
+            rows = {
+                name: [dict(row._mapping) for row in conn.execute(sa.select(table))] for name, table in tables.items()
+            }
     finally:
         server.stop()
         with app.app_context():

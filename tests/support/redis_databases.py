@@ -73,8 +73,10 @@ def claimed_database(holder: str = "tests", url: str = TEST_REDIS_URL) -> Iterat
             if claims.set(CLAIM_KEY.format(number), token, nx=True, ex=CLAIM_SECONDS):
                 break
         else:
-            raise NoFreeDatabase(f"every Redis database {first + 1}-{LAST_DATABASE} of {server_url(first, url)} is claimed"
-                                 f" by another run (keys {CLAIM_KEY.format('*')} in database {first})")
+            raise NoFreeDatabase(
+                f"every Redis database {first + 1}-{LAST_DATABASE} of {server_url(first, url)} is claimed"
+                f" by another run (keys {CLAIM_KEY.format('*')} in database {first})"
+            )
         lent_url = server_url(number, url)
         lent = redis.Redis.from_url(lent_url)
         try:

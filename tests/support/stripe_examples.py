@@ -17,6 +17,8 @@ ABSENT_FROM_PINNED_VERSION = {"invoice": {"subscription"}}
 def pinned(example: dict, object_type: str) -> dict:
     """Stripe's example without the keys the pinned version dropped."""
     return {k: v for k, v in example.items() if k not in ABSENT_FROM_PINNED_VERSION.get(object_type, ())}
+
+
 T = 1_767_225_600
 
 
@@ -48,5 +50,3 @@ def differences(expected, ours, path: str = "") -> list[str]:
     elif isinstance(expected, list) and expected and ours and isinstance(expected[0], dict):
         found.extend(differences(expected[0], ours[0], f"{path}[0]"))
     return found
-
-

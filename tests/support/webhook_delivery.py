@@ -52,7 +52,15 @@ def gift_state(app: Flask, public_id: str) -> tuple[Any, ...]:
     with app.app_context():
         donation = db.session.scalars(sa.select(Donation).where(Donation.public_id == public_id)).one()
         paid = [
-            (p.amount_cents, p.refunded_cents, p.status.value, p.method.value, p.received_at, p.disputed, p.dispute_status)
+            (
+                p.amount_cents,
+                p.refunded_cents,
+                p.status.value,
+                p.method.value,
+                p.received_at,
+                p.disputed,
+                p.dispute_status,
+            )
             for p in donation.payments
         ]
         return donation.status.value, donation.amount_cents, sorted(paid, key=repr)

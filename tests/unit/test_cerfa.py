@@ -197,15 +197,22 @@ def test_same_snapshot_gives_the_same_bytes_in_another_process_on_another_day():
     # Another clock, time zone and hash seed: none of them may reach the bytes.
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1893456000", "TZ": "Pacific/Auckland", "PYTHONHASHSEED": "123"}
     done = subprocess.run(
-        [sys.executable, "-c", script], input=payload, capture_output=True, text=True, cwd=ROOT, env=env,
-        check=True, timeout=120,
+        [sys.executable, "-c", script],
+        input=payload,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
     )
     assert json.loads(done.stdout) == expected
 
 
 def test_latin_extended_names_print_and_read_back_intact():
-    donor = dataclasses.replace(MARIE, first_name="Łukasz", last_name="Dvořák-Şahin", city="Łódź",
-                                country="PL", country_name="Pologne")
+    donor = dataclasses.replace(
+        MARIE, first_name="Łukasz", last_name="Dvořák-Şahin", city="Łódź", country="PL", country_name="Pologne"
+    )
     text = text_of(draw_receipt(receipt(donor=donor), SIGNATURE))
     assert "Nom : Dvořák-Şahin" in text and "Prénoms : Łukasz" in text and "Commune : Łódź" in text
 
@@ -213,7 +220,10 @@ def test_latin_extended_names_print_and_read_back_intact():
 def test_a_weekly_donors_recap_of_sixty_payments_fits_one_page():
     payments = tuple(PaymentLine(dt.date(2026, 1, 1) + dt.timedelta(days=6 * k), 1000 + k) for k in range(60))
     snapshot = receipt(
-        kind="annual", paid_on=None, period=(dt.date(2026, 1, 1), dt.date(2026, 12, 31)), payments=payments,
+        kind="annual",
+        paid_on=None,
+        period=(dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+        payments=payments,
         amount_cents=sum(p.amount_cents for p in payments),
     )
     pdf = draw_receipt(snapshot, SIGNATURE)
@@ -246,8 +256,16 @@ def test_snapshot_json_round_trip_is_exact(name):
         ({"form_version": "16216*01"}, "form_version"),
         ({"kind": "annual", "paid_on": None, "payments": MONTHLY, "amount_cents": 18000}, "period"),
         ({"kind": "annual", "paid_on": None, "period": (dt.date(2026, 1, 1), dt.date(2026, 12, 31))}, "payments"),
-        ({"kind": "annual", "paid_on": None, "period": (dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
-          "payments": MONTHLY, "amount_cents": 18001}, "add up"),
+        (
+            {
+                "kind": "annual",
+                "paid_on": None,
+                "period": (dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+                "payments": MONTHLY,
+                "amount_cents": 18001,
+            },
+            "add up",
+        ),
         ({"paid_on": None}, "paid_on"),
         ({"number": "42"}, "receipt number"),
         ({"number": "2026-42"}, "receipt number"),

@@ -56,8 +56,13 @@ def test_the_longest_accepted_values_print_inside_the_donor_box_on_one_page(fill
 
 @pytest.mark.parametrize("payments", [0, 12], ids=["per-gift", "monthly-recap"])
 def test_real_long_french_names_and_addresses_print_whole(payments):
-    donor = mentions(last_name=SURNAME, first_name="Marie-Bernadette Jeanne-Geneviève", address_line1=ADDRESS_1,
-                     address_line2=ADDRESS_2, city=COMMUNE)
+    donor = mentions(
+        last_name=SURNAME,
+        first_name="Marie-Bernadette Jeanne-Geneviève",
+        address_line1=ADDRESS_1,
+        address_line2=ADDRESS_2,
+        city=COMMUNE,
+    )
     page = assert_legible(draw_receipt(snapshot_for(donor, payments), SIGNATURE), donor)
     words = [w.text for w in donor_box(page, donor)]
     # Not cut: a name that fits the width of the box prints on one line, as one word.
@@ -68,14 +73,25 @@ def test_real_long_french_names_and_addresses_print_whole(payments):
 
 
 def test_the_longest_company_name_and_legal_form_print_whole():
-    donor = mentions(True, company_name=COMPANY_NAME, legal_form=LEGAL_FORM, address_line1=ADDRESS_1, address_line2=ADDRESS_2,
-                     city=COMMUNE)
+    donor = mentions(
+        True,
+        company_name=COMPANY_NAME,
+        legal_form=LEGAL_FORM,
+        address_line1=ADDRESS_1,
+        address_line2=ADDRESS_2,
+        city=COMMUNE,
+    )
     assert_legible(draw_receipt(snapshot_for(donor, 12), SIGNATURE), donor)
 
 
 def test_a_receipt_of_long_values_is_drawn_to_the_same_bytes_each_time():
-    donor = mentions(last_name=widest(100), first_name=widest_words(100), address_line1=ADDRESS_1, address_line2=widest(200),
-                     city=COMMUNE)
+    donor = mentions(
+        last_name=widest(100),
+        first_name=widest_words(100),
+        address_line1=ADDRESS_1,
+        address_line2=widest(200),
+        city=COMMUNE,
+    )
     snapshot = snapshot_for(donor, 100)
     assert draw_receipt(snapshot, SIGNATURE) == draw_receipt(ReceiptSnapshot.from_json(snapshot.to_json()), SIGNATURE)
 

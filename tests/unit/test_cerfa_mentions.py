@@ -45,36 +45,73 @@ def current(snapshot: ReceiptSnapshot) -> ReceiptSnapshot:
 
 KINDS = {
     **{name: current(s) for name, s in CASES.items()},
-    "split_ifi_part": current(receipt(number="2026-000060", amount_cents=6_666_667, articles=("978",),
-                                      split_with="2026-000061")),
-    "split_ir_part": current(receipt(number="2026-000061", amount_cents=1_333_333, articles=("200",),
-                                     split_with="2026-000060")),
-    "company_recap": current(receipt(
-        number="2027-000009", form="16216", form_version="16216*03", donor=ACME, articles=("238 bis",), kind="annual",
-        issued_on=dt.date(2027, 1, 15), amount_cents=18000, paid_on=None,
-        period=(dt.date(2026, 1, 1), dt.date(2026, 12, 31)), payments=MONTHLY,
-    )),
+    "split_ifi_part": current(
+        receipt(number="2026-000060", amount_cents=6_666_667, articles=("978",), split_with="2026-000061")
+    ),
+    "split_ir_part": current(
+        receipt(number="2026-000061", amount_cents=1_333_333, articles=("200",), split_with="2026-000060")
+    ),
+    "company_recap": current(
+        receipt(
+            number="2027-000009",
+            form="16216",
+            form_version="16216*03",
+            donor=ACME,
+            articles=("238 bis",),
+            kind="annual",
+            issued_on=dt.date(2027, 1, 15),
+            amount_cents=18000,
+            paid_on=None,
+            period=(dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+            payments=MONTHLY,
+        )
+    ),
 }
 INDIVIDUAL_KINDS = [name for name, s in KINDS.items() if s.form == "11580"]
 COMPANY_KINDS = [name for name, s in KINDS.items() if s.form == "16216"]
 
 # TAX_RULES.md, "Receipt forms" and "Mandatory mentions (individual form)": the form's words, quoted.
-INDIVIDUAL_TITLE = ("Reçu des dons et versements effectués par les particuliers au titre des articles 200 et 978 du "
-                    "code général des impôts")
-COMPANY_TITLE = ("Reçu des dons et versements effectués par les entreprises au titre de l'article 238 bis du code "
-                 "général des impôts")
-RECEIVED = ("Le bénéficiaire reconnaît avoir reçu au titre des dons et versements ouvrant droit à réduction d'impôt "
-            "la somme de")
-CERTIFIES = ("Le bénéficiaire certifie sur l'honneur que les dons et versements qu'il reçoit ouvrent droit à la "
-             "réduction d'impôt prévue à l'article")
-CATEGORY = "fondation reconnue d'utilité publique par décret en date du 13/09/2006 publié au Journal officiel du 15/09/2006"
-IFI_ONLY = ("la réduction d'IFI ne s'applique qu'aux dons en numéraire et aux dons en pleine propriété de titres de "
-            "sociétés cotées")
-COMPANY_RECEIVED = ("L'organisme bénéficiaire reconnaît avoir reçu, au titre de la réduction d'impôt prévue à l'article "
-                    "238 bis du code général des impôts, des versements pour une valeur totale égale à")
+INDIVIDUAL_TITLE = (
+    "Reçu des dons et versements effectués par les particuliers au titre des articles 200 et 978 du "
+    "code général des impôts"
+)
+COMPANY_TITLE = (
+    "Reçu des dons et versements effectués par les entreprises au titre de l'article 238 bis du code général des impôts"
+)
+RECEIVED = (
+    "Le bénéficiaire reconnaît avoir reçu au titre des dons et versements ouvrant droit à réduction d'impôt la somme de"
+)
+CERTIFIES = (
+    "Le bénéficiaire certifie sur l'honneur que les dons et versements qu'il reçoit ouvrent droit à la "
+    "réduction d'impôt prévue à l'article"
+)
+CATEGORY = (
+    "fondation reconnue d'utilité publique par décret en date du 13/09/2006 publié au Journal officiel du 15/09/2006"
+)
+IFI_ONLY = (
+    "la réduction d'IFI ne s'applique qu'aux dons en numéraire et aux dons en pleine propriété de titres de "
+    "sociétés cotées"
+)
+COMPANY_RECEIVED = (
+    "L'organisme bénéficiaire reconnaît avoir reçu, au titre de la réduction d'impôt prévue à l'article "
+    "238 bis du code général des impôts, des versements pour une valeur totale égale à"
+)
 COMPANY_PERIOD = "Date ou période au cours de laquelle les dons et versements ont été effectués"
-QUOTED = [INDIVIDUAL_TITLE, COMPANY_TITLE, RECEIVED, CERTIFIES, IFI_ONLY, COMPANY_RECEIVED, COMPANY_PERIOD,
-          "2042-RICI", "7UF", "2042-IFI", "2069-RCI", "Forme des versements", "néant"]
+QUOTED = [
+    INDIVIDUAL_TITLE,
+    COMPANY_TITLE,
+    RECEIVED,
+    CERTIFIES,
+    IFI_ONLY,
+    COMPANY_RECEIVED,
+    COMPANY_PERIOD,
+    "2042-RICI",
+    "7UF",
+    "2042-IFI",
+    "2069-RCI",
+    "Forme des versements",
+    "néant",
+]
 
 
 def flat(text: str) -> str:
@@ -158,25 +195,32 @@ def _euros(cents: int) -> str:
 
 def test_a_companys_per_gift_receipt_states_the_date_and_its_recap_the_period(texts):
     assert COMPANY_PERIOD + " (5) : 05/02/2026" in texts["company_sepa_gift"]
-    assert (COMPANY_PERIOD + " (5) : du 01/01/2026 au 31/12/2026 (12 versements, date et montant ci-dessous)"
-            in texts["company_recap"])
+    assert (
+        COMPANY_PERIOD + " (5) : du 01/01/2026 au 31/12/2026 (12 versements, date et montant ci-dessous)"
+        in texts["company_recap"]
+    )
 
 
-@pytest.mark.parametrize(("name", "where"), [
-    ("ir_card_gift", "déclaration complémentaire n° 2042-RICI, case 7UF"),
-    ("annual_recap", "déclaration complémentaire n° 2042-RICI, case 7UF"),
-    ("split_ir_part", "déclaration complémentaire n° 2042-RICI, case 7UF"),
-    ("ifi_gift", "déclaration n° 2042-IFI, rubrique des dons"),
-    ("split_ifi_part", "déclaration n° 2042-IFI, rubrique des dons"),
-    ("company_sepa_gift", "formulaire n° 2069-RCI"),
-    ("company_recap", "formulaire n° 2069-RCI"),
-])
+@pytest.mark.parametrize(
+    ("name", "where"),
+    [
+        ("ir_card_gift", "déclaration complémentaire n° 2042-RICI, case 7UF"),
+        ("annual_recap", "déclaration complémentaire n° 2042-RICI, case 7UF"),
+        ("split_ir_part", "déclaration complémentaire n° 2042-RICI, case 7UF"),
+        ("ifi_gift", "déclaration n° 2042-IFI, rubrique des dons"),
+        ("split_ifi_part", "déclaration n° 2042-IFI, rubrique des dons"),
+        ("company_sepa_gift", "formulaire n° 2069-RCI"),
+        ("company_recap", "formulaire n° 2069-RCI"),
+    ],
+)
 def test_each_receipt_says_how_to_declare_it_and_how_long_to_keep_it(texts, name, where):
     text = texts[name]
-    box = text[text.index("Comment déclarer ?"):text.index("Date d'émission du reçu")]  # drawn before the signature
+    box = text[text.index("Comment déclarer ?") : text.index("Date d'émission du reçu")]  # drawn before the signature
     assert where in box
     assert ("au moins 6 ans" if KINDS[name].form == "16216" else "au moins 3 ans") in box
-    for other in {"2042-RICI", "2042-IFI", "2069-RCI"} - {w for w in ("2042-RICI", "2042-IFI", "2069-RCI") if w in where}:
+    for other in {"2042-RICI", "2042-IFI", "2069-RCI"} - {
+        w for w in ("2042-RICI", "2042-IFI", "2069-RCI") if w in where
+    }:
         assert other not in box
 
 
@@ -203,9 +247,17 @@ def test_a_recap_lists_its_payments_and_says_versements_in_the_plural(texts):
 
 
 def test_a_recap_of_one_payment_says_1_versement_with_its_amount_in_figures_and_words():
-    one = current(receipt(number="2027-000008", kind="annual", issued_on=dt.date(2027, 1, 15), amount_cents=1500,
-                          paid_on=None, period=(dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
-                          payments=(PaymentLine(dt.date(2026, 11, 5), 1500),)))
+    one = current(
+        receipt(
+            number="2027-000008",
+            kind="annual",
+            issued_on=dt.date(2027, 1, 15),
+            amount_cents=1500,
+            paid_on=None,
+            period=(dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+            payments=(PaymentLine(dt.date(2026, 11, 5), 1500),),
+        )
+    )
     text = text_of(draw_receipt(one, SIGNATURE))
     assert "(1 versement, date et montant ci-dessous)" in text and "1 versements" not in text
     assert "***15,00 €*** Somme en toutes lettres : quinze euros" in text
@@ -218,7 +270,9 @@ def test_a_receipt_stored_before_editions_reads_back_as_the_first_and_stores_the
     snapshot = ReceiptSnapshot.from_json(stored)
     assert snapshot.edition == FIRST_EDITION and snapshot.to_json() == stored
     # It is drawn as it was issued: the old title, not the current one.
-    assert "Reçu au titre des dons à certains organismes d'intérêt général" in text_of(draw_receipt(snapshot, SIGNATURE))
+    assert "Reçu au titre des dons à certains organismes d'intérêt général" in text_of(
+        draw_receipt(snapshot, SIGNATURE)
+    )
 
 
 def test_a_current_receipt_stores_its_edition_and_draws_with_it():
@@ -239,14 +293,23 @@ def test_an_unknown_edition_is_refused():
 def test_a_companys_receipt_never_covers_a_period_straddling_two_years():
     lines = (PaymentLine(dt.date(2026, 12, 5), 1500), PaymentLine(dt.date(2027, 1, 5), 1500))
     with pytest.raises(ValueError, match="one calendar year"):
-        dataclasses.replace(KINDS["company_recap"], period=(dt.date(2026, 7, 1), dt.date(2027, 6, 30)), payments=lines,
-                            amount_cents=3000)
+        dataclasses.replace(
+            KINDS["company_recap"],
+            period=(dt.date(2026, 7, 1), dt.date(2027, 6, 30)),
+            payments=lines,
+            amount_cents=3000,
+        )
     # Part of one year is fine (a period within one financial year).
-    dataclasses.replace(KINDS["company_recap"], period=(dt.date(2026, 7, 1), dt.date(2026, 12, 31)),
-                        payments=(lines[0],), amount_cents=1500)
+    dataclasses.replace(
+        KINDS["company_recap"],
+        period=(dt.date(2026, 7, 1), dt.date(2026, 12, 31)),
+        payments=(lines[0],),
+        amount_cents=1500,
+    )
 
 
 # -- layout of the current edition: one page, nothing overlapping, the "Comment déclarer ?" box included --
+
 
 def current_for(donor, payments: int = 0) -> ReceiptSnapshot:  # type: ignore[no-untyped-def]
     return current(snapshot_for(donor, payments))
@@ -294,14 +357,25 @@ def test_the_longest_accepted_values_fit_the_current_edition_on_one_page(company
 
 @pytest.mark.parametrize("payments", [0, 12], ids=["per-gift", "monthly-recap"])
 def test_real_long_french_names_print_whole_on_the_current_edition(payments):
-    donor = mentions(last_name=SURNAME, first_name="Marie-Bernadette Jeanne-Geneviève", address_line1=ADDRESS_1,
-                     address_line2=ADDRESS_2, city=COMMUNE)
+    donor = mentions(
+        last_name=SURNAME,
+        first_name="Marie-Bernadette Jeanne-Geneviève",
+        address_line1=ADDRESS_1,
+        address_line2=ADDRESS_2,
+        city=COMMUNE,
+    )
     snapshot = current_for(donor, payments)
     pdf = draw_receipt(snapshot, SIGNATURE)
     assert_legible(pdf, donor)
     assert_how_to_declare_fits(pdf, snapshot)
-    company = mentions(True, company_name=COMPANY_NAME, legal_form=LEGAL_FORM, address_line1=ADDRESS_1,
-                       address_line2=ADDRESS_2, city=COMMUNE)
+    company = mentions(
+        True,
+        company_name=COMPANY_NAME,
+        legal_form=LEGAL_FORM,
+        address_line1=ADDRESS_1,
+        address_line2=ADDRESS_2,
+        city=COMMUNE,
+    )
     snapshot = current_for(company, payments)
     pdf = draw_receipt(snapshot, SIGNATURE)
     assert_legible(pdf, company)
@@ -325,10 +399,17 @@ def test_any_accepted_values_print_legibly_on_the_current_edition(company, payme
 
 
 def test_the_split_and_specimen_marks_fit_with_the_longest_values():
-    donor = mentions(last_name=widest(100), first_name=widest(100), address_line1=widest(200),
-                     address_line2=widest(200), city=widest(100))
+    donor = mentions(
+        last_name=widest(100),
+        first_name=widest(100),
+        address_line1=widest(200),
+        address_line2=widest(200),
+        city=widest(100),
+    )
     for specimen in (False, True):
-        snapshot = dataclasses.replace(current_for(donor), articles=("978",), split_with="2026-000099", specimen=specimen)
+        snapshot = dataclasses.replace(
+            current_for(donor), articles=("978",), split_with="2026-000099", specimen=specimen
+        )
         pdf = draw_receipt(snapshot, SIGNATURE)
         assert_legible_with_its_mark(pdf, donor, specimen)
         assert_how_to_declare_fits(pdf, snapshot)

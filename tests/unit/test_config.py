@@ -54,7 +54,11 @@ def test_tax_rates_come_from_the_environment() -> None:
         ({"STRIPE_SECRET_KEY": "pk_test_123"}, "STRIPE_SECRET_KEY"),
         ({"STRIPE_SECRET_KEY": "sk_test_123"}, "STRIPE_WEBHOOK_SECRET"),
         (
-            {"STRIPE_SECRET_KEY": "sk_live_123", "STRIPE_WEBHOOK_SECRET": "whsec_1", "STRIPE_API_BASE": "http://127.0.0.1:12111"},
+            {
+                "STRIPE_SECRET_KEY": "sk_live_123",
+                "STRIPE_WEBHOOK_SECRET": "whsec_1",
+                "STRIPE_API_BASE": "http://127.0.0.1:12111",
+            },
             "STRIPE_API_BASE",
         ),
         ({"FOUNDATION_SIGNATURE_IMAGE": "/no/such/signature.png"}, "FOUNDATION_SIGNATURE_IMAGE"),
@@ -72,7 +76,14 @@ def test_production_needs_a_real_secret_key_and_a_stripe_key() -> None:
     with pytest.raises(ConfigError, match="STRIPE_SECRET_KEY"):
         checked({"FLASK_ENV_NAME": "production", "SECRET_KEY": "s" * 40, "PUBLIC_BASE_URL": "https://dons.example.org"})
     with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
-        checked({"FLASK_ENV_NAME": "production", "SECRET_KEY": "s" * 40, "STRIPE_SECRET_KEY": "sk_live_1", "STRIPE_WEBHOOK_SECRET": "whsec_1"})
+        checked(
+            {
+                "FLASK_ENV_NAME": "production",
+                "SECRET_KEY": "s" * 40,
+                "STRIPE_SECRET_KEY": "sk_live_1",
+                "STRIPE_WEBHOOK_SECRET": "whsec_1",
+            }
+        )
 
 
 def test_live_key_with_the_sandbox_refuses_to_build_the_app() -> None:

@@ -23,8 +23,10 @@ from tests.support.cerfa_cases import CASES, SIGNATURE
 from tests.support.pdf_words import page_text, pages_of, split
 
 CANCELLED_ON = dt.date(2026, 5, 7)
-LONG_REASON = ("Remboursement intégral demandé par la donatrice après un double prélèvement constaté sur son relevé "
-               "bancaire du mois de mars, confirmé par la banque et par le service comptable de la fondation ce jour")
+LONG_REASON = (
+    "Remboursement intégral demandé par la donatrice après un double prélèvement constaté sur son relevé "
+    "bancaire du mois de mars, confirmé par la banque et par le service comptable de la fondation ce jour"
+)
 
 
 def issued(case: str = "ir_card_gift") -> bytes:
@@ -108,11 +110,20 @@ def _self_signed(tmp_path):  # type: ignore[no-untyped-def]
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Fondation (test)")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key()).serial_number(1)
-            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
     key_file, cert_file = tmp_path / "key.pem", tmp_path / "cert.pem"
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return key_file, cert_file
 
@@ -127,9 +138,13 @@ def test_the_copy_of_a_signed_receipt_keeps_its_signature_valid_over_the_issued_
         pytest.skip("poppler's pdfsig is not installed (apt-get install poppler-utils)")
     key_file, cert_file = _self_signed(tmp_path)
     signer = signers.SimpleSigner.load(str(key_file), str(cert_file))
+
     def sign() -> bytes:
-        return signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(issued())),
-                                signers.PdfSignatureMetadata(field_name="Signature"), signer=signer).getvalue()
+        return signers.sign_pdf(
+            IncrementalPdfFileWriter(io.BytesIO(issued())),
+            signers.PdfSignatureMetadata(field_name="Signature"),
+            signer=signer,
+        ).getvalue()
 
     # pyHanko's sign_pdf runs its own asyncio loop: in a thread of its own, whatever loop an earlier test left running.
     with ThreadPoolExecutor(max_workers=1) as pool:

@@ -65,8 +65,7 @@ def test_80000_euros_ifi_gift_gets_the_50000_euros_reduction_cap():
 
 
 @pytest.mark.parametrize(
-    ("scheme", "rate"),
-    [(Scheme.INCOME_TAX, "0.66"), (Scheme.IFI, "0.75"), (Scheme.COMPANY, "0.60")],
+    ("scheme", "rate"), [(Scheme.INCOME_TAX, "0.66"), (Scheme.IFI, "0.75"), (Scheme.COMPANY, "0.60")]
 )
 def test_each_scheme_reports_its_headline_rate(scheme, rate):
     assert tax_reduction(scheme, 10_000).rate == Decimal(rate)
@@ -234,9 +233,7 @@ def test_tax_reduction_refuses_an_amount_that_is_not_positive(scheme, amount_cen
         tax_reduction(scheme, amount_cents)
 
 
-@pytest.mark.parametrize(
-    "figures", [{"taxable_income_cents": -1}, {"turnover_cents": -1}], ids=["income", "turnover"]
-)
+@pytest.mark.parametrize("figures", [{"taxable_income_cents": -1}, {"turnover_cents": -1}], ids=["income", "turnover"])
 @pytest.mark.parametrize("scheme", list(Scheme))
 def test_tax_reduction_refuses_a_negative_income_or_turnover(scheme, figures):
     with pytest.raises(ValueError):

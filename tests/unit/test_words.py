@@ -25,9 +25,7 @@ def euros(n):
         pytest.param(euros(15), "quinze euros", id="plain_plural"),
         pytest.param(euros(80), "quatre-vingts euros", id="quatre_vingts_takes_s_when_last"),
         pytest.param(
-            9999,
-            "quatre-vingt-dix-neuf euros et quatre-vingt-dix-neuf centimes",
-            id="euros_and_centimes_joined_by_et",
+            9999, "quatre-vingt-dix-neuf euros et quatre-vingt-dix-neuf centimes", id="euros_and_centimes_joined_by_et"
         ),
         pytest.param(euros(1_000), "mille euros", id="mille_without_un"),
         pytest.param(euros(1_000_000), "un million d'euros", id="d_euros_after_million"),
@@ -38,14 +36,10 @@ def euros(n):
         pytest.param(101, "un euro et un centime", id="one_euro_and_one_centime_singular"),
         pytest.param(euros(200), "deux cents euros", id="cents_takes_s_when_last"),
         pytest.param(euros(201), "deux cent un euros", id="cent_without_s_when_followed"),
-        pytest.param(
-            euros(280), "deux cent quatre-vingts euros", id="cent_followed_quatre_vingts_last"
-        ),
+        pytest.param(euros(280), "deux cent quatre-vingts euros", id="cent_followed_quatre_vingts_last"),
         pytest.param(euros(81), "quatre-vingt-un euros", id="no_et_in_81"),
         pytest.param(euros(2_000_000), "deux millions d'euros", id="d_euros_after_millions"),
-        pytest.param(
-            euros(1_000_200), "un million deux cents euros", id="euros_when_million_not_last"
-        ),
+        pytest.param(euros(1_000_200), "un million deux cents euros", id="euros_when_million_not_last"),
         pytest.param(euros(150), "cent cinquante euros", id="cent_without_un"),
         pytest.param(euros(1_000_000_000), "un milliard d'euros", id="d_euros_after_milliard"),
         pytest.param(euros(5_000), "cinq mille euros", id="mille_invariable"),
@@ -56,18 +50,10 @@ def euros(n):
         pytest.param(2, "deux centimes", id="two_centimes_plural"),
         pytest.param(euros(80_000), "quatre-vingt mille euros", id="quatre_vingt_without_s_before_mille"),
         pytest.param(euros(200_000), "deux cent mille euros", id="cent_without_s_before_mille"),
+        pytest.param(euros(200_000_000), "deux cents millions d'euros", id="cents_keeps_s_before_millions"),
+        pytest.param(euros(80_000_000), "quatre-vingts millions d'euros", id="quatre_vingts_keeps_s_before_millions"),
         pytest.param(
-            euros(200_000_000), "deux cents millions d'euros", id="cents_keeps_s_before_millions"
-        ),
-        pytest.param(
-            euros(80_000_000),
-            "quatre-vingts millions d'euros",
-            id="quatre_vingts_keeps_s_before_millions",
-        ),
-        pytest.param(
-            euros(1_000_000) + 5,
-            "un million d'euros et cinq centimes",
-            id="d_euros_kept_when_centimes_follow",
+            euros(1_000_000) + 5, "un million d'euros et cinq centimes", id="d_euros_kept_when_centimes_follow"
         ),
     ],
 )

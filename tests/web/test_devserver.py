@@ -51,7 +51,9 @@ def devserver_env(tmp_path: Path, service_port: int, sandbox_port: int, **extra:
 
 
 def run_devserver(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "donations.devserver"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "donations.devserver"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def assert_free(port: int) -> None:
@@ -75,14 +77,19 @@ def test_a_taken_sandbox_port_stops_the_start_with_a_message(listener: socket.so
     service_port = free_port()
     done = run_devserver(devserver_env(tmp_path, service_port, taken))
     assert done.returncode == 2, done.stderr
-    assert f"Port {taken} on 127.0.0.1, where STRIPE_API_BASE says the Stripe sandbox listens, is already taken" in done.stderr
+    assert (
+        f"Port {taken} on 127.0.0.1, where STRIPE_API_BASE says the Stripe sandbox listens, is already taken"
+        in done.stderr
+    )
     assert "set STRIPE_API_BASE to a free port in .env" in done.stderr
     assert "Traceback" not in done.stderr
     assert nobody_connected(listener)  # it did not talk to the other process's "sandbox"
     assert_free(service_port)  # and left the service's port free
 
 
-def test_a_taken_service_port_stops_the_start_before_the_sandbox_starts(listener: socket.socket, tmp_path: Path) -> None:
+def test_a_taken_service_port_stops_the_start_before_the_sandbox_starts(
+    listener: socket.socket, tmp_path: Path
+) -> None:
     taken = listener.getsockname()[1]
     sandbox_port = free_port()
     done = run_devserver(devserver_env(tmp_path, taken, sandbox_port))
@@ -102,11 +109,19 @@ def test_a_malformed_run_port_is_named(tmp_path: Path, value: str) -> None:
 def test_with_both_ports_free_the_service_and_its_own_sandbox_start(tmp_path: Path) -> None:
     service_port, sandbox_port = free_port(), free_port()
     env = devserver_env(tmp_path, service_port, sandbox_port)
-    migrated = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=120)
+    migrated = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert migrated.returncode == 0, migrated.stderr
     log = (tmp_path / "devserver.log").open("wb")
-    server = subprocess.Popen([sys.executable, "-m", "donations.devserver"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "donations.devserver"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         deadline = time.monotonic() + 30
         while True:

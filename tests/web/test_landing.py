@@ -59,7 +59,9 @@ def test_widget_is_a_plain_get_form_to_the_donation_form(client: FlaskClient) ->
         ),
     ],
 )
-def test_widget_prefilled_from_query_reproduces_tax_rules_examples(client: FlaskClient, query: str, expected: str) -> None:
+def test_widget_prefilled_from_query_reproduces_tax_rules_examples(
+    client: FlaskClient, query: str, expected: str
+) -> None:
     html = client.get(f"/?{query}").get_data(as_text=True)
     assert net_cost_text(html) == expected
 

@@ -32,9 +32,15 @@ def without_times(state: tuple[Any, ...]) -> tuple[Any, ...]:
     return status, amount, [p[:4] for p in paid]
 
 
-def test_reconcile_applies_what_the_webhook_missed_and_late_deliveries_change_nothing(live: Live, giving: Giving) -> None:
+def test_reconcile_applies_what_the_webhook_missed_and_late_deliveries_change_nothing(
+    live: Live, giving: Giving
+) -> None:
     live.control("webhooks/pause")  # Stripe cannot reach us: every event waits
-    gifts = {"one-off": giving.give("one_off", "50"), "monthly": giving.give("monthly", "15"), "refunded": giving.give("one_off", "30")}
+    gifts = {
+        "one-off": giving.give("one_off", "50"),
+        "monthly": giving.give("monthly", "15"),
+        "refunded": giving.give("one_off", "30"),
+    }
     giving.pay_card(gifts["one-off"])
     subscription = giving.pay_card(gifts["monthly"])["subscription"]
     giving.refund(giving.pay_card(gifts["refunded"])["payment_intent"])
@@ -92,13 +98,19 @@ def test_reconcile_reports_an_event_it_could_not_apply_and_exits_1(live: Live, g
     # An event about a charge Stripe can no longer show: applying it fails (404 from Stripe).
     store = live.sandbox.sandbox.store
     with store.lock:
-        lost = store.emit("charge.refunded", {"id": "ch_gone", "object": "charge", "amount_refunded": 500, "metadata": {}})
+        lost = store.emit(
+            "charge.refunded", {"id": "ch_gone", "object": "charge", "amount_refunded": 500, "metadata": {}}
+        )
 
     first = reconcile(live.app)
     again = reconcile(live.app)
 
     assert first.exit_code == 1
-    assert re.search(rf"^FAILED   {lost['id']}  charge\.refunded: PaymentServiceError\(\"Stripe: retrieve_charge failed \(InvalidRequestError\): No such charge", first.output, re.M), first.output
+    assert re.search(
+        rf"^FAILED   {lost['id']}  charge\.refunded: PaymentServiceError\(\"Stripe: retrieve_charge failed \(InvalidRequestError\): No such charge",
+        first.output,
+        re.M,
+    ), first.output
     assert summary(first.output)["failed"] == 1 and summary(first.output)["applied"] >= 1
     assert again.exit_code == 1 and summary(again.output)["failed"] == 1 and summary(again.output)["applied"] == 0
     [failed] = [event for event in stored_events(live.app) if event.stripe_id == lost["id"]]

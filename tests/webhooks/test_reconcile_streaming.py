@@ -41,8 +41,16 @@ def listed_in_the_sandbox(sandbox: SandboxHandle, count: int, start: int, span: 
     with store.lock:
         for i in range(count):
             created = start + (i * span) // count
-            session = {"id": f"cs_test_{i:06d}", "object": "checkout.session", "status": "expired",
-                       "metadata": {"donation_id": f"not-ours-{i}"}, "mode": "payment", "payment_status": "unpaid", "url": None, "customer_details": {"name": "x" * 400}}
+            session = {
+                "id": f"cs_test_{i:06d}",
+                "object": "checkout.session",
+                "status": "expired",
+                "metadata": {"donation_id": f"not-ours-{i}"},
+                "mode": "payment",
+                "payment_status": "unpaid",
+                "url": None,
+                "customer_details": {"name": "x" * 400},
+            }
             event = build_event(created=created, event_type="checkout.session.expired", data_object=session)
             store.add(event)
             store.events.append(event["id"])
@@ -54,14 +62,28 @@ def known_here(app: Flask, events: list[dict[str, Any]]) -> None:
     """Store the events as already applied (delivered by the webhook at the time)."""
     now = dt.datetime.now(dt.UTC)
     with app.app_context():
-        db.session.execute(sa.insert(StripeEvent), [
-            {"stripe_id": e["id"], "type": e["type"], "livemode": False, "created": now, "payload": {"id": e["id"]},
-             "outcome": "applied", "attempts": 1, "received_at": now} for e in events
-        ])
+        db.session.execute(
+            sa.insert(StripeEvent),
+            [
+                {
+                    "stripe_id": e["id"],
+                    "type": e["type"],
+                    "livemode": False,
+                    "created": now,
+                    "payload": {"id": e["id"]},
+                    "outcome": "applied",
+                    "attempts": 1,
+                    "received_at": now,
+                }
+                for e in events
+            ],
+        )
         db.session.commit()
 
 
-def test_windows_hand_out_every_event_once_oldest_first_and_never_more_than_the_window(app: Flask, sandbox: SandboxHandle) -> None:
+def test_windows_hand_out_every_event_once_oldest_first_and_never_more_than_the_window(
+    app: Flask, sandbox: SandboxHandle
+) -> None:
     start = int(time.time()) - 10 * DAY
     made = listed_in_the_sandbox(sandbox, 230, start, 9 * DAY)
     with app.app_context():
@@ -77,8 +99,13 @@ def test_reconcile_applies_oldest_first_across_windows(app: Flask, sandbox: Sand
     made = listed_in_the_sandbox(sandbox, 25, start, 4 * DAY)
     told: list[str] = []
     with app.app_context():
-        summary = reconcile(db.session, app.extensions["stripe_client"], dt.datetime.fromtimestamp(start - 1, dt.UTC),
-                            on_event=lambda e: told.append(e.stripe_id), window=4)
+        summary = reconcile(
+            db.session,
+            app.extensions["stripe_client"],
+            dt.datetime.fromtimestamp(start - 1, dt.UTC),
+            on_event=lambda e: told.append(e.stripe_id),
+            window=4,
+        )
         stored = list(db.session.scalars(sa.select(StripeEvent.stripe_id).order_by(StripeEvent.id)))
     # Not our donations: recorded as applied-and-ignored, each once, in the order Stripe made them.
     assert summary.listed == 25 and summary.ignored == 25 and summary.failed_count == 0

@@ -55,7 +55,9 @@ def printed(output: str, name: str) -> str | None:
 
 
 def client_of(sandbox: SandboxHandle) -> stripe.StripeClient:
-    return stripe.StripeClient("sk_test_sandbox", base_addresses={k: sandbox.url for k in ("api", "files", "connect", "meter_events")})
+    return stripe.StripeClient(
+        "sk_test_sandbox", base_addresses={k: sandbox.url for k in ("api", "files", "connect", "meter_events")}
+    )
 
 
 def control(sandbox: SandboxHandle, action: str, **data: str) -> None:
@@ -64,10 +66,14 @@ def control(sandbox: SandboxHandle, action: str, **data: str) -> None:
 
 def test_the_handled_events_are_the_ones_the_service_dispatches() -> None:
     assert sorted(HANDLED_EVENTS) == sorted(HANDLERS) and len(set(HANDLED_EVENTS)) == len(HANDLED_EVENTS)
-    assert {"checkout.session.completed", "invoice.paid", "charge.refunded", "charge.dispute.closed"} <= set(HANDLED_EVENTS)
+    assert {"checkout.session.completed", "invoice.paid", "charge.refunded", "charge.dispute.closed"} <= set(
+        HANDLED_EVENTS
+    )
 
 
-def test_setup_creates_the_endpoint_and_the_portal_configuration_and_prints_the_settings(stripe_app: Flask, sandbox: SandboxHandle) -> None:
+def test_setup_creates_the_endpoint_and_the_portal_configuration_and_prints_the_settings(
+    stripe_app: Flask, sandbox: SandboxHandle
+) -> None:
     result = run(stripe_app, "setup", "--url", URL, "--privacy-url", "https://dons.example.org/confidentialite")
     assert result.exit_code == 0, result.output
 
@@ -89,7 +95,9 @@ def test_setup_run_again_updates_and_never_makes_a_second_endpoint(stripe_app: F
     first = run(stripe_app, "setup", "--url", URL)
     [endpoint] = endpoints(sandbox)
     # Someone trims the events and disables the endpoint in the Dashboard.
-    client_of(sandbox).v1.webhook_endpoints.update(endpoint["id"], params={"enabled_events": ["charge.refunded", "customer.created"], "disabled": True})
+    client_of(sandbox).v1.webhook_endpoints.update(
+        endpoint["id"], params={"enabled_events": ["charge.refunded", "customer.created"], "disabled": True}
+    )
 
     again = run(stripe_app, "setup", "--url", URL)
 
@@ -103,10 +111,17 @@ def test_setup_run_again_updates_and_never_makes_a_second_endpoint(stripe_app: F
     assert printed(again.output, "STRIPE_PORTAL_CONFIGURATION") == printed(first.output, "STRIPE_PORTAL_CONFIGURATION")
 
 
-def test_setup_replaces_an_endpoint_on_an_older_api_version_and_removes_duplicates(stripe_app: Flask, sandbox: SandboxHandle) -> None:
+def test_setup_replaces_an_endpoint_on_an_older_api_version_and_removes_duplicates(
+    stripe_app: Flask, sandbox: SandboxHandle
+) -> None:
     client = client_of(sandbox)
-    old = [client.v1.webhook_endpoints.create(params={"url": URL, "enabled_events": ["*"], "api_version": "2024-06-20"}) for _ in range(2)]
-    elsewhere = client.v1.webhook_endpoints.create(params={"url": "https://other.example.org/hook", "enabled_events": ["*"]})
+    old = [
+        client.v1.webhook_endpoints.create(params={"url": URL, "enabled_events": ["*"], "api_version": "2024-06-20"})
+        for _ in range(2)
+    ]
+    elsewhere = client.v1.webhook_endpoints.create(
+        params={"url": "https://other.example.org/hook", "enabled_events": ["*"]}
+    )
 
     result = run(stripe_app, "setup", "--url", URL)
 
@@ -118,7 +133,9 @@ def test_setup_replaces_an_endpoint_on_an_older_api_version_and_removes_duplicat
     assert elsewhere.id in {e["id"] for e in endpoints(sandbox)}  # another service's endpoint is left alone
 
 
-def test_setup_after_the_endpoint_was_deleted_by_hand_makes_a_new_one(stripe_app: Flask, sandbox: SandboxHandle) -> None:
+def test_setup_after_the_endpoint_was_deleted_by_hand_makes_a_new_one(
+    stripe_app: Flask, sandbox: SandboxHandle
+) -> None:
     first = run(stripe_app, "setup", "--url", URL)
     [endpoint] = endpoints(sandbox)
     client_of(sandbox).v1.webhook_endpoints.delete(endpoint["id"])
@@ -128,10 +145,14 @@ def test_setup_after_the_endpoint_was_deleted_by_hand_makes_a_new_one(stripe_app
     [new] = endpoints(sandbox)
     assert new["id"] != endpoint["id"]
     secret = printed(again.output, "STRIPE_WEBHOOK_SECRET")
-    assert secret == sandbox.sandbox.store.private[new["id"]]["secret"] != printed(first.output, "STRIPE_WEBHOOK_SECRET")
+    assert (
+        secret == sandbox.sandbox.store.private[new["id"]]["secret"] != printed(first.output, "STRIPE_WEBHOOK_SECRET")
+    )
 
 
-def test_setup_whose_answer_was_lost_finds_its_endpoint_when_run_again(stripe_app: Flask, sandbox: SandboxHandle) -> None:
+def test_setup_whose_answer_was_lost_finds_its_endpoint_when_run_again(
+    stripe_app: Flask, sandbox: SandboxHandle
+) -> None:
     # Every attempt of the client (1 + 2 retries) is carried out by Stripe but its answer lost.
     control(sandbox, "faults/lose-answers", path="/v1/webhook_endpoints", count="3")
     lost = run(stripe_app, "setup", "--url", URL)
@@ -144,7 +165,10 @@ def test_setup_whose_answer_was_lost_finds_its_endpoint_when_run_again(stripe_ap
     assert len(endpoints(sandbox)) == 1 and "the Dashboard's page of the endpoint reveals it" in again.output
 
 
-@pytest.mark.parametrize("url", ["dons.example.org/stripe/webhook", "https://dons.example.org/webhook", "ftp://dons.example.org/stripe/webhook"])
+@pytest.mark.parametrize(
+    "url",
+    ["dons.example.org/stripe/webhook", "https://dons.example.org/webhook", "ftp://dons.example.org/stripe/webhook"],
+)
 def test_setup_refuses_an_address_stripe_could_not_use(stripe_app: Flask, sandbox: SandboxHandle, url: str) -> None:
     result = run(stripe_app, "setup", "--url", url)
     assert result.exit_code == 2
@@ -158,7 +182,9 @@ def test_setup_says_so_when_stripe_cannot_be_reached(make_app: Callable[..., Fla
     assert result.exit_code == 1 and "nothing more was set up" in result.output
 
 
-def test_check_on_an_account_never_set_up_reports_each_problem_and_exits_1(stripe_app: Flask, sandbox: SandboxHandle) -> None:
+def test_check_on_an_account_never_set_up_reports_each_problem_and_exits_1(
+    stripe_app: Flask, sandbox: SandboxHandle
+) -> None:
     control(sandbox, "billing_portal/default", saved="off")
     result = run(stripe_app, "check", "--url", URL)
     assert result.exit_code == 1
@@ -171,8 +197,12 @@ def test_check_on_an_account_never_set_up_reports_each_problem_and_exits_1(strip
     assert lines[-1] == "3 OK, 3 PROBLEM"
 
 
-def test_check_names_the_wrong_version_and_the_missing_and_extra_events(stripe_app: Flask, sandbox: SandboxHandle) -> None:
-    client_of(sandbox).v1.webhook_endpoints.create(params={"url": URL, "enabled_events": ["charge.refunded", "customer.created"], "api_version": "2024-06-20"})
+def test_check_names_the_wrong_version_and_the_missing_and_extra_events(
+    stripe_app: Flask, sandbox: SandboxHandle
+) -> None:
+    client_of(sandbox).v1.webhook_endpoints.create(
+        params={"url": URL, "enabled_events": ["charge.refunded", "customer.created"], "api_version": "2024-06-20"}
+    )
     result = run(stripe_app, "check", "--url", URL)
     line = next(line for line in result.output.splitlines() if "webhook endpoint" in line)
     assert line.startswith("PROBLEM")
@@ -184,16 +214,27 @@ def test_check_names_the_wrong_version_and_the_missing_and_extra_events(stripe_a
 
 def test_check_after_setup_and_a_first_event_is_all_ok(stripe_app: Flask, sandbox: SandboxHandle) -> None:
     setup = run(stripe_app, "setup", "--url", URL)
-    stripe_app.config["STRIPE_PORTAL_CONFIGURATION"] = printed(setup.output, "STRIPE_PORTAL_CONFIGURATION")  # set, and restarted
-    event = {"id": "evt_1FirstOne", "object": "event", "type": "customer.created", "created": 1_764_547_200, "livemode": False,
-             "api_version": PINNED, "data": {"object": {"id": "cus_1", "object": "customer"}}}
+    stripe_app.config["STRIPE_PORTAL_CONFIGURATION"] = printed(
+        setup.output, "STRIPE_PORTAL_CONFIGURATION"
+    )  # set, and restarted
+    event = {
+        "id": "evt_1FirstOne",
+        "object": "event",
+        "type": "customer.created",
+        "created": 1_764_547_200,
+        "livemode": False,
+        "api_version": PINNED,
+        "data": {"object": {"id": "cus_1", "object": "customer"}},
+    }
     assert deliver(stripe_app.test_client(), event).status_code == 200
 
     result = run(stripe_app, "check", "--url", URL)
 
     assert result.exit_code == 0, result.output
     assert not [line for line in result.output.splitlines() if line.startswith("PROBLEM")]
-    assert re.search(r"^OK       last event: customer.created at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(0 min ago\)$", result.output, re.M)
+    assert re.search(
+        r"^OK       last event: customer.created at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(0 min ago\)$", result.output, re.M
+    )
     assert "OK       billing portal: configuration bpc_" in result.output
     assert result.output.splitlines()[-1] == "6 OK, 0 PROBLEM"
 

@@ -28,7 +28,9 @@ from tests.support.giving import IBAN_FAILS, IBAN_OK, Gift, Giving
 from tests.support.gunicorn_server import Gunicorn
 
 
-def make_forty_gifts(giving: Giving, sandbox: SandboxHandle) -> tuple[dict[Gift, tuple[Any, ...]], dict[Gift, list[str]]]:
+def make_forty_gifts(
+    giving: Giving, sandbox: SandboxHandle
+) -> tuple[dict[Gift, tuple[Any, ...]], dict[Gift, list[str]]]:
     """Forty gifts of every kind, each with the state it must end in and the ids of the events it made."""
     gifts = {}
     made_events: dict[Gift, list[str]] = {}
@@ -69,19 +71,28 @@ def test_the_same_events_from_concurrent_senders_are_each_applied_once(
         deliveries += rng.sample(burst, len(burst))
 
     with ThreadPoolExecutor(SENDERS) as pool:
-        statuses = [s for batch in pool.map(send, [gunicorn.url] * SENDERS, [deliveries[i::SENDERS] for i in range(SENDERS)]) for s in batch]
+        statuses = [
+            s
+            for batch in pool.map(send, [gunicorn.url] * SENDERS, [deliveries[i::SENDERS] for i in range(SENDERS)])
+            for s in batch
+        ]
 
     assert Counter(statuses) == {200: len(deliveries)}, gunicorn.errors()
     engine = sa.create_engine(database_url)
     try:
         with engine.connect() as conn:
-            stored = conn.execute(sa.select(StripeEvent.stripe_id, StripeEvent.type, StripeEvent.outcome, StripeEvent.attempts)).all()
+            stored = conn.execute(
+                sa.select(StripeEvent.stripe_id, StripeEvent.type, StripeEvent.outcome, StripeEvent.attempts)
+            ).all()
         assert sorted(row.stripe_id for row in stored) == sorted(events)
         assert {row.attempts for row in stored} == {1}
         # A charge.updated that comes before its payment is recorded changes nothing (the payment reads its
         # fee when it is recorded): ignored. Every other handled event is applied.
         applied_types = set(HANDLERS) - {"charge.updated"}
-        outcomes = {row.outcome for row in stored if row.type in applied_types}, {row.outcome for row in stored if row.type not in HANDLERS}
+        outcomes = (
+            {row.outcome for row in stored if row.type in applied_types},
+            {row.outcome for row in stored if row.type not in HANDLERS},
+        )
         assert outcomes == ({EventOutcome.APPLIED}, {EventOutcome.IGNORED})
         assert {gift: final_state(engine, gift) for gift in expected} == expected
     finally:

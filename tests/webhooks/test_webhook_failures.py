@@ -13,13 +13,17 @@ from tests.support.recorded_events import Recording
 from tests.support.webhook_delivery import deliver, gift_state, stored_events
 
 
-def test_an_event_that_fails_is_kept_with_its_error_and_applied_once_when_stripe_retries(replay: Flask, recording: Recording) -> None:
+def test_an_event_that_fails_is_kept_with_its_error_and_applied_once_when_stripe_retries(
+    replay: Flask, recording: Recording
+) -> None:
     lifecycle = recording.lifecycles["sepa_debit_succeeds"]
     settled = next(e for e in lifecycle.events if e["type"] == "checkout.session.async_payment_succeeded")
     client = replay.test_client()
     stripe_client = replay.extensions["stripe_client"]
     # Stripe unreachable: the handler cannot read the PaymentIntent as it is now.
-    replay.extensions["stripe_client"] = payments.make_client({**replay.config, "STRIPE_API_BASE": "http://127.0.0.1:9"})
+    replay.extensions["stripe_client"] = payments.make_client(
+        {**replay.config, "STRIPE_API_BASE": "http://127.0.0.1:9"}
+    )
 
     failed = deliver(client, settled)
 

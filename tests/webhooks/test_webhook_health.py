@@ -19,12 +19,21 @@ def received(db: Any) -> Callable[..., StripeEvent]:
     """A callable that records an event received `ago` before NOW."""
     count = 0
 
-    def record(event_type: str, ago: dt.timedelta, outcome: EventOutcome = EventOutcome.APPLIED, **fields: Any) -> StripeEvent:
+    def record(
+        event_type: str, ago: dt.timedelta, outcome: EventOutcome = EventOutcome.APPLIED, **fields: Any
+    ) -> StripeEvent:
         nonlocal count
         count += 1
         event = StripeEvent(
-            stripe_id=f"evt_{count}", type=event_type, livemode=False, created=NOW - ago, payload={"id": f"evt_{count}"},
-            outcome=outcome, attempts=fields.pop("attempts", 1), received_at=NOW - ago, **fields,
+            stripe_id=f"evt_{count}",
+            type=event_type,
+            livemode=False,
+            created=NOW - ago,
+            payload={"id": f"evt_{count}"},
+            outcome=outcome,
+            attempts=fields.pop("attempts", 1),
+            received_at=NOW - ago,
+            **fields,
         )
         db.session.add(event)
         db.session.commit()
@@ -50,7 +59,9 @@ def test_the_last_event_and_the_last_days_traffic_are_shown(db: Any, received: C
     assert health.healthy
 
 
-def test_failed_events_wait_oldest_first_with_their_error_and_attempts(db: Any, received: Callable[..., StripeEvent]) -> None:
+def test_failed_events_wait_oldest_first_with_their_error_and_attempts(
+    db: Any, received: Callable[..., StripeEvent]
+) -> None:
     received("invoice.paid", dt.timedelta(hours=2), EventOutcome.FAILED, error="APIConnectionError('down')", attempts=3)
     received("checkout.session.completed", dt.timedelta(hours=1))
     received("charge.refunded", dt.timedelta(hours=5), EventOutcome.FAILED, error="KeyError('charge')", attempts=1)

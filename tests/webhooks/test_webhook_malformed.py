@@ -43,7 +43,11 @@ def _with(event: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
 
 def invoice_paid() -> dict[str, Any]:
     invoice = {
-        "id": "in_1", "object": "invoice", "amount_paid": 1500, "amount_due": 1500, "livemode": False,
+        "id": "in_1",
+        "object": "invoice",
+        "amount_paid": 1500,
+        "amount_due": 1500,
+        "livemode": False,
         "parent": {"subscription_details": {"subscription": "sub_1", "metadata": {"donation_id": "d-1"}}},
         "status_transitions": {"paid_at": 1764000000},
         "payments": {"data": [{"payment": {"payment_intent": "pi_1"}, "status": "paid"}]},
@@ -52,22 +56,40 @@ def invoice_paid() -> dict[str, Any]:
 
 
 MALFORMED: dict[str, Callable[[], dict[str, Any]]] = {
-    "created as text": lambda: _with(stripe_event("checkout.session.completed", checkout_session("d-1")), "created", "yesterday"),
+    "created as text": lambda: _with(
+        stripe_event("checkout.session.completed", checkout_session("d-1")), "created", "yesterday"
+    ),
     "created past the year 9999": lambda: _with(stripe_event("payout.paid", {"id": "po_1"}), "created", 10**15),
     "livemode as text": lambda: _with(stripe_event("payout.paid", {"id": "po_1"}), "livemode", "false"),
     "type as a number": lambda: _with(stripe_event("payout.paid", {"id": "po_1"}), "type", 7),
     "no data object": lambda: _with(stripe_event("payout.paid", {"id": "po_1"}), "data", {"object": ["po_1"]}),
-    "metadata as a list": lambda: _with(stripe_event("checkout.session.completed", checkout_session("d-1")), "data.object.metadata", ["d-1"]),
-    "donation id as a number": lambda: _with(stripe_event("checkout.session.completed", checkout_session("d-1")), "data.object.metadata", {"donation_id": 12}),
-    "payment intent as a number": lambda: _with(stripe_event("checkout.session.completed", checkout_session("d-1")), "data.object.payment_intent", 42),
-    "session id too long": lambda: _with(stripe_event("checkout.session.completed", checkout_session("d-1")), "data.object.id", "cs_" + "x" * 300),
+    "metadata as a list": lambda: _with(
+        stripe_event("checkout.session.completed", checkout_session("d-1")), "data.object.metadata", ["d-1"]
+    ),
+    "donation id as a number": lambda: _with(
+        stripe_event("checkout.session.completed", checkout_session("d-1")), "data.object.metadata", {"donation_id": 12}
+    ),
+    "payment intent as a number": lambda: _with(
+        stripe_event("checkout.session.completed", checkout_session("d-1")), "data.object.payment_intent", 42
+    ),
+    "session id too long": lambda: _with(
+        stripe_event("checkout.session.completed", checkout_session("d-1")), "data.object.id", "cs_" + "x" * 300
+    ),
     "amount paid as text": lambda: _with(invoice_paid(), "data.object.amount_paid", "1500"),
     "amount past a 32-bit integer": lambda: _with(invoice_paid(), "data.object.amount_paid", 2**40),
     "paid_at as text": lambda: _with(invoice_paid(), "data.object.status_transitions.paid_at", "now"),
     "invoice payments as text": lambda: _with(invoice_paid(), "data.object.payments.data", [{"payment": "pi_1"}]),
-    "dispute status too long for its column": lambda: stripe_event("charge.dispute.created", {"id": "dp_1", "charge": "ch_1", "status": "s" * 41}),
-    "NUL byte in the metadata": lambda: _with(stripe_event("checkout.session.completed", checkout_session("d-1")), "data.object.metadata", {"donation_id": "d\x00-1"}),
-    "lone surrogate in a field": lambda: _with(stripe_event("payout.paid", {"id": "po_1"}), "data.object.description", "\ud800"),
+    "dispute status too long for its column": lambda: stripe_event(
+        "charge.dispute.created", {"id": "dp_1", "charge": "ch_1", "status": "s" * 41}
+    ),
+    "NUL byte in the metadata": lambda: _with(
+        stripe_event("checkout.session.completed", checkout_session("d-1")),
+        "data.object.metadata",
+        {"donation_id": "d\x00-1"},
+    ),
+    "lone surrogate in a field": lambda: _with(
+        stripe_event("payout.paid", {"id": "po_1"}), "data.object.description", "\ud800"
+    ),
     "100 levels deep": lambda: _with(stripe_event("payout.paid", {"id": "po_1"}), "data.object.lines", nested(100)),
 }
 
@@ -110,11 +132,22 @@ def test_a_rejected_event_shows_in_webhook_health_with_its_reason(app: Flask, cl
     ]
 
 
-def test_an_event_that_failed_before_and_is_malformed_is_rejected_on_its_next_delivery(app: Flask, client: FlaskClient) -> None:
+def test_an_event_that_failed_before_and_is_malformed_is_rejected_on_its_next_delivery(
+    app: Flask, client: FlaskClient
+) -> None:
     event = MALFORMED["created as text"]()
     with app.app_context():
-        db.session.add(StripeEvent(stripe_id=event["id"], type=event["type"], created=utcnow(), payload={}, outcome=EventOutcome.FAILED,
-                                   error="TypeError(...)", attempts=4))
+        db.session.add(
+            StripeEvent(
+                stripe_id=event["id"],
+                type=event["type"],
+                created=utcnow(),
+                payload={},
+                outcome=EventOutcome.FAILED,
+                error="TypeError(...)",
+                attempts=4,
+            )
+        )
         db.session.commit()
     assert deliver(client, event, SECRET).status_code == 400
     [stored] = stored_events(app)
@@ -143,8 +176,18 @@ def test_a_signed_event_without_a_usable_id_is_refused_with_400(app: Flask, clie
 def _pending_donation(session: Any, **stripe_ids: str) -> Donation:
     donor = settled_payment(session).donation.donor
     rules = TaxRules()
-    donation = Donation(donor=donor, kind="one_off", tax_scheme="income_tax", tax_rate=rules.income_tax_rate,
-                        tax_rules=rules.as_dict(), identity=donor.identity.to_json(), amount_cents=4000, ifi_cents=0, status=DonationStatus.PENDING, **stripe_ids)
+    donation = Donation(
+        donor=donor,
+        kind="one_off",
+        tax_scheme="income_tax",
+        tax_rate=rules.income_tax_rate,
+        tax_rules=rules.as_dict(),
+        identity=donor.identity.to_json(),
+        amount_cents=4000,
+        ifi_cents=0,
+        status=DonationStatus.PENDING,
+        **stripe_ids,
+    )
     session.add(donation)
     return donation
 
@@ -181,7 +224,11 @@ def _conflicting(two_gifts: dict[str, dict[str, Any]], case: str) -> dict[str, A
     return stripe_event("checkout.session.completed", obj)
 
 
-CONFLICTS = ["B's session named as A's (A has none yet)", "another session for A (A has its own)", "A's own session with B's PaymentIntent"]
+CONFLICTS = [
+    "B's session named as A's (A has none yet)",
+    "another session for A (A has its own)",
+    "A's own session with B's PaymentIntent",
+]
 
 
 @pytest.mark.parametrize("case", CONFLICTS)
@@ -208,7 +255,9 @@ def test_an_event_naming_a_donation_with_another_donations_stripe_objects_is_rej
 
 
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
-def test_a_signed_event_with_a_number_json_cannot_store_is_refused_with_400(app: Flask, client: FlaskClient, number: str) -> None:
+def test_a_signed_event_with_a_number_json_cannot_store_is_refused_with_400(
+    app: Flask, client: FlaskClient, number: str
+) -> None:
     # Python's parser takes them; PostgreSQL's json type refuses them, which would fail every delivery.
     event = stripe_event("payout.paid", {"id": "po_1", "amount": 1})
     body = json.dumps(event).replace('"amount": 1', f'"amount": {number}')

@@ -45,11 +45,17 @@ def checkout_last(events: Events) -> Events:
 CASES: dict[str, tuple[tuple[Any, ...], dict[str, Callable[[Events], Events]]]] = {
     "one_off_card_partial_then_full_refund": (
         ("refunded", 5000, [(5000, 5000, "succeeded", "card", False, None)]),
-        {"partial refund before its payment": moved_first("charge.refunded"), "full refund first": moved_first("charge.refunded", 1)},
+        {
+            "partial refund before its payment": moved_first("charge.refunded"),
+            "full refund first": moved_first("charge.refunded", 1),
+        },
     ),
     "monthly_three_invoices_then_cancelled": (
         ("cancelled", 1500, [(1500, 0, "succeeded", "card", False, None)] * 3),
-        {"deleted before the last invoice.paid": deleted_before_last_invoice, "deleted first": moved_first("customer.subscription.deleted")},
+        {
+            "deleted before the last invoice.paid": deleted_before_last_invoice,
+            "deleted first": moved_first("customer.subscription.deleted"),
+        },
     ),
     "sepa_debit_succeeds": (
         ("paid", 10000, [(10000, 0, "succeeded", "sepa_debit", False, None)]),
@@ -57,9 +63,15 @@ CASES: dict[str, tuple[tuple[Any, ...], dict[str, Callable[[Events], Events]]]] 
     ),
     "dispute_lost": (
         ("refunded", 8000, [(8000, 8000, "succeeded", "card", True, "lost")]),
-        {"dispute closed before opened": moved_first("charge.dispute.closed"), "dispute before payment": moved_first("charge.dispute.created")},
+        {
+            "dispute closed before opened": moved_first("charge.dispute.closed"),
+            "dispute before payment": moved_first("charge.dispute.created"),
+        },
     ),
-    "sepa_debit_fails": (("failed", 6000, [(6000, 0, "failed", "sepa_debit", False, None)]), {"failure first": checkout_last}),
+    "sepa_debit_fails": (
+        ("failed", 6000, [(6000, 0, "failed", "sepa_debit", False, None)]),
+        {"failure first": checkout_last},
+    ),
     "monthly_sepa_debit": (
         ("active", 3000, [(3000, 0, "succeeded", "sepa_debit", False, None)]),
         {"unpaid checkout after the debit settled": checkout_last},
@@ -83,7 +95,9 @@ def without_times(state: tuple[Any, ...]) -> tuple[Any, ...]:
 def payments_by_stripe_id(app: Flask) -> dict[str, tuple[str, int]]:
     with app.app_context():
         rows = db.session.scalars(sa.select(Payment)).all()
-        return {p.stripe_invoice_id or p.stripe_payment_intent_id or "": (p.status.value, p.refunded_cents) for p in rows}
+        return {
+            p.stripe_invoice_id or p.stripe_payment_intent_id or "": (p.status.value, p.refunded_cents) for p in rows
+        }
 
 
 def replay_in_order(app: Flask, events: Events) -> None:

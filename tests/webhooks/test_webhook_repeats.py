@@ -22,24 +22,35 @@ def of_type(event_type: str, where: Selector = lambda obj: True) -> Selector:
 # Each handled type, with the recorded lifecycle that produces it.
 HANDLED = {
     "checkout.session.completed": ("one_off_card_partial_then_full_refund", of_type("checkout.session.completed")),
-    "checkout.session.async_payment_succeeded": ("sepa_debit_succeeds", of_type("checkout.session.async_payment_succeeded")),
+    "checkout.session.async_payment_succeeded": (
+        "sepa_debit_succeeds",
+        of_type("checkout.session.async_payment_succeeded"),
+    ),
     "checkout.session.async_payment_failed": ("sepa_debit_fails", of_type("checkout.session.async_payment_failed")),
     "invoice.paid": ("monthly_three_invoices_then_cancelled", of_type("invoice.paid")),
     "invoice.payment_failed": ("monthly_renewal_declined", of_type("invoice.payment_failed")),
     "customer.subscription.updated": ("monthly_renewal_declined", of_type("customer.subscription.updated")),
-    "customer.subscription.deleted": ("monthly_three_invoices_then_cancelled", of_type("customer.subscription.deleted")),
+    "customer.subscription.deleted": (
+        "monthly_three_invoices_then_cancelled",
+        of_type("customer.subscription.deleted"),
+    ),
     "charge.refunded (partial)": (
         "one_off_card_partial_then_full_refund",
         of_type("charge.refunded", lambda charge: not charge["refunded"]),
     ),
-    "charge.refunded (full)": ("one_off_card_partial_then_full_refund", of_type("charge.refunded", lambda charge: charge["refunded"])),
+    "charge.refunded (full)": (
+        "one_off_card_partial_then_full_refund",
+        of_type("charge.refunded", lambda charge: charge["refunded"]),
+    ),
     "charge.dispute.created": ("dispute_lost", of_type("charge.dispute.created")),
     "charge.dispute.closed": ("dispute_lost", of_type("charge.dispute.closed")),
 }
 
 
 @pytest.mark.parametrize("handled", HANDLED)
-def test_a_repeated_event_is_acknowledged_and_changes_nothing(replay: Flask, recording: Recording, handled: str) -> None:
+def test_a_repeated_event_is_acknowledged_and_changes_nothing(
+    replay: Flask, recording: Recording, handled: str
+) -> None:
     lifecycle_name, selected = HANDLED[handled]
     lifecycle = recording.lifecycles[lifecycle_name]
     client = replay.test_client()

@@ -68,7 +68,9 @@ def test_a_request_stripe_did_not_sign_for_us_is_refused_and_nothing_is_stored(
     assert events_stored(app) == 0
 
 
-def test_a_refused_signature_leaves_a_log_line_for_the_operator(client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_refused_signature_leaves_a_log_line_for_the_operator(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
     body, signature = signed_with_another_secret()
     assert signed_post(client, body, signature).status_code == 400
     assert any("bad or stale signature" in record.getMessage() for record in caplog.records)
@@ -89,7 +91,12 @@ def test_an_event_type_the_service_does_not_handle_is_stored_as_ignored(app: Fla
     response = deliver(client, event, SECRET)
     assert (response.status_code, response.get_json()["outcome"]) == (200, "ignored")
     [stored] = stored_events(app)
-    assert (stored.stripe_id, stored.type, stored.outcome, stored.error) == (event["id"], "payout.created", EventOutcome.IGNORED, None)
+    assert (stored.stripe_id, stored.type, stored.outcome, stored.error) == (
+        event["id"],
+        "payout.created",
+        EventOutcome.IGNORED,
+        None,
+    )
     assert stored.payload == event
 
 

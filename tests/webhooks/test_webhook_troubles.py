@@ -33,7 +33,9 @@ def body(message: Any) -> str:
     return message.get_body(("plain",)).get_content()
 
 
-def test_a_failed_renewal_asks_the_donor_to_update_the_card_and_the_last_retry_lapses_the_gift(live: Live, giving: Giving, smtp: Any) -> None:
+def test_a_failed_renewal_asks_the_donor_to_update_the_card_and_the_last_retry_lapses_the_gift(
+    live: Live, giving: Giving, smtp: Any
+) -> None:
     mailbox, _ = smtp
     gift = giving.give("monthly", "20")
     subscription = giving.pay_card(gift)["subscription"]
@@ -50,7 +52,10 @@ def test_a_failed_renewal_asks_the_donor_to_update_the_card_and_the_last_retry_l
     last = mailbox.wait_for(2)[-1]
     assert "plusieurs tentatives" in body(last)
     with live.app.app_context():
-        assert db.session.scalars(sa.select(Donation.status).where(Donation.public_id == gift.public_id)).one().value == "lapsed"
+        assert (
+            db.session.scalars(sa.select(Donation.status).where(Donation.public_id == gift.public_id)).one().value
+            == "lapsed"
+        )
 
 
 def test_an_authentication_asked_by_the_bank_sends_the_invoice_page(live: Live, giving: Giving, smtp: Any) -> None:
@@ -137,7 +142,13 @@ def test_a_refund_that_failed_before_its_charge_refunded_arrived_gives_nothing_b
     refund = giving.stripe.v1.refunds.create(params={"charge": giving.charge_of(intent), "amount": 1000})
     giving.control(f"refunds/{refund.id}/fail")
     late = [event for event in all_events(giving.stripe) if event["id"] not in known]
-    assert [e["type"] for e in late] == ["refund.created", "charge.refunded", "refund.failed", "refund.updated", "charge.refund.updated"]
+    assert [e["type"] for e in late] == [
+        "refund.created",
+        "charge.refunded",
+        "refund.failed",
+        "refund.updated",
+        "charge.refund.updated",
+    ]
     client = live.app.test_client()
     for event in late[2:] + late[:2]:  # the failure first, the stale charge.refunded (1 000 refunded) last
         assert deliver(client, event, E2E_SECRET).status_code == 200

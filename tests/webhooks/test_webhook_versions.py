@@ -26,8 +26,15 @@ from tests.support.webhook_delivery import deliver, gift_state
 
 Events = list[dict[str, Any]]
 OLD_VERSION = "2024-06-20"
-SEGMENTS = {"checkout.session": "checkout/sessions", "invoice": "invoices", "subscription": "subscriptions",
-            "charge": "charges", "refund": "refunds", "dispute": "disputes", "payment_intent": "payment_intents"}
+SEGMENTS = {
+    "checkout.session": "checkout/sessions",
+    "invoice": "invoices",
+    "subscription": "subscriptions",
+    "charge": "charges",
+    "refund": "refunds",
+    "dispute": "disputes",
+    "payment_intent": "payment_intents",
+}
 
 
 def legacy_invoice(invoice: dict[str, Any]) -> dict[str, Any]:
@@ -56,8 +63,13 @@ def as_thin(event: dict[str, Any]) -> dict[str, Any]:
     created = dt.datetime.fromtimestamp(event["created"], dt.UTC).isoformat().replace("+00:00", "Z")
     segment = SEGMENTS.get(obj["object"], obj["object"] + "s")
     return {
-        "id": event["id"], "object": "v2.core.event", "type": f"v1.{event['type']}", "created": created,
-        "livemode": event["livemode"], "context": None, "reason": None,
+        "id": event["id"],
+        "object": "v2.core.event",
+        "type": f"v1.{event['type']}",
+        "created": created,
+        "livemode": event["livemode"],
+        "context": None,
+        "reason": None,
         "related_object": {"id": obj["id"], "type": obj["object"], "url": f"/v1/{segment}/{obj['id']}"},
     }
 
@@ -65,9 +77,14 @@ def as_thin(event: dict[str, Any]) -> dict[str, Any]:
 def outcome(app: Flask, public_id: str) -> tuple[Any, ...]:
     """The gift and its payments, the receipts issued (number, amount, status, what each replaces), the events' outcomes."""
     with app.app_context():
-        receipts = [(r.number, r.amount_cents, r.status.value, r.replaces_id is not None)
-                    for r in db.session.scalars(sa.select(Receipt).order_by(Receipt.id))]
-        events = [(e.stripe_id, e.type, e.outcome.value) for e in db.session.scalars(sa.select(StripeEvent).order_by(StripeEvent.id))]
+        receipts = [
+            (r.number, r.amount_cents, r.status.value, r.replaces_id is not None)
+            for r in db.session.scalars(sa.select(Receipt).order_by(Receipt.id))
+        ]
+        events = [
+            (e.stripe_id, e.type, e.outcome.value)
+            for e in db.session.scalars(sa.select(StripeEvent).order_by(StripeEvent.id))
+        ]
     return gift_state(app, public_id), receipts, events
 
 
@@ -80,7 +97,9 @@ def delivered(app: Flask, recording: Recording, events: Events) -> None:
 
 
 @pytest.mark.parametrize("lifecycle", list(LIFECYCLES))
-def test_old_version_and_thin_events_end_a_flow_as_current_ones(replay: Flask, recording: Recording, lifecycle: str) -> None:
+def test_old_version_and_thin_events_end_a_flow_as_current_ones(
+    replay: Flask, recording: Recording, lifecycle: str
+) -> None:
     recorded = recording.lifecycles[lifecycle]
     assert all(e["api_version"] == PINNED_API_VERSION for e in recorded.events)
     delivered(replay, recording, recorded.events)
@@ -100,13 +119,17 @@ FINAL = {
     "dispute_won_on_appeal": ("paid", 7000, [(7000, 0, "succeeded", "card", True, "won")]),
     "monthly_authentication_then_last_retry_fails": (
         # The month waiting for authentication is no payment yet; the last retry's month failed.
-        "lapsed", 1800, [(1800, 0, "failed", "card", False, None), (1800, 0, "succeeded", "card", False, None)],
+        "lapsed",
+        1800,
+        [(1800, 0, "failed", "card", False, None), (1800, 0, "succeeded", "card", False, None)],
     ),
 }
 
 
 @pytest.mark.parametrize("lifecycle", list(FINAL))
-def test_refund_failures_appeals_and_lapses_end_as_stripe_has_them(replay: Flask, recording: Recording, lifecycle: str) -> None:
+def test_refund_failures_appeals_and_lapses_end_as_stripe_has_them(
+    replay: Flask, recording: Recording, lifecycle: str
+) -> None:
     recorded = recording.lifecycles[lifecycle]
     delivered(replay, recording, [as_thin(e) for e in recorded.events])
     status, amount, paid = gift_state(replay, recorded.gift.public_id)
