@@ -109,7 +109,7 @@ SETTINGS: tuple[Setting, ...] = (
     # Which date of a cheque decides its tax year and is printed on its receipt: the day it was
     # received (the receipt is issued at once) or the day it was cashed, i.e. deposited (the receipt
     # waits for the deposit slip). A choice for the foundation's auditor.
-    Setting("CHEQUE_TAX_DATE", "CHEQUE_TAX_DATE", _cheque_tax_date, "received"),
+    Setting("CHEQUE_TAX_DATE", "CHEQUE_TAX_DATE", _cheque_tax_date, "cashed"),  # TAX_RULES.md: the date cashed
     # Tax rules in force (defaults: the law as of 2026)
     Setting("TAX_INCOME_TAX_RATE", "TAX_INCOME_TAX_RATE", _rate, Decimal("0.66")),
     Setting("TAX_INCOME_TAX_CEILING", "TAX_INCOME_TAX_CEILING", _rate, Decimal("0.20")),

@@ -30,12 +30,20 @@ _AMOUNT = re.compile(
 )
 _CURRENCY_SUFFIX = re.compile(r"(?:€|eur)\s*$", re.IGNORECASE)
 
-_MESSAGES = {
-    "missing": "Please enter an amount.",
-    "not_a_number": "Please enter an amount in euros, such as 50 or 50,00.",
-    "too_many_decimals": "Please enter at most two decimals (cents), such as 50,25.",
-    "not_positive": "Please enter an amount greater than zero.",
-    "too_large": "Please enter an amount of at most {maximum}.",
+
+def for_the_catalogue(text: str) -> str:
+    """Marks a message for the French catalogue (`pybabel extract -k for_the_catalogue`); the pages
+    translate it where they show it (`giving.amounts.amount_error_message`)."""
+    return text
+
+
+# The one wording of each refusal, in English (the source language); `%(maximum)s` is the ceiling.
+AMOUNT_MESSAGES = {
+    "missing": for_the_catalogue("Please enter an amount."),
+    "not_a_number": for_the_catalogue("Please enter an amount in euros, such as 50 or 50,00."),
+    "too_many_decimals": for_the_catalogue("Please enter at most two decimals (cents), such as 50,25."),
+    "not_positive": for_the_catalogue("Please enter an amount greater than zero."),
+    "too_large": for_the_catalogue("Please enter an amount of at most %(maximum)s."),
 }
 
 
@@ -54,7 +62,7 @@ class AmountError(ValueError):
 
     @classmethod
     def _for(cls, code: str, **details: object) -> AmountError:
-        return cls(_MESSAGES[code].format(**details), code)
+        return cls(AMOUNT_MESSAGES[code] % details, code)
 
 
 def parse_euros(text: str | None, *, max_cents: int = 100_000_000_000) -> int:

@@ -32,6 +32,8 @@ def test_every_string_in_the_code_is_in_the_french_catalogue(tmp_path: Path) -> 
             "babel.cfg",
             "-k",
             "_l",
+            "-k",
+            "for_the_catalogue",
             "-o",
             str(pot),
             "--no-location",

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optio
 from donations.finance import labels
 from donations.finance.search import SORTS, DonationFilter
 from donations.finance.staff import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from donations.giving.amounts import amount_error_message
+from donations.giving.amounts import AMOUNT_REQUIRED, amount_error_message
 from donations.giving.forms import email_address_field
 from donations.models import DonationKind, DonationStatus, StaffRole, TaxScheme
 from donations.money import AmountError, parse_euros
@@ -156,7 +156,7 @@ class CancelReceiptForm(FlaskForm):
 class RefundForm(FlaskForm):
     """Refund part or all of a payment through Stripe, confirmed."""
 
-    amount = StringField(_l("Amount to refund, in euros"), validators=[DataRequired(_l("Please enter an amount."))])
+    amount = StringField(_l("Amount to refund, in euros"), validators=[DataRequired(AMOUNT_REQUIRED)])
     # Drawn when the page is shown: a double submit reaches Stripe with the same idempotency key.
     token = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
     confirm = BooleanField(_l("Yes, refund this amount through Stripe"), validators=[DataRequired(CONFIRM_REQUIRED)])

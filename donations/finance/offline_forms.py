@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from donations.clock import paris_date, utcnow
 from donations.finance.forms import CONFIRM_REQUIRED, _cents
 from donations.finance.offline_gifts import OfflineGift
+from donations.giving.amounts import AMOUNT_REQUIRED
 from donations.giving.forms import PostalAddressForm, printed_on_receipt
 from donations.models import DonorIdentity, DonorType, PaymentMethod, TaxScheme
 from donations.sirens import is_valid_siren
@@ -31,7 +32,7 @@ class OfflineGiftForm(PostalAddressForm):
         ],
         validators=[DataRequired(_l("Please choose how the gift was received."))],
     )
-    amount = StringField(_l("Amount in euros"), validators=[DataRequired(_l("Please enter an amount."))])
+    amount = StringField(_l("Amount in euros"), validators=[DataRequired(AMOUNT_REQUIRED)])
     received_on = DateField(
         _l("Date received (cheque) or credited (transfer)"),
         validators=[DataRequired(_l("Please enter a date such as 2026-11-30."))],

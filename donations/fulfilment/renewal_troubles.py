@@ -33,9 +33,13 @@ def renewal_failed(ctx: Fulfilment, invoice: dict[str, Any]) -> Applied:
         return applied
     # Stripe's last retry: the invoice says there is no next attempt (an invoice without the field says nothing).
     last_retry = "next_payment_attempt" in invoice and invoice["next_payment_attempt"] is None
+    # A gift whose first payment failed never started: the gift's own failure notice tells the donor, with
+    # a link to give again (fulfilment.gift_notices); this email is for a running gift's renewal.
+    never_started = donation.status == DonationStatus.FAILED
     if last_retry and donation.status in (DonationStatus.ACTIVE, DonationStatus.PAUSED, DonationStatus.FAILED):
         _move(donation, DonationStatus.LAPSED)
-    ctx.notices.append((send_renewal_failed_email, (donation.id, last_retry)))
+    if not never_started:
+        ctx.notices.append((send_renewal_failed_email, (donation.id, last_retry)))
     return Applied(EventOutcome.APPLIED, donation)
 
 

@@ -15,7 +15,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from donations.giving.amounts import amount_error_message
+from donations.giving.amounts import AMOUNT_REQUIRED, amount_error_message
 from donations.giving.giving_extras import GivingExtrasFields
 from donations.models import DonationKind, DonorType
 from donations.money import AmountError, format_euros, parse_euros
@@ -179,7 +179,7 @@ class DonationForm(GivingExtrasFields, PostalAddressForm):
         default=DonationKind.ONE_OFF.value,
         validators=[DataRequired(_l("Please choose the type of gift."))],
     )
-    amount = StringField(_l("Amount in euros"), validators=[DataRequired(_l("Please enter an amount."))])
+    amount = StringField(_l("Amount in euros"), validators=[DataRequired(AMOUNT_REQUIRED)])
     donor_type = RadioField(
         _l("I give as"),
         choices=[

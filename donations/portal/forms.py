@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
+from donations.giving.amounts import AMOUNT_REQUIRED
 from donations.giving.forms import PostalAddressForm, email_address_field, gift_amount_cents
 
 
@@ -37,7 +38,7 @@ class EraseForm(FlaskForm):
 
 
 class AmountForm(FlaskForm):
-    amount = StringField(_l("New monthly amount in euros"), validators=[DataRequired(_l("Please enter an amount."))])
+    amount = StringField(_l("New monthly amount in euros"), validators=[DataRequired(AMOUNT_REQUIRED)])
     amount_cents: int | None = None
 
     def validate_amount(self, field: StringField) -> None:

@@ -16,8 +16,9 @@ from tests.support.mailbox import Mailbox, smtp_settings
 
 @pytest.fixture
 def app(make_app: Callable[..., Flask]) -> Flask:
-    """The app with CSRF on (the test default) and mail logged rather than sent."""
-    return make_app(MAIL_SERVER="")
+    """The app with CSRF on (the test default) and mail logged rather than sent; a cheque receipted as
+    soon as it is recorded (CHEQUE_TAX_DATE=received: the default, cashed, is tried in test_deposit_slips)."""
+    return make_app(MAIL_SERVER="", CHEQUE_TAX_DATE="received")
 
 
 @pytest.fixture

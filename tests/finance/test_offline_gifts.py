@@ -24,7 +24,7 @@ from tests.support.pages import form_fields, text_of
 @pytest.fixture
 def app(make_app: Callable[..., Flask], smtp) -> Flask:  # type: ignore[no-untyped-def]
     """The app with CSRF on, mailing the local SMTP server."""
-    return make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp[1]))
+    return make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp[1]), CHEQUE_TAX_DATE="received")
 
 
 def record(client: FlaskClient, path: str = "/finance/gifts/new", **values: str) -> Any:

@@ -94,3 +94,23 @@ def test_a_new_monthly_donor_is_welcomed_with_the_link_to_the_donor_area(
     assert re.search(r"http://127\.0\.0\.1:\d+/my\b", body) or "/my" in body
     live.wait_for_jobs()
     assert len(mailbox.messages) == 1
+
+
+def test_a_monthly_gift_whose_first_debit_is_refused_gets_one_failure_email_not_two(
+    live: Live, give: Callable[..., requests.Response], smtp: tuple[Mailbox, int]
+) -> None:
+    mailbox, _ = smtp
+    answer = live.control(
+        f"checkout/{_session_of(give(kind='monthly', amount='25'))}/pay", iban=IBAN_REFUSED, name="Camille Martin"
+    )
+    live.settle_webhooks()
+    live.control(f"payment_intents/{answer['payment_intent']}/settle")
+    live.settle_webhooks()
+    mailbox.wait_for(2)
+    live.wait_for_jobs()
+    subjects = [str(message["Subject"]) for message in mailbox.messages]
+    # The welcome, then one email saying the debit failed: the gift's failure notice and the renewal
+    # email never both go for the same refused debit.
+    assert len(subjects) == 2, subjects
+    assert subjects[0].startswith("Bienvenue")
+    assert sum("n'a pas pu être prélevé" in subject for subject in subjects) == 1, subjects
