@@ -88,10 +88,18 @@ class CampaignDetails:
 
 
 def find_campaign(session: Session, slug: str | None) -> Campaign | None:
-    """The campaign of this slug, if any."""
+    """The campaign of this slug, if any (the default one always: it is made again if missing)."""
     if not slug:
         return None
-    return session.scalars(select(Campaign).where(Campaign.slug == slug.strip().lower())).first()
+    slug = slug.strip().lower()
+    found = _by_slug(session, slug)
+    if found is None and slug == DEFAULT_CAMPAIGN_SLUG:
+        return default_campaign(session)
+    return found
+
+
+def _by_slug(session: Session, slug: str) -> Campaign | None:
+    return session.scalars(select(Campaign).where(Campaign.slug == slug)).first()
 
 
 DEFAULT_CAMPAIGN_GOAL_CENTS = 10_000_000
@@ -100,7 +108,7 @@ DEFAULT_CAMPAIGN_GOAL_CENTS = 10_000_000
 def default_campaign(session: Session) -> Campaign:
     """The landing page's campaign (the dystonia article): made by the migrations, and made again
     here should it be missing (a database emptied by hand), so gifts always have their campaign."""
-    campaign = find_campaign(session, DEFAULT_CAMPAIGN_SLUG)
+    campaign = _by_slug(session, DEFAULT_CAMPAIGN_SLUG)
     if campaign is not None:
         return campaign
     try:
@@ -114,7 +122,7 @@ def default_campaign(session: Session) -> Campaign:
             )
             session.add(campaign)
     except IntegrityError:
-        campaign = find_campaign(session, DEFAULT_CAMPAIGN_SLUG)
+        campaign = _by_slug(session, DEFAULT_CAMPAIGN_SLUG)
         assert campaign is not None
     return campaign
 

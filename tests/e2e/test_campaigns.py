@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import requests
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from donations.clock import paris_date, utcnow
@@ -179,3 +180,19 @@ def test_the_command_refuses_bad_campaigns_saying_why(live: Live, tmp_path: Path
         assert result.exit_code != 0 and message in result.output, (args, result.output)
     with live.app.app_context():
         assert db.session.scalars(select(Campaign.slug).where(Campaign.slug != "dystonie")).all() == ["appel-2026"]
+
+
+def test_the_default_campaign_is_made_again_when_missing_and_a_gift_naming_it_is_not_refused(make_app) -> None:  # type: ignore[no-untyped-def]
+    from donations.models import Campaign
+
+    app = make_app(WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        db.session.execute(sa.delete(Campaign))
+        db.session.commit()
+    answer = app.test_client().post("/donate?lang=en", data={"campaign": "dystonie", "kind": "one_off", "amount": ""})
+    assert answer.status_code == 400  # the amount is missing …
+    assert "This campaign does not exist" not in answer.text  # … but the default campaign is found again
+    with app.app_context():
+        assert (
+            db.session.scalar(sa.select(sa.func.count()).select_from(Campaign).where(Campaign.slug == "dystonie")) == 1
+        )
