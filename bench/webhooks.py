@@ -29,6 +29,7 @@ from bench.wrk_load import ROUNDS, Run, paired, write_requests, wrk_post
 from donations import create_app
 from donations.extensions import db
 from donations.models import Donation, DonationStatus, StripeEvent
+from donations.platform.stripe_api import PINNED_API_VERSION
 from stripe_sandbox import sign
 from tests.support.bulk import make_monthly_donors
 
@@ -43,6 +44,7 @@ def expired_event(donation_id: str) -> str:
         {
             "id": f"evt_{uuid.uuid4().hex[:24]}",
             "object": "event",
+            "api_version": PINNED_API_VERSION,  # the pinned version with its fields: applied as it comes
             "type": "checkout.session.expired",
             "livemode": False,
             "created": int(time.time()),
@@ -50,6 +52,9 @@ def expired_event(donation_id: str) -> str:
                 "object": {
                     "id": f"cs_test_{uuid.uuid4().hex}",
                     "object": "checkout.session",
+                    "mode": "payment",
+                    "payment_status": "unpaid",
+                    "status": "expired",
                     "metadata": {"donation_id": donation_id},
                 }
             },
@@ -121,6 +126,9 @@ def main() -> None:
     print(
         f"ratio webhooks / bare durable webhook                         : {figures.ratio:8.2f}  (target >= 0.60; median of the runs' ratios)"
     )
+    if figures.failures:
+        # An event refused or failed measures an error page, not the webhook: the ratio means nothing.
+        sys.exit(f"{figures.failures} webhook deliveries failed: the ratio above is not a measure")
 
 
 if __name__ == "__main__":
