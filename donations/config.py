@@ -17,10 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from donations.clock import utcnow
-from donations.presets import (  # noqa: F401  (moved there)
-    _preset_cents,
-    parse_presets,
-)
+from donations.presets import parse_presets
 from donations.receipting.foundation_settings import FoundationSettingError, check_foundation
 from donations.receipting.signing_settings import SigningSettingError, check_receipt_signing
 from donations.setting_values import (  # noqa: F401  (ConfigError and mail_security are imported from here too)

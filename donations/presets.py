@@ -4,27 +4,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from donations.setting_values import (  # noqa: F401  (ConfigError and mail_security are imported from here too)
-    MAIL_SECURITY_MODES,
-    ConfigError,
-    _bic,
-    _bool,
-    _cheque_tax_date,
-    _database_url,
-    _date,
-    _decimal,
-    _euros_as_cents,
-    _iban,
-    _impacts,
-    _int,
-    _mail_security,
-    _month_day,
-    _rate,
-    _seconds,
-    _text,
-    mail_security,
-)
-
 
 @lru_cache(maxsize=64)
 def _preset_cents(text: str) -> tuple[int, ...]:

@@ -16,8 +16,8 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from donations.config import parse_presets
 from donations.models import DEFAULT_CAMPAIGN_SLUG, Campaign, Donation, Payment, PaymentStatus
+from donations.presets import parse_presets
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 # What a campaign's text may hold once rendered: prose, lists, links, emphasis, quotes, headings.

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from donations.clock import paris_date, utcnow
-from donations.config import parse_presets, tax_rules_from
+from donations.config import tax_rules_from
 from donations.models import DonationKind
+from donations.presets import parse_presets
 from donations.tax import IfiSplit, Reduction, Scheme, TaxRules, ifi_ceiling_cents, ifi_split, ifi_year, tax_reduction
 
 MONTHS_IN_A_YEAR = 12
