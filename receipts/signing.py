@@ -91,6 +91,8 @@ class ReceiptSigner:
     signer: signers.SimpleSigner
     subject: str  # who signs, as the certificate names them: "common name (organisation)"
     not_after: dt.datetime
+    # Issued by itself (the development certificate `make run` makes): Acrobat shows its identity as unknown.
+    self_signed: bool
     # Bytes kept in the PDF for the signature: known here, so pyHanko need not size it by a dry run
     # (which cost nearly half of each signature).
     reserved_bytes: int
@@ -237,6 +239,7 @@ def _signer(key: object, cert: x509.Certificate, chain: list[x509.Certificate]) 
         signer=simple,
         subject=_who(cert.subject),
         not_after=cert.not_valid_after_utc,
+        self_signed=cert.issuer == cert.subject,
         reserved_bytes=reserved + reserved % 2,
     )  # pyHanko wants an even count
 
