@@ -10,9 +10,10 @@ gives two different files: the service records each stored file as a copy.
 Given a time-stamping authority (`http_timestamper`, RFC 3161 over HTTP), the
 signature is PAdES B-T: it carries the TSA's timestamp token over the signature
 value, which proves the signature existed at that time whatever the signer's
-clock said. A TSA that does not answer in time, or answers wrongly, raises
-`TimestampUnavailable`: the caller decides (the service signs B-B then, and
-records the receipt for a later timestamp).
+clock said. A TSA that does not answer in time, or answers wrongly (or any
+other failure of the timestamped signing), raises `TimestampUnavailable`: the
+caller decides (the service signs B-B then, and records the receipt for a
+later timestamp).
 
 No Flask and no database: the signer is built once from files by the service.
 """
@@ -176,9 +177,16 @@ def _signed(pdf_bytes: bytes, signer: ReceiptSigner, timestamper: TimeStamper | 
     try:
         out = signers.sign_pdf(writer, metadata, signer=signer.signer, timestamper=timestamper, bytes_reserved=reserved)
     except Exception as error:
-        if timestamper is not None and _from_the_tsa(error):
-            raise TimestampUnavailable(f"no timestamp from the time-stamping authority: {_cause(error)}") from error
-        raise
+        if timestamper is None:
+            raise
+        # The TSA unreachable, too slow or answering wrongly, or a token larger than the room kept for it:
+        # no B-T signature. The caller may sign without a timestamp (which shows whether the key itself works).
+        what = (
+            "no timestamp from the time-stamping authority"
+            if _from_the_tsa(error)
+            else "the timestamped signing failed"
+        )
+        raise TimestampUnavailable(f"{what}: {_cause(error)}") from error
     return out.getvalue()
 
 
@@ -193,9 +201,10 @@ def _from_the_tsa(error: BaseException) -> bool:
 
 
 def _cause(error: BaseException) -> str:
+    """The error as first raised, following the explicit causes (`raise … from …`) only."""
     deepest = error
-    while deepest.__cause__ is not None or deepest.__context__ is not None:
-        deepest = deepest.__cause__ or deepest.__context__  # type: ignore[assignment]
+    while deepest.__cause__ is not None:
+        deepest = deepest.__cause__
     return f"{type(deepest).__name__}: {deepest}"[:300]
 
 

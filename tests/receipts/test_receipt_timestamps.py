@@ -35,7 +35,7 @@ from receipts.issuing import issue_for_payment
 from receipts.self_signed import make_self_signed
 from receipts.storage import sha256_of
 from tests.support.factories import settled_payment
-from tests.support.tsa import LocalTSA, closed_port_url, local_tsa, silent_tsa
+from tests.support.tsa import LocalTSA, closed_port_url, filler_certificates, local_tsa, silent_tsa
 
 SIGNER = "Fondation pour la recherche sur le cerveau"
 
@@ -195,6 +195,20 @@ def test_a_tsa_that_never_answers_is_given_up_after_its_timeout(
     pdf, receipt, _ = stored(app, number)
     assert_signed_without_timestamp(pdf, certificate, tmp_path)
     assert receipt.timestamp_missing_since is not None
+
+
+def test_a_token_too_large_for_the_room_kept_never_fails_the_receipt(
+    app_with: Callable[..., Any], certificate: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A TSA embedding a chain longer than TIMESTAMP_ALLOWANCE: the timestamped signing cannot fit, the
+    receipt is signed B-B and marked, as for a TSA that is down."""
+    with local_tsa(embedded=filler_certificates(40)) as tsa:
+        app = app_with(RECEIPT_TSA_URL=tsa.url)
+        number, _ = issued_and_stored(app)
+        assert len(tsa.requests) == 1
+    pdf, receipt, _ = stored(app, number)
+    assert_signed_without_timestamp(pdf, certificate, tmp_path)
+    assert receipt.timestamp_missing_since is not None and receipt.pdf_problem is None
 
 
 def checked(env: dict[str, str]) -> dict[str, Any]:

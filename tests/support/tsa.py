@@ -22,9 +22,10 @@ from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps import DummyTimeStamper
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 
 def _name(common: str) -> x509.Name:
@@ -82,11 +83,37 @@ class LocalTSA:
     requests: list[tuple[str, tsp.TimeStampReq]] = field(default_factory=list)  # (Content-Type, request)
 
 
+def filler_certificates(count: int) -> list[asn1_x509.Certificate]:
+    """`count` unrelated certificates, for a TSA whose tokens embed a long chain."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    return [
+        _asn1(
+            x509.CertificateBuilder()
+            .subject_name(_name(f"Autorité intermédiaire de test n° {k}"))
+            .issuer_name(_name(f"Autorité intermédiaire de test n° {k}"))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .sign(key, hashes.SHA256())
+        )
+        for k in range(count)
+    ]
+
+
 @contextmanager
-def local_tsa(identity: TSAIdentity | None = None) -> Iterator[LocalTSA]:
-    """A TSA answering RFC 3161 requests over HTTP on 127.0.0.1, for the time of the block."""
+def local_tsa(
+    identity: TSAIdentity | None = None, embedded: list[asn1_x509.Certificate] | None = None
+) -> Iterator[LocalTSA]:
+    """A TSA answering RFC 3161 requests over HTTP on 127.0.0.1, for the time of the block; its tokens
+    carry its certificate, and `embedded` ones besides."""
     identity = identity or tsa_identity()
-    stamper = DummyTimeStamper(tsa_cert=identity.cert, tsa_key=identity.key, certs_to_embed=None)
+    stamper = DummyTimeStamper(
+        tsa_cert=identity.cert,
+        tsa_key=identity.key,
+        certs_to_embed=SimpleCertificateStore.from_certs(embedded) if embedded else None,
+    )
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     tsa = LocalTSA(url=f"http://127.0.0.1:{server.server_address[1]}/tsr", identity=identity)
     server.stamper, server.tsa = stamper, tsa  # type: ignore[attr-defined]
