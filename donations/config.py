@@ -30,6 +30,7 @@ from donations.setting_values import (  # noqa: F401  (ConfigError and mail_secu
     _date,
     _decimal,
     _euros_as_cents,
+    _http_url,
     _iban,
     _impacts,
     _int,
@@ -125,6 +126,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RECEIPT_SIGNING_CERT_FILE", "RECEIPT_SIGNING_CERT_FILE", _text),
     Setting("RECEIPT_SIGNING_PKCS12_FILE", "RECEIPT_SIGNING_PKCS12_FILE", _text),
     Setting("RECEIPT_SIGNING_PASSWORD", "RECEIPT_SIGNING_PASSWORD", _text),
+    # An RFC 3161 time-stamping authority: receipts are then signed PAdES B-T (empty: B-B). Each
+    # connection to it and each read waits RECEIPT_TSA_TIMEOUT seconds at most.
+    Setting("RECEIPT_TSA_URL", "RECEIPT_TSA_URL", _http_url, ""),
+    Setting("RECEIPT_TSA_TIMEOUT", "RECEIPT_TSA_TIMEOUT", _seconds, 10.0),
     # The accounts of the FEC (`flask accounting fec`): ANC 2018-06 defaults, to confirm with the accountant.
     Setting("ACCOUNT_INDIVIDUAL_GIFTS", "ACCOUNT_INDIVIDUAL_GIFTS", _text, "7541"),
     Setting("ACCOUNT_COMPANY_GIFTS", "ACCOUNT_COMPANY_GIFTS", _text, "7542"),

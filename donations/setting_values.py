@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class ConfigError(RuntimeError):
@@ -94,6 +95,14 @@ def _month_day(value: str) -> tuple[int, int]:
     month, day = int(match[1]), int(match[2])
     dt.date(2024, month, day)  # a leap year, so 02-29 is accepted; raises otherwise
     return month, day
+
+
+def _http_url(value: str) -> str:
+    url = value.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("expected an http:// or https:// URL, such as https://tsa.example.org/tsr")
+    return url
 
 
 def _seconds(value: str) -> float:

@@ -7,6 +7,14 @@ signature over every byte of the drawing. Acrobat Reader and poppler's
 Each signature carries its own signing time, so signing the same drawing twice
 gives two different files: the service records each stored file as a copy.
 
+Given a time-stamping authority (`http_timestamper`, RFC 3161 over HTTP), the
+signature is PAdES B-T: it carries the TSA's timestamp token over the signature
+value, which proves the signature existed at that time whatever the signer's
+clock said. A TSA that does not answer in time, or answers wrongly (or any
+other failure of the timestamped signing), raises `TimestampUnavailable`: the
+caller decides (the service signs B-B then, and records the receipt for a
+later timestamp).
+
 No Flask and no database: the signer is built once from files by the service.
 """
 
@@ -30,12 +38,21 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
+from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 SIGNATURE_FIELD = "Signature_recu_fiscal"
 SIGNING_REASON = "Reçu fiscal émis par l'organisme bénéficiaire"
 SIGNED_ATTRIBUTES_ALLOWANCE = 4096
+# Room for the TSA's token in a B-T signature: the signed TSTInfo and the TSA's certificates (a TSA
+# embedding a long chain may need more: signing then fails, and the receipt is signed B-B, recorded).
+TIMESTAMP_ALLOWANCE = 12288
+
+
+class TimestampUnavailable(RuntimeError):
+    """The time-stamping authority gave no usable timestamp (unreachable, too slow, a bad answer)."""
 
 
 class SigningSetupError(ValueError):
@@ -75,6 +92,8 @@ class ReceiptSigner:
     signer: signers.SimpleSigner
     subject: str  # who signs, as the certificate names them: "common name (organisation)"
     not_after: dt.datetime
+    # Issued by itself (the development certificate `make run` makes): Acrobat shows its identity as unknown.
+    self_signed: bool
     # Bytes kept in the PDF for the signature: known here, so pyHanko need not size it by a dry run
     # (which cost nearly half of each signature).
     reserved_bytes: int
@@ -122,23 +141,30 @@ def check_usable(signer: ReceiptSigner, now: dt.datetime) -> None:
         )
 
 
-def sign(pdf_bytes: bytes, signer: ReceiptSigner) -> bytes:
+def http_timestamper(url: str, timeout: float) -> TimeStamper:
+    """An RFC 3161 client posting to the TSA at `url`; each connection and read waits `timeout` seconds at most."""
+    return RequestsHTTPTimeStamper(url, timeout=timeout)
+
+
+def sign(pdf_bytes: bytes, signer: ReceiptSigner, timestamper: TimeStamper | None = None) -> bytes:
     """The PDF with a PAdES baseline signature over all of it, appended as an incremental update.
 
     The original bytes are kept unchanged at the start of the result: the
     signature covers them, and any later change shows as a broken signature.
+    With `timestamper` the signature is B-T (it carries the TSA's token), or
+    `TimestampUnavailable` is raised when the TSA gives none.
     """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return _signed(pdf_bytes, signer)
+        return _signed(pdf_bytes, signer, timestamper)
     # pyHanko's synchronous API runs an event loop of its own, which cannot start inside a running
     # one (an asynchronous server, a browser driven by Playwright): sign in a thread of its own then.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="receipt-signing") as pool:
-        return pool.submit(_signed, pdf_bytes, signer).result()
+        return pool.submit(_signed, pdf_bytes, signer, timestamper).result()
 
 
-def _signed(pdf_bytes: bytes, signer: ReceiptSigner) -> bytes:
+def _signed(pdf_bytes: bytes, signer: ReceiptSigner, timestamper: TimeStamper | None) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
     metadata = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
@@ -147,8 +173,39 @@ def _signed(pdf_bytes: bytes, signer: ReceiptSigner) -> bytes:
         reason=SIGNING_REASON,
         name=signer.subject,
     )
-    out = signers.sign_pdf(writer, metadata, signer=signer.signer, bytes_reserved=signer.reserved_bytes)
+    reserved = signer.reserved_bytes + (TIMESTAMP_ALLOWANCE if timestamper is not None else 0)
+    try:
+        out = signers.sign_pdf(writer, metadata, signer=signer.signer, timestamper=timestamper, bytes_reserved=reserved)
+    except Exception as error:
+        if timestamper is None:
+            raise
+        # The TSA unreachable, too slow or answering wrongly, or a token larger than the room kept for it:
+        # no B-T signature. The caller may sign without a timestamp (which shows whether the key itself works).
+        what = (
+            "no timestamp from the time-stamping authority"
+            if _from_the_tsa(error)
+            else "the timestamped signing failed"
+        )
+        raise TimestampUnavailable(f"{what}: {_cause(error)}") from error
     return out.getvalue()
+
+
+def _from_the_tsa(error: BaseException) -> bool:
+    """Whether `error` comes from the TSA exchange (pyHanko wraps what the HTTP client raises)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, TimestampRequestError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _cause(error: BaseException) -> str:
+    """The error as first raised, following the explicit causes (`raise … from …`) only."""
+    deepest = error
+    while deepest.__cause__ is not None:
+        deepest = deepest.__cause__
+    return f"{type(deepest).__name__}: {deepest}"[:300]
 
 
 def _read(path: str | Path, what: str) -> bytes:
@@ -191,6 +248,7 @@ def _signer(key: object, cert: x509.Certificate, chain: list[x509.Certificate]) 
         signer=simple,
         subject=_who(cert.subject),
         not_after=cert.not_valid_after_utc,
+        self_signed=cert.issuer == cert.subject,
         reserved_bytes=reserved + reserved % 2,
     )  # pyHanko wants an even count
 

@@ -43,6 +43,7 @@ RECEIPT_TRANSITIONS: dict[ReceiptStatus, frozenset[ReceiptStatus]] = {
 class CopyReason(enum.StrEnum):
     ISSUED = "issued"  # the first file, drawn and stored after the commit that issued the receipt
     REDRAWN = "redrawn"  # drawn again from the snapshot after the stored file was lost or altered
+    TIMESTAMPED = "timestamped"  # signed again with the TSA's timestamp, the first copy having none (TSA down)
 
 
 receipt_payment = Table(
@@ -106,6 +107,9 @@ class Receipt(Base):
     # is committed without its PDF, which is drawn after the commit and retried (`receipts send-pending`).
     pdf_problem: Mapped[str | None] = mapped_column(String(500), index=True)  # the dashboard counts them
     pdf_problem_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Set when the stored PDF was signed without the TSA's timestamp (PAdES B-B: the time-stamping
+    # authority gave none in time); `receipts send-pending` signs it again with one and clears it.
+    timestamp_missing_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     # When the donor was told of the cancellation (or got the replacement).
     cancel_notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

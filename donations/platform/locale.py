@@ -13,6 +13,7 @@ from flask_babel import get_locale
 from donations.clock import paris_date
 from donations.money import format_euros, format_rate
 from receipts.document.snapshot import FoundationMentions
+from receipts.filing import CURRENT as FILING_NOW
 
 SUPPORTED_LOCALES = ("fr", "en")
 
@@ -74,4 +75,6 @@ def register_template_helpers(app: Flask) -> None:
             "current_language": current_language(),
             "url_with_lang": url_with_lang,
             "supported_locales": SUPPORTED_LOCALES,
+            # Where each article's gift is declared (the one place the returns' numbers live).
+            "filing": FILING_NOW,
         }

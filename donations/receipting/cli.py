@@ -12,7 +12,7 @@ from donations.extensions import db
 from donations.money import format_euros
 from donations.receipting import batch as annual_batch
 from donations.receipting.emails import send_pending
-from donations.receipting.pdfs import redraw_problem_pdfs
+from donations.receipting.pdfs import redraw_problem_pdfs, timestamp_missing_pdfs
 from receipts.annual import YearNotEnded
 from receipts.declaration import declaration_for
 
@@ -68,11 +68,15 @@ def declaration_command(year: int, include_specimens: bool) -> None:
 
 @receipts_cli.command("send-pending")
 def send_pending_command() -> None:
-    """Draw and store the receipt PDFs that failed, then send the receipt emails and cancellation
-    notices still owed (after an SMTP outage or a storage failure)."""
+    """Draw and store the receipt PDFs that failed, sign again with a timestamp those signed while the
+    TSA was down, then send the receipt emails and cancellation notices still owed (after an SMTP
+    outage or a storage failure)."""
     stored, failing = redraw_problem_pdfs()
     if stored or failing:
         click.echo(f"{stored} receipt PDF(s) drawn and stored, {failing} still failing.")
+    timestamped, untimestamped = timestamp_missing_pdfs()
+    if timestamped or untimestamped:
+        click.echo(f"{timestamped} receipt PDF(s) signed again with a timestamp, {untimestamped} still without.")
     sent, pending = send_pending()
     click.echo(f"{sent} email(s) sent, {pending} still pending.")
     if pending or failing:

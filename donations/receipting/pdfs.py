@@ -15,11 +15,11 @@ from sqlalchemy import select
 
 from donations.clock import utcnow
 from donations.extensions import db
-from donations.models import CopyReason, Receipt, ReceiptCopy
+from donations.models import CopyReason, Receipt, ReceiptCopy, ReceiptStatus
 from donations.receipting.signing_settings import signer_from_config
 from receipts.document.cerfa import draw_receipt
 from receipts.document.snapshot import ReceiptSnapshot
-from receipts.signing import ReceiptSigner, sign
+from receipts.signing import ReceiptSigner, TimestampUnavailable, http_timestamper, sign
 from receipts.storage import ReceiptStore, sha256_of
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ def _is_recorded_copy(receipt: Receipt, sha: str) -> bool:
     )
 
 
-def _new_copy(receipt: Receipt) -> bytes:
+def _new_copy(receipt: Receipt, reason: CopyReason | None = None) -> bytes:
     """Draw the receipt from its snapshot, check the drawing, sign it when a certificate is configured,
     and record the file as the receipt's current copy."""
     drawing = _drawn(receipt)
@@ -145,7 +145,7 @@ def _new_copy(receipt: Receipt) -> bytes:
             ReceiptCopy(
                 receipt_id=receipt.id,
                 sha256=sha,
-                reason=CopyReason.ISSUED if first else CopyReason.REDRAWN,
+                reason=reason or (CopyReason.ISSUED if first else CopyReason.REDRAWN),
                 signed_at=signed_at,
                 signed_by=signer.subject[:300] if signer is not None else None,
             )
@@ -154,13 +154,75 @@ def _new_copy(receipt: Receipt) -> bytes:
 
 
 def _signed(receipt: Receipt, drawing: bytes, signer: ReceiptSigner) -> bytes:
+    """The drawing signed, with the TSA's timestamp when one is configured (B-T).
+
+    A TSA that gives no timestamp within its timeout never holds a receipt
+    back: the drawing is signed without it (B-B, valid and tamper-evident all
+    the same), the receipt is marked `timestamp_missing_since`, and
+    `timestamp_missing_pdfs` (run by `receipts send-pending`) signs it again
+    with a timestamp once the TSA answers.
+    """
     started = time.perf_counter()
+    timestamper = receipt_timestamper()
     try:
-        pdf = sign(drawing, signer)
+        try:
+            pdf = sign(drawing, signer, timestamper)
+        except TimestampUnavailable as error:
+            log.warning("receipt %s: %s; signed without a timestamp, to timestamp later", receipt.number, error)
+            pdf = sign(drawing, signer)
+            if receipt.timestamp_missing_since is None:
+                receipt.timestamp_missing_since = utcnow()
+        else:
+            receipt.timestamp_missing_since = None
     except Exception as error:  # whatever pyHanko or the key raises: reported and retried, never a 500
         raise ReceiptUnavailable(f"receipt {receipt.number}: its PDF cannot be signed: {error!r}") from error
     log.debug("receipt %s signed in %.0f ms", receipt.number, (time.perf_counter() - started) * 1000)
     return pdf
+
+
+def receipt_timestamper() -> Any:
+    """The configured RFC 3161 client (RECEIPT_TSA_URL), or None for B-B signatures; built once per app."""
+    cache = current_app.extensions.setdefault("receipt_signer", {})
+    if "timestamper" not in cache:
+        url = current_app.config.get("RECEIPT_TSA_URL")
+        cache["timestamper"] = http_timestamper(url, current_app.config["RECEIPT_TSA_TIMEOUT"]) if url else None
+    return cache["timestamper"]
+
+
+def timestamp_missing_pdfs() -> tuple[int, int]:
+    """Sign again, with the TSA's timestamp, each issued receipt stored without one; (timestamped, still missing).
+
+    Each is drawn from its snapshot (checked against its recorded drawing
+    hash), signed B-T and stored as a new copy (`CopyReason.TIMESTAMPED`);
+    the earlier copy stays recorded. A cancelled receipt keeps its stored file.
+    """
+    if receipt_signer() is None or receipt_timestamper() is None:
+        return 0, 0
+    ids = db.session.scalars(
+        select(Receipt.id)
+        .where(Receipt.timestamp_missing_since.is_not(None), Receipt.status == ReceiptStatus.ISSUED)
+        .order_by(Receipt.id)
+    ).all()
+    done = missing = 0
+    for k, receipt_id in enumerate(ids):
+        receipt = db.session.get(Receipt, receipt_id)
+        if receipt is None:
+            continue
+        try:
+            pdf = _new_copy(receipt, CopyReason.TIMESTAMPED)
+            if receipt.timestamp_missing_since is not None:  # the TSA is still silent: nothing stored, and
+                db.session.rollback()  # the others wait for the next run rather than a timeout each
+                missing += len(ids) - k
+                break
+            receipt_store().save(receipt.number, pdf)
+        except (ReceiptUnavailable, OSError) as error:
+            log.error("receipt %s: could not be timestamped again: %s", receipt_id, error)
+            db.session.rollback()
+            missing += 1
+            continue
+        db.session.commit()
+        done += 1
+    return done, missing
 
 
 def receipt_signer() -> ReceiptSigner | None:

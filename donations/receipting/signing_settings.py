@@ -8,6 +8,10 @@ receipt is not tamper-evident); elsewhere, without it, receipts are stored
 unsigned. A file that cannot be read, a wrong password, a key that is not the
 certificate's or an expired certificate fails start-up, naming the variable,
 instead of failing every receipt.
+
+RECEIPT_TSA_URL names an RFC 3161 time-stamping authority: each signature then
+carries its timestamp (PAdES B-T); unset, receipts are signed B-B as before.
+A TSA needs a signing certificate (start-up refuses one without it).
 """
 
 from __future__ import annotations
@@ -49,6 +53,11 @@ def signer_from_config(config: Mapping[str, Any]) -> ReceiptSigner | None:
 def check_receipt_signing(config: Mapping[str, Any], production: bool, now: dt.datetime) -> None:
     """Refuse signing settings that would fail receipts, and, in production, no signing at all."""
     signer = signer_from_config(config)
+    if signer is None and config.get("RECEIPT_TSA_URL"):
+        raise SigningSettingError(
+            f"RECEIPT_TSA_URL is set but no receipt-signing certificate ({' and '.join(PEM_SETTINGS)} or "
+            f"{PKCS12_SETTING}): a timestamp is added to the receipt's signature"
+        )
     if signer is None:
         if production:
             raise SigningSettingError(

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from donations.extensions import db
 from donations.models import Receipt, ReceiptCopy
+from donations.receipting.pdfs import receipt_signer
 
 bp = Blueprint("receipts", __name__, url_prefix="/receipts")
 
@@ -30,9 +31,19 @@ def verify(number: str):  # type: ignore[no-untyped-def]
         .where(ReceiptCopy.receipt_id == receipt.id, ReceiptCopy.sha256 == receipt.pdf_sha256)
         .order_by(ReceiptCopy.id.desc())
     ).first()
+    signed_copy = copy if copy is not None and copy.signed_at is not None else None
+    # A copy signed by the configured certificate when it is self-signed (development, tests): say what Acrobat shows.
+    signer = receipt_signer()
+    self_signed = (
+        signed_copy is not None
+        and signer is not None
+        and signer.self_signed
+        and signer.subject[:300] == signed_copy.signed_by
+    )
     return render_template(
         "receipting/verify.html",
         receipt=receipt,
         replacement=replacement,
-        signed_copy=copy if copy is not None and copy.signed_at is not None else None,
+        signed_copy=signed_copy,
+        self_signed=self_signed,
     )

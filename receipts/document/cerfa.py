@@ -10,13 +10,15 @@ only ever goes into a new edition.
   editions existed.
 - "2026-12" (`receipts.document.cerfa_2026_12`): the wording of Cerfa 11580*05 (2023)
   and 16216*03, with the "Comment déclarer ?" box.
+- "2027-01" (`receipts.document.cerfa_2027_01`): the same page, its "Comment déclarer ?" box naming
+  each return's box (2042 box 7UF, 2042-IFI box 9NC, 2069-RCI-SD), from `receipts.filing`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from receipts.document import cerfa_2026_11, cerfa_2026_12
+from receipts.document import cerfa_2026_11, cerfa_2026_12, cerfa_2027_01
 from receipts.document.layout import LayoutError
 from receipts.document.snapshot import ReceiptSnapshot
 
@@ -27,6 +29,7 @@ MAX_LISTED_PAYMENTS = cerfa_2026_11.MAX_LISTED_PAYMENTS
 DRAWINGS: dict[str, Callable[[ReceiptSnapshot, bytes | None], bytes]] = {
     "2026-11": cerfa_2026_11.draw_receipt,
     "2026-12": cerfa_2026_12.draw_receipt,
+    "2027-01": cerfa_2027_01.draw_receipt,
 }
 
 

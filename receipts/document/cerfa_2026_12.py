@@ -16,6 +16,8 @@ snapshot and same signature bytes => the same PDF bytes.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from functools import partial
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
@@ -71,7 +73,7 @@ from receipts.document.wording_2026_12 import (
 )
 from receipts.document.words import amount_in_figures, amount_in_words
 
-__all__ = ["FOOTNOTES", "HOW_TO_DECLARE", "TITLES", "draw_receipt", "how_to_declare"]
+__all__ = ["FOOTNOTES", "HOW_TO_DECLARE", "TITLES", "draw_receipt", "drawn_with", "how_to_declare"]
 
 
 def draw_receipt(snapshot: ReceiptSnapshot, signature_png: bytes | None = None) -> bytes:
@@ -80,10 +82,24 @@ def draw_receipt(snapshot: ReceiptSnapshot, signature_png: bytes | None = None) 
     Same contract as `receipts.document.cerfa.draw_receipt`: `LayoutError` when the
     mentions cannot fit one page, ValueError for a wrong signature image.
     """
-    return fitted_on_one_page(snapshot, signature_png, _drawn)
+    return drawn_with(snapshot, signature_png, how_to_declare)
 
 
-def _drawn(snapshot: ReceiptSnapshot, signature_png: bytes | None, donor_size: float, table_level: int) -> bytes:
+def drawn_with(
+    snapshot: ReceiptSnapshot, signature_png: bytes | None, how: Callable[[ReceiptSnapshot], tuple[str, ...]]
+) -> bytes:
+    """This edition's page with `how` giving the lines of its "Comment déclarer ?" box (a later edition
+    that changes only that box draws with it)."""
+    return fitted_on_one_page(snapshot, signature_png, partial(_drawn, how=how))
+
+
+def _drawn(
+    snapshot: ReceiptSnapshot,
+    signature_png: bytes | None,
+    donor_size: float,
+    table_level: int,
+    how: Callable[[ReceiptSnapshot], tuple[str, ...]],
+) -> bytes:
     buffer = io.BytesIO()
     canvas = Canvas(
         buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=REGULAR, initialFontSize=BODY, lang="fr-FR"
@@ -100,7 +116,7 @@ def _drawn(snapshot: ReceiptSnapshot, signature_png: bytes | None, donor_size: f
     else:
         _draw_amount(sheet, snapshot, table_level)
         _draw_certification(sheet, snapshot)
-    _draw_closing_row(sheet, snapshot, signature_png)
+    _draw_closing_row(sheet, snapshot, signature_png, how(snapshot))
     _draw_footnotes(sheet, notes)
     if snapshot.specimen:
         _draw_specimen_watermark(canvas)
@@ -260,8 +276,12 @@ def _draw_company_gifts(sheet: Sheet, s: ReceiptSnapshot, table_level: int = 0) 
 
 def how_to_declare(s: ReceiptSnapshot) -> tuple[str, ...]:
     """The lines of the "Comment déclarer ?" box for this receipt's article."""
-    year = (s.period[0] if s.period else s.paid_on or s.issued_on).year
-    return tuple(line.format(year=year) for line in HOW_TO_DECLARE[s.articles[0]])
+    return tuple(line.format(year=gift_year(s)) for line in HOW_TO_DECLARE[s.articles[0]])
+
+
+def gift_year(s: ReceiptSnapshot) -> int:
+    """The year the receipt's gifts were made (a recap's period, else the day paid)."""
+    return (s.period[0] if s.period else s.paid_on or s.issued_on).year
 
 
 # The closing row, side by side: the verification QR code, "Comment déclarer ?", the signature.
@@ -270,9 +290,9 @@ QR_WIDTH, HOW_WIDTH, GAP, ROW_HEIGHT = 118.0, 200.0, 8.0, 84.0
 NOTE_SIZE, NOTE_LEAD = 6.0, 7.0
 
 
-def _draw_closing_row(sheet: Sheet, s: ReceiptSnapshot, signature_png: bytes | None) -> None:
+def _draw_closing_row(sheet: Sheet, s: ReceiptSnapshot, signature_png: bytes | None, how: tuple[str, ...]) -> None:
     top = sheet.y
-    how_lines = [line for paragraph in how_to_declare(s) for line in wrap(paragraph, HOW_WIDTH - 2 * PAD, size=SMALL)]
+    how_lines = [line for paragraph in how for line in wrap(paragraph, HOW_WIDTH - 2 * PAD, size=SMALL)]
     height = max(ROW_HEIGHT, BAND + 2 + len(how_lines) * SMALL_LEAD + PAD)
     if top - height - 14 < sheet.floor:
         raise LayoutError("the receipt does not fit on one page")

@@ -47,8 +47,10 @@ PAYMENT_METHODS = ("especes", "cheque", "virement_prelevement_carte")
 # Which drawing of the forms a receipt was issued with: a receipt is always redrawn with its own edition,
 # so that a lost file hashes as recorded. "2026-11" is every receipt stored before the field existed.
 FIRST_EDITION = "2026-11"
-CURRENT_EDITION = "2026-12"  # the wording of Cerfa 11580*05 (2023) and 16216*03, with "Comment déclarer ?"
-EDITIONS = (FIRST_EDITION, CURRENT_EDITION)
+# "2026-12": the wording of Cerfa 11580*05 (2023) and 16216*03, with "Comment déclarer ?"; "2027-01": the same,
+# that box naming each return's box (receipts.filing).
+CURRENT_EDITION = "2027-01"
+EDITIONS = (FIRST_EDITION, "2026-12", CURRENT_EDITION)
 
 
 def _date(value: Any, name: str) -> dt.date:

@@ -21,10 +21,11 @@ from sqlalchemy import select
 
 from donations.clock import paris_date
 from donations.extensions import db
-from donations.models import Receipt
+from donations.models import Receipt, ReceiptStatus
 from donations.receipting.pdfs import receipt_store
 from receipts.document.marking import BAND
 from receipts.storage import sha256_of
+from tests.support.cerfa_cases import text_of as pdf_text
 from tests.support.donor_portal import signed_in
 from tests.support.exports import index_of
 from tests.support.factories import receipt
@@ -181,3 +182,41 @@ def test_a_cancelled_receipt_whose_copy_cannot_be_stamped_answers_503_and_never_
     assert answer.status_code == 503 and answer.mimetype == "text/html"
     assert "This receipt cannot be produced at the moment." in text_of(answer.get_data(as_text=True))
     assert stored(app, number) == two_pages.getvalue()
+
+
+def test_every_mention_the_rules_ask_of_a_cancelled_receipt_and_its_replacement_wherever_it_is_downloaded(
+    app: Flask, finance: FlaskClient, paid_gift: Callable[..., Any]
+) -> None:
+    """TAX_RULES.md, "Refunds and disputes": a cancelled receipt is marked cancelled, never deleted, its
+    number never reused; a partial refund's replacement has a new number, states the amount kept and is
+    linked to the one it replaces. Issue #14 (5): each copy handed out (finance, the donor, the ZIP of the
+    period) says "ANNULÉ" with the day and the reason, and "Remplacé par le reçu n° …"; the issued PDF
+    stays stored unchanged, hashing as recorded."""
+    number, replacement, issued = cancelled_with_replacement(app, finance, paid_gift)
+    cancelled, new = receipt(app, number), receipt(app, replacement)
+    assert cancelled.status == ReceiptStatus.CANCELLED and new.status == ReceiptStatus.ISSUED
+    assert new.number != number and new.replaces is not None and new.replaces.number == number
+    day = paris_date(cancelled.cancelled_at).strftime("%d/%m/%Y")  # type: ignore[arg-type]
+    mentions = ["ANNULÉ", f"Reçu annulé le {day}. Motif : Montant erroné.", f"Remplacé par le reçu n° {replacement}."]
+    year = number[:4]
+    archive = zipfile.ZipFile(
+        io.BytesIO(finance.get(f"/finance/receipts.zip?date_from={year}-01-01&date_to={year}-12-31").data)
+    )
+    with app.app_context():
+        email = db.session.scalars(select(Receipt).where(Receipt.number == number)).one().donor.email
+    copies = {
+        "finance": finance.get(f"/finance/receipts/{number}.pdf").data,
+        "donor": signed_in(app, email).get(f"/my/receipts/{number}.pdf").data,
+        "zip": archive.read(f"{number}.pdf"),
+    }
+    for where, copy in copies.items():
+        stamp = stamp_text(copy)
+        assert [m for m in mentions if m not in stamp] == [], where
+        assert copy.startswith(issued), where  # the receipt as issued, unchanged, under the stamp
+        assert number in {w.text for w in split(pages_of(copy)[0])[1]}, where  # its number still printed
+    # The replacement: its own number, the amount kept in figures and words, the receipt it replaces.
+    text = pdf_text(stored(app, replacement))
+    assert f"Ce reçu annule et remplace le reçu n° {number}" in text
+    assert "***100,00 €*** Somme en toutes lettres : cent euros" in text and "ANNULÉ" not in text
+    # The stored original: unchanged, its hash the one recorded at issue.
+    assert stored(app, number) == issued and sha256_of(issued) == cancelled.pdf_sha256

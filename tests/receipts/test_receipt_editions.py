@@ -27,7 +27,7 @@ def test_a_new_receipt_is_stored_with_the_current_edition_and_its_wording(live: 
     with live.app.app_context():
         text = pdf_text(pdf_of(db.session.get(Receipt, receipt.id)))
     assert " ".join(text.split()).count(INDIVIDUAL_TITLE) == 1
-    assert "2042-RICI" in text and "7UF" in text and "Comment déclarer ?" in text
+    assert "n° 2042," in text and "7UF" in text and "Comment déclarer ?" in text and "2042-RICI" not in text
 
 
 def test_a_new_company_receipt_prints_cerfa_16216_03_by_default(live: Live, give, smtp) -> None:  # type: ignore[no-untyped-def]
@@ -35,7 +35,7 @@ def test_a_new_company_receipt_prints_cerfa_16216_03_by_default(live: Live, give
     assert receipt.snapshot["form_version"] == live.app.config["CERFA_COMPANY_VERSION"]
     with live.app.app_context():
         text = " ".join(pdf_text(pdf_of(db.session.get(Receipt, receipt.id))).split())
-    assert f"Cerfa n° {receipt.snapshot['form_version']}" in text and "2069-RCI" in text
+    assert f"Cerfa n° {receipt.snapshot['form_version']}" in text and "2069-RCI-SD" in text
     assert "des versements pour une valeur totale égale à" in text and "néant" in text
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import html
 import io
 import shutil
 import subprocess
@@ -45,6 +46,7 @@ from receipts.document.snapshot import ReceiptSnapshot
 from receipts.issuing import issue_for_payment
 from receipts.self_signed import make_self_signed
 from receipts.signing import load_pem_signer, sign
+from tests.support.certificates import ca_issued_certificate
 from tests.support.factories import settled_payment
 from tests.support.finance_staff import finance_client
 from tests.support.live_gifts import attachment, pay, receipts_of
@@ -286,11 +288,38 @@ def test_the_verification_page_says_who_signed_and_how_to_check_the_signature(si
     assert page.status_code == 200
     assert SIGNER in page.text and "<code>pdfsig recu.pdf</code>" in page.text and "Acrobat Reader" in page.text
     wanted = {
-        "fr": ("signature électronique (PAdES)", "« Signature is Valid »"),
-        "en": ("electronic signature (PAdES)", "“Signature is Valid”"),
+        "fr": (
+            "signature électronique (PAdES)",
+            "« Signature is Valid »",
+            "comme l'AATL d'Adobe ou les listes de confiance européennes (EUTL)",
+            # The test certificate is self-signed, as the development one: what Acrobat shows for it.
+            "Cette copie est signée avec un certificat auto-signé",
+            "l'identité du signataire est inconnue",
+        ),
+        "en": (
+            "electronic signature (PAdES)",
+            "“Signature is Valid”",
+            "such as Adobe's AATL or the EU trusted lists (EUTL)",
+            "This copy is signed with a self-signed certificate",
+            "the signer's identity as unknown",
+        ),
     }[lang]
+    text = " ".join(html.unescape(page.text).split())
     for words in wanted:
-        assert words in page.text
+        assert words in text, words
+
+
+def test_the_verification_page_of_a_receipt_signed_by_an_issued_certificate_gives_no_self_signed_warning(  # type: ignore[no-untyped-def]
+    make_app: Callable[..., Any], tmp_path: Path
+):
+    key, cert = ca_issued_certificate(tmp_path / "issued", SIGNER)
+    app = make_app(MAIL_SERVER="", RECEIPT_SIGNING_KEY_FILE=str(key), RECEIPT_SIGNING_CERT_FILE=str(cert))
+    number = issued_and_stored(app)
+    with app.app_context():
+        code = receipt_named(number).verification_code
+    text = " ".join(html.unescape(app.test_client().get(f"/receipts/verify/{number}?c={code}&lang=en").text).split())
+    assert "such as Adobe's AATL or the EU trusted lists (EUTL)" in text and SIGNER in text
+    assert "self-signed" not in text and 'id="self-signed"' not in text
 
 
 def test_the_verification_page_of_an_unsigned_receipt_says_it_has_no_signature(make_app: Callable[..., Any]):  # type: ignore[no-untyped-def]

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from receipts.document.cerfa import draw_receipt
-from receipts.document.cerfa_2026_12 import FOOTNOTES, how_to_declare
+from receipts.document.cerfa_2026_12 import FOOTNOTES
+from receipts.document.cerfa_2027_01 import how_to_declare
 from receipts.document.layout import LEFT, PAD, RIGHT
 from receipts.document.snapshot import CURRENT_EDITION, FIRST_EDITION, PaymentLine, ReceiptSnapshot
 from tests.support.cerfa_cases import ACME, CASES, MONTHLY, SIGNATURE, is_ticked, receipt, text_of
@@ -38,7 +39,7 @@ TAX_RULES = Path(__file__).resolve().parents[3] / "shared" / "TAX_RULES.md"
 
 
 def current(snapshot: ReceiptSnapshot) -> ReceiptSnapshot:
-    """The same receipt issued today: edition 2026-12, and the company form's current version."""
+    """The same receipt issued today: the current edition, and the company form's current version."""
     version = "16216*03" if snapshot.form == "16216" else snapshot.form_version
     return dataclasses.replace(snapshot, edition=CURRENT_EDITION, form_version=version)
 
@@ -105,7 +106,6 @@ QUOTED = [
     IFI_ONLY,
     COMPANY_RECEIVED,
     COMPANY_PERIOD,
-    "2042-RICI",
     "7UF",
     "2042-IFI",
     "2069-RCI",
@@ -204,29 +204,42 @@ def test_a_companys_per_gift_receipt_states_the_date_and_its_recap_the_period(te
 @pytest.mark.parametrize(
     ("name", "where"),
     [
-        ("ir_card_gift", "déclaration complémentaire n° 2042-RICI, case 7UF"),
-        ("annual_recap", "déclaration complémentaire n° 2042-RICI, case 7UF"),
-        ("split_ir_part", "déclaration complémentaire n° 2042-RICI, case 7UF"),
-        ("ifi_gift", "déclaration n° 2042-IFI, rubrique des dons"),
-        ("split_ifi_part", "déclaration n° 2042-IFI, rubrique des dons"),
-        ("company_sepa_gift", "formulaire n° 2069-RCI"),
-        ("company_recap", "formulaire n° 2069-RCI"),
+        (
+            "ir_card_gift",
+            "case 7UF (dons versés à d'autres organismes d'intérêt général) de la déclaration des revenus n° 2042,",
+        ),
+        (
+            "annual_recap",
+            "case 7UF (dons versés à d'autres organismes d'intérêt général) de la déclaration des revenus n° 2042,",
+        ),
+        (
+            "split_ir_part",
+            "case 7UF (dons versés à d'autres organismes d'intérêt général) de la déclaration des revenus n° 2042,",
+        ),
+        (
+            "ifi_gift",
+            "case 9NC (dons au profit de certains organismes d'intérêt général) de la déclaration n° 2042-IFI",
+        ),
+        (
+            "split_ifi_part",
+            "case 9NC (dons au profit de certains organismes d'intérêt général) de la déclaration n° 2042-IFI",
+        ),
+        ("company_sepa_gift", "formulaire n° 2069-RCI-SD (réduction d'impôt mécénat)"),
+        ("company_recap", "formulaire n° 2069-RCI-SD (réduction d'impôt mécénat)"),
     ],
 )
 def test_each_receipt_says_how_to_declare_it_and_how_long_to_keep_it(texts, name, where):
     text = texts[name]
-    box = text[text.index("Comment déclarer ?") : text.index("Date d'émission du reçu")]  # drawn before the signature
+    box = flat(text[text.index("Comment déclarer ?") : text.index("Date d'émission du reçu")])  # before the signature
     assert where in box
     assert ("au moins 6 ans" if KINDS[name].form == "16216" else "au moins 3 ans") in box
-    for other in {"2042-RICI", "2042-IFI", "2069-RCI"} - {
-        w for w in ("2042-RICI", "2042-IFI", "2069-RCI") if w in where
-    }:
-        assert other not in box
+    for other in (o for o in ("7UF", "9NC", "2042-IFI", "2069-RCI", "2042-RICI") if o not in where):
+        assert other not in box, other
 
 
 def test_an_income_tax_receipt_names_the_year_of_income_it_counts_for(texts):
-    assert "déclaration des revenus de l'année 2026" in texts["ir_card_gift"]
-    assert "déclaration des revenus de l'année 2026" in texts["annual_recap"]  # issued in 2027, for 2026
+    assert "avec les revenus de l'année 2026" in texts["ir_card_gift"]
+    assert "avec les revenus de l'année 2026" in texts["annual_recap"]  # issued in 2027, for 2026
 
 
 def test_the_two_receipts_of_a_split_gift_each_name_the_other(texts):

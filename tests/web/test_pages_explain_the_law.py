@@ -105,7 +105,9 @@ def test_the_questions_page_answers_in_french_and_in_english(client: FlaskClient
         "238 bis",
         "0,5 %",
         "en janvier",
-        "2042-RICI",
+        # The returns' boxes, from receipts/filing.py.
+        "impôt sur le revenu : formulaire 2042, case 7UF ; IFI : formulaire 2042-IFI, case 9NC ; "
+        "entreprises : formulaire 2069-RCI-SD",
     ):
         assert expected in french, expected
     english = _flat(client.get("/questions?lang=en").get_data(as_text=True))
