@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from donations.clock import utcnow
+from donations.platform.schedule_times import SCHEDULE_TIMES, parse_schedule_time
 from donations.presets import parse_presets
 from donations.receipting.foundation_settings import FoundationSettingError, check_foundation
 from donations.receipting.signing_settings import SigningSettingError, check_receipt_signing
@@ -33,6 +34,7 @@ from donations.setting_values import (  # noqa: F401  (ConfigError and mail_secu
     _iban,
     _impacts,
     _int,
+    _log_format,
     _mail_security,
     _month_day,
     _rate,
@@ -59,6 +61,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", _database_url),
     Setting("PUBLIC_BASE_URL", "PUBLIC_BASE_URL", _text, "http://127.0.0.1:5000"),
     Setting("LOG_LEVEL", "LOG_LEVEL", _text, "INFO"),
+    Setting("LOG_FORMAT", "LOG_FORMAT", _log_format, "text"),  # text | json (one object per line)
+    # The periodic commands' times, Paris time (donations/platform/schedule.py: Celery beat, or cron).
+    *(Setting(env, env, parse_schedule_time, parse_schedule_time(default)) for env, default in SCHEDULE_TIMES.items()),
     # Stripe
     Setting("STRIPE_SECRET_KEY", "STRIPE_SECRET_KEY", _text),
     Setting("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET", _text),
@@ -281,6 +286,8 @@ def validate(config: Mapping[str, Any]) -> None:
     _validate_proxies_and_checkout_limits(config, env_name)
     _validate_mail(config, env_name)
     _validate_giving_extras(config)
+    if getattr(config.get("SCHEDULE_ANNUAL_RECEIPTS"), "hour", 0) is None:
+        raise ConfigError("SCHEDULE_ANNUAL_RECEIPTS must be a time of day (HH:MM): the January batch runs daily")
     if not 0 <= int(config.get("STRIPE_MAX_NETWORK_RETRIES", 2)) <= 5:
         raise ConfigError("STRIPE_MAX_NETWORK_RETRIES must be between 0 and 5")
     signature = config.get("FOUNDATION_SIGNATURE_IMAGE")

@@ -1,4 +1,5 @@
-"""Celery workers: `celery -A wsgi:celery worker` runs the jobs `donations.platform.jobs` queues.
+"""Celery workers: `celery -A wsgi:celery worker` runs the jobs `donations.platform.jobs` queues,
+and the periodic commands `celery -A wsgi:celery beat` sends (`donations.platform.schedule`).
 
 Used when CELERY_BROKER_URL is set (Redis); without it, jobs run inline.
 Each task runs inside the Flask application's context, with the same
@@ -41,7 +42,8 @@ def make_celery(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
     )
 
-    @celery.task(name="donations.run_job", bind=True, max_retries=MAX_RETRIES)
+    # shared=False: a task of this app only (each app built in a process keeps its own).
+    @celery.task(name="donations.run_job", bind=True, max_retries=MAX_RETRIES, shared=False)
     def run_job(self: Task, name: str, *args: Any) -> None:
         function = resolve(name)
         try:
@@ -50,5 +52,8 @@ def make_celery(app: Flask) -> Celery:
             log.warning("job %s failed; retrying", described(function, args), exc_info=True)
             raise self.retry(exc=error, countdown=RETRY_BACKOFF_SECONDS * (2**self.request.retries)) from error
 
+    from donations.platform.schedule import register_schedule
+
+    register_schedule(celery, app.config, app.instance_path)  # `celery -A wsgi:celery beat`
     app.extensions["celery"] = celery
     return celery

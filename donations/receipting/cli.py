@@ -11,8 +11,7 @@ from flask.cli import AppGroup
 from donations.extensions import db
 from donations.money import format_euros
 from donations.receipting import batch as annual_batch
-from donations.receipting.emails import send_pending
-from donations.receipting.pdfs import redraw_problem_pdfs
+from donations.receipting.emails import catch_up
 from receipts.annual import YearNotEnded
 from receipts.declaration import declaration_for
 
@@ -70,10 +69,9 @@ def declaration_command(year: int, include_specimens: bool) -> None:
 def send_pending_command() -> None:
     """Draw and store the receipt PDFs that failed, then send the receipt emails and cancellation
     notices still owed (after an SMTP outage or a storage failure)."""
-    stored, failing = redraw_problem_pdfs()
-    if stored or failing:
-        click.echo(f"{stored} receipt PDF(s) drawn and stored, {failing} still failing.")
-    sent, pending = send_pending()
-    click.echo(f"{sent} email(s) sent, {pending} still pending.")
-    if pending or failing:
+    owed = catch_up()
+    if owed.stored or owed.failing:
+        click.echo(f"{owed.stored} receipt PDF(s) drawn and stored, {owed.failing} still failing.")
+    click.echo(f"{owed.sent} email(s) sent, {owed.pending} still pending.")
+    if not owed.done:
         sys.exit(1)
