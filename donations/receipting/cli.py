@@ -12,10 +12,12 @@ from donations.extensions import db
 from donations.money import format_euros
 from donations.receipting import batch as annual_batch
 from donations.receipting.emails import catch_up
+from donations.receipting.pdfs import receipt_store
+from donations.receipting.storage_check import StorageProblem, repair, verify_storage
 from receipts.annual import YearNotEnded
 from receipts.declaration import declaration_for
 
-receipts_cli = AppGroup("receipts", help="Tax receipts: annual recaps, declaration, emails.")
+receipts_cli = AppGroup("receipts", help="Tax receipts: annual recaps, declaration, emails, stored PDFs.")
 
 
 @receipts_cli.command("annual")
@@ -74,4 +76,37 @@ def send_pending_command() -> None:
         click.echo(f"{owed.stored} receipt PDF(s) drawn and stored, {owed.failing} still failing.")
     click.echo(f"{owed.sent} email(s) sent, {owed.pending} still pending.")
     if not owed.done:
+        sys.exit(1)
+
+
+@receipts_cli.command("verify-storage")
+@click.option("--year", type=int, default=None, help="Only the receipts numbered in this year (default: all).")
+@click.option("--repair", "fix", is_flag=True, help="Draw each missing or altered PDF again from its snapshot.")
+def verify_storage_command(year: int | None, fix: bool) -> None:
+    """Check each stored receipt PDF against its recorded sha256 (after a restore, or trouble with
+    RECEIPTS_DIR); a line per file missing or altered; exit 1 while one is left."""
+    bad: list[StorageProblem] = []
+
+    def tell(problem: StorageProblem) -> None:
+        kind, _, detail = problem.problem.partition(": ")
+        click.echo(f"{kind.upper():<10}  {problem.number}" + (f": {detail}" if detail else ""))
+        bad.append(problem)  # only the problems are kept, never the files
+
+    check = verify_storage(db.session, receipt_store(), tell, year=year)
+    click.echo(
+        f"{check.checked} stored PDF(s) checked, {check.matching} match their hash, {check.problems} problem(s)"
+        f" ({check.not_drawn} receipt(s) not drawn yet)"
+    )
+    left = len(bad)
+    if fix and bad:
+        left = 0
+        for problem in bad:
+            why = repair(db.session, problem.receipt_id)
+            db.session.commit()
+            if why:
+                left += 1
+                click.echo(f"NOT REPAIRED  {problem.number}: {why}", err=True)
+            else:
+                click.echo(f"repaired  {problem.number}  (drawn again from its snapshot)")
+    if left:
         sys.exit(1)
