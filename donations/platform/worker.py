@@ -52,6 +52,14 @@ def make_celery(app: Flask) -> Celery:
             log.warning("job %s failed; retrying", described(function, args), exc_info=True)
             raise self.retry(exc=error, countdown=RETRY_BACKOFF_SECONDS * (2**self.request.retries)) from error
 
+    if app.config.get("LOG_FORMAT") == "json":
+        from celery.signals import after_setup_logger, after_setup_task_logger
+
+        from donations.platform.logs import json_handlers
+
+        # Celery sets up the worker's and beat's loggers after the app is built: their lines too.
+        after_setup_logger.connect(json_handlers, weak=False, dispatch_uid="donations-json-logs")
+        after_setup_task_logger.connect(json_handlers, weak=False, dispatch_uid="donations-json-task-logs")
     from donations.platform.schedule import register_schedule
 
     register_schedule(celery, app.config, app.instance_path)  # `celery -A wsgi:celery beat`
