@@ -39,6 +39,7 @@ def make_celery(app: Flask) -> Celery:
         task_serializer="json",
         accept_content=["json"],
         task_ignore_result=True,
+        result_expires=None,  # no results kept: beat needs no daily backend clean-up
         broker_connection_retry_on_startup=True,
     )
 
