@@ -32,3 +32,20 @@ def on_starting(server):  # type: ignore[no-untyped-def]
     """Tell the app how many workers serve it (-w included): it warns at start-up when rate
     limits are counted per process (memory://) while several processes serve."""
     os.environ["WEB_CONCURRENCY"] = str(server.cfg.workers)
+
+
+# LOG_FORMAT=json: gunicorn's own lines (start-up, workers, the access log) as the app's, one JSON
+# object per line (donations/platform/logs.py); the access log on stdout, the rest on stderr.
+if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
+    logconfig_dict = {
+        "root": {"level": "INFO", "handlers": ["stderr"]},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+        },
+        "handlers": {
+            "stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"},
+            "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+        },
+        "formatters": {"json": {"()": "donations.platform.logs.JsonLines"}},
+    }

@@ -113,14 +113,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _configure_logging(app: Flask) -> None:
-    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("donations").setLevel(level)
+    from donations.platform.logs import configure_logging, register_request_ids
     from donations.platform.security import redact_sign_in_tokens_in_access_logs
 
+    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
+    configure_logging(app.config["LOG_FORMAT"], level)  # text, or one JSON object per line
+    logging.getLogger("donations").setLevel(level)
     redact_sign_in_tokens_in_access_logs()
+    register_request_ids(app)
 
 
 def _init_extensions(app: Flask) -> None:

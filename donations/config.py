@@ -17,6 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from donations.clock import utcnow
+from donations.config_checks import (
+    validate_accounts,
+    validate_giving_extras,
+    validate_mail,
+    validate_proxies_and_checkout_limits,
+)
+from donations.platform.schedule_times import SCHEDULE_TIMES, parse_schedule_time
 from donations.presets import parse_presets
 from donations.receipting.foundation_settings import FoundationSettingError, check_foundation
 from donations.receipting.signing_settings import SigningSettingError, check_receipt_signing
@@ -34,6 +41,7 @@ from donations.setting_values import (  # noqa: F401  (ConfigError and mail_secu
     _iban,
     _impacts,
     _int,
+    _log_format,
     _mail_security,
     _month_day,
     _rate,
@@ -60,6 +68,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", _database_url),
     Setting("PUBLIC_BASE_URL", "PUBLIC_BASE_URL", _text, "http://127.0.0.1:5000"),
     Setting("LOG_LEVEL", "LOG_LEVEL", _text, "INFO"),
+    Setting("LOG_FORMAT", "LOG_FORMAT", _log_format, "text"),  # text | json (one object per line)
+    # The periodic commands' times, Paris time (donations/platform/schedule.py: Celery beat, or cron).
+    *(Setting(env, env, parse_schedule_time, parse_schedule_time(default)) for env, default in SCHEDULE_TIMES.items()),
     # Stripe
     Setting("STRIPE_SECRET_KEY", "STRIPE_SECRET_KEY", _text),
     Setting("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET", _text),
@@ -246,7 +257,7 @@ def validate(config: Mapping[str, Any]) -> None:
         raise ConfigError("SECRET_KEY must be set to a random string of 32 characters or more in production")
     if not secret:
         raise ConfigError("SECRET_KEY is not set")
-    _validate_accounts(config)
+    validate_accounts(config)
 
     base_url = str(config.get("PUBLIC_BASE_URL") or "")
     if not base_url.startswith(("http://", "https://")):
@@ -283,9 +294,11 @@ def validate(config: Mapping[str, Any]) -> None:
             raise ConfigError(f"{name}={config[name]!r} is not valid: {exc}") from exc
     if bool(config.get("FOUNDATION_IBAN")) != bool(config.get("FOUNDATION_BIC")):
         raise ConfigError("FOUNDATION_IBAN and FOUNDATION_BIC go together: set both (transfers offered) or neither")
-    _validate_proxies_and_checkout_limits(config, env_name)
-    _validate_mail(config, env_name)
-    _validate_giving_extras(config)
+    validate_proxies_and_checkout_limits(config, env_name)
+    validate_mail(config, env_name)
+    validate_giving_extras(config)
+    if getattr(config.get("SCHEDULE_ANNUAL_RECEIPTS"), "hour", 0) is None:
+        raise ConfigError("SCHEDULE_ANNUAL_RECEIPTS must be a time of day (HH:MM): the January batch runs daily")
     if not 0 <= int(config.get("STRIPE_MAX_NETWORK_RETRIES", 2)) <= 5:
         raise ConfigError("STRIPE_MAX_NETWORK_RETRIES must be between 0 and 5")
     signature = config.get("FOUNDATION_SIGNATURE_IMAGE")
@@ -299,96 +312,3 @@ def validate(config: Mapping[str, Any]) -> None:
         check_receipt_signing(config, production=env_name == "production", now=utcnow())
     except SigningSettingError as error:
         raise ConfigError(str(error)) from error
-
-
-CHECKOUT_RATE_SETTINGS = (
-    "CHECKOUT_LIMIT_PER_ADDRESS",
-    "CHECKOUT_LIMIT_PER_EMAIL",
-    "CHECKOUT_LIMIT_GLOBAL",
-    "CHECKOUT_BURST_FAILURES",
-)
-
-
-ACCOUNT_SETTINGS = (
-    "ACCOUNT_INDIVIDUAL_GIFTS",
-    "ACCOUNT_COMPANY_GIFTS",
-    "ACCOUNT_BANK_FEES",
-    "ACCOUNT_BANK",
-    "ACCOUNT_STRIPE",
-    "ACCOUNT_CASH",
-)
-
-
-def _validate_accounts(config: Mapping[str, Any]) -> None:
-    """The FEC's accounts: numbers of the chart (digits), each used for one thing only."""
-    numbers = {name: str(config.get(name) or "") for name in ACCOUNT_SETTINGS if config.get(name) is not None}
-    for name, number in numbers.items():
-        if not (number.isdigit() and 3 <= len(number) <= 20):
-            raise ConfigError(f"{name} must be an account number of the chart (3 to 20 digits), not {number!r}")
-    if len(set(numbers.values())) != len(numbers):
-        raise ConfigError(f"the accounts {', '.join(ACCOUNT_SETTINGS)} must all differ")
-
-
-def _validate_proxies_and_checkout_limits(config: Mapping[str, Any], env_name: str) -> None:
-    """TRUSTED_PROXIES, CHECKOUT_* and ALTCHA_*: each a value that makes sense, and no checkout
-    without its limits in production."""
-    from limits import parse_many
-
-    if not 0 <= int(config.get("TRUSTED_PROXIES") or 0) <= 10:
-        raise ConfigError("TRUSTED_PROXIES must be the number of reverse proxies in front of the service (0 to 10)")
-    if not config.get("CHECKOUT_LIMITS", True):
-        if env_name == "production":
-            raise ConfigError(
-                "CHECKOUT_LIMITS=off is for load tests and scripted harnesses; it is refused in production"
-            )
-        return
-    for name in CHECKOUT_RATE_SETTINGS:
-        try:
-            rates = parse_many(str(config[name]))
-        except ValueError as exc:
-            raise ConfigError(f"{name}={config[name]!r} is not valid: expected a rate such as '10 per hour'") from exc
-        if len(rates) != 1:
-            raise ConfigError(f"{name}={config[name]!r} is not valid: expected one rate such as '10 per hour'")
-    for name in ("CHECKOUT_CHALLENGE_AFTER", "CHECKOUT_GLOBAL_CHALLENGE_AFTER"):
-        if int(config[name]) < 0:
-            raise ConfigError(f"{name} must be 0 (always ask) or a number of checkouts")
-    if not 1 <= int(config["CHECKOUT_BURST_FACTOR"]) <= 100:
-        raise ConfigError(
-            "CHECKOUT_BURST_FACTOR must be between 1 and 100 (how many times a checkout counts during a burst)"
-        )
-    if not 1000 <= int(config["ALTCHA_COST"]) <= 1_000_000:
-        raise ConfigError("ALTCHA_COST must be between 1000 and 1000000 (PBKDF2 iterations of the challenge)")
-    if not 1 <= int(config["ALTCHA_CHALLENGE_MINUTES"]) <= 24 * 60:
-        raise ConfigError("ALTCHA_CHALLENGE_MINUTES must be between 1 and 1440")
-    key = config.get("ALTCHA_HMAC_KEY") or ""
-    if key and len(key) < 32:
-        raise ConfigError(
-            "ALTCHA_HMAC_KEY must be a random string of 32 characters or more (or unset: derived from SECRET_KEY)"
-        )
-
-
-def _validate_giving_extras(config: Mapping[str, Any]) -> None:
-    """FEES_* are formulas the fee estimate can use; EMBED_ALLOWED_ORIGINS lists bare origins."""
-    from donations.giving.embedding import allowed_origins
-    from donations.giving.fees import FEE_SETTINGS, parse_fee_formula
-
-    for name in FEE_SETTINGS.values():
-        try:
-            parse_fee_formula(str(config.get(name) or ""))
-        except ValueError as exc:
-            raise ConfigError(f"{name}={config.get(name)!r} is not valid: {exc}") from exc
-    try:
-        allowed_origins(config)
-    except ValueError as exc:
-        raise ConfigError(f"EMBED_ALLOWED_ORIGINS is not valid: {exc}") from exc
-
-
-def _validate_mail(config: Mapping[str, Any], env_name: str) -> None:
-    """The mail relay's settings: a CA file that exists, no password sent in clear in production."""
-    ca_file = config.get("MAIL_CA_FILE")
-    if ca_file and not Path(ca_file).is_file():
-        raise ConfigError(f"MAIL_CA_FILE={ca_file!r}: no such file")
-    if env_name == "production" and config.get("MAIL_USERNAME") and mail_security(config) == "none":
-        raise ConfigError(
-            "MAIL_SECURITY must be starttls or ssl in production when MAIL_USERNAME is set (the password would travel in clear)"
-        )

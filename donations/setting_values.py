@@ -112,6 +112,13 @@ def _seconds(value: str) -> float:
     return seconds
 
 
+def _log_format(value: str) -> str:
+    choice = value.strip().lower()
+    if choice not in ("text", "json"):
+        raise ValueError("expected text or json")
+    return choice
+
+
 MAIL_SECURITY_MODES = ("starttls", "ssl", "none")
 
 

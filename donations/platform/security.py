@@ -35,6 +35,11 @@ _SIGN_IN_TOKEN = re.compile(r"(/my/sign-in/)[^\s\"'?#/]+")
 ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
 
 
+def redact_sign_in_tokens(path: str) -> str:
+    """A path with any sign-in token in it replaced by [redacted]."""
+    return _SIGN_IN_TOKEN.sub(r"\1[redacted]", path)
+
+
 def _redacted(value: Any) -> Any:
     return _SIGN_IN_TOKEN.sub(r"\1[redacted]", value) if isinstance(value, str) else value
 

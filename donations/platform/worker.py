@@ -1,4 +1,5 @@
-"""Celery workers: `celery -A wsgi:celery worker` runs the jobs `donations.platform.jobs` queues.
+"""Celery workers: `celery -A wsgi:celery worker` runs the jobs `donations.platform.jobs` queues,
+and the periodic commands `celery -A wsgi:celery beat` sends (`donations.platform.schedule`).
 
 Used when CELERY_BROKER_URL is set (Redis); without it, jobs run inline.
 Each task runs inside the Flask application's context, with the same
@@ -38,10 +39,12 @@ def make_celery(app: Flask) -> Celery:
         task_serializer="json",
         accept_content=["json"],
         task_ignore_result=True,
+        result_expires=None,  # no results kept: beat needs no daily backend clean-up
         broker_connection_retry_on_startup=True,
     )
 
-    @celery.task(name="donations.run_job", bind=True, max_retries=MAX_RETRIES)
+    # shared=False: a task of this app only (each app built in a process keeps its own).
+    @celery.task(name="donations.run_job", bind=True, max_retries=MAX_RETRIES, shared=False)
     def run_job(self: Task, name: str, *args: Any) -> None:
         function = resolve(name)
         try:
@@ -50,5 +53,16 @@ def make_celery(app: Flask) -> Celery:
             log.warning("job %s failed; retrying", described(function, args), exc_info=True)
             raise self.retry(exc=error, countdown=RETRY_BACKOFF_SECONDS * (2**self.request.retries)) from error
 
+    if app.config.get("LOG_FORMAT") == "json":
+        from celery.signals import after_setup_logger, after_setup_task_logger
+
+        from donations.platform.logs import json_handlers
+
+        # Celery sets up the worker's and beat's loggers after the app is built: their lines too.
+        after_setup_logger.connect(json_handlers, weak=False, dispatch_uid="donations-json-logs")
+        after_setup_task_logger.connect(json_handlers, weak=False, dispatch_uid="donations-json-task-logs")
+    from donations.platform.schedule import register_schedule
+
+    register_schedule(celery, app.config, app.instance_path)  # `celery -A wsgi:celery beat`
     app.extensions["celery"] = celery
     return celery

@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from donations.clock import utcnow
 from donations.extensions import db
 from donations.platform import stripe_api
-from donations.portal import erasure
+from donations.portal import operations
 
 
 @click.command("purge-personal-data")
@@ -17,13 +17,12 @@ from donations.portal import erasure
 def purge_personal_data_command() -> None:
     """Remove personal data past its retention: expired sign-in links, old Stripe event payloads,
     donors without a gift for six years (the receipts' retention). Run it daily; safe to run twice."""
-    client = current_app.extensions["stripe_client"]
     try:
-        report = erasure.purge_expired(
+        report = operations.purge_personal_data(
             db.session,
+            current_app.extensions["stripe_client"],
             utcnow(),
-            lambda customer: stripe_api.delete_customer(client, customer),
-            event_payload_days=current_app.config["EVENT_PAYLOAD_RETENTION_DAYS"],
+            current_app.config["EVENT_PAYLOAD_RETENTION_DAYS"],
         )
     except stripe_api.PaymentServiceError as error:
         db.session.rollback()

@@ -8,6 +8,7 @@ refusal or silence comes out as `PaymentServiceError`, and nothing is recorded t
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from donations.models import Donation, Donor
 from donations.platform import stripe_api
-from donations.portal import awaited_changes, records
+from donations.portal import awaited_changes, erasure, records
 
 SubscriptionCall = Callable[[stripe.StripeClient, str], dict[str, Any]]
 
@@ -60,3 +61,17 @@ def billing_portal_url(
         return None
     portal = stripe_api.create_billing_portal_session(client, customer, return_url, configuration)
     return str(portal["url"])
+
+
+def purge_personal_data(
+    session: Session, client: stripe.StripeClient, now: dt.datetime, event_payload_days: int
+) -> erasure.PurgeReport:
+    """Personal data past its retention (`flask donations purge-personal-data` and its schedule):
+    `erasure.purge_expired`, an erased donor's Stripe customer deleted too. The caller commits, or
+    rolls back on PaymentServiceError (Stripe unreachable: nothing is purged)."""
+    return erasure.purge_expired(
+        session,
+        now,
+        lambda customer: stripe_api.delete_customer(client, customer),
+        event_payload_days=event_payload_days,
+    )

@@ -1,4 +1,5 @@
-"""The January batch, run by the CLI inline or spread over Celery workers by chunks.
+"""The January batch, run by the CLI inline or spread over Celery workers by chunks, or by the
+schedule (`run_january_batch`) every day of January.
 
 Each chunk of donors is issued and committed on its own: a batch stopped at
 any point (a crash, a killed worker) is simply run again, and issues only what
@@ -7,8 +8,13 @@ is missing.
 
 from __future__ import annotations
 
+import fcntl
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import text
 
 from donations.clock import paris_date, utcnow
 from donations.extensions import db
@@ -59,3 +65,79 @@ def queue_for_workers(year: int, due: list[int], email: bool) -> int:
     for chunk in parts:
         enqueue(issue_annual_chunk, year, chunk, email)
     return len(parts)
+
+
+class NotJanuary(ValueError):
+    """The scheduled batch runs in January only (Paris time): it recaps the year just ended."""
+
+
+@dataclass(frozen=True)
+class JanuaryRun:
+    """What a scheduled January run did: `skipped` says why it did nothing, else the recaps issued."""
+
+    year: int
+    issued: int = 0
+    waiting: int = 0
+    skipped: str = ""
+
+
+# PostgreSQL advisory locks are keyed by a number: this one, plus the year.
+_ADVISORY_KEY = 0x414E4E55414C0000  # "ANNUAL"
+
+
+@contextmanager
+def exclusive_run(year: int) -> Iterator[bool]:
+    """Hold the right to run the batch of `year` across processes; yields False when another holds it.
+
+    PostgreSQL: a session advisory lock on a connection of its own (released
+    when the run ends or its process dies). SQLite (one machine): an flock on
+    a file beside the database.
+    """
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            held = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": _ADVISORY_KEY + year}))
+            conn.commit()  # a session lock outlives the transaction; no transaction stays open for the run
+            try:
+                yield held
+            finally:
+                if held:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _ADVISORY_KEY + year})
+                    conn.commit()
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield True
+        return
+    with open(f"{database}.annual-{year}.lock", "a") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def run_january_batch(email: bool = True) -> JanuaryRun:
+    """The scheduled January batch: the recaps of the year just ended, issued here chunk by chunk.
+
+    Runs every day of January and is idempotent: outside January it refuses
+    (NotJanuary); while another run holds the year it does nothing; once
+    every donor has a recap it finds nothing due. The same functions as
+    `flask receipts annual` (`plan`, then `run_inline`), so the year is
+    refused unless ended in Paris, and no donor ever gets a second recap.
+    """
+    today = paris_date(utcnow())
+    if today.month != 1:
+        raise NotJanuary(f"the January batch runs in January (today is {today.isoformat()} in Paris)")
+    year = today.year - 1
+    with exclusive_run(year) as held:
+        if not held:
+            return JanuaryRun(year, skipped="another run of this year is in progress")
+        due, waiting = plan(year)
+        if not due:
+            return JanuaryRun(year, waiting=len(waiting), skipped="every donor due has a recap")
+        return JanuaryRun(year, issued=run_inline(year, due, email), waiting=len(waiting))

@@ -11,12 +11,13 @@ from flask.cli import AppGroup
 from donations.extensions import db
 from donations.money import format_euros
 from donations.receipting import batch as annual_batch
-from donations.receipting.emails import send_pending
-from donations.receipting.pdfs import redraw_problem_pdfs, timestamp_missing_pdfs
+from donations.receipting.emails import catch_up
+from donations.receipting.pdfs import receipt_store
+from donations.receipting.storage_check import StorageProblem, repair, verify_storage
 from receipts.annual import YearNotEnded
 from receipts.declaration import declaration_for
 
-receipts_cli = AppGroup("receipts", help="Tax receipts: annual recaps, declaration, emails.")
+receipts_cli = AppGroup("receipts", help="Tax receipts: annual recaps, declaration, emails, stored PDFs.")
 
 
 @receipts_cli.command("annual")
@@ -71,13 +72,46 @@ def send_pending_command() -> None:
     """Draw and store the receipt PDFs that failed, sign again with a timestamp those signed while the
     TSA was down, then send the receipt emails and cancellation notices still owed (after an SMTP
     outage or a storage failure)."""
-    stored, failing = redraw_problem_pdfs()
-    if stored or failing:
-        click.echo(f"{stored} receipt PDF(s) drawn and stored, {failing} still failing.")
-    timestamped, untimestamped = timestamp_missing_pdfs()
-    if timestamped or untimestamped:
-        click.echo(f"{timestamped} receipt PDF(s) signed again with a timestamp, {untimestamped} still without.")
-    sent, pending = send_pending()
-    click.echo(f"{sent} email(s) sent, {pending} still pending.")
-    if pending or failing:
+    owed = catch_up()
+    if owed.stored or owed.failing:
+        click.echo(f"{owed.stored} receipt PDF(s) drawn and stored, {owed.failing} still failing.")
+    if owed.timestamped or owed.untimestamped:
+        click.echo(
+            f"{owed.timestamped} receipt PDF(s) signed again with a timestamp, {owed.untimestamped} still without."
+        )
+    click.echo(f"{owed.sent} email(s) sent, {owed.pending} still pending.")
+    if not owed.done:
+        sys.exit(1)
+
+
+@receipts_cli.command("verify-storage")
+@click.option("--year", type=int, default=None, help="Only the receipts numbered in this year (default: all).")
+@click.option("--repair", "fix", is_flag=True, help="Draw each missing or altered PDF again from its snapshot.")
+def verify_storage_command(year: int | None, fix: bool) -> None:
+    """Check each stored receipt PDF against its recorded sha256 (after a restore, or trouble with
+    RECEIPTS_DIR); a line per file missing or altered; exit 1 while one is left."""
+    bad: list[StorageProblem] = []
+
+    def tell(problem: StorageProblem) -> None:
+        kind, _, detail = problem.problem.partition(": ")
+        click.echo(f"{kind.upper():<10}  {problem.number}" + (f": {detail}" if detail else ""))
+        bad.append(problem)  # only the problems are kept, never the files
+
+    check = verify_storage(db.session, receipt_store(), tell, year=year)
+    click.echo(
+        f"{check.checked} stored PDF(s) checked, {check.matching} match their hash, {check.problems} problem(s)"
+        f" ({check.not_drawn} receipt(s) not drawn yet)"
+    )
+    left = len(bad)
+    if fix and bad:
+        left = 0
+        for problem in bad:
+            why = repair(db.session, problem.receipt_id)
+            db.session.commit()
+            if why:
+                left += 1
+                click.echo(f"NOT REPAIRED  {problem.number}: {why}", err=True)
+            else:
+                click.echo(f"repaired  {problem.number}  (drawn again from its snapshot)")
+    if left:
         sys.exit(1)

@@ -5,6 +5,7 @@ those still owed (`flask receipts send-pending`). Jobs, run after the commit tha
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -15,7 +16,7 @@ from donations.clock import utcnow
 from donations.extensions import db
 from donations.models import Donor, Receipt, ReceiptStatus
 from donations.platform.mail import deliver, message
-from donations.receipting.pdfs import pdf_or_report
+from donations.receipting.pdfs import pdf_or_report, redraw_problem_pdfs, timestamp_missing_pdfs
 
 log = logging.getLogger(__name__)
 
@@ -101,3 +102,30 @@ def send_pending() -> tuple[int, int]:
             log.warning("email for receipt %s still pending", receipt_id, exc_info=True)
             pending += 1
     return sent, pending
+
+
+@dataclass(frozen=True)
+class StillOwed:
+    """What `catch_up` did: PDFs drawn and stored again, still failing; PDFs signed again with a
+    timestamp, still without one; emails sent, still pending."""
+
+    stored: int
+    failing: int
+    timestamped: int
+    untimestamped: int
+    sent: int
+    pending: int
+
+    @property
+    def done(self) -> bool:
+        return not (self.failing or self.pending)
+
+
+def catch_up() -> StillOwed:
+    """`flask receipts send-pending` and its schedule: store the PDFs whose last attempt failed, sign
+    again with a timestamp those signed while the TSA was down, then send every email still owed
+    (after an SMTP outage or a storage failure)."""
+    stored, failing = redraw_problem_pdfs()
+    timestamped, untimestamped = timestamp_missing_pdfs()
+    sent, pending = send_pending()
+    return StillOwed(stored, failing, timestamped, untimestamped, sent, pending)
