@@ -23,7 +23,12 @@ class Gunicorn:
     """`gunicorn -w 2 wsgi:app` on a free port, configured only by its environment, as in production."""
 
     def __init__(
-        self, database_url: str, sandbox_url: str, directory: Path, settings: dict[str, str] | None = None
+        self,
+        database_url: str,
+        sandbox_url: str,
+        directory: Path,
+        settings: dict[str, str] | None = None,
+        start_seconds: float = 20,
     ) -> None:
         self.url = f"http://127.0.0.1:{free_port()}"
         self.log = directory / "gunicorn.log"
@@ -58,7 +63,7 @@ class Gunicorn:
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            self._wait_until_serving(deadline=time.monotonic() + 20)
+            self._wait_until_serving(deadline=time.monotonic() + start_seconds)
         except BaseException:
             self.stop()
             raise
@@ -73,7 +78,7 @@ class Gunicorn:
             except requests.RequestException:  # not listening yet, or a worker still booting
                 pass
             time.sleep(0.1)
-        raise AssertionError("gunicorn did not start within 20 s\n" + self.log_tail())
+        raise AssertionError("gunicorn did not start in time\n" + self.log_tail())
 
     def log_tail(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]
