@@ -14,7 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,11 +42,26 @@ class CheckResult:
         return self.state == OK
 
 
+def _in_a_thread(name: str, check: Callable[[], None]) -> Future[None]:
+    """Run `check` in a daemon thread: one stuck on a dead address never holds the process's exit."""
+    future: Future[None] = Future()
+
+    def work() -> None:
+        try:
+            check()
+        except BaseException as error:
+            future.set_exception(error)
+        else:
+            future.set_result(None)
+
+    threading.Thread(target=work, name=f"healthz-{name}", daemon=True).start()
+    return future
+
+
 class BoundedChecks:
-    """Runs each named check in a thread and waits for it at most `CHECK_SECONDS`."""
+    """Runs each named check in a thread of its own and waits for it at most `CHECK_SECONDS`."""
 
     def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="healthz")
         self._running: dict[str, Future[None]] = {}
         self._lock = threading.Lock()
 
@@ -59,9 +74,9 @@ class BoundedChecks:
             for name, check in wanted:
                 previous = self._running.get(name)
                 if previous is not None and not previous.done():
-                    started[name] = None  # one stuck check per name at most (the pool has a thread for each)
+                    started[name] = None  # one stuck check per name at most
                 else:
-                    started[name] = self._running[name] = self._pool.submit(check)
+                    started[name] = self._running[name] = _in_a_thread(name, check)
         deadline = time.monotonic() + timeout
         return [self._outcome(name, started[name], deadline) for name, _check in wanted]
 
