@@ -65,6 +65,15 @@ class ServiceMetrics:
             registry=None,
         )
 
+        self._by_endpoint: dict[str, Any] = {}
+
+    def request_answered(self, endpoint: str, seconds: float) -> None:
+        """Observe a request's duration; each endpoint's child is looked up once (a dict read after)."""
+        child = self._by_endpoint.get(endpoint)
+        if child is None:
+            child = self._by_endpoint.setdefault(endpoint, self.request_duration.labels(endpoint))
+        child.observe(seconds)
+
     def webhook_delivery(self, outcome: str) -> None:
         child = self._by_outcome.get(outcome)
         if child is not None:

@@ -72,7 +72,7 @@ def _time_request(response: Response) -> Response:
     started = g.get("operations_started")
     metrics = metrics_of(current_app)
     if started is not None and metrics is not None:
-        metrics.request_duration.labels(request.endpoint or "unmatched").observe(time.perf_counter() - started)
+        metrics.request_answered(request.endpoint or "unmatched", time.perf_counter() - started)
     return response
 
 
