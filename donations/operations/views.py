@@ -8,14 +8,19 @@ or a figure that fails is named in the answer.
 from __future__ import annotations
 
 import hmac
+import logging
+import os
 import time
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
 from donations.extensions import csrf, db
 from donations.operations.health_checks import BoundedChecks, run_checks
-from donations.operations.metrics import EXTENSION, ServiceMetrics, metrics_of, render
+from donations.operations.metrics import EXTENSION, ServiceMetrics, metrics_of, multiprocess_directory, render
 from donations.operations.settings import metrics_path
+from donations.platform.deployment import gunicorn_workers
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("operations", __name__)
 csrf.exempt(bp)
@@ -29,7 +34,7 @@ def healthz() -> tuple[Response, int]:
     try:
         results = run_checks(current_app.extensions[CHECKS], db.engine, current_app.config)
     except Exception as error:  # never a 500: whatever broke, the probe reads a failure
-        current_app.logger.exception("the health checks could not run")
+        log.exception("the health checks could not run")
         return _no_store(jsonify(status="failing", checks={"healthz": f"failing ({type(error).__name__})"})), 503
     failing = [result.name for result in results if not result.ok]
     body = jsonify(
@@ -84,6 +89,13 @@ def register_operations(app: Flask) -> None:
     if path is None:
         return
     app.extensions[EXTENSION] = ServiceMetrics()
+    workers = gunicorn_workers(os.environ)
+    if workers > 1 and not multiprocess_directory():
+        log.warning(
+            "%d workers serve /metrics without PROMETHEUS_MULTIPROC_DIR: each scrape shows one worker's counts "
+            "(start gunicorn with gunicorn.conf.py, which sets it)",
+            workers,
+        )
     app.add_url_rule(path, "operations.metrics", metrics_view, methods=["GET"])
     csrf.exempt(metrics_view)
     # Two perf_counter() calls and a histogram observation per request: no database, no lock held long.

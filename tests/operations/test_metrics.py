@@ -172,3 +172,12 @@ def test_with_a_broker_the_jobs_queued_are_its_queue(make_app: Callable[..., Fla
     assert figures[("donations_broker_up", ())] == 1
     closed = make_app(METRICS_TOKEN=TOKEN, CELERY_BROKER_URL="redis://127.0.0.1:9/0")
     assert scrape(closed.test_client())[("donations_broker_up", ())] == 0
+
+
+def test_several_workers_without_the_multiprocess_directory_are_warned_about(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    make_app(METRICS_TOKEN=TOKEN)
+    assert any("without PROMETHEUS_MULTIPROC_DIR" in record.getMessage() for record in caplog.records)
