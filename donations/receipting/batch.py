@@ -62,7 +62,8 @@ def run_inline(
         for chunk in progress(parts):
             issued += len(issue_annual_chunk(year, chunk, email, run_id))
     except BaseException as error:  # a crash, or the operator's Ctrl-C: the run did not finish
-        batch_runs.record_failure(db.session, run_id, error)
+        if run_id is not None:
+            batch_runs.record_failure(db.session, run_id, error)
         raise
     return issued
 

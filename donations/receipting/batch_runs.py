@@ -22,8 +22,12 @@ log = logging.getLogger(__name__)
 _RUNS = AnnualBatchRun.__table__
 
 
-def start_run(session: Session, year: int, chunks: int) -> int:
-    """Record a run starting with `chunks` chunks to issue; commits. A run with nothing to do has succeeded."""
+def start_run(session: Session, year: int, chunks: int) -> int | None:
+    """Record a run starting with `chunks` chunks to issue; commits. A run with nothing to do has succeeded.
+
+    The record is for the alerts: when it cannot be written (the database busy past its wait),
+    the batch runs anyway, unrecorded (None), and says so in the log.
+    """
     now = utcnow()
     run = AnnualBatchRun(
         year=year,
@@ -33,7 +37,12 @@ def start_run(session: Session, year: int, chunks: int) -> int:
         chunks=chunks,
     )
     session.add(run)
-    session.commit()
+    try:
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.warning("the annual batch run for %s could not be recorded; it runs unrecorded", year, exc_info=True)
+        return None
     return run.id
 
 
