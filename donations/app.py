@@ -70,6 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_template_helpers(app)
 
     from donations.cli import register_commands
+    from donations.operations.views import register_operations
     from donations.platform.deployment import check_deployment
     from donations.platform.input_checks import register_input_checks
     from donations.platform.security import register_security_headers
@@ -79,6 +80,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_input_checks(app)
     register_security_headers(app)
+    register_operations(app)
     register_commands(app)
     return app
 

@@ -11,6 +11,7 @@ from donations.finance.offline_cli import bank_cli, gifts_cli
 from donations.fulfilment.cli import stripe_cli
 from donations.giving.campaigns_cli import campaigns_cli
 from donations.giving.cli import expire_command
+from donations.operations.cli import operations_cli
 from donations.portal.cli import purge_personal_data_command
 from donations.receipting.cli import receipts_cli
 
@@ -29,5 +30,6 @@ def register_commands(app: Flask) -> None:
         gifts_cli,
         bank_cli,
         campaigns_cli,
+        operations_cli,
     ):
         app.cli.add_command(group)

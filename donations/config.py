@@ -23,6 +23,7 @@ from donations.config_checks import (
     validate_mail,
     validate_proxies_and_checkout_limits,
 )
+from donations.operations.settings import check_monitoring, parse_traffic_hours
 from donations.platform.schedule_times import SCHEDULE_TIMES, parse_schedule_time
 from donations.presets import parse_presets
 from donations.receipting.foundation_settings import FoundationSettingError, check_foundation
@@ -189,6 +190,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ALTCHA_HMAC_KEY", "ALTCHA_HMAC_KEY", _text),
     Setting("ALTCHA_COST", "ALTCHA_COST", _int, 5000),
     Setting("ALTCHA_CHALLENGE_MINUTES", "ALTCHA_CHALLENGE_MINUTES", _int, 20),
+    # Monitoring (docs/monitoring.md): /metrics' path and bearer token; the alert emails and thresholds.
+    Setting("METRICS_PATH", "METRICS_PATH", _text, ""),
+    Setting("METRICS_TOKEN", "METRICS_TOKEN", _text, ""),
+    Setting("ALERT_EMAILS", "ALERT_EMAILS", _text, ""),
+    Setting("ALERT_TRAFFIC_HOURS", "ALERT_TRAFFIC_HOURS", parse_traffic_hours, (8, 22)),
+    Setting("ALERT_WEBHOOK_SILENCE_MINUTES", "ALERT_WEBHOOK_SILENCE_MINUTES", _int, 240),
+    Setting("ALERT_FAILED_EVENTS", "ALERT_FAILED_EVENTS", _int, 1),
+    Setting("ALERT_UNSENT_RECEIPTS", "ALERT_UNSENT_RECEIPTS", _int, 1),
+    Setting("ALERT_UNSENT_RECEIPT_MINUTES", "ALERT_UNSENT_RECEIPT_MINUTES", _int, 60),
 )
 
 DANGEROUS_DEFAULT_SECRET = "dev-only-not-secret"
@@ -299,6 +309,7 @@ def validate(config: Mapping[str, Any]) -> None:
     validate_giving_extras(config)
     if getattr(config.get("SCHEDULE_ANNUAL_RECEIPTS"), "hour", 0) is None:
         raise ConfigError("SCHEDULE_ANNUAL_RECEIPTS must be a time of day (HH:MM): the January batch runs daily")
+    check_monitoring(config, production=env_name == "production")
     if not 0 <= int(config.get("STRIPE_MAX_NETWORK_RETRIES", 2)) <= 5:
         raise ConfigError("STRIPE_MAX_NETWORK_RETRIES must be between 0 and 5")
     signature = config.get("FOUNDATION_SIGNATURE_IMAGE")

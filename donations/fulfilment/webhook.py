@@ -12,6 +12,7 @@ from donations.fulfilment.event_objects import type_of
 from donations.fulfilment.event_shape import identifier_of
 from donations.fulfilment.events import Delivery, receive_event
 from donations.giving import checkout_limits
+from donations.operations.metrics import count_webhook_delivery
 from donations.platform.usable_text import parse_json
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ STATUS = {
 
 
 def _refuse(message: str) -> tuple[Response, int]:
+    count_webhook_delivery(current_app, "refused")
     return jsonify(error=message), 400
 
 
@@ -69,6 +71,7 @@ def stripe_webhook():  # type: ignore[no-untyped-def]
         )
         return _refuse("this endpoint does not take events of that mode (live/test)")
     outcome = receive_event(db.session, current_app.extensions["stripe_client"], event)
+    count_webhook_delivery(current_app, outcome.value)
     if outcome == Delivery.REJECTED:
         return jsonify(
             error="the event is malformed or names another donation's Stripe objects: recorded as rejected, not applied",

@@ -15,6 +15,7 @@ from donations.models.donation import (
 )
 from donations.models.donor import Donor, DonorIdentity, DonorSignIn, DonorType
 from donations.models.offline import BankCredit, BankCreditStatus, DepositSlip
+from donations.models.operations import AlertState, AnnualBatchRun, BatchRunStatus
 from donations.models.payout import PaymentReversal, Payout, PayoutLine, ReversalKind
 from donations.models.receipt import (
     CopyReason,
@@ -31,9 +32,12 @@ from donations.models.stripe_event import EventOutcome, StripeEvent
 
 __all__ = [
     "DEFAULT_CAMPAIGN_SLUG",
+    "AlertState",
+    "AnnualBatchRun",
     "AuditEntry",
     "BankCredit",
     "BankCreditStatus",
+    "BatchRunStatus",
     "Campaign",
     "CopyReason",
     "DepositSlip",

@@ -100,7 +100,8 @@ class Receipt(Base):
     # The deterministic unsigned drawing's sha256, checked on every redraw (NULL for receipts
     # stored before signing existed: their pdf_sha256 is the unsigned drawing's).
     drawing_sha256: Mapped[str | None] = mapped_column(String(64))
-    emailed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Indexed: the receipts still owed an email are counted by monitoring and the alerts.
+    emailed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     # A donor without email gets the receipt by post: when it was last printed in a postal batch.
     posted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Why the PDF could not last be drawn or stored, for finance (cleared once it is): the receipt itself

@@ -23,6 +23,7 @@ from donations.clock import utcnow
 from donations.extensions import db
 from donations.fulfilment.reconcile import DEFAULT_PERIOD, reconcile
 from donations.giving.operations import expire_abandoned
+from donations.operations.alerts import run_alerts
 from donations.platform.schedule_times import ScheduleTime
 from donations.platform.stripe_api import PaymentServiceError
 from donations.portal import operations as portal_operations
@@ -89,6 +90,14 @@ def issue_annual_receipts() -> str:
     return f"{run.issued} annual receipt(s) issued for {run.year}, {run.waiting} donor(s) waiting for a payment"
 
 
+def send_alerts() -> str:
+    """`flask operations alerts`: each alert that newly holds emailed to ALERT_EMAILS, once."""
+    result = run_alerts(db.session, current_app.config, utcnow())
+    if result.failed:
+        log.warning("alerts not emailed: %s", ", ".join(sorted(result.failed)))
+    return f"{len(result.sent)} alert(s) emailed, {len(result.already_sent)} already emailed, {len(result.cleared)} cleared"
+
+
 @dataclass(frozen=True)
 class ScheduledCommand:
     """One periodic command: its beat entry, the command cron runs, the setting of its time."""
@@ -118,6 +127,7 @@ SCHEDULE: tuple[ScheduledCommand, ...] = (
         issue_annual_receipts,
         january_only=True,
     ),
+    ScheduledCommand("alerts", "operations alerts", "SCHEDULE_ALERTS", send_alerts),
 )
 
 
@@ -125,7 +135,7 @@ def crontab_of(entry: ScheduledCommand, config: Mapping[str, Any]) -> crontab:
     """When `entry` runs, in the beat's time zone (Paris)."""
     time: ScheduleTime = config[entry.setting]
     return crontab(
-        minute=time.minute,
+        minute=f"*/{time.minute}" if time.every else time.minute,
         hour="*" if time.hour is None else time.hour,
         month_of_year=1 if entry.january_only else "*",
     )
@@ -136,11 +146,12 @@ def beat_schedule(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     is due is dropped (`expires`): after an outage each command runs once, not once per missed hour."""
     schedule = {}
     for entry in SCHEDULE:
-        hourly = config[entry.setting].hour is None
+        time: ScheduleTime = config[entry.setting]
+        expires = (time.minute * 60 - 30) if time.every else 55 * 60 if time.hour is None else 23 * 3600
         schedule[entry.name] = {
             "task": entry.task_name,
             "schedule": crontab_of(entry, config),
-            "options": {"expires": 55 * 60 if hourly else 23 * 3600},
+            "options": {"expires": expires},
         }
     return schedule
 

@@ -38,6 +38,7 @@ EXPECTED = {
     "purge-personal-data": ("donations purge-personal-data", "15 3 * * *"),
     "stripe-reconcile": ("stripe reconcile", "30 4 * * *"),
     "annual-receipts": ("receipts annual --year <last year>", "0 6 * 1 *"),
+    "alerts": ("operations alerts", "*/10 * * * *"),
 }
 
 

@@ -1,0 +1,1 @@
+"""Running the service: its health check, its Prometheus metrics and the operators' alert emails."""
