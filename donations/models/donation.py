@@ -222,22 +222,24 @@ class Payment(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    donation_id: Mapped[int] = mapped_column(ForeignKey("donation.id"), index=True)
-    amount_cents: Mapped[int]
-    refunded_cents: Mapped[int] = mapped_column(default=0)
+    # active_history: the flush knows each old value, which the dashboard's rollups take off
+    # (donations.models.rollup_upkeep).
+    donation_id: Mapped[int] = mapped_column(ForeignKey("donation.id"), index=True, active_history=True)
+    amount_cents: Mapped[int] = mapped_column(active_history=True)
+    refunded_cents: Mapped[int] = mapped_column(default=0, active_history=True)
     currency: Mapped[str] = mapped_column(String(3), default="eur")
-    method: Mapped[PaymentMethod] = mapped_column(enum_column(PaymentMethod))
-    status: Mapped[PaymentStatus] = mapped_column(enum_column(PaymentStatus), index=True)
+    method: Mapped[PaymentMethod] = mapped_column(enum_column(PaymentMethod), active_history=True)
+    status: Mapped[PaymentStatus] = mapped_column(enum_column(PaymentStatus), index=True, active_history=True)
     disputed: Mapped[bool] = mapped_column(default=False)
     dispute_status: Mapped[str | None] = mapped_column(String(40))
-    livemode: Mapped[bool] = mapped_column(default=False)
+    livemode: Mapped[bool] = mapped_column(default=False, active_history=True)
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     stripe_charge_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     stripe_invoice_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     # The instant Stripe says the money arrived, and its date in Paris, which
     # decides the tax year.
     received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    received_on: Mapped[dt.date | None] = mapped_column(index=True)
+    received_on: Mapped[dt.date | None] = mapped_column(index=True, active_history=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Stripe's fee and what reaches the balance, from the charge's balance transaction (it may
     # come later than the payment: charge.updated); the payout that brought it to the bank.
