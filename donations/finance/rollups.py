@@ -62,6 +62,8 @@ def rebuild(session: Session, since: dt.date | None = None) -> Rebuilt:
                     "amount_cents",
                     "refunded_cents",
                     "refunded_payments",
+                    "fee_cents",
+                    "fee_amount_cents",
                 ],
                 _succeeded(since)
                 .add_columns(
@@ -73,6 +75,8 @@ def rebuild(session: Session, since: dt.date | None = None) -> Rebuilt:
                     func.sum(Payment.amount_cents),
                     func.sum(Payment.refunded_cents),
                     func.sum(refunded),
+                    func.coalesce(func.sum(Payment.fee_cents), 0),
+                    func.sum(case((Payment.fee_cents.is_not(None), Payment.amount_cents), else_=0)),
                 )
                 .group_by(Payment.received_on, Donation.kind, Payment.method, Payment.livemode),
             )

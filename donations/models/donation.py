@@ -128,6 +128,8 @@ class Donation(Base):
         # The back office's list sorted by amount, one page at a time (keyset on amount, id).
         Index("ix_donation_amount_cents_id", "amount_cents", "id"),
         Index("ix_donation_created_at_id", "created_at", "id"),
+        # The running monthly gifts counted and summed from the index alone (the dashboard).
+        Index("ix_donation_kind_status_amount", "kind", "status", "amount_cents"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -219,6 +221,9 @@ class Payment(Base):
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="amount_positive"),
         CheckConstraint("refunded_cents >= 0 AND refunded_cents <= amount_cents", name="refund_within_amount"),
+        # The failed payments newest first (donations.finance.failed_payments), the cheques not yet deposited.
+        Index("ix_payment_status_created_at_id", "status", "created_at", "id"),
+        Index("ix_payment_method_deposit_slip_id", "method", "deposit_slip_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -244,7 +249,7 @@ class Payment(Base):
     # Stripe's fee and what reaches the balance, from the charge's balance transaction (it may
     # come later than the payment: charge.updated); the payout that brought it to the bank.
     stripe_balance_transaction_id: Mapped[str | None] = mapped_column(String(255), index=True)
-    fee_cents: Mapped[int | None]
+    fee_cents: Mapped[int | None] = mapped_column(active_history=True)
     net_cents: Mapped[int | None]
     payout_id: Mapped[int | None] = mapped_column(ForeignKey("payout.id"), index=True)
     # A gift received outside Stripe: the cheque's number or the transfer's reference, the cheque's bank,

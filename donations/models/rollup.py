@@ -32,6 +32,9 @@ class FinanceDay(Base):
     refunded_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     # Of `payments`, those with some money given back (a refund, a lost dispute, an offline gift cancelled).
     refunded_payments: Mapped[int] = mapped_column(default=0)
+    # Stripe's fees of those whose fee is known, and the money they were taken on (the fees report).
+    fee_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    fee_amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Span(enum.StrEnum):

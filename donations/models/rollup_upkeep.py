@@ -22,8 +22,17 @@ from donations.models.donation import Donation, Payment, PaymentStatus
 from donations.models.rollup import FinanceDay, FinanceDonorPeriod, Span
 
 # What a payment's contribution reads: its own columns, then its donation's kind and donor.
-PAYMENT_FIELDS = ("status", "received_on", "method", "livemode", "amount_cents", "refunded_cents", "donation_id")
-DAY_COUNTERS = ("payments", "amount_cents", "refunded_cents", "refunded_payments")
+PAYMENT_FIELDS = (
+    "status",
+    "received_on",
+    "method",
+    "livemode",
+    "amount_cents",
+    "refunded_cents",
+    "fee_cents",
+    "donation_id",
+)
+DAY_COUNTERS = ("payments", "amount_cents", "refunded_cents", "refunded_payments", "fee_cents", "fee_amount_cents")
 DAY_KEY = ("day", "kind", "method", "livemode")
 PERIOD_KEY = ("span", "starts_on", "donor_id")
 
@@ -92,6 +101,8 @@ def _contribution(values: dict[str, Any], kind: Any, donor_id: int) -> tuple[Day
         amount_cents=values["amount_cents"],
         refunded_cents=values["refunded_cents"],
         refunded_payments=1 if values["refunded_cents"] else 0,
+        fee_cents=values["fee_cents"] or 0,
+        fee_amount_cents=values["amount_cents"] if values["fee_cents"] is not None else 0,
     )
     return (values["received_on"], kind, values["method"], bool(values["livemode"])), counters, donor_id
 

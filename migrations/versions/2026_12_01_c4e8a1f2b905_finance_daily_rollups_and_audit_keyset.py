@@ -5,10 +5,12 @@ Revises: 8d5c2f4a9e17
 Create Date: 2026-12-01 14:20:00.000000
 
 finance_day: the succeeded payments of each Paris day by kind of gift, method and Stripe mode (count,
-amount, refunded, refunded count); finance_donor_period: each donor's count of succeeded payments per
+amount, refunded, refunded count, Stripe fees and the amount they were taken on); finance_donor_period: each donor's count of succeeded payments per
 month and per year (the dashboard's donor counts). Both filled here from the payments already stored;
 the flush keeps them up to date afterwards (donations.models.rollup_upkeep) and `flask finance
-rebuild-rollups` recomputes them. audit_entry (at, id) and (action, at, id): the trail read by keyset.
+rebuild-rollups` recomputes them. audit_entry (at, id) and (action, at, id): the trail read by keyset;
+payment (status, created_at, id): the failed payments newest first; payment (method, deposit_slip_id):
+the cheques not yet deposited; donation (kind, status, amount_cents): the running monthly gifts.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -24,9 +26,11 @@ SUCCEEDED = "FROM payment p JOIN donation d ON d.id = p.donation_id WHERE p.stat
 
 def _fill(bind) -> None:
     op.execute(
-        "INSERT INTO finance_day (day, kind, method, livemode, payments, amount_cents, refunded_cents, refunded_payments) "
+        "INSERT INTO finance_day (day, kind, method, livemode, payments, amount_cents, refunded_cents, refunded_payments, "
+        "fee_cents, fee_amount_cents) "
         "SELECT p.received_on, d.kind, p.method, p.livemode, count(*), sum(p.amount_cents), sum(p.refunded_cents), "
-        f"sum(CASE WHEN p.refunded_cents > 0 THEN 1 ELSE 0 END) {SUCCEEDED} "
+        "sum(CASE WHEN p.refunded_cents > 0 THEN 1 ELSE 0 END), coalesce(sum(p.fee_cents), 0), "
+        f"sum(CASE WHEN p.fee_cents IS NOT NULL THEN p.amount_cents ELSE 0 END) {SUCCEEDED} "
         "GROUP BY p.received_on, d.kind, p.method, p.livemode"
     )
     for span, unit in (("M", "month"), ("Y", "year")):
@@ -50,6 +54,8 @@ def upgrade():
     sa.Column('amount_cents', sa.BigInteger(), nullable=False),
     sa.Column('refunded_cents', sa.BigInteger(), nullable=False),
     sa.Column('refunded_payments', sa.Integer(), nullable=False),
+    sa.Column('fee_cents', sa.BigInteger(), nullable=False),
+    sa.Column('fee_amount_cents', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('day', 'kind', 'method', 'livemode', name=op.f('pk_finance_day'))
     )
     op.create_table('finance_donor_period',
@@ -63,10 +69,20 @@ def upgrade():
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.create_index('ix_audit_entry_at_id', ['at', 'id'], unique=False)
         batch_op.create_index('ix_audit_entry_action_at_id', ['action', 'at', 'id'], unique=False)
+    with op.batch_alter_table('donation', schema=None) as batch_op:
+        batch_op.create_index('ix_donation_kind_status_amount', ['kind', 'status', 'amount_cents'], unique=False)
+    with op.batch_alter_table('payment', schema=None) as batch_op:
+        batch_op.create_index('ix_payment_status_created_at_id', ['status', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_payment_method_deposit_slip_id', ['method', 'deposit_slip_id'], unique=False)
     _fill(op.get_bind())
 
 
 def downgrade():
+    with op.batch_alter_table('payment', schema=None) as batch_op:
+        batch_op.drop_index('ix_payment_method_deposit_slip_id')
+        batch_op.drop_index('ix_payment_status_created_at_id')
+    with op.batch_alter_table('donation', schema=None) as batch_op:
+        batch_op.drop_index('ix_donation_kind_status_amount')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_entry_action_at_id')
         batch_op.drop_index('ix_audit_entry_at_id')

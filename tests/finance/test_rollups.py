@@ -44,6 +44,7 @@ def _succeeded(conn: sa.Connection) -> list[Any]:
                 Payment.amount_cents,
                 Payment.refunded_cents,
                 Donation.donor_id,
+                Payment.fee_cents,
             )
             .join(Donation, Donation.id == Payment.donation_id)
             .where(Payment.status == PaymentStatus.SUCCEEDED, Payment.received_on.is_not(None))
@@ -56,13 +57,17 @@ def from_payments(app: Flask) -> Rows:
     days: dict[tuple[Any, ...], Counter[str]] = {}
     periods: Counter[tuple[Any, ...]] = Counter()
     with app.app_context(), db.engine.connect() as conn:
-        for day, kind, method, livemode, amount, refunded, donor in _succeeded(conn):
+        for day, kind, method, livemode, amount, refunded, donor, fee in _succeeded(conn):
             row = days.setdefault((day, kind, method, bool(livemode)), Counter())
             row.update(payments=1, amount=amount, refunded=refunded, refunded_payments=1 if refunded else 0)
+            row.update(fee=fee or 0, fee_amount=amount if fee is not None else 0)
             periods[("M", day.replace(day=1), donor)] += 1
             periods[("Y", dt.date(day.year, 1, 1), donor)] += 1
     return (
-        {k: (c["payments"], c["amount"], c["refunded"], c["refunded_payments"]) for k, c in days.items()},
+        {
+            k: tuple(c[n] for n in ("payments", "amount", "refunded", "refunded_payments", "fee", "fee_amount"))
+            for k, c in days.items()
+        },
         dict(periods),
     )
 
@@ -76,6 +81,8 @@ def rollups(app: Flask) -> Rows:
                 r.amount_cents,
                 r.refunded_cents,
                 r.refunded_payments,
+                r.fee_cents,
+                r.fee_amount_cents,
             )
             for r in conn.execute(sa.select(FinanceDay.__table__))
         }
@@ -135,7 +142,7 @@ def _straight(app: Flask, today: dt.date) -> dict[str, Any]:
     month, year = today.replace(day=1), dt.date(today.year, 1, 1)
     figures: dict[str, Any] = {"month": Counter(), "year": Counter(), "donors": {"month": set(), "year": set()}}
     with app.app_context(), db.engine.connect() as conn:
-        for day, kind, _method, _live, amount, refunded, donor in _succeeded(conn):
+        for day, kind, _method, _live, amount, refunded, donor, _fee in _succeeded(conn):
             for name, first in (("month", month), ("year", year)):
                 if first <= day <= today:
                     figures[name][DonationKind(kind)] += amount - refunded
