@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import downgrade, upgrade
 
 from donations.clock import paris_date, utcnow
 from donations.extensions import db
@@ -207,3 +208,18 @@ def test_a_rebuild_from_a_day_leaves_the_days_before_it(app: Flask, runner: Flas
     assert by_day[february] == {key[0]: value for key, value in kept[0].items()}[february]
     assert by_day[december][0] == 7  # before the day: left alone
     assert periods == kept[1]
+
+
+def test_the_migration_fills_the_rollups_from_the_payments_already_stored(app: Flask) -> None:
+    with app.app_context():
+        for day, kind in ((dt.date(2025, 12, 31), DonationKind.ONE_OFF), (dt.date(2026, 1, 2), DonationKind.MONTHLY)):
+            payment = settled_payment(db.session, 6000, kind, received_at=dt.datetime.combine(day, dt.time(10), dt.UTC))
+            payment.fee_cents = 90
+        payment.refunded_cents = 2000
+        db.session.commit()
+        made = rollups(app)
+        assert made == from_payments(app) and len(made[0]) == 2
+        downgrade(revision="8d5c2f4a9e17")
+        assert "finance_day" not in sa.inspect(db.engine).get_table_names()
+        upgrade()
+    assert rollups(app) == made
