@@ -161,6 +161,7 @@ def main() -> None:
     parser.add_argument(
         "--keep", metavar="NAME", help="build in the database NAME and keep it; a later run with it skips the build"
     )
+    parser.add_argument("--only", help="measure only the pages whose name holds one of these words (comma-separated)")
     args = parser.parse_args()
     logging.getLogger("alembic").setLevel(logging.WARNING)
     with scratch_postgres("bench_finance", keep=args.keep) as url:
@@ -219,7 +220,10 @@ def main() -> None:
         print(
             f"{'page':34} {'stmts':>5} {'median':>9}  slowest plan node; sequential scans of tables over {BIG_TABLE} rows"
         )
+        wanted = [w.strip() for w in (args.only or "").split(",") if w.strip()]
         for browser, name, path in pages:
+            if wanted and not any(w in name for w in wanted):
+                continue
             recorder = Recorder()
             times = []
             status = 200

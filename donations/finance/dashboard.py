@@ -16,7 +16,8 @@ from donations.fulfilment.health import WebhookHealth, webhook_health
 from donations.models import Donation, DonationKind, DonationStatus, FinanceDay, Payment, PaymentStatus, Receipt
 
 MONTHS_CHARTED = 12
-FAILED_COUNTED = 1000
+# As many as the list of failed payments shows (donations.finance.failed_payments.LISTED).
+FAILED_COUNTED = 200
 # A failed payment stops waiting once its gift is over (stopped, never completed, refunded).
 OVER = (DonationStatus.CANCELLED, DonationStatus.EXPIRED, DonationStatus.REFUNDED)
 
@@ -72,6 +73,11 @@ class Dashboard:
     pdf_problems: int = 0
     # The latest receipts whose PDF could not be drawn or stored (see `Receipt.pdf_problem`).
     pdf_problem_receipts: tuple[Receipt, ...] = ()
+
+    @property
+    def failed_more_than(self) -> int | None:
+        """The bound when there are more failed payments waiting than counted ("more than 200")."""
+        return FAILED_COUNTED if self.failed_waiting > FAILED_COUNTED else None
 
 
 DayRows = list[tuple[dt.date, DonationKind, int, int]]
@@ -152,10 +158,11 @@ def dashboard(session: Session, today: dt.date, now: dt.datetime) -> Dashboard:
         .limit(FAILED_COUNTED + 1)
         .subquery()
     )
-    # Four figures, one statement: each a subquery on its own index (donation.status, payment.status, ...).
+    # Four figures, one statement: each a subquery on its own index, the running gifts' read from it alone
+    # (donation (kind, status, amount_cents)), the failed payments' stopping at the bound.
     monthly_count, monthly_cents, failed, pdf_problems = session.execute(
         select(
-            select(func.count(Donation.id)).where(*running).scalar_subquery(),
+            select(func.count()).select_from(Donation).where(*running).scalar_subquery(),
             select(func.coalesce(func.sum(Donation.amount_cents), 0)).where(*running).scalar_subquery(),
             select(func.count()).select_from(failed_waiting).scalar_subquery(),
             select(func.count(Receipt.id)).where(with_problem).scalar_subquery(),

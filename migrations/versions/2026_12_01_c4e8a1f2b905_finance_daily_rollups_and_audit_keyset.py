@@ -10,7 +10,8 @@ month and per year (the dashboard's donor counts). Both filled here from the pay
 the flush keeps them up to date afterwards (donations.models.rollup_upkeep) and `flask finance
 rebuild-rollups` recomputes them. audit_entry (at, id) and (action, at, id): the trail read by keyset;
 payment (status, created_at, id): the failed payments newest first; payment (method, deposit_slip_id):
-the cheques not yet deposited; donation (kind, status, amount_cents): the running monthly gifts.
+the cheques not yet deposited; donation (kind, status, amount_cents): the running monthly gifts;
+receipt (year, status, livemode, article, amount_cents): the art. 222 bis totals of a year.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -69,6 +70,10 @@ def upgrade():
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.create_index('ix_audit_entry_at_id', ['at', 'id'], unique=False)
         batch_op.create_index('ix_audit_entry_action_at_id', ['action', 'at', 'id'], unique=False)
+    with op.batch_alter_table('receipt', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_receipt_declaration', ['year', 'status', 'livemode', 'article', 'amount_cents'], unique=False
+        )
     with op.batch_alter_table('donation', schema=None) as batch_op:
         batch_op.create_index('ix_donation_kind_status_amount', ['kind', 'status', 'amount_cents'], unique=False)
     with op.batch_alter_table('payment', schema=None) as batch_op:
@@ -83,6 +88,8 @@ def downgrade():
         batch_op.drop_index('ix_payment_status_created_at_id')
     with op.batch_alter_table('donation', schema=None) as batch_op:
         batch_op.drop_index('ix_donation_kind_status_amount')
+    with op.batch_alter_table('receipt', schema=None) as batch_op:
+        batch_op.drop_index('ix_receipt_declaration')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_entry_action_at_id')
         batch_op.drop_index('ix_audit_entry_at_id')
