@@ -148,7 +148,7 @@ def _prepare(app: Any, donors: int, kept: bool) -> tuple[Landmarks, dict[str, in
             sa.select(Donation.public_id)
             .join(Donor, Donor.id == Donation.donor_id)
             .where(sa.func.lower(Donor.email) == marks.email.lower())
-            .order_by(Donation.kind.desc())
+            .order_by((Donation.kind == "monthly").desc())
         ).first()
         db.session.commit()
     return marks, sizes, token, deep + " " + deep_audit, mine or marks.public_id

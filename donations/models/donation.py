@@ -175,7 +175,7 @@ class Donation(Base):
     fees_covered_cents: Mapped[int] = mapped_column(default=0, server_default="0")
     fees_method: Mapped[PaymentMethod | None] = mapped_column(enum_column(PaymentMethod, 12))
     # A gift in someone's name; the person told once the gift is paid (donations/giving/tributes.py).
-    tribute_kind: Mapped[TributeKind | None] = mapped_column(enum_column(TributeKind, 16))
+    tribute_kind: Mapped[TributeKind | None] = mapped_column(enum_column(TributeKind, 16), index=True)
     tribute_name: Mapped[str | None] = mapped_column(String(200))
     tribute_notify_email: Mapped[str | None] = mapped_column(String(254))
     tribute_message: Mapped[str | None] = mapped_column(Text)

@@ -10,7 +10,7 @@ month and per year (the dashboard's donor counts). Both filled here from the pay
 the flush keeps them up to date afterwards (donations.models.rollup_upkeep) and `flask finance
 rebuild-rollups` recomputes them. audit_entry (at, id) and (action, at, id): the trail read by keyset;
 payment (status, created_at, id): the failed payments newest first; payment (method, deposit_slip_id):
-the cheques not yet deposited; donation (kind, status, amount_cents): the running monthly gifts;
+the cheques not yet deposited; donation (kind, status, amount_cents): the running monthly gifts; donation.tribute_kind: the tributes;
 receipt (year, status, livemode, article, amount_cents): the art. 222 bis totals of a year.
 """
 from alembic import op
@@ -76,6 +76,7 @@ def upgrade():
         )
     with op.batch_alter_table('donation', schema=None) as batch_op:
         batch_op.create_index('ix_donation_kind_status_amount', ['kind', 'status', 'amount_cents'], unique=False)
+        batch_op.create_index('ix_donation_tribute_kind', ['tribute_kind'], unique=False)
     with op.batch_alter_table('payment', schema=None) as batch_op:
         batch_op.create_index('ix_payment_status_created_at_id', ['status', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_payment_method_deposit_slip_id', ['method', 'deposit_slip_id'], unique=False)
@@ -87,6 +88,7 @@ def downgrade():
         batch_op.drop_index('ix_payment_method_deposit_slip_id')
         batch_op.drop_index('ix_payment_status_created_at_id')
     with op.batch_alter_table('donation', schema=None) as batch_op:
+        batch_op.drop_index('ix_donation_tribute_kind')
         batch_op.drop_index('ix_donation_kind_status_amount')
     with op.batch_alter_table('receipt', schema=None) as batch_op:
         batch_op.drop_index('ix_receipt_declaration')
