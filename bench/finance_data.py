@@ -9,7 +9,10 @@ columns are filled as the ORM would fill them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import enum
+import json
 import random
 import uuid
 from collections.abc import Iterator
@@ -70,9 +73,40 @@ def _chunks(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield chunk
 
 
+def _copy_value(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.datetime):  # stored naive in UTC (donations.models.types.UTCDateTime)
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return value
+
+
 def _insert(conn: sa.Connection, table: sa.Table, rows: Iterator[dict[str, Any]]) -> None:
-    for chunk in _chunks(rows):
-        conn.execute(sa.insert(table), chunk)
+    """Batches of Core inserts; on PostgreSQL one COPY per table (several times faster), in the same transaction."""
+    if conn.dialect.name != "postgresql":
+        for chunk in _chunks(rows):
+            conn.execute(sa.insert(table), chunk)
+        return
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    columns: list[str] | None = None
+    defaults: dict[str, Any] = {}
+    copy = None
+    with contextlib.ExitStack() as stack:
+        for row in rows:
+            if columns is None:
+                # The Python-side defaults a Core insert would have applied (COPY knows only the server's).
+                defaults = {c.name: c.default for c in table.columns if c.name not in row and c.default is not None}
+                columns = [*row, *defaults]
+                copy = stack.enter_context(cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"))
+            for name, default in defaults.items():
+                row[name] = default.arg if default.is_scalar else default.arg(None)  # type: ignore[attr-defined]
+            copy.write_row([_copy_value(row[c]) for c in columns])  # type: ignore[union-attr]
+    if columns and "id" in columns:
+        conn.execute(
+            sa.text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT max(id) FROM {table.name}))")
+        )
 
 
 def build(engine: sa.Engine, donors: int, seed: int = 20) -> Landmarks:
@@ -127,6 +161,7 @@ def build(engine: sa.Engine, donors: int, seed: int = 20) -> Landmarks:
                 ifi_cents=0,
                 currency="eur",
                 status="active" if monthly else "paid",
+                stripe_subscription_id=f"sub_bench_{i}" if monthly else None,
                 livemode=False,
                 identity={
                     "donor_type": "individual",
@@ -240,10 +275,16 @@ def build(engine: sa.Engine, donors: int, seed: int = 20) -> Landmarks:
                 for i in range(1, donors // 2 + 1)
             ),
         )
-        middle_receipt = conn.execute(
-            sa.select(Receipt.number).where(Receipt.id == max(1, len(one_offs) // 2))
-        ).scalar_one()
-        middle_donation = conn.execute(sa.select(Donation.public_id).where(Donation.id == donations // 2)).scalar_one()
+    with engine.connect() as conn:
+        return landmarks(conn, donors)
+
+
+def landmarks(conn: sa.Connection, donors: int) -> Landmarks:
+    """What the bench searches for in a history `build` made (read again when the data is kept)."""
+    receipts = conn.execute(sa.select(sa.func.count()).select_from(Receipt)).scalar_one()
+    donations = int(donors * 1.7)
+    middle_receipt = conn.execute(sa.select(Receipt.number).where(Receipt.id == max(1, receipts // 2))).scalar_one()
+    middle_donation = conn.execute(sa.select(Donation.public_id).where(Donation.id == donations // 2)).scalar_one()
     return Landmarks(
         email=f"DONOR{donors // 2}@example.org",
         siren=f"{100000000 + 25 * (donors // 50):09d}",

@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from donations.finance.accounting_cli import accounting_cli
 from donations.finance.cli import staff_cli
 from donations.finance.offline_cli import bank_cli, gifts_cli
+from donations.finance.rollups_cli import finance_cli
 from donations.fulfilment.cli import stripe_cli
 from donations.giving.campaigns_cli import campaigns_cli
 from donations.giving.cli import expire_command
@@ -31,5 +32,6 @@ def register_commands(app: Flask) -> None:
         bank_cli,
         campaigns_cli,
         operations_cli,
+        finance_cli,
     ):
         app.cli.add_command(group)

@@ -47,9 +47,7 @@ def declaration_for(session: Session, year: int, include_specimens: bool = False
     `include_specimens`, for a rehearsal in test mode.
     """
     query = (
-        select(
-            Receipt.livemode, Receipt.article, func.count(Receipt.id), func.coalesce(func.sum(Receipt.amount_cents), 0)
-        )
+        select(Receipt.livemode, Receipt.article, func.count(), func.coalesce(func.sum(Receipt.amount_cents), 0))
         .where(Receipt.year == year, Receipt.status == ReceiptStatus.ISSUED)
         .group_by(Receipt.livemode, Receipt.article)
     )

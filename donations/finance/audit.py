@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from donations.clock import utcnow
@@ -88,32 +87,6 @@ def record(
     session.add(entry)
     session.flush()
     return entry
-
-
-@dataclass(frozen=True)
-class AuditPage:
-    """One page of the trail, newest first, with who acted."""
-
-    rows: list[tuple[AuditEntry, str | None]]
-    page: int
-    pages: int
-    total: int
-
-
-def entries_page(session: Session, page: int, per_page: int = 50, action: str | None = None) -> AuditPage:
-    """The trail, newest first, optionally one kind of action."""
-    query = select(AuditEntry, StaffUser.email).outerjoin(StaffUser, StaffUser.id == AuditEntry.staff_user_id)
-    count = select(func.count()).select_from(AuditEntry)
-    if action:
-        query = query.where(AuditEntry.action == action)
-        count = count.where(AuditEntry.action == action)
-    total = session.scalar(count) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    rows = session.execute(
-        query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    )
-    return AuditPage([(entry, email) for entry, email in rows], page, pages, total)
 
 
 def entries_about(session: Session, targets: Sequence[tuple[str, str]], actions: Sequence[str]) -> list[AuditEntry]:

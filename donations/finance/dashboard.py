@@ -1,17 +1,23 @@
-"""The back office's first page: money received this month and this year, monthly gifts, what needs a look."""
+"""The back office's first page: money received this month and this year, monthly gifts, what needs a look.
+
+The money and the donors are read from the daily rollups (donations.models.rollup), never from the payments.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from donations.finance.rollups import donors_in
 from donations.fulfilment.health import WebhookHealth, webhook_health
-from donations.models import Donation, DonationKind, DonationStatus, Payment, PaymentStatus, Receipt
+from donations.models import Donation, DonationKind, DonationStatus, FinanceDay, Payment, PaymentStatus, Receipt
 
 MONTHS_CHARTED = 12
+# As many as the list of failed payments shows (donations.finance.failed_payments.LISTED).
+FAILED_COUNTED = 200
 # A failed payment stops waiting once its gift is over (stopped, never completed, refunded).
 OVER = (DonationStatus.CANCELLED, DonationStatus.EXPIRED, DonationStatus.REFUNDED)
 
@@ -61,82 +67,55 @@ class Dashboard:
     year: Received
     monthly_active: int
     monthly_total_cents: int
-    failed_waiting: int
+    failed_waiting: int  # at most FAILED_COUNTED + 1
     health: WebhookHealth
     chart: Chart
     pdf_problems: int = 0
     # The latest receipts whose PDF could not be drawn or stored (see `Receipt.pdf_problem`).
     pdf_problem_receipts: tuple[Receipt, ...] = ()
 
+    @property
+    def failed_more_than(self) -> int | None:
+        """The bound when there are more failed payments waiting than counted ("more than 200")."""
+        return FAILED_COUNTED if self.failed_waiting > FAILED_COUNTED else None
 
-def received_month_and_year(session: Session, today: dt.date) -> tuple[Received, Received]:
-    """What was received this month and this year to `today` (Paris), refunds deducted: two statements
-    over the year's payments (the received_on index), each figure of the month summed where it falls."""
-    month_start, year_start = today.replace(day=1), dt.date(today.year, 1, 1)
-    settled = (
-        Payment.status == PaymentStatus.SUCCEEDED,
-        Payment.received_on >= year_start,
-        Payment.received_on <= today,
-    )
-    in_month = Payment.received_on >= month_start
-    kept = Payment.amount_cents - Payment.refunded_cents
+
+DayRows = list[tuple[dt.date, DonationKind, int, int]]
+
+
+def day_rows(session: Session, first: dt.date, last: dt.date) -> DayRows:
+    """(Paris day, kind, money kept, payments) from the daily rollups, `first` to `last` included."""
     rows = session.execute(
         select(
-            Donation.kind,
-            func.coalesce(func.sum(case((in_month, kept), else_=0)), 0),
-            func.count(case((in_month, Payment.id))),
-            func.coalesce(func.sum(kept), 0),
-            func.count(Payment.id),
+            FinanceDay.day,
+            FinanceDay.kind,
+            func.sum(FinanceDay.amount_cents - FinanceDay.refunded_cents),
+            func.sum(FinanceDay.payments),
         )
-        .select_from(Payment)
-        .join(Donation, Donation.id == Payment.donation_id)
-        .where(*settled)
-        .group_by(Donation.kind)
+        .where(FinanceDay.day >= first, FinanceDay.day <= last)
+        .group_by(FinanceDay.day, FinanceDay.kind)
     ).all()
-    donors_month, donors_year = session.execute(
-        select(
-            func.count(func.distinct(case((in_month, Donation.donor_id)))), func.count(func.distinct(Donation.donor_id))
-        )
-        .join(Payment, Payment.donation_id == Donation.id)
-        .where(*settled)
-    ).one()
+    return [(day, kind, int(cents or 0), int(payments or 0)) for day, kind, cents, payments in rows]
+
+
+def received_month_and_year(
+    rows: DayRows, today: dt.date, donors_month: int, donors_year: int
+) -> tuple[Received, Received]:
+    """What was received this month and this year to `today` (Paris), refunds deducted, from day rows."""
+    month_start, year_start = today.replace(day=1), dt.date(today.year, 1, 1)
     month_by_kind, year_by_kind = ({kind: 0 for kind in DonationKind} for _ in range(2))
     month_count = year_count = 0
-    for kind, month_cents, month_payments, year_cents, year_payments in rows:
-        month_by_kind[kind], year_by_kind[kind] = int(month_cents), int(year_cents)
-        month_count += month_payments
-        year_count += year_payments
+    for day, kind, cents, payments in rows:
+        if year_start <= day <= today:
+            year_by_kind[kind] += cents
+            year_count += payments
+            if day >= month_start:
+                month_by_kind[kind] += cents
+                month_count += payments
     return (
-        Received(month_start, today, month_by_kind, donors_month or 0, month_count),
-        Received(year_start, today, year_by_kind, donors_year or 0, year_count),
+        Received(month_start, today, month_by_kind, donors_month, month_count),
+        Received(year_start, today, year_by_kind, donors_year, year_count),
     )
-
-
-def received(session: Session, first: dt.date, last: dt.date) -> Received:
-    """What was received from `first` to `last` (Paris days, both included), refunds deducted."""
-    settled = (Payment.status == PaymentStatus.SUCCEEDED, Payment.received_on >= first, Payment.received_on <= last)
-    rows = session.execute(
-        select(
-            Donation.kind,
-            func.coalesce(func.sum(Payment.amount_cents - Payment.refunded_cents), 0),
-            func.count(Payment.id),
-        )
-        .select_from(Payment)
-        .join(Donation, Donation.id == Payment.donation_id)
-        .where(*settled)
-        .group_by(Donation.kind)
-    ).all()
-    donors = session.scalar(
-        select(func.count(func.distinct(Donation.donor_id)))
-        .join(Payment, Payment.donation_id == Donation.id)
-        .where(*settled)
-    )
-    by_kind = {kind: 0 for kind in DonationKind}
-    count = 0
-    for kind, cents, payments in rows:
-        by_kind[kind] = int(cents)
-        count += payments
-    return Received(first, last, by_kind, donors or 0, count)
 
 
 def _month_start(day: dt.date, back: int = 0) -> dt.date:
@@ -144,19 +123,19 @@ def _month_start(day: dt.date, back: int = 0) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def monthly_chart(session: Session, today: dt.date, width: int = 600, height: int = 160) -> Chart:
+def chart_start(today: dt.date) -> dt.date:
+    """The first day charted: the first of the month eleven months back (always before 1 January)."""
+    return _month_start(today, MONTHS_CHARTED - 1)
+
+
+def monthly_chart(rows: DayRows, today: dt.date, width: int = 600, height: int = 160) -> Chart:
     """The money kept in each of the last twelve months, as bars scaled to the largest."""
-    first = _month_start(today, MONTHS_CHARTED - 1)
-    # Summed by day, then by month here: the same SQL on SQLite and PostgreSQL.
-    rows = session.execute(
-        select(Payment.received_on, func.sum(Payment.amount_cents - Payment.refunded_cents))
-        .where(Payment.status == PaymentStatus.SUCCEEDED, Payment.received_on >= first, Payment.received_on <= today)
-        .group_by(Payment.received_on)
-    ).all()
     months = [_month_start(today, back) for back in range(MONTHS_CHARTED - 1, -1, -1)]
     totals = dict.fromkeys(months, 0)
-    for day, cents in rows:
-        totals[dt.date(day.year, day.month, 1)] += int(cents or 0)  # type: ignore[union-attr]
+    for day, _kind, cents, _payments in rows:
+        month = dt.date(day.year, day.month, 1)
+        if month in totals and day <= today:
+            totals[month] += cents
     top = max(totals.values()) or 1
     slot = width // MONTHS_CHARTED
     bar_width = slot - 8
@@ -171,19 +150,25 @@ def dashboard(session: Session, today: dt.date, now: dt.datetime) -> Dashboard:
     """Everything the first page shows, as of `today` (Paris) and `now`."""
     running = (Donation.kind == DonationKind.MONTHLY, Donation.status == DonationStatus.ACTIVE)
     with_problem = Receipt.pdf_problem.is_not(None)
-    # Four figures, one statement: each a subquery on its own index (donation.status, payment.status, ...).
+    # Counted up to a bound: past it the page says "more than" (the list shows the newest anyway).
+    failed_waiting = (
+        select(Payment.id)
+        .join(Donation, Donation.id == Payment.donation_id)
+        .where(Payment.status == PaymentStatus.FAILED, Donation.status.not_in(OVER))
+        .limit(FAILED_COUNTED + 1)
+        .subquery()
+    )
+    # Four figures, one statement: each a subquery on its own index, the running gifts' read from it alone
+    # (donation (kind, status, amount_cents)), the failed payments' stopping at the bound.
     monthly_count, monthly_cents, failed, pdf_problems = session.execute(
         select(
-            select(func.count(Donation.id)).where(*running).scalar_subquery(),
+            select(func.count()).select_from(Donation).where(*running).scalar_subquery(),
             select(func.coalesce(func.sum(Donation.amount_cents), 0)).where(*running).scalar_subquery(),
-            select(func.count(Payment.id))
-            .select_from(Payment)
-            .join(Donation, Donation.id == Payment.donation_id)
-            .where(Payment.status == PaymentStatus.FAILED, Donation.status.not_in(OVER))
-            .scalar_subquery(),
+            select(func.count()).select_from(failed_waiting).scalar_subquery(),
             select(func.count(Receipt.id)).where(with_problem).scalar_subquery(),
         )
     ).one()
+    donors_month, donors_year = donors_in(session, today.replace(day=1), dt.date(today.year, 1, 1))
     monthly = (monthly_count or 0, monthly_cents or 0)
     pdf_problems = pdf_problems or 0
     latest = (
@@ -193,7 +178,8 @@ def dashboard(session: Session, today: dt.date, now: dt.datetime) -> Dashboard:
         if pdf_problems
         else []
     )
-    month, year = received_month_and_year(session, today)
+    rows = day_rows(session, chart_start(today), today)
+    month, year = received_month_and_year(rows, today, donors_month, donors_year)
     return Dashboard(
         month=month,
         year=year,
@@ -201,7 +187,7 @@ def dashboard(session: Session, today: dt.date, now: dt.datetime) -> Dashboard:
         monthly_total_cents=int(monthly[1]),
         failed_waiting=failed or 0,
         health=webhook_health(session, now),
-        chart=monthly_chart(session, today),
+        chart=monthly_chart(rows, today),
         pdf_problems=pdf_problems,
         pdf_problem_receipts=tuple(latest),
     )

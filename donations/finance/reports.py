@@ -20,6 +20,7 @@ from donations.models import (
     Donation,
     DonationKind,
     DonationStatus,
+    FinanceDay,
     Payment,
     PaymentStatus,
     Payout,
@@ -58,29 +59,27 @@ def _month(day: dt.date) -> dt.date:
     return dt.date(day.year, day.month, 1)
 
 
-def _settled_in(year: int) -> tuple:
-    return (
-        Payment.status == PaymentStatus.SUCCEEDED,
-        Payment.received_on >= dt.date(year, 1, 1),
-        Payment.received_on <= dt.date(year, 12, 31),
-    )
+def _in_year(year: int) -> tuple:
+    return (FinanceDay.day >= dt.date(year, 1, 1), FinanceDay.day <= dt.date(year, 12, 31))
 
 
 def _kept_by(session: Session, year: int, column) -> dict[tuple[dt.date, str], tuple[int, int]]:  # type: ignore[no-untyped-def]
-    """(month, value of `column`) → (cents kept, payments)."""
+    """(month, value of `column`) → (cents kept, payments), from the daily rollups (donations.models.rollup)."""
     rows = session.execute(
         select(
-            Payment.received_on, column, func.sum(Payment.amount_cents - Payment.refunded_cents), func.count(Payment.id)
+            FinanceDay.day,
+            column,
+            func.sum(FinanceDay.amount_cents - FinanceDay.refunded_cents),
+            func.sum(FinanceDay.payments),
         )
-        .join(Donation, Donation.id == Payment.donation_id)
-        .where(*_settled_in(year))
-        .group_by(Payment.received_on, column)
+        .where(*_in_year(year))
+        .group_by(FinanceDay.day, column)
     ).all()
     found: dict[tuple[dt.date, str], tuple[int, int]] = defaultdict(lambda: (0, 0))
     for day, value, cents, count in rows:
         key = (_month(day), str(getattr(value, "value", value)))
         before = found[key]
-        found[key] = (before[0] + int(cents or 0), before[1] + int(count))
+        found[key] = (before[0] + int(cents or 0), before[1] + int(count or 0))
     return found
 
 
@@ -94,17 +93,17 @@ def _by(session: Session, year: int, name: str, column, known: tuple[str, ...]) 
 
 def gifts_by_kind(session: Session, year: int) -> Report:
     """Money kept each month (received less refunds), by kind of gift."""
-    return _by(session, year, "by-kind", Donation.kind, tuple(kind.value for kind in DonationKind))
+    return _by(session, year, "by-kind", FinanceDay.kind, tuple(kind.value for kind in DonationKind))
 
 
 def gifts_by_method(session: Session, year: int) -> Report:
     """Money kept each month, by payment method."""
-    return _by(session, year, "by-method", Payment.method, ("card", "sepa_debit"))
+    return _by(session, year, "by-method", FinanceDay.method, ("card", "sepa_debit"))
 
 
 def average_gift(session: Session, year: int) -> Report:
     """The average payment kept each month (0 in a month without gifts), and how many there were."""
-    found = _kept_by(session, year, Donation.kind)
+    found = _kept_by(session, year, FinanceDay.kind)
     rows = []
     for month in months_of(year):
         cents = sum(found[(month, kind.value)][0] for kind in DonationKind)
@@ -117,9 +116,9 @@ def fees(session: Session, year: int) -> Report:
     """Stripe's fees each month: each payment's, then those charged apart (a dispute's fee), and the
     money they were taken on."""
     rows = session.execute(
-        select(Payment.received_on, func.coalesce(func.sum(Payment.fee_cents), 0), func.sum(Payment.amount_cents))
-        .where(*_settled_in(year), Payment.fee_cents.is_not(None))
-        .group_by(Payment.received_on)
+        select(FinanceDay.day, func.sum(FinanceDay.fee_cents), func.sum(FinanceDay.fee_amount_cents))
+        .where(*_in_year(year))
+        .group_by(FinanceDay.day)
     ).all()
     by_month: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0, 0])
     for day, fee, amount in rows:

@@ -21,6 +21,7 @@ from donations.finance import audit, wording
 from donations.finance.access import client_ip, refuse_unmarked_views, signed_in_staff, staff_required
 from donations.finance.actions import pending_requests
 from donations.finance.archive import Period, count_in, receipts_zip
+from donations.finance.audit_trail import trail_page
 from donations.finance.dashboard import dashboard as dashboard_figures
 from donations.finance.exports import (
     DECLARATION_COLUMNS,
@@ -259,5 +260,14 @@ def declaration_csv():  # type: ignore[no-untyped-def]
 def audit_log():  # type: ignore[no-untyped-def]
     """Who did what, when and from where; read-only (no route edits or deletes an entry)."""
     action = request.args.get("action") or None
-    trail = audit.entries_page(db.session, request.args.get("page", 1, type=int), action=action)
+    try:
+        trail = trail_page(db.session, action, after=request.args.get("after"), before=request.args.get("before"))
+    except BadCursor:
+        abort(
+            make_response(
+                error_response(
+                    400, _("This page link is damaged or out of date: go back to the first page of the list.")
+                )
+            )
+        )
     return render_template("finance/audit.html", trail=trail, action=action, actions=list(ACTIONS))

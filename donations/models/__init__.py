@@ -1,5 +1,6 @@
 """The service's data: one module per aggregate, all importable from here."""
 
+from donations.models import rollup_upkeep as _rollup_upkeep  # noqa: F401  (keeps the dashboard's rollups up to date)
 from donations.models import search_text as _search_text  # noqa: F401  (keeps the search columns up to date)
 from donations.models.campaign import DEFAULT_CAMPAIGN_SLUG, Campaign
 from donations.models.donation import (
@@ -27,6 +28,7 @@ from donations.models.receipt import (
     ReceiptStatus,
     receipt_payment,
 )
+from donations.models.rollup import FinanceDay, FinanceDonorPeriod, Span
 from donations.models.staff import AuditEntry, StaffRole, StaffUser
 from donations.models.stripe_event import EventOutcome, StripeEvent
 
@@ -50,6 +52,8 @@ __all__ = [
     "DonorSignIn",
     "DonorType",
     "EventOutcome",
+    "FinanceDay",
+    "FinanceDonorPeriod",
     "Payment",
     "PaymentMethod",
     "PaymentReversal",
@@ -63,6 +67,7 @@ __all__ = [
     "ReceiptSequence",
     "ReceiptStatus",
     "ReversalKind",
+    "Span",
     "StaffRole",
     "StaffUser",
     "StripeEvent",

@@ -74,6 +74,8 @@ class Receipt(Base):
         UniqueConstraint("year", "sequence", name="uq_receipt_year_sequence"),
         # Periods (the ZIP, the exports) walk receipts in the order they were issued.
         Index("ix_receipt_issued_at_id", "issued_at", "id"),
+        # The art. 222 bis totals of a year summed from the index alone (receipts.declaration).
+        Index("ix_receipt_declaration", "year", "status", "livemode", "article", "amount_cents"),
         CheckConstraint("amount_cents > 0", name="amount_positive"),
         CheckConstraint("sequence > 0", name="sequence_positive"),
     )

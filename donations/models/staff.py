@@ -55,6 +55,11 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(60))
     target_type: Mapped[str | None] = mapped_column(String(40))
     target_id: Mapped[str | None] = mapped_column(String(64))
-    __table_args__ = (Index("ix_audit_entry_target", "target_type", "target_id"),)
+    __table_args__ = (
+        Index("ix_audit_entry_target", "target_type", "target_id"),
+        # The trail read newest first by keyset, all of it or one action (donations.finance.audit).
+        Index("ix_audit_entry_at_id", "at", "id"),
+        Index("ix_audit_entry_action_at_id", "action", "at", "id"),
+    )
     ip_address: Mapped[str | None] = mapped_column(String(45))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
