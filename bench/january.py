@@ -1,0 +1,174 @@
+"""January in minutes: N annual recaps issued, drawn, stored and emailed by 2 Celery workers.
+
+N monthly donors (default 100 000, `--count` for a quicker run) with 12 settled
+payments each, bulk-inserted into a PostgreSQL database of the bench's own
+(`bench_january_<pid>` on the server of TEST_DATABASE_URL, created and dropped
+here). Then, as operations would run it in January: 2 `celery -A wsgi:celery
+worker --pool=solo` processes on a Redis database claimed as
+tests/support/redis_databases.py claims them, and `flask receipts annual --year
+2025` (emails on) queueing the chunks. The workers issue each chunk (numbers,
+snapshots) and then draw, store and email its recaps, a chunk of
+`DELIVERY_CHUNK` over one SMTP connection, to a real local SMTP server
+(aiosmtpd, in this process) that counts connections and recipients.
+
+The clock runs from the command's launch to the last recap marked emailed. Each
+run is checked: N recaps numbered 1..N, each drawn (hash recorded), emailed
+once to its donor, and the server saw one connection per delivery chunk or so.
+Printed: the elapsed time, the cost per recap, and the projection for 100 000
+(linear) against the target of 15 min on 2 cores with 2 workers. The machine's
+load average is printed too: on a shared machine the figures are upper bounds.
+
+    PYTHONPATH=. .venv/bin/python bench/january.py [--count N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sqlalchemy as sa
+
+from bench.annual_batch_workers import Autoanalyze, migrate, vacuum
+from bench.databases import scratch_postgres
+from donations.receipting.delivery import DELIVERY_CHUNK
+from tests.support.bulk import make_monthly_donors
+from tests.support.celery_workers import CeleryWorkers
+from tests.support.mailbox import CountingMailbox, counting_smtp_server
+from tests.support.redis_databases import claimed_database
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKERS = 2
+YEAR = 2025
+TARGET_SECONDS = 15 * 60
+FULL = 100_000
+
+
+def counts(engine: sa.Engine) -> tuple[int, int, int]:
+    """(recaps issued, drawn, emailed)."""
+    with engine.connect() as conn:
+        return tuple(  # type: ignore[return-value]
+            conn.execute(
+                sa.text("SELECT count(*), count(pdf_sha256), count(emailed_at) FROM receipt WHERE status = 'issued'")
+            ).one()
+        )
+
+
+def check(engine: sa.Engine, mailbox: CountingMailbox, donors: int) -> None:
+    with engine.connect() as conn:
+        sequences = conn.execute(sa.text("SELECT sequence FROM receipt ORDER BY sequence")).scalars().all()
+        problems = conn.execute(sa.text("SELECT count(*) FROM receipt WHERE pdf_problem IS NOT NULL")).scalar_one()
+    assert sequences == list(range(1, donors + 1)), f"receipt numbers are not 1..{donors}"
+    assert problems == 0, f"{problems} PDF problem(s) recorded"
+    assert len(mailbox.recipients) == len(set(mailbox.recipients)) == donors, (
+        f"{len(mailbox.recipients)} emails for {len(set(mailbox.recipients))} donors, {donors} expected"
+    )
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=FULL, help=f"recaps to issue and email (default {FULL})")
+    parser.add_argument(
+        "--analyze-every", type=float, default=60.0, metavar="SECONDS", help="as bench/annual_batch_workers.py"
+    )
+    args = parser.parse_args()
+    donors = args.count
+    logging.disable(logging.INFO)
+    mailbox = CountingMailbox()
+    deadline_seconds = max(1800.0, donors * 0.05)
+    with (
+        claimed_database("bench_january") as broker_url,
+        scratch_postgres("bench_january") as url,
+        counting_smtp_server(mailbox) as smtp_port,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        engine = sa.create_engine(url)
+        workers = None
+        try:
+            with engine.connect() as conn:
+                autovacuum = conn.execute(sa.text("SHOW autovacuum")).scalar_one() == "on"
+            migrate(url)
+            started = time.perf_counter()
+            make_monthly_donors(engine, donors, year=YEAR)
+            vacuum(engine)
+            print(f"data: {donors} donors, {donors * 12} payments in {time.perf_counter() - started:.1f} s", flush=True)
+            env = {
+                **os.environ,
+                "PYTHONPATH": str(ROOT),
+                "DATABASE_URL": url,
+                "SECRET_KEY": "bench-january-0123456789abcdef0123",
+                "FLASK_ENV_NAME": "development",
+                "STRIPE_SECRET_KEY": "",
+                "STRIPE_API_BASE": "http://127.0.0.1:9",
+                "STRIPE_WEBHOOK_SECRET": "whsec_bench",
+                "MAIL_SERVER": "127.0.0.1",
+                "MAIL_PORT": str(smtp_port),
+                "RECEIPTS_DIR": f"{tmp}/receipts",
+                "LOG_LEVEL": "WARNING",
+                "CELERY_BROKER_URL": broker_url,
+            }
+            workers = CeleryWorkers(env, Path(tmp), WORKERS, prefix="january")
+            command = [sys.executable, "-m", "flask", "--app", "wsgi", "receipts", "annual", "--year", str(YEAR)]
+            load_before = load()
+            with Autoanalyze(engine, 0.0 if autovacuum else args.analyze_every):
+                started = time.perf_counter()
+                queued = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+                assert f"{donors} donor(s) queued" in queued.stdout, queued.stdout + queued.stderr
+                all_issued_at = None
+                deadline = time.monotonic() + deadline_seconds
+                while True:
+                    issued, drawn, emailed = counts(engine)
+                    if all_issued_at is None and issued >= donors:
+                        all_issued_at = time.perf_counter() - started
+                    if emailed >= donors:
+                        break
+                    workers.alive()
+                    if time.monotonic() > deadline:
+                        raise SystemExit(
+                            f"after {deadline_seconds:.0f} s: {issued} issued, {drawn} drawn, {emailed} emailed\n"
+                            + workers.tail()
+                        )
+                    time.sleep(0.5)
+                elapsed = time.perf_counter() - started
+            load_after = load()
+            mailbox.wait_for(donors, timeout=30)
+            worker_mb = workers.peak_mb()
+            workers.stop()
+            workers = None
+            check(engine, mailbox, donors)
+        finally:
+            if workers is not None:
+                workers.stop()
+            engine.dispose()
+    per_recap = elapsed / donors
+    projected = per_recap * FULL
+    verdict = "within" if projected <= TARGET_SECONDS else "OVER"
+    print(
+        f"January batch: {donors} recaps issued, drawn, stored and emailed, PostgreSQL, {WORKERS} workers, {os.cpu_count()} cores"
+    )
+    print(f"elapsed               : {elapsed:8.1f} s (all issued after {all_issued_at or 0:.1f} s)")
+    print(f"per recap             : {per_recap * 1000:8.2f} ms wall ({per_recap * WORKERS * 1000:.2f} ms of a worker)")
+    print(
+        f"projection for {FULL:,}: {projected:8.0f} s = {projected / 60:.1f} min   target <= {TARGET_SECONDS / 60:.0f} min: {verdict}"
+    )
+    print(
+        f"SMTP                  : {len(mailbox.recipients)} emails over {mailbox.connections} connection(s) "
+        f"(chunks of {DELIVERY_CHUNK})"
+    )
+    print(f"peak memory per worker: {', '.join(f'{mb:.0f}' for mb in worker_mb)} MB")
+    print(f"load average          : {load_before} before, {load_after} after (1, 5, 15 min)")
+
+
+if __name__ == "__main__":
+    main()
