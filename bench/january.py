@@ -72,6 +72,24 @@ def check(engine: sa.Engine, mailbox: CountingMailbox, donors: int) -> None:
     )
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backend_pids(engine: sa.Engine) -> list[int]:
+    """The PostgreSQL server processes serving the bench's database (the workers' connections)."""
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                sa.text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalars()
+        )
+
+
 def load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -121,6 +139,10 @@ def main() -> None:
             workers = CeleryWorkers(env, Path(tmp), WORKERS, prefix="january")
             command = [sys.executable, "-m", "flask", "--app", "wsgi", "receipts", "annual", "--year", str(YEAR)]
             load_before = load()
+            # The workers' CPU from now on (their start-up left out), this process's (the SMTP server,
+            # the polling), and the database's (the workers' backends, opened by their first job).
+            worker_cpu_before = sum(cpu_seconds(worker.process.pid) for worker in workers.workers)
+            bench_cpu_before = time.process_time()
             with Autoanalyze(engine, 0.0 if autovacuum else args.analyze_every):
                 started = time.perf_counter()
                 queued = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
@@ -144,6 +166,14 @@ def main() -> None:
             load_after = load()
             mailbox.wait_for(donors, timeout=30)
             worker_mb = workers.peak_mb()
+            worker_cpu = sum(cpu_seconds(worker.process.pid) for worker in workers.workers) - worker_cpu_before
+            database_cpu = 0.0
+            for pid in backend_pids(engine):
+                try:
+                    database_cpu += cpu_seconds(pid)
+                except OSError:  # a connection closed meanwhile
+                    continue
+            bench_cpu = time.process_time() - bench_cpu_before
             workers.stop()
             workers = None
             check(engine, mailbox, donors)
@@ -165,6 +195,17 @@ def main() -> None:
     print(
         f"SMTP                  : {len(mailbox.recipients)} emails over {mailbox.connections} connection(s) "
         f"(chunks of {DELIVERY_CHUNK})"
+    )
+    cpu = worker_cpu + database_cpu + bench_cpu
+    dedicated = cpu / donors * FULL / (os.cpu_count() or WORKERS)
+    print(
+        f"CPU per recap         : {cpu / donors * 1000:8.2f} ms = workers {worker_cpu / donors * 1000:.2f} + PostgreSQL "
+        f"{database_cpu / donors * 1000:.2f} + SMTP server and bench {bench_cpu / donors * 1000:.2f}"
+    )
+    print(
+        f"projection on {os.cpu_count()} idle cores: {dedicated:8.0f} s = {dedicated / 60:.1f} min for {FULL:,} "
+        f"(CPU time / cores; the machine's other load left out)   target <= {TARGET_SECONDS / 60:.0f} min: "
+        f"{'within' if dedicated <= TARGET_SECONDS else 'OVER'}"
     )
     print(f"peak memory per worker: {', '.join(f'{mb:.0f}' for mb in worker_mb)} MB")
     print(f"load average          : {load_before} before, {load_after} after (1, 5, 15 min)")

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from donations.extensions import db
 from donations.models import Receipt, ReceiptStatus
@@ -65,8 +66,9 @@ def deliver_one(receipt_id: int, mailer: Mailer) -> bool:
     there was nothing to do (cancelled, done already, or being delivered by another worker)."""
     receipt = db.session.scalars(
         select(Receipt)
+        .options(joinedload(Receipt.donor, innerjoin=True))
         .where(Receipt.id == receipt_id, Receipt.status == ReceiptStatus.ISSUED)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Receipt)
     ).first()
     if receipt is None:
         db.session.rollback()

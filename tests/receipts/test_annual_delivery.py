@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import select
 
@@ -17,7 +18,7 @@ from donations.extensions import db
 from donations.models import Receipt
 from donations.platform.mail import Mailer
 from donations.receipting import batch
-from donations.receipting.delivery import DELIVERY_CHUNK
+from donations.receipting.delivery import DELIVERY_CHUNK, deliver_each
 from receipts.storage import ReceiptStore, sha256_of
 from tests.support.bulk import make_monthly_donors
 from tests.support.live_gifts import pdf_text
@@ -152,3 +153,22 @@ def test_a_mailer_reuses_its_connection_and_reopens_it_when_the_server_hung_up(m
         assert mailer.connections == 2
     assert mailbox.wait_for(5) == 5 and mailbox.connections == 2
     assert mailbox.recipients == [f"person{n}@example.org" for n in range(5)]
+
+
+def test_a_recap_being_delivered_by_another_worker_is_left_to_it(mail_app, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    if not database_url.startswith("postgresql"):
+        pytest.skip("row locks (FOR UPDATE SKIP LOCKED) are PostgreSQL's; SQLite runs one writer at a time")
+    mailbox = CountingMailbox()
+    app = mail_app(mailbox)
+    with app.app_context():
+        make_monthly_donors(db.engine, 5, year=YEAR)
+        due, _waiting = batch.plan(YEAR)
+        ids = batch.issue_annual_chunk(YEAR, due, email=False)
+        other = sa.create_engine(database_url)
+        with other.connect() as worker:  # another worker, in the middle of the third recap
+            worker.execute(sa.text("SELECT id FROM receipt WHERE id = :id FOR UPDATE"), {"id": ids[2]})
+            assert deliver_each(ids) == (4, 0)
+        other.dispose()
+        assert mailbox.wait_for(4) == 4 and "donor3@example.org" not in mailbox.recipients
+        assert deliver_each(ids) == (1, 0)  # done once the other let go
+    assert mailbox.wait_for(5) == 5 and len(set(mailbox.recipients)) == 5
