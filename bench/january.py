@@ -90,6 +90,27 @@ def backend_pids(engine: sa.Engine) -> list[int]:
         )
 
 
+def reference_drawing_ms() -> float:
+    """CPU milliseconds this machine takes now to draw a reference recap (median of 30): 5.0 on an
+    idle machine (commit cbce170), more when other work shares the cores and their caches."""
+    import dataclasses
+    import statistics
+
+    from receipts.document.cerfa import draw_receipt
+    from tests.support.cerfa_cases import CASES, SIGNATURE
+
+    recap = CASES["annual_recap"]
+    times = []
+    for n in range(31):
+        started = time.process_time()
+        draw_receipt(dataclasses.replace(recap, number=f"2026-{n:06d}"), SIGNATURE)
+        times.append(time.process_time() - started)
+    return statistics.median(times[1:]) * 1000
+
+
+IDLE_REFERENCE_MS = 5.0
+
+
 def load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -139,6 +160,7 @@ def main() -> None:
             workers = CeleryWorkers(env, Path(tmp), WORKERS, prefix="january")
             command = [sys.executable, "-m", "flask", "--app", "wsgi", "receipts", "annual", "--year", str(YEAR)]
             load_before = load()
+            reference_before = reference_drawing_ms()
             # The workers' CPU from now on (their start-up left out), this process's (the SMTP server,
             # the polling), and the database's (the workers' backends, opened by their first job).
             worker_cpu_before = sum(cpu_seconds(worker.process.pid) for worker in workers.workers)
@@ -164,6 +186,7 @@ def main() -> None:
                     time.sleep(0.5)
                 elapsed = time.perf_counter() - started
             load_after = load()
+            reference_after = reference_drawing_ms()
             mailbox.wait_for(donors, timeout=30)
             worker_mb = workers.peak_mb()
             worker_cpu = sum(cpu_seconds(worker.process.pid) for worker in workers.workers) - worker_cpu_before
@@ -206,6 +229,12 @@ def main() -> None:
         f"projection on {os.cpu_count()} idle cores: {dedicated:8.0f} s = {dedicated / 60:.1f} min for {FULL:,} "
         f"(CPU time / cores; the machine's other load left out)   target <= {TARGET_SECONDS / 60:.0f} min: "
         f"{'within' if dedicated <= TARGET_SECONDS else 'OVER'}"
+    )
+    slowdown = (reference_before + reference_after) / 2 / IDLE_REFERENCE_MS
+    print(
+        f"reference drawing     : {reference_before:.1f} ms CPU before, {reference_after:.1f} after "
+        f"({IDLE_REFERENCE_MS} on an idle machine): CPU {slowdown:.1f}x slower than idle; scaled, the projection "
+        f"on idle cores is {dedicated / slowdown:.0f} s = {dedicated / slowdown / 60:.1f} min"
     )
     print(f"peak memory per worker: {', '.join(f'{mb:.0f}' for mb in worker_mb)} MB")
     print(f"load average          : {load_before} before, {load_after} after (1, 5, 15 min)")

@@ -103,19 +103,22 @@ class Mailer:
         if not self.config.get("MAIL_SERVER"):
             _log_instead(self.config, message)
             return
-        reused = self._smtp is not None
+        if self._smtp is not None:
+            try:
+                self._send(message)
+                return
+            except CONNECTION_LOST:
+                log.info("the SMTP connection was dropped; sending again on a new one")
+        self._send(message)  # on a new connection: what fails now is reported
+
+    def _send(self, message: EmailMessage) -> None:
+        smtp = self._connection()
         try:
-            self._connection().send_message(message)
-        except CONNECTION_LOST:
-            self._drop()
-            if not reused:
-                raise
-            log.info("the SMTP connection was dropped; sending again on a new one")
-            self._connection().send_message(message)
-        except smtplib.SMTPResponseException:
-            raise  # refused by the server: this message only
+            smtp.send_message(message)
+        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
+            raise  # refused by the server: this message only, the connection stays
         except BaseException:
-            self._drop()  # in an unknown state (a half-written message): never reused
+            self._drop()  # gone, or in an unknown state (a half-written message): never reused
             raise
 
     def _drop(self) -> None:
