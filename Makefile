@@ -34,6 +34,8 @@ test-postgres: install-dev translations
 # The benchmarks, then the load and fault tests of tests/load in full. Those that need
 # PostgreSQL (and Redis, for the Celery workers) run when they answer on 127.0.0.1 (Redis: TEST_REDIS_URL).
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# The January bench's recaps issued, drawn and emailed (`make bench JANUARY_COUNT=100000` for the full January).
+JANUARY_COUNT ?= 10000
 answers = $(PY) -c "import socket, sys; socket.create_connection(('127.0.0.1', $(1)), 1)" 2>/dev/null
 # Redis where TEST_REDIS_URL says (default redis://127.0.0.1:6379; tests/support/redis_databases.py).
 redis_answers = PYTHONPATH=. $(PY) -c "import sys; from tests.support.redis_databases import redis_answers; sys.exit(not redis_answers())" 2>/dev/null
@@ -43,6 +45,9 @@ bench: install-dev translations
 	@if $(call answers,5432) && $(redis_answers); then \
 	  echo "== bench/annual_batch_workers.py"; TEST_DATABASE_URL=$(PG_URL) PYTHONPATH=. $(PY) bench/annual_batch_workers.py || exit 1; \
 	else echo "!! PostgreSQL or Redis does not answer: bench/annual_batch_workers.py SKIPPED"; fi
+	@if $(call answers,5432) && $(redis_answers); then \
+	  echo "== bench/january.py --count $(JANUARY_COUNT)"; TEST_DATABASE_URL=$(PG_URL) PYTHONPATH=. $(PY) bench/january.py --count $(JANUARY_COUNT) || exit 1; \
+	else echo "!! PostgreSQL or Redis does not answer: bench/january.py SKIPPED"; fi
 	@if $(call answers,5432); then \
 	  echo "== bench/webhooks.py --postgres"; TEST_DATABASE_URL=$(PG_URL) PYTHONPATH=. $(PY) bench/webhooks.py --postgres || exit 1; \
 	  echo "== bench/finance_pages.py"; TEST_DATABASE_URL=$(PG_URL) PYTHONPATH=. $(PY) bench/finance_pages.py || exit 1; \

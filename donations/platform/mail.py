@@ -48,23 +48,100 @@ def _connect(config: Mapping[str, Any]) -> smtplib.SMTP:
     return smtp
 
 
+def _log_instead(config: Mapping[str, Any], message: EmailMessage) -> None:
+    # In development the log is the mailbox (sign-in links included); elsewhere it must not hold them.
+    body = message.get_body(("plain",)) if config.get("ENV_NAME") != "production" else None
+    log.info(
+        "email not sent (no MAIL_SERVER): to=%s subject=%s\n%s",
+        message["To"],
+        message["Subject"],
+        body.get_content() if body else "",
+    )
+
+
+# What says the connection itself is gone (the server hung up, a reset, a timeout), rather than that
+# the server refused this one message (SMTPRecipientsRefused, SMTPDataError…, after which it stays usable).
+CONNECTION_LOST = (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError)
+
+
+class Mailer:
+    """One SMTP connection for many messages: opened on the first, reused, opened again when dropped.
+
+    `with Mailer() as mailer: mailer.send(message)` for each message of a batch,
+    instead of a connection (and its TLS handshake and login) per message. A
+    message sent on a connection the server has dropped meanwhile (an idle
+    timeout, a restart) is sent once more on a new connection; a message the
+    server refuses raises, and the connection stays for the next one. Without
+    MAIL_SERVER messages are logged, as by `deliver`.
+    """
+
+    def __init__(self, config: Mapping[str, Any] | None = None) -> None:
+        self.config = config if config is not None else current_app.config
+        self._smtp: smtplib.SMTP | None = None
+        self.connections = 0  # opened so far (for the benches and the logs)
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            smtp = _connect(self.config)
+            try:
+                if self.config.get("MAIL_USERNAME"):
+                    smtp.login(self.config["MAIL_USERNAME"], self.config.get("MAIL_PASSWORD") or "")
+            except BaseException:
+                smtp.close()
+                raise
+            self._smtp = smtp
+            self.connections += 1
+        return self._smtp
+
+    def send(self, message: EmailMessage) -> None:
+        if not self.config.get("MAIL_SERVER"):
+            _log_instead(self.config, message)
+            return
+        if self._smtp is not None:
+            try:
+                self._send(message)
+                return
+            except CONNECTION_LOST:
+                log.info("the SMTP connection was dropped; sending again on a new one")
+        self._send(message)  # on a new connection: what fails now is reported
+
+    def _send(self, message: EmailMessage) -> None:
+        smtp = self._connection()
+        try:
+            smtp.send_message(message)
+        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
+            raise  # refused by the server: this message only, the connection stays
+        except BaseException:
+            self._drop()  # gone, or in an unknown state (a half-written message): never reused
+            raise
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            self._smtp.close()
+            self._smtp = None
+
+    def close(self) -> None:
+        """Say QUIT and close (a server already gone is no error)."""
+        if self._smtp is None:
+            return
+        try:
+            self._smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            pass
+        finally:
+            self._drop()
+
+
 def deliver(message: EmailMessage) -> None:
-    """Send through the configured SMTP server, or log the message in development."""
-    config = current_app.config
-    if not config.get("MAIL_SERVER"):
-        # In development the log is the mailbox (sign-in links included); elsewhere it must not hold them.
-        body = message.get_body(("plain",)) if config.get("ENV_NAME") != "production" else None
-        log.info(
-            "email not sent (no MAIL_SERVER): to=%s subject=%s\n%s",
-            message["To"],
-            message["Subject"],
-            body.get_content() if body else "",
-        )
-        return
-    with _connect(config) as smtp:
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-        smtp.send_message(message)
+    """Send through the configured SMTP server (a connection of its own), or log the message in development."""
+    with Mailer() as mailer:
+        mailer.send(message)
 
 
 def sender() -> str:

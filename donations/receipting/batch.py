@@ -3,7 +3,11 @@ schedule (`run_january_batch`) every day of January.
 
 Each chunk of donors is issued and committed on its own: a batch stopped at
 any point (a crash, a killed worker) is simply run again, and issues only what
-is missing.
+is missing. Once a chunk is committed its recaps are handed over, by chunks of
+`delivery.DELIVERY_CHUNK`, to be drawn, stored and emailed: by the workers in
+parallel when a broker is set, in this process otherwise. The recaps a stopped
+run issued but did not deliver are handed over again by the next run
+(`undelivered`), or sent by `flask receipts send-pending`.
 """
 
 from __future__ import annotations
@@ -14,14 +18,16 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import or_, select, text
 
 from donations.clock import paris_date, utcnow
 from donations.extensions import db
+from donations.models import Donor, Receipt, ReceiptKind, ReceiptStatus
 from donations.platform.jobs import enqueue
 from donations.receipting import batch_runs
-from donations.receipting.service import ReceiptEffects, issuing_context
-from receipts.annual import check_year_ended, chunks, donors_due, donors_waiting, issue_recaps
+from donations.receipting.delivery import DELIVERY_CHUNK, deliver_receipts
+from donations.receipting.service import issuing_context
+from receipts.annual import check_year_ended, chunks, donors_due, donors_waiting, issue_recaps, year_bounds
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +35,8 @@ CHUNK_SIZE = 500
 
 
 def issue_annual_chunk(year: int, donor_ids: list[int], email: bool = True, run_id: int | None = None) -> list[int]:
-    """Issue and commit the recaps of one chunk of donors, counted on the run `run_id`; queue their emails."""
+    """Issue and commit the recaps of one chunk of donors, counted on the run `run_id`; then hand them
+    over to be drawn and emailed."""
     try:
         issued = issue_recaps(db.session, year, donor_ids, issuing_context())
         receipt_ids = [item.receipt.id for item in issued]  # read before the commit expires them
@@ -41,9 +48,16 @@ def issue_annual_chunk(year: int, donor_ids: list[int], email: bool = True, run_
             batch_runs.record_failure(db.session, run_id, error)
         raise
     if email:
-        effects = ReceiptEffects(issued=list(issued))
-        effects.after_commit()
+        hand_over(receipt_ids)
     return receipt_ids
+
+
+def hand_over(receipt_ids: list[int]) -> int:
+    """Queue the drawing and emailing of these receipts by chunks (run at once without a broker); how many chunks."""
+    parts = chunks(receipt_ids, DELIVERY_CHUNK)
+    for part in parts:
+        enqueue(deliver_receipts, part)
+    return len(parts)
 
 
 def plan(year: int) -> tuple[list[int], set[int]]:
@@ -57,10 +71,29 @@ def plan(year: int) -> tuple[list[int], set[int]]:
     return due, waiting
 
 
+def undelivered(year: int) -> list[int]:
+    """The issued recaps of `year` not drawn yet, or not emailed to a donor who has an address
+    (what a run stopped after issuing left): the batch run again hands them over again."""
+    start = year_bounds(year)[0].isoformat()
+    rows = db.session.execute(
+        select(Receipt.id, Receipt.snapshot)
+        .join(Donor, Donor.id == Receipt.donor_id)
+        .where(
+            Receipt.kind == ReceiptKind.ANNUAL,
+            Receipt.status == ReceiptStatus.ISSUED,
+            Receipt.year > year,  # a recap of `year` is issued once it has ended
+            or_(Receipt.pdf_sha256.is_(None), Receipt.emailed_at.is_(None) & (Donor.email != "")),
+        )
+        .order_by(Receipt.id)
+    ).all()
+    return [receipt_id for receipt_id, snapshot in rows if (snapshot.get("period") or [None])[0] == start]
+
+
 def run_inline(
     year: int, due: list[int], email: bool, progress: Callable[[Iterable[list[int]]], Iterable[list[int]]] = iter
 ) -> int:
-    """Issue every chunk in this process, the run recorded; answers how many recaps were issued."""
+    """Issue every chunk in this process (and draw and email it, with `email`), the run recorded;
+    how many recaps were issued."""
     parts = chunks(due, CHUNK_SIZE)
     run_id = batch_runs.start_run(db.session, year, len(parts))
     issued = 0

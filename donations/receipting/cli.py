@@ -26,13 +26,18 @@ receipts_cli = AppGroup("receipts", help="Tax receipts: annual recaps, declarati
 def annual_command(year: int, email: bool) -> None:
     """Issue the annual recap of every monthly donor for YEAR (safe to run again).
 
-    With Celery workers (CELERY_BROKER_URL) the donors are queued by chunks;
-    without, they are issued here, chunk by chunk, with a progress bar.
+    With Celery workers (CELERY_BROKER_URL) the donors are queued by chunks, and
+    the workers draw and email the recaps in parallel; without, they are issued,
+    drawn and emailed here, chunk by chunk, with a progress bar. Recaps a stopped
+    run issued but did not email are handed over again.
     """
     try:
         due, waiting = annual_batch.plan(year)
     except YearNotEnded as error:
         raise click.ClickException(str(error)) from error
+    if email and (left := annual_batch.undelivered(year)):  # issued by a run that stopped before emailing them
+        annual_batch.hand_over(left)
+        click.echo(f"{len(left)} recap(s) issued earlier handed over again to be drawn and emailed.")
     if current_app.extensions.get("celery") is not None:
         queued = annual_batch.queue_for_workers(year, due, email)
         click.echo(f"{len(due)} donor(s) queued for {year} in {queued} chunk(s) for the workers.")

@@ -5,7 +5,9 @@ those still owed (`flask receipts send-pending`). Jobs, run after the commit tha
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
+from email.message import EmailMessage
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -15,37 +17,50 @@ from sqlalchemy.orm import aliased
 from donations.clock import utcnow
 from donations.extensions import db
 from donations.models import Donor, Receipt, ReceiptStatus
-from donations.platform.mail import deliver, message
+from donations.platform.mail import Mailer, message
 from donations.receipting.pdfs import pdf_or_report, redraw_problem_pdfs, timestamp_missing_pdfs
 
 log = logging.getLogger(__name__)
 
 
-def send_receipt_email(receipt_id: int) -> None:
-    """Email an issued receipt with its PDF; records when it was sent."""
+def send_receipt_email(receipt_id: int, mailer: Mailer | None = None) -> None:
+    """Email an issued receipt with its PDF; records when it was sent.
+
+    On `mailer`'s connection when given (a batch of emails), else on one of its own.
+    """
     receipt = db.session.get(Receipt, receipt_id)
     if receipt is None or receipt.emailed_at is not None or receipt.status != ReceiptStatus.ISSUED:
         return
-    donor = receipt.donor
-    if not donor.email:
+    if not receipt.donor.email:
         return  # a donor without email gets the receipt by post (the printable batch)
+    mail = receipt_email(receipt, pdf_or_report(receipt))
+    with nullcontext(mailer) if mailer is not None else Mailer() as connection:
+        connection.send(mail)
+    mark_emailed(receipt)
+    db.session.commit()
+
+
+def receipt_email(receipt: Receipt, pdf: bytes) -> EmailMessage:
+    """The email of an issued receipt, in its donor's language, with its PDF attached."""
+    donor = receipt.donor
     with force_locale(donor.locale or "fr"):
         subject = _("Your tax receipt no. %(number)s", number=receipt.number)
         mail = message(donor.email, subject, "receipt", receipt=receipt, donor=donor)
-    mail.add_attachment(
-        pdf_or_report(receipt), maintype="application", subtype="pdf", filename=f"recu-fiscal-{receipt.number}.pdf"
-    )
-    deliver(mail)
+    mail.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"recu-fiscal-{receipt.number}.pdf")
+    return mail
+
+
+def mark_emailed(receipt: Receipt) -> None:
+    """Record that the receipt's email left (and, for a replacement, that it told of the cancellation)."""
     now = utcnow()
     receipt.emailed_at = now
     if receipt.replaces is not None and receipt.replaces.cancel_notified_at is None:
         receipt.replaces.cancel_notified_at = now
-    db.session.commit()
     log.info("receipt %s emailed", receipt.number)
 
 
-def send_cancellation_email(receipt_id: int) -> None:
-    """Tell the donor a receipt was cancelled (refund or lost dispute)."""
+def send_cancellation_email(receipt_id: int, mailer: Mailer | None = None) -> None:
+    """Tell the donor a receipt was cancelled (refund or lost dispute); on `mailer`'s connection when given."""
     receipt = db.session.get(Receipt, receipt_id)
     if receipt is None or receipt.status != ReceiptStatus.CANCELLED or receipt.cancel_notified_at is not None:
         return
@@ -60,7 +75,8 @@ def send_cancellation_email(receipt_id: int) -> None:
         mail = message(
             donor.email, subject, "receipt_cancelled", receipt=receipt, donor=donor, reason=reason, refund=refund
         )
-    deliver(mail)
+    with nullcontext(mailer) if mailer is not None else Mailer() as connection:
+        connection.send(mail)
     receipt.cancel_notified_at = utcnow()
     db.session.commit()
     log.info("cancellation of receipt %s notified", receipt.number)
@@ -91,15 +107,23 @@ def send_pending() -> tuple[int, int]:
         )
     ).all()
     sent = pending = 0
-    for receipt_id, function in (
-        [(r, send_receipt_email) for r in owed] + [(r, send_cancellation_email) for r in notices] + tributes
-    ):
+    with Mailer() as mailer:  # one connection for them all, opened again if the server drops it
+        jobs = [(r, send_receipt_email) for r in owed] + [(r, send_cancellation_email) for r in notices]
+        for receipt_id, function in jobs:
+            try:
+                function(receipt_id, mailer)
+                sent += 1
+            except Exception:
+                db.session.rollback()
+                log.warning("email for receipt %s still pending", receipt_id, exc_info=True)
+                pending += 1
+    for donation_id, notice in tributes:
         try:
-            function(receipt_id)
+            notice(donation_id)
             sent += 1
         except Exception:
             db.session.rollback()
-            log.warning("email for receipt %s still pending", receipt_id, exc_info=True)
+            log.warning("tribute notice of donation %s still pending", donation_id, exc_info=True)
             pending += 1
     return sent, pending
 

@@ -21,7 +21,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-__all__ = ["BOLD", "REGULAR", "LayoutError", "Sheet", "qr_matrix", "register_fonts"]
+__all__ = ["BOLD", "REGULAR", "LayoutError", "Sheet", "qr_matrix", "qr_path", "register_fonts"]
 
 FONTS_DIR = Path(__file__).with_name("fonts")
 REGULAR = "ReceiptSans"
@@ -160,6 +160,31 @@ def qr_matrix(data: str) -> list[list[bool]]:
     code.add_data(data)
     code.make(fit=True)
     return code.get_matrix()
+
+
+@functools.lru_cache(maxsize=1024)
+def qr_path(data: str) -> tuple[int, str]:
+    """The QR code of `data` as (its width in modules, the PDF path filling its dark modules).
+
+    Computed once per content and kept (the last 1024): a receipt drawn again
+    in the same process (a lost file redrawn and checked against its hash, a
+    layout tried at two sizes) does not encode its verification URL again. The
+    path is the same text for the same content, so the PDF bytes are too.
+    """
+    matrix = qr_matrix(data)
+    n = len(matrix)
+    ops = []
+    for i, row in enumerate(matrix):
+        j = 0
+        while j < n:
+            if row[j]:
+                start = j
+                while j < n and row[j]:
+                    j += 1
+                ops.append(f"{start} {n - 1 - i} {j - start} 1 re")
+            else:
+                j += 1
+    return n, "\n".join(ops) + "\nf"
 
 
 class Sheet:
@@ -324,22 +349,10 @@ class Sheet:
         Drawn in module units as one filled path of integer rectangles written
         directly, which is ten times cheaper than ~400 reportlab path calls.
         """
-        matrix = qr_matrix(data)
-        n = len(matrix)
-        ops = []
-        for i, row in enumerate(matrix):
-            j = 0
-            while j < n:
-                if row[j]:
-                    start = j
-                    while j < n and row[j]:
-                        j += 1
-                    ops.append(f"{start} {n - 1 - i} {j - start} 1 re")
-                else:
-                    j += 1
+        n, path = qr_path(data)
         self.c.saveState()
         self.c.translate(x, y)
         self.c.scale(size / n, size / n)
         self.c.setFillGray(0)
-        self.c.addLiteral("\n".join(ops) + "\nf")
+        self.c.addLiteral(path)
         self.c.restoreState()
