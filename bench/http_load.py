@@ -71,7 +71,11 @@ class Gunicorn:
 
     def __exit__(self, *exc: object) -> None:
         self.process.terminate()
-        self.process.wait(timeout=15)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # workers still finishing their requests on a loaded machine
+            self.process.kill()
+            self.process.wait(timeout=30)
 
 
 def rate(send: Send, seconds: float = 5.0, clients: int = 8) -> tuple[float, int]:

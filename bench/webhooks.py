@@ -136,12 +136,14 @@ def main() -> None:
             logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the sandbox's access log: a line a request
             sandbox = stack.enter_context(serve_in_thread({"sepa_delay": None}))
             bodies = paid_checkout_events(sandbox, public_ids[:service_gifts], amount_cents=1500)
-            service_events = write_requests(tmp / "service.txt", signed(bodies))
             env |= {"STRIPE_API_BASE": sandbox.url, "CELERY_BROKER_URL": "memory://", "RECEIPTS_DIR": str(tmp / "pdf")}
-        else:
-            service_events = write_requests(tmp / "service.txt", signed_events(public_ids[:service_gifts]))
-        anchor_events = write_requests(tmp / "anchor.txt", signed_events(public_ids[service_gifts:]))
         with Gunicorn("wsgi:app", env) as service, Gunicorn("bench.bare_webhook:app", env) as bare:
+            # Signed once both serve: a slow start on a loaded machine leaves no signature stale (300 s).
+            service_events = write_requests(
+                tmp / "service.txt",
+                signed(bodies) if args.receipt else signed_events(public_ids[:service_gifts]),
+            )
+            anchor_events = write_requests(tmp / "anchor.txt", signed_events(public_ids[service_gifts:]))
             service_sender = Sender(service.url + "/stripe/webhook", tmp / "service.txt")
             anchor_sender = Sender(bare.url + "/stripe/webhook", tmp / "anchor.txt")
             figures = paired(service_sender, anchor_sender)
