@@ -42,6 +42,7 @@ redis_answers = PYTHONPATH=. $(PY) -c "import sys; from tests.support.redis_data
 
 bench: install-dev translations
 	@for script in landing webhooks receipts receipts_zip annual_batch; do echo "== bench/$$script.py"; PYTHONPATH=. $(PY) bench/$$script.py || exit 1; done
+	@echo "== bench/webhooks.py --receipt"; PYTHONPATH=. $(PY) bench/webhooks.py --receipt || exit 1
 	@if $(call answers,5432) && $(redis_answers); then \
 	  echo "== bench/annual_batch_workers.py"; TEST_DATABASE_URL=$(PG_URL) PYTHONPATH=. $(PY) bench/annual_batch_workers.py || exit 1; \
 	else echo "!! PostgreSQL or Redis does not answer: bench/annual_batch_workers.py SKIPPED"; fi
@@ -50,6 +51,7 @@ bench: install-dev translations
 	else echo "!! PostgreSQL or Redis does not answer: bench/january.py SKIPPED"; fi
 	@if $(call answers,5432); then \
 	  echo "== bench/webhooks.py --postgres"; TEST_DATABASE_URL=$(PG_URL) PYTHONPATH=. $(PY) bench/webhooks.py --postgres || exit 1; \
+	  echo "== bench/webhooks.py --postgres --receipt"; TEST_DATABASE_URL=$(PG_URL) PYTHONPATH=. $(PY) bench/webhooks.py --postgres --receipt || exit 1; \
 	  echo "== bench/finance_pages.py"; TEST_DATABASE_URL=$(PG_URL) PYTHONPATH=. $(PY) bench/finance_pages.py || exit 1; \
 	  echo "== bench/webhook_load.py (tests/load/test_webhook_load.py in full)"; TEST_DATABASE_URL=$(PG_URL) PYTHONPATH=. $(PY) bench/webhook_load.py || exit 1; \
 	  echo "== the fault tests of tests/load on PostgreSQL"; TEST_DATABASE_URL=$(PG_URL) $(PY) -m pytest tests/load -q -rs --deselect tests/load/test_webhook_load.py || exit 1; \

@@ -62,6 +62,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     validate(app.config)
 
     _configure_logging(app)
+    from donations.platform.cookie_session import install_cookie_session
+
+    install_cookie_session(app)
     _init_extensions(app)
     from donations.platform.input_checks import install_record_id_converter
 

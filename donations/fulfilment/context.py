@@ -45,6 +45,13 @@ class Fulfilment:
 class Applied:
     outcome: EventOutcome
     donation: Donation | None = None
+    # The id of a donation the handler moved with one UPDATE, without loading it (`donation` is then None).
+    moved_id: int | None = None
+
+    @property
+    def donation_id(self) -> int | None:
+        """The id of the donation the event was about, loaded or not."""
+        return self.donation.id if self.donation is not None else self.moved_id
 
 
 IGNORED = Applied(EventOutcome.IGNORED)

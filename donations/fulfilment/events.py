@@ -179,7 +179,7 @@ def receive_event(session: Session, client: stripe.StripeClient, event: dict[str
     )
     try:
         applied = apply_event(ctx, event)
-        donation_id = applied.donation.id if applied.donation is not None else None
+        donation_id = applied.donation_id
         notify = gift_notices.notices_owed(applied.donation)
         session.execute(
             _RECORD_OUTCOME,
