@@ -51,13 +51,15 @@ class Gunicorn:
             cwd=ROOT,
             env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        # On a loaded machine the app's import alone can take tens of seconds.
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 requests.get(self.url + "/", timeout=5)
                 return
             except requests.RequestException:
                 time.sleep(0.1)
+        self.__exit__()  # never leave a server behind
         raise RuntimeError(f"gunicorn {app} did not start")
 
     def getter(self, path: str) -> Send:
