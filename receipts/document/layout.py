@@ -21,7 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from receipts.document.qr import qr_matrix, qr_rows
 
-__all__ = ["BOLD", "REGULAR", "LayoutError", "Sheet", "qr_matrix", "register_fonts"]
+__all__ = ["BOLD", "REGULAR", "LayoutError", "Sheet", "qr_matrix", "qr_path", "register_fonts"]
 
 FONTS_DIR = Path(__file__).with_name("fonts")
 REGULAR = "ReceiptSans"
@@ -156,6 +156,27 @@ _DARK_RUNS = re.compile("1+")
 # The pieces of a QR code's "x y width 1 re" path operators (a QR code is at most 177 modules wide).
 _RUN_X = [f"{x} " for x in range(178)]
 _RUN_WIDTH = [f" {width} 1 re" for width in range(178)]
+
+
+@functools.lru_cache(maxsize=1024)
+def qr_path(data: str) -> tuple[int, str]:
+    """The QR code of `data` as (its width in modules, the PDF path filling its dark modules: an
+    "x y width 1 re" rectangle per run of dark modules, row by row from the top).
+
+    Kept for the last 1024 contents: a receipt drawn again in the same process (a lost file
+    redrawn and checked against its hash, a layout tried at two sizes) does not encode its
+    verification URL again. The same content gives the same text, so the PDF bytes are the same.
+    """
+    rows = qr_rows(data)
+    n = len(rows)
+    ops = []
+    for i, row in enumerate(rows):
+        row_y = str(n - 1 - i)
+        ops += [
+            _RUN_X[start] + row_y + _RUN_WIDTH[end - start]
+            for start, end in map(re.Match.span, _DARK_RUNS.finditer(row))
+        ]
+    return n, "\n".join(ops) + "\nf"
 
 
 class Sheet:
@@ -320,18 +341,10 @@ class Sheet:
         Drawn in module units as one filled path of integer rectangles written
         directly, which is ten times cheaper than ~400 reportlab path calls.
         """
-        rows = qr_rows(data)
-        n = len(rows)
-        ops = []
-        for i, row in enumerate(rows):
-            row_y = str(n - 1 - i)  # "x y width 1 re" for each run of dark modules, row by row from the top
-            ops += [
-                _RUN_X[start] + row_y + _RUN_WIDTH[end - start]
-                for start, end in map(re.Match.span, _DARK_RUNS.finditer(row))
-            ]
+        n, path = qr_path(data)
         self.c.saveState()
         self.c.translate(x, y)
         self.c.scale(size / n, size / n)
         self.c.setFillGray(0)
-        self.c.addLiteral("\n".join(ops) + "\nf")
+        self.c.addLiteral(path)
         self.c.restoreState()
