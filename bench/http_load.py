@@ -52,14 +52,15 @@ class Gunicorn:
             cwd=ROOT,
             env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
         )
+        # On a loaded machine the app's import alone can take tens of seconds.
         deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 requests.get(self.url + "/", timeout=5)
                 return
             except requests.RequestException:
                 time.sleep(0.1)
-        self.__exit__()  # not left running (holding the port and the caller's output) after a failed start
+        self.__exit__()  # never leave a server behind
         raise RuntimeError(f"gunicorn {app} did not start within {START_SECONDS} s")
 
     def getter(self, path: str) -> Send:

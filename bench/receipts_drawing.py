@@ -1,10 +1,14 @@
-"""Reportlab drawing a receipt page alone: the anchor of the receipts benchmark.
+"""The receipt page drawn alone, and against bare reportlab drawing the same page.
 
 `sample_snapshot()` builds a representative receipt snapshot (no database, no
-Flask); `time_drawing()` measures `receipts.document.cerfa.draw_receipt` on it. A later
-bench compares issuing receipts through the service against this.
+Flask); `time_drawing()` measures `receipts.document.cerfa.draw_receipt` on it
+(bench/receipts.py compares issuing receipts through the service with that).
+Then the drawing is set against bare reportlab (bench/bare_receipt.py): the
+same strings at the same positions in the same embedded TrueType fonts, the
+same rectangles and QR code path, made as plain canvas calls with no layout
+logic, to the same PDF bytes; both in turn on the same pages, in one run.
 
-    .venv/bin/python -m bench.receipts_drawing [ITERATIONS]
+    .venv/bin/python -m bench.receipts_drawing [ITERATIONS]     (target: ratio <= 1.2)
 """
 
 from __future__ import annotations
@@ -14,8 +18,17 @@ import statistics
 import sys
 import time
 
+from bench.bare_receipt import against_bare
 from receipts.document.cerfa import draw_receipt
-from receipts.document.snapshot import SCHEMA_VERSION, DonorMentions, FoundationMentions, PaymentLine, ReceiptSnapshot
+from receipts.document.snapshot import (
+    CURRENT_EDITION,
+    FIRST_EDITION,
+    SCHEMA_VERSION,
+    DonorMentions,
+    FoundationMentions,
+    PaymentLine,
+    ReceiptSnapshot,
+)
 
 FOUNDATION = FoundationMentions(
     name="Fondation pour la Recherche sur la Dystonie",
@@ -30,8 +43,11 @@ FOUNDATION = FoundationMentions(
 )
 
 
-def sample_snapshot(number: int = 42, *, monthly: bool = False, specimen: bool = False) -> ReceiptSnapshot:
-    """A 150 € card gift (or, with `monthly`, a recap of 12 × 15 €) by an individual donor."""
+def sample_snapshot(
+    number: int = 42, *, monthly: bool = False, specimen: bool = False, edition: str = FIRST_EDITION
+) -> ReceiptSnapshot:
+    """A 150 € card gift (or, with `monthly`, a recap of 12 × 15 €) by an individual donor,
+    drawn in `edition` (the first by default; new receipts are drawn in CURRENT_EDITION)."""
     payments = tuple(PaymentLine(dt.date(2026, m, 5), 1500) for m in range(1, 13)) if monthly else ()
     return ReceiptSnapshot(
         schema=SCHEMA_VERSION,
@@ -66,6 +82,7 @@ def sample_snapshot(number: int = 42, *, monthly: bool = False, specimen: bool =
         payments=payments,
         replaces=None,
         verification_url=f"https://dons.example.org/receipts/verify/2026-{number:06d}?c=7f3a9c2e41d8b650",
+        edition=edition,
     )
 
 
@@ -89,6 +106,15 @@ def main(argv: list[str]) -> None:
         print(
             f"{label}: median {statistics.median(times) * 1000:.1f} ms, "
             f"{len(times) / sum(times):.0f} receipts/s over {len(times)} drawings"
+        )
+    for monthly in (False, True):
+        label = "annual recap" if monthly else "per-gift"
+        snapshots = [sample_snapshot(i + 1, monthly=monthly, edition=CURRENT_EDITION) for i in range(iterations)]
+        figures = against_bare(snapshots)
+        print(
+            f"{label}, ours against bare reportlab (same page, same bytes, CPU time): "
+            f"{figures.ours * 1000:.2f} ms / {figures.bare * 1000:.2f} ms, "
+            f"ratio {figures.ratio:.2f} (target <= 1.20; median of {figures.pages} pages in turn)"
         )
 
 

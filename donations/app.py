@@ -73,12 +73,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_template_helpers(app)
 
     from donations.cli import register_commands
+    from donations.giving.landing_front import install_landing_front
     from donations.operations.views import register_operations
     from donations.platform.deployment import check_deployment
     from donations.platform.input_checks import register_input_checks
     from donations.platform.security import register_security_headers
     from donations.platform.web import register_error_handlers
 
+    install_landing_front(app)  # inside the proxy fix check_deployment may put around it
     check_deployment(app)
     register_error_handlers(app)
     register_input_checks(app)

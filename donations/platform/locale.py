@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, request, session
 from flask_babel import format_date as babel_format_date
 from flask_babel import get_locale
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from donations.clock import paris_date
 from donations.money import format_euros, format_rate
@@ -27,7 +30,13 @@ def select_locale() -> str:
     remembered = session.get("lang")
     if remembered in SUPPORTED_LOCALES:
         return remembered
-    return request.accept_languages.best_match(SUPPORTED_LOCALES) or "fr"
+    return browser_language(request.headers.get("Accept-Language", ""))
+
+
+@lru_cache(maxsize=256)
+def browser_language(accept_language: str) -> str:
+    """The language a browser's Accept-Language header asks for among ours; French when none."""
+    return parse_accept_header(accept_language, LanguageAccept).best_match(SUPPORTED_LOCALES) or "fr"
 
 
 def current_language() -> str:

@@ -14,12 +14,12 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+
+from receipts.document.qr import qr_matrix, qr_rows
 
 __all__ = ["BOLD", "REGULAR", "LayoutError", "Sheet", "qr_matrix", "qr_path", "register_fonts"]
 
@@ -56,6 +56,8 @@ _CONTROLS = {code: " " for code in [*range(32), 127]}
 
 def clean(text: str) -> str:
     """One printable line: control characters (a pasted tab or newline) become spaces."""
+    if text.isprintable():  # no control character (the common case, checked at C speed)
+        return text
     return text.translate(_CONTROLS)
 
 
@@ -150,40 +152,30 @@ def _has_wider_word(text: str, width: float, size: float) -> bool:
     return any(width_of(word, False, size) > width for word in clean(text).split())
 
 
-def qr_matrix(data: str) -> list[list[bool]]:
-    """The modules of a QR code for `data`, quiet zone excluded.
-
-    The mask pattern is fixed: any mask is valid for readers, and skipping the
-    search among the eight makes the code four times cheaper to compute.
-    """
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, box_size=1, mask_pattern=2)
-    code.add_data(data)
-    code.make(fit=True)
-    return code.get_matrix()
+_DARK_RUNS = re.compile("1+")
+# The pieces of a QR code's "x y width 1 re" path operators (a QR code is at most 177 modules wide).
+_RUN_X = [f"{x} " for x in range(178)]
+_RUN_WIDTH = [f" {width} 1 re" for width in range(178)]
 
 
 @functools.lru_cache(maxsize=1024)
 def qr_path(data: str) -> tuple[int, str]:
-    """The QR code of `data` as (its width in modules, the PDF path filling its dark modules).
+    """The QR code of `data` as (its width in modules, the PDF path filling its dark modules: an
+    "x y width 1 re" rectangle per run of dark modules, row by row from the top).
 
-    Computed once per content and kept (the last 1024): a receipt drawn again
-    in the same process (a lost file redrawn and checked against its hash, a
-    layout tried at two sizes) does not encode its verification URL again. The
-    path is the same text for the same content, so the PDF bytes are too.
+    Kept for the last 1024 contents: a receipt drawn again in the same process (a lost file
+    redrawn and checked against its hash, a layout tried at two sizes) does not encode its
+    verification URL again. The same content gives the same text, so the PDF bytes are the same.
     """
-    matrix = qr_matrix(data)
-    n = len(matrix)
+    rows = qr_rows(data)
+    n = len(rows)
     ops = []
-    for i, row in enumerate(matrix):
-        j = 0
-        while j < n:
-            if row[j]:
-                start = j
-                while j < n and row[j]:
-                    j += 1
-                ops.append(f"{start} {n - 1 - i} {j - start} 1 re")
-            else:
-                j += 1
+    for i, row in enumerate(rows):
+        row_y = str(n - 1 - i)
+        ops += [
+            _RUN_X[start] + row_y + _RUN_WIDTH[end - start]
+            for start, end in map(re.Match.span, _DARK_RUNS.finditer(row))
+        ]
     return n, "\n".join(ops) + "\nf"
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import MISSING, asdict, dataclass, fields, replace
+from dataclasses import MISSING, dataclass, fields, replace
 from typing import Any
 
 __all__ = [
@@ -131,7 +131,7 @@ class FoundationMentions:
         return replace(self, signature_sha256=signature_sha256)
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = _fields_of(self)
         data["rup_decree_date"] = self.rup_decree_date.isoformat()
         data["rup_journal_officiel_date"] = self.rup_journal_officiel_date.isoformat()
         return data
@@ -179,7 +179,7 @@ class DonorMentions:
                 _text(getattr(self, name), f"donor.{name}", required=True)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return _fields_of(self)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DonorMentions:
@@ -361,6 +361,11 @@ def _validate_dates(s: ReceiptSnapshot) -> None:
             raise ValueError("a per-gift receipt states the date the gift was received (paid_on)")
         if s.payments:
             raise ValueError("only an annual recap lists payments")
+
+
+def _fields_of(mentions: Any) -> dict[str, Any]:
+    """A dataclass of plain values (texts, dates, flags) as a dict: what `asdict` gives, without its deep copy."""
+    return {f.name: getattr(mentions, f.name) for f in fields(mentions)}
 
 
 def _known(cls: type, data: Mapping[str, Any], what: str) -> dict[str, Any]:

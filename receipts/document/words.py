@@ -32,6 +32,8 @@ centimes are composed here, because num2words' currency mode gets French wrong
   by "et": "quatre-vingt-dix-neuf euros et quatre-vingt-dix-neuf centimes".
 """
 
+import functools
+
 from num2words import num2words
 
 from donations.money import format_euros
@@ -69,6 +71,11 @@ def amount_in_words(cents: int) -> str:
     Raises ValueError for cents <= 0 (and TypeError for a non-int).
     """
     _check_cents(cents)
+    return _in_words(cents)
+
+
+@functools.lru_cache(maxsize=1024)  # the same few amounts again and again (the presets)
+def _in_words(cents: int) -> str:
     euros, centimes = divmod(cents, 100)
     parts = []
     if euros:
