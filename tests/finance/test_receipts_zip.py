@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import tracemalloc
 import zipfile
 from collections.abc import Callable
@@ -56,6 +57,11 @@ def test_the_zip_of_a_period_holds_each_receipt_and_an_index(
     ]
     assert index[2]["replaces"] == second
     assert index[0]["payments"].split(" ")[1:3] == ["card", "50,00"] and index[2]["payments"] == index[1]["payments"]
+    # Art. L14 A LPF: each receipt traces back to its payments, with the day received and Stripe's ids.
+    for row in index:
+        day, _method, _amount, *stripe_ids = row["payments"].split(" ")
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) and day.startswith(year), row
+        assert any(re.fullmatch(r"pi_\w+", i) for i in stripe_ids), row
     with app.app_context():
         [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "receipts.zip")).all()
         assert entry.details == {"from": f"{year}-01-01", "to": f"{year}-12-31"}
