@@ -16,11 +16,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, literal, select, tuple_, union
 from sqlalchemy.orm import Session, contains_eager
 
-from donations.finance.search import PER_PAGE, SORTS, DonationFilter, conditions, donations_select, resolved
-from donations.models import Donation, DonationKind, DonationStatus
+from donations.finance.search import PER_PAGE, SORTS, DonationFilter, disjoint_parts, donations_select, resolved
+from donations.models import Donation, DonationKind, DonationStatus, Donor
 
 # A count past this reads no further: the list says "more than".
 COUNT_LIMIT = 10_000
@@ -99,22 +99,58 @@ def keyset_page(
     # beside the row is dropped from the session once unreferenced, then fetched again per row.
     query = donations_select(f, Donation).options(contains_eager(Donation.donor))
     backwards = before is not None and after is None
+    beyond = []
     if after is not None or backwards:
         value, row_id = decode_cursor(f.sort, after if after is not None else before)  # type: ignore[arg-type]
-        beyond = key < tuple_(value, row_id) if f.descending != backwards else key > tuple_(value, row_id)
-        query = query.where(beyond)
+        beyond = [key < tuple_(value, row_id) if f.descending != backwards else key > tuple_(value, row_id)]
+        query = query.where(*beyond)
+    order = (column.asc(), Donation.id.asc()) if f.descending == backwards else (column.desc(), Donation.id.desc())
     if backwards:  # read the rows just before, in the opposite order, then put them back in order
-        query = query.order_by(None).order_by(
-            *((column.asc(), Donation.id.asc()) if f.descending else (column.desc(), Donation.id.desc()))
+        query = query.order_by(None).order_by(*order)
+    parts = disjoint_parts(f)
+    if len(parts) > 1:
+        # Each part pages on its own (its LIMIT read from its own index), then the page is taken from their union.
+        paged = [
+            select(Donation.id)
+            .select_from(Donation)
+            .join(Donor, Donor.id == Donation.donor_id)
+            .where(*part, *beyond)
+            .order_by(*order)
+            .limit(per_page + 1)
+            .subquery()
+            for part in parts
+        ]
+        query = (
+            select(Donation)
+            .join(Donor, Donor.id == Donation.donor_id)
+            .options(contains_eager(Donation.donor))
+            .where(Donation.id.in_(union(*(select(p.c.id) for p in paged))))
+            .order_by(*order)
         )
     rows = list(session.scalars(query.limit(per_page + 1)))
     more = len(rows) > per_page
     rows = rows[:per_page]
     if backwards:
         rows.reverse()
-    # Counted on the donations alone (every donation has its donor; no condition reads the donor row).
-    counted = select(Donation.id).where(*conditions(f)).limit(COUNT_LIMIT + 1).subquery()
-    total = session.scalar(select(func.count()).select_from(counted)) or 0
+    # Each part counted up to the limit on its own (they never overlap), in one statement; a single part
+    # on the donations alone (every donation has its donor, and no other condition reads the donor row).
+    joined = len(parts) > 1
+    counts = [
+        select(func.count())
+        .select_from(
+            (
+                select(literal(1)).select_from(Donation).join(Donor, Donor.id == Donation.donor_id)
+                if joined
+                else select(literal(1)).select_from(Donation)
+            )
+            .where(*part)
+            .limit(COUNT_LIMIT + 1)
+            .subquery()
+        )
+        .scalar_subquery()
+        for part in parts
+    ]
+    total = min(session.scalar(select(sum(counts[1:], counts[0]))) or 0, COUNT_LIMIT + 1)
     has_next = more if not backwards else True
     has_previous = (after is not None) or (backwards and more)
     return KeysetPage(

@@ -81,6 +81,17 @@ def identified_donations(session: Session, q: str) -> tuple[int, ...]:
     return tuple(sorted(set(session.scalars(union(*branches)))))
 
 
+def name_parts(q: str) -> tuple[ColumnElement[bool], ColumnElement[bool]] | None:
+    """(the donor record holds every word of `q`, the identity given with the gift does), or None if no word.
+
+    The first reads Donor, the second Donation: a list pages each on its own (a LIMIT per part, then
+    the union), so a common name reads a page of rows, not every donation of every donor so named."""
+    words = normalised(q).split()
+    if not words:
+        return None
+    return _contains_all(Donor.search_text, words), _contains_all(Donation.search_text, words)
+
+
 def named(q: str) -> ColumnElement[bool] | None:
     """Donations whose donor record, or the identity given with the gift, holds every word of `q`."""
     words = normalised(q).split()

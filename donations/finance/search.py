@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, func, not_, select
 from sqlalchemy.orm import Session
 
 from donations.clock import PARIS
-from donations.finance.lookup import identified_donations, named
+from donations.finance.lookup import identified_donations, name_parts, named
 from donations.models import Donation, DonationKind, DonationStatus, Donor, Payment, Receipt, TaxScheme, receipt_payment
 
 # The only columns a list may be sorted by (the query string names them; nothing else reaches SQL).
@@ -61,8 +61,8 @@ def _search_terms(f: DonationFilter) -> ColumnElement[bool] | None:
     return named(f.q)
 
 
-def conditions(f: DonationFilter) -> list[ColumnElement[bool]]:
-    """The WHERE clauses of a filter, for a query that joins Donation and Donor."""
+def conditions(f: DonationFilter, with_search: bool = True) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of a filter, for a query that joins Donation and Donor (without `q`'s if not `with_search`)."""
     found: list[ColumnElement[bool]] = []
     if f.date_from:
         found.append(Donation.created_at >= paris_midnight(f.date_from))
@@ -78,11 +78,26 @@ def conditions(f: DonationFilter) -> list[ColumnElement[bool]]:
         found.append(Donation.amount_cents >= f.amount_min_cents)
     if f.amount_max_cents is not None:
         found.append(Donation.amount_cents <= f.amount_max_cents)
-    if f.q:
+    if f.q and with_search:
         terms = _search_terms(f)
         if terms is not None:
             found.append(terms)
     return found
+
+
+def disjoint_parts(f: DonationFilter) -> list[list[ColumnElement[bool]]]:
+    """The WHERE clauses of a filter as parts whose rows never overlap, each read on its own index.
+
+    A name search is two parts (the donor so named; the gift so named, its donor not), so that a list pages
+    or counts each with a LIMIT; any other filter is one part. For a query that joins Donation and Donor."""
+    parts = name_parts(f.q) if f.q and not f.identified else None
+    if parts is None:
+        return [conditions(f)]
+    by_donor, by_gift = parts
+    base = conditions(f, with_search=False)
+    # The donor's search text is always filled; coalesce all the same, so that a NULL is "not named".
+    not_by_donor = not_(func.coalesce(by_donor, False))
+    return [[*base, by_donor], [*base, by_gift, not_by_donor]]
 
 
 def donations_select(f: DonationFilter, *columns: Any) -> Select[Any]:

@@ -289,3 +289,26 @@ def test_on_postgresql_the_name_search_can_be_answered_from_the_trigram_indexes(
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(db.session.scalars(text(f"EXPLAIN {compiled}")))
     assert "ix_donor_search_text_trgm" in plan and "ix_donation_search_text_trgm" in plan, plan
+
+
+@pytest.mark.parametrize(("sort", "descending"), [("created", True), ("amount", False), ("donor", False)])
+def test_a_name_search_pages_its_two_parts_every_gift_once_and_counts_them_exactly(
+    db: Any, sort: str, descending: bool
+) -> None:
+    expected = set()
+    for i in range(11):
+        payment = settled_payment(db.session, 1000 + 500 * (i % 4))
+        donation = payment.donation
+        if i < 4:  # the donor so named, and the gift given with that name: found once
+            donation.donor.last_name = "Lefèvre"
+        donation.identity = {**donation.donor.identity.to_json(), **({"last_name": "Lefèvre"} if i < 7 else {})}
+        if i < 7:
+            expected.add(donation.id)
+    db.session.commit()
+    f = DonationFilter(q="lefevre", sort=sort, descending=descending)
+    forwards, backwards = _walk(db.session, f, per_page=2)
+    whole = keyset_page(db.session, f, per_page=100)
+    assert [len(p) for p in forwards] == [2, 2, 2, 1]
+    assert [i for p in forwards for i in p] == [d.id for d in whole.donations]
+    assert set(d.id for d in whole.donations) == expected and whole.total == 7
+    assert backwards == forwards
