@@ -16,6 +16,11 @@ imports and the app's start-up are not counted. With `--tracemalloc`, Python's o
 reported too (slower: not counted in the events per second). The run exits 1 when the high-water
 is over the limit, or when an event was missed (every listed event stored here once, the counts
 as made).
+
+Measured (2 shared CPUs, SQLite on tmpfs, 20 % known): 10 000 events 11.0 MB above its start,
+100 000 events 11.1 MB: flat, one window of at most 500 events held at a time. The events per
+second (67 and 114 there, on a loaded machine) are mostly the sandbox's, which scans all its
+events for each page of the listing.
 """
 
 from __future__ import annotations
