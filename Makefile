@@ -41,7 +41,7 @@ answers = $(PY) -c "import socket, sys; socket.create_connection(('127.0.0.1', $
 redis_answers = PYTHONPATH=. $(PY) -c "import sys; from tests.support.redis_databases import redis_answers; sys.exit(not redis_answers())" 2>/dev/null
 
 bench: install-dev translations
-	@for script in landing webhooks receipts receipts_zip annual_batch; do echo "== bench/$$script.py"; PYTHONPATH=. $(PY) bench/$$script.py || exit 1; done
+	@for script in landing webhooks receipts receipts_zip annual_batch reconcile; do echo "== bench/$$script.py"; PYTHONPATH=. $(PY) bench/$$script.py || exit 1; done
 	@echo "== bench/webhooks.py --receipt"; PYTHONPATH=. $(PY) bench/webhooks.py --receipt || exit 1
 	@if $(call answers,5432) && $(redis_answers); then \
 	  echo "== bench/annual_batch_workers.py"; TEST_DATABASE_URL=$(PG_URL) PYTHONPATH=. $(PY) bench/annual_batch_workers.py || exit 1; \
