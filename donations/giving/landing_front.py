@@ -71,16 +71,15 @@ class LandingFront:
             return self.inner(environ, start_response)
         kept = self.kept.get(key)
         if kept is None:
-            kept = self._ask_flask(environ)
-            status, headers, _body = kept
-            headers = [(name, value) for name, value in headers if name.lower() != "x-request-id"]
-            kept = (status, headers, _body)
+            status, headers, body = self._ask_flask(environ)
             if status.startswith("200 ") and not any(name.lower() == "set-cookie" for name, _ in headers):
                 if len(self.kept) >= MAX_KEPT:
                     self.kept.clear()
-                self.kept[key] = kept
+                # Kept without the id Flask gave this visit (donations.platform.logs): each later answer gets its own.
+                self.kept[key] = (status, [(n, v) for n, v in headers if n.lower() != "x-request-id"], body)
+            start_response(status, headers)  # this visit's answer as Flask gave it, its id in Flask's log lines
+            return [body]
         status, headers, body = kept
-        # Each answer has an id of its own (donations.platform.logs), not the first visit's.
         start_response(status, [*headers, ("X-Request-ID", secrets.token_hex(8))])
         return [body]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -12,31 +11,15 @@ from flask import Flask
 
 from donations.extensions import db
 from donations.models import Donation, DonationStatus, EventOutcome, StripeEvent
-from donations.platform.stripe_api import PINNED_API_VERSION
 from tests.support.bulk import make_monthly_donors
 from tests.support.recorded_events import WEBHOOK_SECRET
+from tests.support.stripe_objects import checkout_session, stripe_event
 from tests.support.webhook_delivery import deliver, snapshot
 
 
 def _expired(public_id: str) -> dict[str, Any]:
-    return {
-        "id": f"evt_{uuid.uuid4().hex[:24]}",
-        "object": "event",
-        "api_version": PINNED_API_VERSION,
-        "type": "checkout.session.expired",
-        "livemode": False,
-        "created": int(time.time()),
-        "data": {
-            "object": {
-                "id": f"cs_test_{uuid.uuid4().hex}",
-                "object": "checkout.session",
-                "mode": "payment",
-                "payment_status": "unpaid",
-                "status": "expired",
-                "metadata": {"donation_id": public_id},
-            }
-        },
-    }
+    session = {**checkout_session(public_id), "payment_status": "unpaid", "status": "expired", "payment_intent": None}
+    return stripe_event("checkout.session.expired", session)
 
 
 def _gifts(make_app: Callable[..., Flask], *statuses: str) -> tuple[Flask, list[str]]:
