@@ -10,8 +10,16 @@ run: install translations .env receipt-signing
 	$(FLASK) db upgrade
 	$(PY) -m donations.devserver
 
+# The suite runs in TEST_WORKERS pytest-xdist processes (a PostgreSQL database each: `test_gw0`, …),
+# a test file to a process; then the tests marked `serial` (they stop a server the others share) run alone.
+# `make test TEST_WORKERS=0` runs everything in one process.
+TEST_WORKERS ?= 2
+# $(1): the markers to select, besides serial/not serial. Exit status 5 (nothing selected) is no failure.
+run_suite = $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not serial$(1)" $(PYTEST_ARGS) \
+	&& { $(PY) -m pytest -m "serial$(1)" $(PYTEST_ARGS); status=$$?; [ $$status -eq 0 ] || [ $$status -eq 5 ]; }
+
 test: install-dev translations
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(call run_suite,)
 
 # ruff (lint, then the format check) and mypy; `make format` rewrites the files ruff would.
 lint: install-dev
@@ -25,11 +33,11 @@ format: install-dev
 
 # For quick local runs: everything but the slow load and crash tests (marked `slow`).
 test-fast: install-dev translations
-	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(call run_suite, and not slow)
 
 # The same suite on PostgreSQL (CI runs it when a server answers).
 test-postgres: install-dev translations
-	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
+	export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}; $(call run_suite,)
 
 # The benchmarks, then the load and fault tests of tests/load in full. Those that need
 # PostgreSQL (and Redis, for the Celery workers) run when they answer on 127.0.0.1 (Redis: TEST_REDIS_URL).

@@ -11,11 +11,17 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 # The helpers' asserts explain themselves as a test's do (the plugin modules are rewritten anyway).
 pytest.register_assert_rewrite("tests.support")
 
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", "/tmp/donations-hypothesis")
+
+# No time limit per example: a property test fails on what it checks, never on how busy the machine is
+# (Hypothesis' default 200 ms deadline is a timed assertion; several workers share the CPUs).
+hypothesis_settings.register_profile("donations", deadline=None)
+hypothesis_settings.load_profile("donations")
 
 # Every module of tests/support that defines fixtures.
 pytest_plugins = [

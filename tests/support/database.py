@@ -15,7 +15,31 @@ from donations import create_app
 from donations.extensions import db as _db
 from tests.support.app_factory import BASE_CONFIG
 
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+def _worker_url(url: str) -> str:
+    """Under pytest-xdist, a PostgreSQL database of this worker's own beside TEST_DATABASE_URL's (made if missing).
+
+    `test` becomes `test_gw0`, `test_gw1`…: each worker migrates and empties its own, and the
+    variable is set to it, so the servers and workers a test starts use it too.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not (url.startswith("postgresql") and worker):
+        return url
+    base = sa.make_url(url)
+    if base.database and base.database.endswith(f"_{worker}"):
+        return url  # already this worker's (a test's subprocess)
+    own = base.set(database=f"{base.database}_{worker}")
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}) is None:
+            conn.execute(sa.text(f'CREATE DATABASE "{own.database}"'))
+    engine.dispose()
+    worker_url = own.render_as_string(hide_password=False)
+    os.environ["TEST_DATABASE_URL"] = worker_url
+    return worker_url
+
+
+POSTGRES_URL = _worker_url(os.environ.get("TEST_DATABASE_URL", ""))
 
 
 def _migrate(url: str) -> None:

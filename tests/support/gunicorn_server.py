@@ -29,7 +29,7 @@ class Gunicorn:
         directory: Path,
         settings: dict[str, str] | None = None,
         workers: int = 2,
-        boot_seconds: float = 20,
+        boot_seconds: float = 60,
     ) -> None:
         self.url = f"http://127.0.0.1:{free_port()}"
         self.log = directory / "gunicorn.log"
