@@ -110,10 +110,24 @@ def make_commands(target: str) -> list[str]:
 
 
 def test_make_test_runs_everything_and_make_test_fast_skips_the_slow_tests() -> None:
+    # One line: the parallel run of all but the serial tests, then the serial ones alone.
     [everything] = make_commands("test")
     [fast] = make_commands("test-fast")
-    assert " -m " not in everything.split("pytest", 1)[1]
-    assert '-m "not slow"' in fast
+    parallel, serial = everything.split("-m pytest")[1:]
+    assert "-n " in parallel and '-m "not serial"' in parallel
+    assert '-m "serial"' in serial and "-n " not in serial
+    assert '-m "not serial and not slow"' in fast and '-m "serial and not slow"' in fast
+
+
+def test_the_serial_tests_are_those_that_stop_a_shared_server() -> None:
+    listed = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "serial", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    files = {line.split("::", 1)[0] for line in listed.stdout.splitlines() if "::" in line}
+    assert files == {"tests/load/test_database_outage.py"}, listed.stdout[-2000:]
 
 
 def test_the_slow_tests_are_the_load_and_crash_tests() -> None:
