@@ -111,8 +111,7 @@ def fill_sandbox(store, count: int, known_every: int, now: int) -> list[str]:  #
             event = build_event(
                 created=start + (i * span) // count, event_type="checkout.session.expired", data_object=session
             )
-            store.add(event)
-            store.events.append(event["id"])
+            store.log_event(event)
             if known_every and i % known_every == 0:
                 known.append(event["id"])
     return known

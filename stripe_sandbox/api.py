@@ -8,7 +8,7 @@ import stripe.params.checkout as checkout_params
 from flask import Blueprint
 
 from . import checkout_flow, payouts, refunds, subscriptions
-from .api_support import endpoint, list_page, sandbox
+from .api_support import endpoint, list_log_page, list_page, sandbox
 from .errors import invalid, no_such
 from .objects import build_billing_portal_session, build_customer, new_id
 
@@ -353,4 +353,4 @@ def list_events(params):
         "types": lambda e: e["type"],
         "delivery_success": lambda e: e["pending_webhooks"] == 0,
     }
-    return list_page([store.objects[i] for i in store.events], params, "/v1/events", filters)
+    return list_log_page(store.events, store.event_positions, store.objects, params, "/v1/events", filters)

@@ -13,7 +13,7 @@ import fnmatch
 import functools
 import json
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import stripe
 from flask import Response, current_app, request
@@ -21,7 +21,7 @@ from flask import Response, current_app, request
 from .errors import StripeError, invalid
 from .forms import decode_pairs
 from .objects import new_id
-from .store import created_filter, current_request, paginate
+from .store import created_filter, current_request, missing_cursor, page_limit, paginate
 from .validation import validate
 
 PAGINATION = {"limit", "starting_after", "ending_before", "expand", "created"}
@@ -183,6 +183,51 @@ def list_page(items: list, params: dict, url: str, filters: dict[str, Callable[[
             selected = [item for item in selected if _matches(accessor(item), wanted)]
     selected.reverse()
     return paginate(selected, params, url, sandbox().store.render)
+
+
+def list_log_page(
+    ids: list[str], positions: dict[str, int], objects: dict[str, dict], params: dict, url: str, filters: dict
+) -> dict:
+    """`list_page` over an append-only log of ids (oldest first), walked from its cursor.
+
+    A page costs the items it passes over, not the whole log: a reader paging
+    through 100 000 events does not read them all again for each page. Any
+    item of the log is a cursor, as at Stripe, even one the filters leave out.
+    """
+    for name in params:
+        if name not in PAGINATION and name not in filters:
+            raise invalid(f"The sandbox does not support filtering this list by {name}.", param=name)
+    limit = page_limit(params)
+    chosen = [(params[name], accessor) for name, accessor in filters.items() if name in params]
+
+    def wanted(item: dict) -> bool:
+        return created_filter(params.get("created"), item.get("created", 0)) and all(
+            _matches(accessor(item), value) for value, accessor in chosen
+        )
+
+    def cursor_at(name: str) -> int:
+        position = positions.get(params[name])
+        if position is None:
+            raise missing_cursor(name, params[name])
+        return position
+
+    if params.get("ending_before"):  # the newer ones, nearest the cursor first
+        walk: Iterable[int] = range(cursor_at("ending_before") + 1, len(ids))
+    else:  # older ones, from the cursor or from the newest
+        start = cursor_at("starting_after") - 1 if params.get("starting_after") else len(ids) - 1
+        walk = range(start, -1, -1)
+    found: list[dict] = []
+    for index in walk:
+        item = objects[ids[index]]
+        if wanted(item):
+            found.append(item)
+            if len(found) > limit:
+                break
+    page, has_more = found[:limit], len(found) > limit
+    if params.get("ending_before"):
+        page.reverse()  # a page is newest first
+    render = sandbox().store.render
+    return {"object": "list", "data": [render(item) for item in page], "has_more": has_more, "url": url}
 
 
 def _matches(value, wanted) -> bool:

@@ -43,6 +43,7 @@ class Store:
         self.objects: dict[str, dict] = {}
         self.by_type: dict[str, list[str]] = defaultdict(list)
         self.events: list[str] = []
+        self.event_positions: dict[str, int] = {}  # an event's place in `events`: a list page starts there
         self.idempotency: dict[str, dict] = {}
         # Sandbox-only facts never shown through the API (a card's test behaviour, a SEPA timer...).
         self.private: dict[str, dict] = defaultdict(dict)
@@ -90,11 +91,17 @@ class Store:
                 request_id=request_id,
                 idempotency_key=idempotency_key,
             )
-            self.add(event)
-            self.events.append(event["id"])
+            self.log_event(event)
             for listener in self.listeners:
                 listener(copy.deepcopy(event))
             return event
+
+    def log_event(self, event: dict) -> None:
+        """Keep a built event, last in Stripe's order (`emit` builds and sends; a bench or test may log its own)."""
+        with self.lock:
+            self.add(event)
+            self.event_positions[event["id"]] = len(self.events)
+            self.events.append(event["id"])
 
     def event_delivered(self, event_id: str) -> None:
         with self.lock:
@@ -164,27 +171,34 @@ def paginate(items: list[dict], params: dict, url: str, render: Callable[[dict],
     ``starting_after`` walks to older items, ``ending_before`` to newer ones;
     ``has_more`` says whether the walk can go on in that direction.
     """
-    limit = params.get("limit", 10)
-    if not 1 <= limit <= 100:
-        raise invalid("Invalid limit: must be between 1 and 100", param="limit")
+    limit = page_limit(params)
     ids = [item["id"] for item in items]
     if params.get("starting_after"):
         cursor = params["starting_after"]
         if cursor not in ids:
-            raise StripeError(
-                f"No such object: '{cursor}'", status=404, param="starting_after", code="resource_missing"
-            )
+            raise missing_cursor("starting_after", cursor)
         rest = items[ids.index(cursor) + 1 :]
         page, has_more = rest[:limit], len(rest) > limit
     elif params.get("ending_before"):
         cursor = params["ending_before"]
         if cursor not in ids:
-            raise StripeError(f"No such object: '{cursor}'", status=404, param="ending_before", code="resource_missing")
+            raise missing_cursor("ending_before", cursor)
         before = items[: ids.index(cursor)]
         page, has_more = before[-limit:], len(before) > limit
     else:
         page, has_more = items[:limit], len(items) > limit
     return {"object": "list", "data": [render(item) for item in page], "has_more": has_more, "url": url}
+
+
+def page_limit(params: dict) -> int:
+    limit = params.get("limit", 10)
+    if not 1 <= limit <= 100:
+        raise invalid("Invalid limit: must be between 1 and 100", param="limit")
+    return limit
+
+
+def missing_cursor(name: str, cursor: str) -> StripeError:
+    return StripeError(f"No such object: '{cursor}'", status=404, param=name, code="resource_missing")
 
 
 def created_filter(created, value: int) -> bool:

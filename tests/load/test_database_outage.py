@@ -96,7 +96,12 @@ def _control(version: str, action: str) -> list[str]:
 
 
 VERSION, WHY_SKIPPED = _cluster()
-pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.serial, pytest.mark.skipif(VERSION is None, reason=WHY_SKIPPED)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    pytest.mark.serial,
+    pytest.mark.skipif(VERSION is None, reason=WHY_SKIPPED),
+]
 
 
 def answers() -> bool:

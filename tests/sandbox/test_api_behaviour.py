@@ -167,6 +167,26 @@ def test_events_list_pages_newest_first_and_filters(make_session, control, clien
         client.v1.events.list(params={"limit": 101})
 
 
+def test_filtered_event_pages_walk_from_any_event_each_event_once(make_session, control, client):
+    for _ in range(4):
+        control.pay(make_session().id, card="4242424242424242")
+    everything = [e.id for e in client.v1.events.list(params={"limit": 100}).data]
+    charges = [e.id for e in client.v1.events.list(params={"type": "charge.*", "limit": 100}).data]
+    assert len(everything) == 24 and len(charges) == 8
+    walked = list(client.v1.events.list(params={"type": "charge.*", "limit": 3}).auto_paging_iter())
+    assert [e.id for e in walked] == charges
+    # A cursor the filter leaves out (a checkout.session.completed): the page starts beside it, as at Stripe.
+    cursor = everything[0]
+    older = client.v1.events.list(params={"type": "charge.*", "limit": 100, "starting_after": cursor}).data
+    assert [e.id for e in older] == charges
+    assert client.v1.events.list(params={"type": "charge.*", "ending_before": cursor}).data == []
+    # ending_before gives the nearest newer events, newest first.
+    newer = client.v1.events.list(params={"type": "charge.*", "limit": 2, "ending_before": charges[-1]})
+    assert [e.id for e in newer.data] == charges[-3:-1] and newer.has_more is True
+    with pytest.raises(stripe.InvalidRequestError, match="No such object"):
+        client.v1.events.list(params={"starting_after": "evt_unknown"})
+
+
 def test_checkout_sessions_list_filters_by_payment_intent(make_session, control, client):
     paid = control.pay(make_session().id, card="4242424242424242")
     make_session()

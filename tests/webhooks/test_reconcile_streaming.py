@@ -52,8 +52,7 @@ def listed_in_the_sandbox(sandbox: SandboxHandle, count: int, start: int, span: 
                 "customer_details": {"name": "x" * 400},
             }
             event = build_event(created=created, event_type="checkout.session.expired", data_object=session)
-            store.add(event)
-            store.events.append(event["id"])
+            store.log_event(event)
             made.append(event)
     return made
 
