@@ -33,12 +33,17 @@ __all__ = [
 ]
 
 CALENDAR_YEAR_END = "12-31"
-_STORED = re.compile(r"(\d\d)-(\d\d)")
-_TYPED = re.compile(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})")
+_STORED = re.compile(r"(\d\d)-(\d\d)", re.ASCII)
+_TYPED = re.compile(r"(\d{1,2}) *[/.\-] *(\d{1,2})", re.ASCII)
 
 
 class FinancialYearEndError(ValueError):
-    """Not a day and month a financial year can end on; the message says why, in English."""
+    """Not a day and month a financial year can end on; the message says why, in English, and `reason`
+    names the case for a form's message: "format", "no_such_day" or "leap_day"."""
+
+    def __init__(self, message: str, reason: str = "format") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def check_year_end(value: object) -> tuple[int, int]:
@@ -53,15 +58,15 @@ def check_year_end(value: object) -> tuple[int, int]:
 
 def _real_day(day: int, month: int) -> None:
     if not 1 <= month <= 12:
-        raise FinancialYearEndError(f"there is no month {month}")
+        raise FinancialYearEndError(f"there is no month {month}", "no_such_day")
     if (month, day) == (2, 29):
         raise FinancialYearEndError(
-            "29 February is not a day of every year: a financial year ending then ends on 28/02"
+            "29 February is not a day of every year: a financial year ending then ends on 28/02", "leap_day"
         )
     try:
         dt.date(2001, month, day)  # a year that is not a leap year
     except ValueError as error:
-        raise FinancialYearEndError(f"there is no day {day} in month {month}") from error
+        raise FinancialYearEndError(f"there is no day {day} in month {month}", "no_such_day") from error
 
 
 def parse_day_month(text: str) -> str:
