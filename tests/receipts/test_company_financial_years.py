@@ -8,8 +8,17 @@ import datetime as dt
 from sqlalchemy import select
 
 from donations.clock import paris_date
-from donations.models import DonationKind, Donor, DonorType, Payment, PaymentMethod, PaymentStatus, Receipt
-from donations.models import ReceiptStatus, TaxScheme
+from donations.models import (
+    DonationKind,
+    Donor,
+    DonorType,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    Receipt,
+    ReceiptStatus,
+    TaxScheme,
+)
 from receipts.annual import donors_due, donors_waiting, follow_late_payment, issue_recaps
 from receipts.issuing import issue_for_payment
 from tests.support.factories import issuing_context, settled_payment
