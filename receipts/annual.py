@@ -182,13 +182,21 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
     for (donor_id, identity), payments in sorted(
         by_donor.items(), key=lambda item: (item[0][0], min(p.id for p in item[1]))
     ):
+        period = recap_period(donors[donor_id], year)
         old = _recap_to_replace(issued_before.get(donor_id, []), identity, payments)
         if old is not None:
-            cancel_receipt(old, LATE_PAYMENT, ctx.now)
-            payments = sorted(
-                [p for p in old.payments if p.kept_cents > 0] + payments, key=lambda p: (p.received_on, p.id)
-            )
-        plans.append((donors[donor_id], identity, payments, old))
+            # The replacement keeps the period the recap states (a company's year end may have been changed
+            # since): the late payments join it when they fall within it, else they get a recap of their own.
+            start, end = (dt.date.fromisoformat(day) for day in old.snapshot["period"])
+            if all(start <= p.received_on <= end for p in payments):  # type: ignore[operator]
+                period = (start, end)
+                cancel_receipt(old, LATE_PAYMENT, ctx.now)
+                payments = sorted(
+                    [p for p in old.payments if p.kept_cents > 0] + payments, key=lambda p: (p.received_on, p.id)
+                )
+            else:
+                old = None
+        plans.append((donors[donor_id], identity, payments, old, period))
     numbers = next_numbers(session, ctx.today.year, len(plans))
     issued = [
         new_receipt(
@@ -200,14 +208,14 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
             amount_cents=sum(p.kept_cents for p in payments),
             payments=payments,
             paid_on=None,
-            period=recap_period(donor, year),
+            period=period,
             replaces=old,
             livemode=all(p.livemode for p in payments),
             draw=False,
             link_payments=False,
             identity=identity,
         )
-        for number, (donor, identity, payments, old) in zip(numbers, plans, strict=False)
+        for number, (donor, identity, payments, old, period) in zip(numbers, plans, strict=False)
     ]
     session.add_all([item.receipt for item in issued])
     session.flush()
@@ -216,7 +224,7 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
         insert(receipt_payment),
         [
             {"receipt_id": item.receipt.id, "payment_id": payment.id}
-            for item, (_donor, _identity, payments, _old) in zip(issued, plans, strict=False)
+            for item, (_donor, _identity, payments, _old, _period) in zip(issued, plans, strict=False)
             for payment in payments
         ],
     )

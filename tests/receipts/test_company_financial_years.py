@@ -155,3 +155,24 @@ def test_a_companys_one_off_gift_keeps_its_own_receipt_dated_the_day_paid(db) ->
     snapshot = issued.receipt.snapshot
     assert (snapshot["kind"], snapshot["paid_on"], snapshot["period"]) == ("per_gift", "2026-07-01", None)
     assert issued.receipt.article == "238 bis"
+
+
+def test_a_late_debit_after_the_year_end_was_changed_never_fails_nor_lists_a_payment_twice(db) -> None:  # type: ignore[no-untyped-def]
+    first = _monthly(db, _company("06-30", "552100554"), _fifths(dt.date(2025, 7, 5), 12))  # July 2025 – June 2026
+    donor = first.donation.donor
+    (recap,) = issue_recaps(db.session, 2026, donors_due(db.session, 2026), issuing_context(JANUARY_2027))
+    db.session.commit()
+    donor.financial_year_end = "12-31"  # finance records the company's new year end: the calendar year
+    for day in _fifths(dt.date(2026, 7, 5), 5):  # July – November 2026, settled
+        _add(db, first, day)
+    db.session.commit()
+    # December 2026's debit settles late, in 2026's calendar year: that year's recap is not the one issued
+    # over July 2025 – June 2026, which stays as it is; the payments it does not list get a recap of their own.
+    late = _add(db, first, dt.date(2026, 12, 5))
+    (own,) = follow_late_payment(db.session, late, issuing_context(JANUARY_2027 + dt.timedelta(days=2)))
+    db.session.commit()
+    assert own.receipt.replaces_id is None and own.receipt.snapshot["period"] == ["2026-01-01", "2026-12-31"]
+    assert [p["date"] for p in own.receipt.snapshot["payments"]] == [f"2026-{m:02d}-05" for m in range(7, 13)]
+    assert db.session.get(Receipt, recap.receipt.id).status == ReceiptStatus.ISSUED  # type: ignore[union-attr]
+    listed = [p["date"] for r in _recaps(db, donor.id) for p in r.snapshot["payments"]]
+    assert len(listed) == len(set(listed)) == 18
