@@ -1,4 +1,10 @@
-"""The January batch: one annual recap per monthly donor and calendar year.
+"""The January batch: one annual recap per monthly donor and calendar year (per financial year for a company).
+
+The batch of year Y recaps an individual's gifts of the calendar year Y, and
+a company's gifts of its financial year that ends in Y (`receipts.financial_year`:
+for a year ending 30/06, 1 July Y-1 to 30 June Y); it runs once Y has ended,
+so every financial year it recaps has ended too. "The recap of year Y" is
+the annual receipt whose period ends in Y.
 
 Each donor's recap is issued and committed on its own, so a batch stopped
 half-way (a crash, a killed worker) keeps what it issued and a new run
@@ -12,7 +18,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import and_, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from donations.models import (
@@ -28,6 +34,8 @@ from donations.models import (
     ReceiptStatus,
     receipt_payment,
 )
+from receipts import financial_year
+from receipts.financial_year import CALENDAR_YEAR_END
 from receipts.issuing import Issued, IssuingContext, cancel_receipt, new_receipt
 from receipts.numbering import next_numbers
 
@@ -42,6 +50,18 @@ def year_bounds(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
 
+def recap_period(donor: Donor, year: int) -> tuple[dt.date, dt.date]:
+    """The period of the donor's recap of batch year `year`: the financial year ending in it (the calendar year
+    for an individual, or a company closing on 31/12)."""
+    return financial_year.bounds(donor.financial_year_end or CALENDAR_YEAR_END, year)
+
+
+def is_recap_of_year(snapshot: dict, year: int) -> bool:  # type: ignore[type-arg]
+    """Whether a stored recap's period ends in `year` (the recap of that year's batch)."""
+    period = snapshot.get("period") or [None, ""]
+    return str(period[1])[:4] == str(year)
+
+
 def check_year_ended(year: int, today: dt.date) -> None:
     """Refuse a recap of a year not over: its December gifts would get a second recap."""
     if year >= today.year:
@@ -51,12 +71,29 @@ def check_year_ended(year: int, today: dt.date) -> None:
         )
 
 
-def _monthly_payments_of_year(year: int):  # type: ignore[no-untyped-def]
-    start, end = year_bounds(year)
-    return (
-        select(Payment)
-        .join(Donation, Payment.donation_id == Donation.id)
-        .where(Donation.kind == DonationKind.MONTHLY, Payment.received_on >= start, Payment.received_on <= end)
+def _monthly_payments_of_year(session: Session, year: int, donor_ids: Sequence[int] | None = None):  # type: ignore[no-untyped-def]
+    """The monthly payments recapped by the batch of `year`: of the calendar year, or of the financial year
+    ending in it for a company whose year ends on another day (found once, by its distinct year ends)."""
+    query = (
+        select(Payment).join(Donation, Payment.donation_id == Donation.id).where(Donation.kind == DonationKind.MONTHLY)
+    )
+    others = select(Donor.financial_year_end).where(Donor.financial_year_end != CALENDAR_YEAR_END)
+    if donor_ids is not None:
+        others = others.where(Donor.id.in_(donor_ids))
+    ends = set(session.scalars(others.distinct()))
+    if not ends:  # every donor counts by calendar year: the one range on the payments' index
+        start, end = year_bounds(year)
+        return query.where(Payment.received_on >= start, Payment.received_on <= end)
+    spans = {year_end: financial_year.bounds(year_end, year) for year_end in ends | {CALENDAR_YEAR_END}}
+    return query.join(Donor, Donor.id == Donation.donor_id).where(
+        Payment.received_on >= min(start for start, _ in spans.values()),
+        Payment.received_on <= max(end for _, end in spans.values()),
+        or_(
+            *(
+                and_(Donor.financial_year_end == year_end, Payment.received_on >= start, Payment.received_on <= end)
+                for year_end, (start, end) in sorted(spans.items())
+            )
+        ),
     )
 
 
@@ -75,7 +112,7 @@ def _not_in_an_issued_recap():  # type: ignore[no-untyped-def]
 def donors_due(session: Session, year: int) -> list[int]:
     """Ids of the donors with settled monthly payments of `year` not yet on a recap."""
     query = (
-        _monthly_payments_of_year(year)
+        _monthly_payments_of_year(session, year)
         .where(Payment.status == PaymentStatus.SUCCEEDED, Payment.refunded_cents < Payment.amount_cents)
         .where(_not_in_an_issued_recap())
         .with_only_columns(Donation.donor_id)
@@ -88,7 +125,7 @@ def donors_due(session: Session, year: int) -> list[int]:
 def donors_waiting(session: Session, year: int) -> set[int]:
     """Donors with a monthly payment of `year` still on its way: their recap waits."""
     query = (
-        _monthly_payments_of_year(year)
+        _monthly_payments_of_year(session, year)
         .where(Payment.status == PaymentStatus.PROCESSING)
         .with_only_columns(Donation.donor_id)
         .distinct()
@@ -111,7 +148,7 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
     check_year_ended(year, ctx.today)
     _hold_monthly_gifts(session, donor_ids)
     rows = session.execute(
-        _monthly_payments_of_year(year)
+        _monthly_payments_of_year(session, year, donor_ids)
         .add_columns(Donation.donor_id, Donation.identity)
         .where(Donation.donor_id.in_(donor_ids), Payment.status == PaymentStatus.SUCCEEDED)
         .where(Payment.refunded_cents < Payment.amount_cents)
@@ -145,13 +182,21 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
     for (donor_id, identity), payments in sorted(
         by_donor.items(), key=lambda item: (item[0][0], min(p.id for p in item[1]))
     ):
+        period = recap_period(donors[donor_id], year)
         old = _recap_to_replace(issued_before.get(donor_id, []), identity, payments)
         if old is not None:
-            cancel_receipt(old, LATE_PAYMENT, ctx.now)
-            payments = sorted(
-                [p for p in old.payments if p.kept_cents > 0] + payments, key=lambda p: (p.received_on, p.id)
-            )
-        plans.append((donors[donor_id], identity, payments, old))
+            # The replacement keeps the period the recap states (a company's year end may have been changed
+            # since): the late payments join it when they fall within it, else they get a recap of their own.
+            start, end = (dt.date.fromisoformat(day) for day in old.snapshot["period"])
+            if all(start <= p.received_on <= end for p in payments):  # type: ignore[operator]
+                period = (start, end)
+                cancel_receipt(old, LATE_PAYMENT, ctx.now)
+                payments = sorted(
+                    [p for p in old.payments if p.kept_cents > 0] + payments, key=lambda p: (p.received_on, p.id)
+                )
+            else:
+                old = None
+        plans.append((donors[donor_id], identity, payments, old, period))
     numbers = next_numbers(session, ctx.today.year, len(plans))
     issued = [
         new_receipt(
@@ -163,14 +208,14 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
             amount_cents=sum(p.kept_cents for p in payments),
             payments=payments,
             paid_on=None,
-            period=year_bounds(year),
+            period=period,
             replaces=old,
             livemode=all(p.livemode for p in payments),
             draw=False,
             link_payments=False,
             identity=identity,
         )
-        for number, (donor, identity, payments, old) in zip(numbers, plans, strict=False)
+        for number, (donor, identity, payments, old, period) in zip(numbers, plans, strict=False)
     ]
     session.add_all([item.receipt for item in issued])
     session.flush()
@@ -179,7 +224,7 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
         insert(receipt_payment),
         [
             {"receipt_id": item.receipt.id, "payment_id": payment.id}
-            for item, (_donor, _identity, payments, _old) in zip(issued, plans, strict=False)
+            for item, (_donor, _identity, payments, _old, _period) in zip(issued, plans, strict=False)
             for payment in payments
         ],
     )
@@ -198,16 +243,17 @@ def follow_late_payment(session: Session, payment: Payment, ctx: IssuingContext)
         or payment.received_on is None
     ):
         return []
-    year = payment.received_on.year
     donor_id = payment.donation.donor_id
+    year = financial_year.ending_year(
+        payment.donation.donor.financial_year_end or CALENDAR_YEAR_END, payment.received_on
+    )
     if year >= ctx.today.year or not _recaps_of_year(session, [donor_id], year):
         return []
     return issue_recaps(session, year, [donor_id], ctx)
 
 
 def _recaps_of_year(session: Session, donor_ids: list[int], year: int) -> dict[int, list[Receipt]]:
-    """The issued recaps of `year` of these donors, by donor."""
-    start = year_bounds(year)[0].isoformat()
+    """The issued recaps of `year` of these donors (their periods end in `year`), by donor."""
     found: dict[int, list[Receipt]] = defaultdict(list)
     for receipt in session.scalars(
         select(Receipt).where(
@@ -218,7 +264,7 @@ def _recaps_of_year(session: Session, donor_ids: list[int], year: int) -> dict[i
             Receipt.year > year,
         )
     ):
-        if (receipt.snapshot.get("period") or [None])[0] == start:
+        if is_recap_of_year(receipt.snapshot, year):
             found[receipt.donor_id].append(receipt)
     return found
 

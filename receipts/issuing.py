@@ -11,6 +11,7 @@ depends on drawing a PDF.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
 from collections.abc import Iterable
@@ -24,6 +25,7 @@ from donations.models import (
     DonationKind,
     Donor,
     DonorIdentity,
+    DonorType,
     Payment,
     PaymentStatus,
     Receipt,
@@ -96,6 +98,9 @@ def new_receipt(
         if replaces is not None
         else donor_mentions(identity or identity_of(payments), ctx.country_name)
     )
+    if replaces is None and donor_as_printed.donor_type == DonorType.COMPANY.value:
+        # The company's financial-year end bounds its recap's period (checked by the snapshot); never printed.
+        donor_as_printed = dataclasses.replace(donor_as_printed, financial_year_end=donor.financial_year_end or "12-31")
     form = ReceiptForm.COMPANY if article == "238 bis" else ReceiptForm.INDIVIDUAL
     code = secrets.token_urlsafe(12)
     signature_sha = sha256_of(ctx.signature_png) if ctx.signature_png else ""

@@ -15,6 +15,7 @@ from donations.clock import paris_date, utcnow
 from donations.finance.forms import CONFIRM_REQUIRED, _cents
 from donations.finance.offline_gifts import OfflineGift
 from donations.giving.amounts import AMOUNT_REQUIRED
+from donations.giving.financial_year_field import checked_year_end, financial_year_end_field
 from donations.giving.forms import PostalAddressForm, printed_on_receipt
 from donations.models import DonorIdentity, DonorType, PaymentMethod, TaxScheme
 from donations.sirens import is_valid_siren
@@ -85,9 +86,11 @@ class OfflineGiftForm(PostalAddressForm):
         validators=[Length(max=100, message=_l("At most 100 characters.")), printed_on_receipt(100)],
     )
     siren = StringField(_l("SIREN number"))
+    financial_year_end = financial_year_end_field()
     donor = HiddenField()  # the public id of the donor chosen after a search, if any
 
     amount_cents: int = 0
+    year_end: str | None = None  # the company's financial-year end, "MM-DD" (None: not sent, the record's stays)
 
     @property
     def is_company(self) -> bool:
@@ -126,6 +129,10 @@ class OfflineGiftForm(PostalAddressForm):
         if self.is_company and not (field.data or "").strip():
             raise ValidationError(_l("Please enter the company's legal form."))
 
+    def validate_financial_year_end(self, field: StringField) -> None:
+        if self.is_company:
+            self.year_end = checked_year_end(field)
+
     def validate_siren(self, field: StringField) -> None:
         if not self.is_company:
             return
@@ -162,6 +169,7 @@ class OfflineGiftForm(PostalAddressForm):
             cheque_bank=text(self.cheque_bank) if method == PaymentMethod.CHEQUE else "",
             scheme=TaxScheme(self.scheme.data) if self.scheme.data else None,
             donor_id=donor_id,
+            financial_year_end=self.year_end if company else None,
         )
 
 

@@ -75,6 +75,8 @@ class OfflineGift:
     cheque_bank: str = ""
     scheme: TaxScheme | None = None  # by default income tax for a person, art. 238 bis for a company
     donor_id: int | None = None  # an existing donor chosen by finance after a search
+    # A company's financial-year end ("MM-DD") as finance typed it: set on its record. None: the record's stays.
+    financial_year_end: str | None = None
 
     @property
     def tax_scheme(self) -> TaxScheme:
@@ -243,6 +245,8 @@ def record_offline_gift(
         if donor is None or donor.erased_at is not None:
             donor = _new_donor(gift.identity, gift.email)
             session.add(donor)
+        if gift.financial_year_end and donor.donor_type == DonorType.COMPANY:
+            donor.financial_year_end = gift.financial_year_end
         scheme = gift.tax_scheme
         donation = Donation(
             donor=donor,

@@ -35,6 +35,7 @@ from donations.finance.views import bp
 from donations.models import DepositSlip, Donor, Payment, StaffRole
 from donations.receipting.pdfs import ReceiptUnavailable, receipt_unavailable
 from donations.receipting.service import ReceiptEffects
+from receipts.financial_year import CALENDAR_YEAR_END, shown
 
 FINANCE = StaffRole.FINANCE
 
@@ -56,6 +57,7 @@ def _prefill(form: OfflineGiftForm, donor: Donor) -> None:
     ):
         value = getattr(donor, name)
         getattr(form, name).data = getattr(value, "value", value) or ""
+    form.financial_year_end.data = shown(donor.financial_year_end or CALENDAR_YEAR_END)
     form.donor.data = donor.public_id
 
 

@@ -16,11 +16,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from donations.giving.amounts import AMOUNT_REQUIRED, amount_error_message
+from donations.giving.financial_year_field import checked_year_end, financial_year_end_field
 from donations.giving.giving_extras import GivingExtrasFields
 from donations.models import DonationKind, DonorType
 from donations.money import AmountError, format_euros, parse_euros
 from donations.sirens import is_valid_siren
 from receipts.document.printable import fits_receipt, unprintable_characters
+from receipts.financial_year import CALENDAR_YEAR_END
 
 DAMAGED_FORM = _l("This form was damaged on its way. Please check your details and send it again.")
 
@@ -214,6 +216,7 @@ class DonationForm(GivingExtrasFields, PostalAddressForm):
         validators=[Length(max=100, message=_l("At most 100 characters.")), printed_on_receipt(100)],
     )
     siren = StringField(_l("SIREN number"))
+    financial_year_end = financial_year_end_field()
     consent = BooleanField(
         _l("I agree that my details are used to process my gift and issue my tax receipt."),
         validators=[DataRequired(_l("Please agree so that we can issue your tax receipt."))],
@@ -241,10 +244,15 @@ class DonationForm(GivingExtrasFields, PostalAddressForm):
     altcha = HiddenField()
 
     amount_cents: int | None = None
+    year_end: str = CALENDAR_YEAR_END  # the company's financial-year end, "MM-DD", once validated
 
     @property
     def is_company(self) -> bool:
         return self.donor_type.data == DonorType.COMPANY.value
+
+    def validate_financial_year_end(self, field: StringField) -> None:
+        if self.is_company:
+            self.year_end = checked_year_end(field) or CALENDAR_YEAR_END
 
     def validate_amount(self, field: StringField) -> None:
         self.amount_cents = gift_amount_cents(field.data)

@@ -43,6 +43,9 @@ class DonorDetails:
     identity: DonorIdentity
     email: str
     locale: str
+    # A company's financial-year end ("MM-DD"): set on a new company record (an existing record is never
+    # changed here; finance changes it with a gift it records).
+    financial_year_end: str = "12-31"
 
     @property
     def donor_type(self) -> DonorType:
@@ -112,6 +115,7 @@ def find_or_create_donor(session: Session, details: DonorDetails) -> Donor:
         donor.company_name = identity.company_name
         donor.legal_form = identity.legal_form
         donor.siren = identity.siren
+        donor.financial_year_end = details.financial_year_end
     session.add(donor)
     return donor
 

@@ -47,6 +47,7 @@ from donations.platform.security import no_store
 from donations.platform.stripe_api import PaymentServiceError
 from donations.platform.web import error_response
 from donations.tax import ifi_ceiling_cents
+from receipts.financial_year import CALENDAR_YEAR_END
 
 log = logging.getLogger(__name__)
 
@@ -322,7 +323,12 @@ def _gift_from(form: DonationForm) -> giving.GiftRequest:
         legal_form=(form.legal_form.data or "").strip() if company else "",
         siren=(form.siren.data or "") if company else "",
     )
-    details = giving.DonorDetails(identity=identity, email=form.email.data or "", locale=current_language())
+    details = giving.DonorDetails(
+        identity=identity,
+        email=form.email.data or "",
+        locale=current_language(),
+        financial_year_end=form.year_end if company else CALENDAR_YEAR_END,
+    )
     assert form.amount_cents is not None
     extras = extras_from(form)
     return giving.GiftRequest(

@@ -48,6 +48,8 @@ class Donor(Base):
     company_name: Mapped[str | None] = mapped_column(String(200))
     legal_form: Mapped[str | None] = mapped_column(String(100))
     siren: Mapped[str | None] = mapped_column(String(9))
+    # A company's financial-year end, "MM-DD" (receipts.financial_year): its recaps end there. 12-31 for individuals.
+    financial_year_end: Mapped[str] = mapped_column(String(5), default="12-31", server_default="12-31")
     address_line1: Mapped[str] = mapped_column(String(200))
     address_line2: Mapped[str | None] = mapped_column(String(200))
     postal_code: Mapped[str] = mapped_column(String(20))

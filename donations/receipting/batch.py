@@ -27,7 +27,7 @@ from donations.platform.jobs import enqueue
 from donations.receipting import batch_runs
 from donations.receipting.delivery import DELIVERY_CHUNK, deliver_receipts
 from donations.receipting.service import issuing_context
-from receipts.annual import check_year_ended, chunks, donors_due, donors_waiting, issue_recaps, year_bounds
+from receipts.annual import check_year_ended, chunks, donors_due, donors_waiting, is_recap_of_year, issue_recaps
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,6 @@ def plan(year: int) -> tuple[list[int], set[int]]:
 def undelivered(year: int) -> list[int]:
     """The issued recaps of `year` not drawn yet, or not emailed to a donor who has an address
     (what a run stopped after issuing left): the batch run again hands them over again."""
-    start = year_bounds(year)[0].isoformat()
     rows = db.session.execute(
         select(Receipt.id, Receipt.snapshot)
         .join(Donor, Donor.id == Receipt.donor_id)
@@ -86,7 +85,7 @@ def undelivered(year: int) -> list[int]:
         )
         .order_by(Receipt.id)
     ).all()
-    return [receipt_id for receipt_id, snapshot in rows if (snapshot.get("period") or [None])[0] == start]
+    return [receipt_id for receipt_id, snapshot in rows if is_recap_of_year(snapshot, year)]
 
 
 def run_inline(

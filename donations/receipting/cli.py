@@ -21,10 +21,20 @@ receipts_cli = AppGroup("receipts", help="Tax receipts: annual recaps, declarati
 
 
 @receipts_cli.command("annual")
-@click.option("--year", type=int, required=True, help="The calendar year of the monthly gifts.")
+@click.option(
+    "--year",
+    type=int,
+    required=True,
+    help="The year recapped: the calendar year, or for a company the financial year ending in it.",
+)
 @click.option("--email/--no-email", default=True, help="Email each recap (default) or leave it to `send-pending`.")
 def annual_command(year: int, email: bool) -> None:
     """Issue the annual recap of every monthly donor for YEAR (safe to run again).
+
+    An individual's recap covers the calendar year YEAR; a company's covers its
+    financial year ending in YEAR (for a year ending 30/06: 1 July YEAR-1 to
+    30 June YEAR), so a recap never straddles two of its financial years. YEAR
+    must have ended (Paris time), so every financial year recapped has too.
 
     With Celery workers (CELERY_BROKER_URL) the donors are queued by chunks, and
     the workers draw and email the recaps in parallel; without, they are issued,

@@ -143,7 +143,7 @@ def _draw_header(sheet: Sheet, s: ReceiptSnapshot) -> None:
     sheet.y = top - 30
     _centred(sheet, TITLES[s.form], bold=True, size=12.5, lead=15.5)
     if s.kind == "annual":
-        _centred(sheet, f"Reçu annuel récapitulatif des versements de l'année {s.period[0].year}", bold=True)  # type: ignore[index]
+        _centred(sheet, f"Reçu annuel récapitulatif des versements {_recapped(s)}", bold=True)
     if s.replaces:
         _centred(sheet, f"Ce reçu annule et remplace le reçu n° {s.replaces}", bold=True)
     if s.split_with:
@@ -277,6 +277,15 @@ def _draw_company_gifts(sheet: Sheet, s: ReceiptSnapshot, table_level: int = 0) 
 def how_to_declare(s: ReceiptSnapshot) -> tuple[str, ...]:
     """The lines of the "Comment déclarer ?" box for this receipt's article."""
     return tuple(line.format(year=gift_year(s)) for line in HOW_TO_DECLARE[s.articles[0]])
+
+
+def _recapped(s: ReceiptSnapshot) -> str:
+    """What a recap covers: a calendar year, or a company's financial year ending on another day (only
+    recaps issued since financial years are known have one: older recaps draw as they always did)."""
+    start, end = s.period  # type: ignore[misc]
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+        return f"de l'année {start.year}"
+    return f"de l'exercice clos le {_date(end)}"
 
 
 def gift_year(s: ReceiptSnapshot) -> int:

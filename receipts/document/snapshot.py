@@ -15,8 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
+
+from receipts.document.snapshot_json import fields_of as _fields_of
+from receipts.document.snapshot_json import iso as _iso
+from receipts.document.snapshot_json import known as _known
+from receipts.financial_year import CALENDAR_YEAR_END, check_year_end, within_one
 
 __all__ = [
     "CURRENT_EDITION",
@@ -162,6 +167,9 @@ class DonorMentions:
     city: str
     country: str
     country_name: str
+    # The company's financial-year end ("MM-DD"): never printed, it bounds a recap's period. Absent from JSON
+    # when 31 December, as in every snapshot stored before it existed.
+    financial_year_end: str = CALENDAR_YEAR_END
 
     def __post_init__(self) -> None:
         if self.donor_type not in _DONOR_TYPES:
@@ -172,14 +180,20 @@ class DonorMentions:
             _text(getattr(self, name), f"donor.{name}", required=True)
         if not _COUNTRY.fullmatch(self.country):
             raise ValueError(f"donor.country must be an ISO 3166 alpha-2 code, got {self.country!r}")
+        check_year_end(self.financial_year_end)
         if self.donor_type == "individual":
             _text(self.last_name, "donor.last_name", required=True)
+            if self.financial_year_end != CALENDAR_YEAR_END:
+                raise ValueError("an individual's gifts are counted by calendar year (financial_year_end 12-31)")
         else:
             for name in ("company_name", "legal_form", "siren"):
                 _text(getattr(self, name), f"donor.{name}", required=True)
 
     def to_json(self) -> dict[str, Any]:
-        return _fields_of(self)
+        data = _fields_of(self)
+        if self.financial_year_end == CALENDAR_YEAR_END:
+            del data["financial_year_end"]
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DonorMentions:
@@ -341,10 +355,12 @@ def _validate_dates(s: ReceiptSnapshot) -> None:
         start, end = _date(s.period[0], "period start"), _date(s.period[1], "period end")
         if start > end:
             raise ValueError("period starts after it ends")
-        # Form 16216, note 5: a period never straddles two of the company's financial years. The service
-        # does not know a company's financial year, so a company's recap covers (part of) one calendar year.
-        if s.form == FORM_COMPANY and start.year != end.year:
-            raise ValueError("a company's receipt covers a period within one calendar year (one financial year)")
+        # Form 16216, note 5: a period never straddles two of the company's financial years.
+        if s.form == FORM_COMPANY and not within_one(s.donor.financial_year_end, start, end):
+            raise ValueError(
+                f"a company's receipt covers a period within one of its financial years "
+                f"(ending on {s.donor.financial_year_end}), not {start.isoformat()} to {end.isoformat()}"
+            )
     if not isinstance(s.payments, tuple) or not all(isinstance(p, PaymentLine) for p in s.payments):
         raise ValueError("payments must be a tuple of PaymentLine")
     if s.kind == "annual":
@@ -361,28 +377,3 @@ def _validate_dates(s: ReceiptSnapshot) -> None:
             raise ValueError("a per-gift receipt states the date the gift was received (paid_on)")
         if s.payments:
             raise ValueError("only an annual recap lists payments")
-
-
-def _fields_of(mentions: Any) -> dict[str, Any]:
-    """A dataclass of plain values (texts, dates, flags) as a dict: what `asdict` gives, without its deep copy."""
-    return {f.name: getattr(mentions, f.name) for f in fields(mentions)}
-
-
-def _known(cls: type, data: Mapping[str, Any], what: str) -> dict[str, Any]:
-    if not isinstance(data, Mapping):
-        raise ValueError(f"{what} must be a JSON object")
-    names = {f.name for f in fields(cls)}
-    required = {f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING}
-    unknown, missing = set(data) - names, required - set(data)
-    if unknown or missing:
-        raise ValueError(f"{what}: unknown fields {sorted(unknown)}, missing fields {sorted(missing)}")
-    return dict(data)
-
-
-def _iso(value: Any, name: str) -> dt.date:
-    if not isinstance(value, str):
-        raise ValueError(f"{name} must be an ISO date string")
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as error:
-        raise ValueError(f"{name} is not an ISO date: {value!r}") from error

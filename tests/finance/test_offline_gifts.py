@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -263,3 +264,66 @@ def test_a_stripe_payment_cannot_be_cancelled_as_an_offline_gift(app: Flask, fin
     assert answer.status_code == 409
     with app.app_context():
         assert db.session.scalars(select(Receipt).where(Receipt.number == number)).one().status == ReceiptStatus.ISSUED
+
+
+COMPANY_GIFT = {
+    "method": "transfer",
+    "reference": "VIR 90",
+    "donor_type": "company",
+    "company_name": "Dupont Industries",
+    "legal_form": "SAS",
+    "siren": "732829320",
+    "first_name": "",
+    "last_name": "",
+}
+
+
+def test_a_companys_financial_year_end_is_kept_on_its_record_and_shown_again(app: Flask, finance: FlaskClient) -> None:
+    public_id = public_id_of(record(finance, financial_year_end="30/06", **COMPANY_GIFT))
+    receipt, _pdf = stored_receipt(app, public_id)
+    assert receipt.snapshot["donor"]["financial_year_end"] == "06-30" and receipt.snapshot["period"] is None
+    with app.app_context():
+        donor = db.session.scalars(select(Donor)).one()
+        assert donor.financial_year_end == "06-30"
+        donor_id = donor.public_id
+    # Chosen again after a search, the company's form shows its year end as typed; finance may change it.
+    page = finance.get(f"/finance/gifts/new?donor={donor_id}")
+    assert re.search(r'<input[^>]*name="financial_year_end"[^>]*value="30/06"', page.text)
+    record(
+        finance,
+        path=f"/finance/gifts/new?donor={donor_id}",
+        financial_year_end="31/03",
+        **{**COMPANY_GIFT, "reference": "VIR 91"},
+    )
+    # A gift recorded without the field (the CSV import, an older page) leaves the record's year end alone.
+    record(finance, path=f"/finance/gifts/new?donor={donor_id}", **{**COMPANY_GIFT, "reference": "VIR 92"})
+    with app.app_context():
+        assert db.session.scalars(select(Donor.financial_year_end)).all() == ["03-31"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "financial year ends"),
+        ("31/02", "That day does not exist"),
+        ("29/02", "enter 28/02"),
+        ("30/\x0006", "cannot be used (such as control characters)"),  # refused before any form reads it
+        ("fin juin", "such as 31/12 or 30/06"),
+        ("3" * 500, "such as 31/12 or 30/06"),
+    ],
+)
+def test_a_financial_year_end_that_is_no_day_is_refused_with_a_message(
+    app: Flask, finance: FlaskClient, typed: str, message: str
+) -> None:
+    answer = finance.post(
+        "/finance/gifts/new",
+        data={
+            "csrf_token": form_fields(finance.get("/finance/gifts/new").text)["csrf_token"],
+            **gift_form(financial_year_end=typed, **COMPANY_GIFT),
+        },
+        headers={"Accept-Language": "en"},
+    )
+    assert answer.status_code == 400
+    assert message in text_of(answer.text)
+    with app.app_context():
+        assert db.session.query(Payment).count() == 0

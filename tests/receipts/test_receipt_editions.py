@@ -10,10 +10,11 @@ from donations.extensions import db
 from donations.models import Receipt
 from donations.receipting.pdfs import pdf_of, receipt_store
 from receipts.document.cerfa import draw_receipt
-from receipts.document.snapshot import CURRENT_EDITION, ReceiptSnapshot
+from receipts.document.snapshot import CURRENT_EDITION, DonorMentions, ReceiptSnapshot
 from tests.support.donors import COMPANY
 from tests.support.live_gifts import pay, pdf_text, receipts_of
 from tests.support.live_service import Live
+from tests.support.long_values import ADDRESS_1, COMPANY_NAME, assert_legible, assert_whole_in_field
 
 INDIVIDUAL_TITLE = (
     "Reçu des dons et versements effectués par les particuliers au titre des articles 200 et 978 du "
@@ -57,3 +58,23 @@ def test_a_receipt_of_the_first_edition_is_redrawn_to_its_recorded_hash(live: Li
         again = pdf_of(db.session.get(Receipt, receipt.id))
     assert again == first
     assert "Reçu au titre des dons à certains organismes d'intérêt général" in pdf_text(again)
+
+
+def test_a_receipt_of_the_current_edition_prints_long_real_names_whole_in_their_fields(live: Live, give, smtp) -> None:  # type: ignore[no-untyped-def]
+    """The stored file (current edition, signed) read back: one page, no overlap, each name inside its field."""
+    donor = {
+        **COMPANY,
+        "company_name": COMPANY_NAME,
+        "address_line1": ADDRESS_1,
+        "postal_code": "91700",
+        "city": "Sainte-Geneviève-des-Bois",
+    }
+    [receipt] = receipts_of(live, pay(live, give, kind="one_off", amount="10000", donor=donor))
+    assert receipt.snapshot["edition"] == CURRENT_EDITION
+    with live.app.app_context():
+        pdf = pdf_of(db.session.get(Receipt, receipt.id))
+    printed = DonorMentions.from_json(receipt.snapshot["donor"])
+    page = assert_legible(pdf, printed)
+    assert_whole_in_field(page, printed, "Commune", "Sainte-Geneviève-des-Bois")
+    assert_whole_in_field(page, printed, "Dénomination", COMPANY_NAME)
+    assert_whole_in_field(page, printed, "Adresse", ADDRESS_1)

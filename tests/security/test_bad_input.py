@@ -51,6 +51,7 @@ FORM_FIELDS = [
     "company_name",
     "legal_form",
     "siren",
+    "financial_year_end",
     "consent",
     "submission_token",
 ]

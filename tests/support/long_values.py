@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from receipts.document.layout import LEFT, RIGHT
 from receipts.document.printable import fits_receipt
-from receipts.document.snapshot import DonorMentions, PaymentLine, ReceiptSnapshot
+from receipts.document.snapshot import FIRST_EDITION, DonorMentions, PaymentLine, ReceiptSnapshot
 from tests.support.cerfa_cases import ACME, MARIE, receipt
 from tests.support.pdf_words import Page, Word, between, pages_of
 
@@ -59,13 +59,14 @@ def mentions(company: bool = False, **values: str) -> DonorMentions:
     return dataclasses.replace(base, **values)
 
 
-def snapshot_for(donor: DonorMentions, payments: int = 0) -> ReceiptSnapshot:
-    """A per-gift receipt, or an annual recap listing `payments` payments, for `donor` (no SPECIMEN mark)."""
+def snapshot_for(donor: DonorMentions, payments: int = 0, edition: str = FIRST_EDITION) -> ReceiptSnapshot:
+    """A per-gift receipt, or an annual recap listing `payments` payments, for `donor` (no SPECIMEN mark),
+    drawn with `edition`."""
     form = (
         {"form": "16216", "form_version": "16216*01", "articles": ("238 bis",)} if donor.donor_type == "company" else {}
     )
     if not payments:
-        return receipt(donor=donor, replaces="2026-000001", **form)
+        return receipt(donor=donor, replaces="2026-000001", edition=edition, **form)
     lines = tuple(PaymentLine(dt.date(2026, 1, 1) + dt.timedelta(days=3 * k), 100_000 + k) for k in range(payments))
     return receipt(
         donor=donor,
@@ -75,6 +76,7 @@ def snapshot_for(donor: DonorMentions, payments: int = 0) -> ReceiptSnapshot:
         payments=lines,
         amount_cents=sum(p.amount_cents for p in lines),
         replaces="2026-000001",
+        edition=edition,
         **form,
     )
 
@@ -124,6 +126,57 @@ def assert_legible(pdf: bytes, donor: DonorMentions) -> Page:
         expected -= Counter(",")
     assert Counter("".join(w.text for w in box)) == expected, "some of the donor's letters are missing or cut"
     return page
+
+
+# The first word of each label of the donor's box ("Code postal :", "N° SIREN :", ...).
+LABEL_STARTS = ("Nom", "Prénoms", "Adresse", "Code", "Commune", "Pays", "Dénomination", "Forme", "N°")
+
+
+def _same_line(a: Word, b: Word) -> bool:
+    return abs(a.y0 - b.y0) < 0.5
+
+
+def _labels(box: list[Word]) -> list[tuple[Word, Word]]:
+    """(first word, colon) of each label of the box: a label word followed on its line by ":" within four words."""
+    found = []
+    for word in box:
+        if word.text in LABEL_STARTS:
+            line = sorted((w for w in box if _same_line(w, word) and w.x0 > word.x0), key=lambda w: w.x0)
+            colon = next((w for w in line[:4] if w.text == ":"), None)
+            if colon is not None:
+                found.append((word, colon))
+    return found
+
+
+def field_words(page: Page, donor: DonorMentions, label: str) -> list[Word]:
+    """The words of the field of `label` (its first word) in the donor's box, as the layout sets fields side
+    by side: right of its colon and left of the next label of its row, from its row down to the next row."""
+    box = donor_box(page, donor)
+    labels = _labels(box)
+    start, colon = next(pair for pair in labels if pair[0].text == label)
+    row_left = min(first.x0 for first, _ in labels)
+    below = [first.y0 for first, _ in labels if first.y0 > start.y1 - 0.5 and abs(first.x0 - row_left) < 0.5]
+    bottom = min(below, default=page.height)
+    right = min((first.x0 for first, _ in labels if _same_line(first, start) and first.x0 > start.x0), default=RIGHT)
+    return [
+        word
+        for word in box
+        if start.y0 - 0.5 <= word.y0 < bottom - 0.5
+        and colon.x1 - 0.1 <= word.x0
+        and word.x1 <= right + 0.1
+        and not _is_label_word(word, labels)
+    ]
+
+
+def _is_label_word(word: Word, labels: list[tuple[Word, Word]]) -> bool:
+    """Whether `word` is part of a label (between a label's first word and its colon, on its line)."""
+    return any(_same_line(word, first) and first.x0 <= word.x0 and word.x1 <= colon.x1 for first, colon in labels)
+
+
+def assert_whole_in_field(page: Page, donor: DonorMentions, label: str, value: str) -> None:
+    """Every letter of `value`, in order, and nothing else, is found inside the field of `label`."""
+    words = sorted(field_words(page, donor, label), key=lambda w: (round(w.y0), w.x0))
+    assert "".join(w.text for w in words) == value.replace(" ", ""), (label, [w.text for w in words])
 
 
 def widest(n: int) -> str:

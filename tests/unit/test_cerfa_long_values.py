@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from receipts.document.cerfa import draw_receipt
 from receipts.document.printable import fits_receipt, unprintable_characters
-from receipts.document.snapshot import ReceiptSnapshot
+from receipts.document.snapshot import EDITIONS, ReceiptSnapshot
 from tests.support.cerfa_cases import CASES, SIGNATURE
 from tests.support.long_values import (
     ADDRESS_1,
@@ -26,6 +26,7 @@ from tests.support.long_values import (
     LIMITS,
     SURNAME,
     assert_legible,
+    assert_whole_in_field,
     donor_box,
     maximal,
     mentions,
@@ -40,10 +41,11 @@ def test_the_real_long_values_are_as_long_as_the_forms_accept():
     assert len(COMPANY_NAME) == 200 and len(LEGAL_FORM) <= 100
 
 
+@pytest.mark.parametrize("edition", EDITIONS)
 @pytest.mark.parametrize("fill", [widest, widest_words], ids=["one-word", "many-words"])
 @pytest.mark.parametrize("company", [False, True], ids=["individual", "company"])
 @pytest.mark.parametrize("payments", [0, 12, 100], ids=["per-gift", "monthly-recap", "longest-recap"])
-def test_the_longest_accepted_values_print_inside_the_donor_box_on_one_page(fill, company, payments):
+def test_the_longest_accepted_values_print_inside_the_donor_box_on_one_page(fill, company, payments, edition):
     values = {name: fill(limit) for name, limit in LIMITS.items()}
     if not company:
         values = {k: v for k, v in values.items() if k not in ("company_name", "legal_form")}
@@ -51,11 +53,18 @@ def test_the_longest_accepted_values_print_inside_the_donor_box_on_one_page(fill
         values = {k: v for k, v in values.items() if k not in ("first_name", "last_name")}
     donor = mentions(company, **values)
     assert all(fits_receipt(v, LIMITS[k]) for k, v in values.items())
-    assert_legible(draw_receipt(snapshot_for(donor, payments), SIGNATURE), donor)
+    page = assert_legible(draw_receipt(snapshot_for(donor, payments, edition), SIGNATURE), donor)
+    # Each value inside its own field, whatever the edition's layout around the box.
+    assert_whole_in_field(page, donor, "Commune", values["city"])
+    assert_whole_in_field(
+        page, donor, "Dénomination" if company else "Nom", values["company_name" if company else "last_name"]
+    )
+    assert_whole_in_field(page, donor, "Adresse", f"{values['address_line1']},{values['address_line2']}")
 
 
+@pytest.mark.parametrize("edition", EDITIONS)
 @pytest.mark.parametrize("payments", [0, 12], ids=["per-gift", "monthly-recap"])
-def test_real_long_french_names_and_addresses_print_whole(payments):
+def test_real_long_french_names_and_addresses_print_whole(payments, edition):
     donor = mentions(
         last_name=SURNAME,
         first_name="Marie-Bernadette Jeanne-Geneviève",
@@ -63,16 +72,28 @@ def test_real_long_french_names_and_addresses_print_whole(payments):
         address_line2=ADDRESS_2,
         city=COMMUNE,
     )
-    page = assert_legible(draw_receipt(snapshot_for(donor, payments), SIGNATURE), donor)
+    page = assert_legible(draw_receipt(snapshot_for(donor, payments, edition), SIGNATURE), donor)
     words = [w.text for w in donor_box(page, donor)]
-    # Not cut: a name that fits the width of the box prints on one line, as one word.
+    # Not cut: a name that fits the width of the box prints on one line, as one word, inside its field.
     assert COMMUNE in words and SURNAME in words
-    other = mentions(city="Sainte-Geneviève-des-Bois", postal_code="91700")
-    page = assert_legible(draw_receipt(snapshot_for(other), SIGNATURE), other)
-    assert "Sainte-Geneviève-des-Bois" in [w.text for w in donor_box(page, other)]
+    assert_whole_in_field(page, donor, "Commune", COMMUNE)
+    assert_whole_in_field(page, donor, "Nom", SURNAME)
+    assert_whole_in_field(page, donor, "Prénoms", "Marie-Bernadette Jeanne-Geneviève")
+    assert_whole_in_field(page, donor, "Adresse", f"{ADDRESS_1},{ADDRESS_2}")
 
 
-def test_the_longest_company_name_and_legal_form_print_whole():
+@pytest.mark.parametrize("edition", EDITIONS)
+@pytest.mark.parametrize("company", [False, True], ids=["individual", "company"])
+@pytest.mark.parametrize("payments", [0, 12], ids=["per-gift", "monthly-recap"])
+def test_sainte_genevieve_des_bois_prints_whole_in_its_field(company, payments, edition):
+    donor = mentions(company, city="Sainte-Geneviève-des-Bois", postal_code="91700")
+    page = assert_legible(draw_receipt(snapshot_for(donor, payments, edition), SIGNATURE), donor)
+    assert "Sainte-Geneviève-des-Bois" in [w.text for w in donor_box(page, donor)]
+    assert_whole_in_field(page, donor, "Commune", "Sainte-Geneviève-des-Bois")
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_the_longest_company_name_and_legal_form_print_whole(edition):
     donor = mentions(
         True,
         company_name=COMPANY_NAME,
@@ -81,7 +102,10 @@ def test_the_longest_company_name_and_legal_form_print_whole():
         address_line2=ADDRESS_2,
         city=COMMUNE,
     )
-    assert_legible(draw_receipt(snapshot_for(donor, 12), SIGNATURE), donor)
+    page = assert_legible(draw_receipt(snapshot_for(donor, 12, edition), SIGNATURE), donor)
+    assert_whole_in_field(page, donor, "Dénomination", COMPANY_NAME)
+    assert_whole_in_field(page, donor, "Forme", LEGAL_FORM)
+    assert_whole_in_field(page, donor, "Commune", COMMUNE)
 
 
 def test_a_receipt_of_long_values_is_drawn_to_the_same_bytes_each_time():
@@ -116,10 +140,12 @@ def test_a_receipt_whose_mentions_always_fitted_keeps_its_bytes(name):
 @given(
     company=st.booleans(),
     payments=st.sampled_from([0, 12, 100]),
+    edition=st.sampled_from(EDITIONS),
     values=st.fixed_dictionaries({name: maximal(limit) for name, limit in LIMITS.items()}),
 )
-def test_any_accepted_values_print_legibly_on_one_page(company, payments, values):
+def test_any_accepted_values_print_legibly_on_one_page(company, payments, edition, values):
     names = ("first_name", "last_name") if company else ("company_name", "legal_form")
     donor = mentions(company, **{k: v for k, v in values.items() if k not in names})
     assert all(not unprintable_characters(v) for v in values.values())
-    assert_legible(draw_receipt(snapshot_for(donor, payments), SIGNATURE), donor)
+    page = assert_legible(draw_receipt(snapshot_for(donor, payments, edition), SIGNATURE), donor)
+    assert_whole_in_field(page, donor, "Commune", values["city"])

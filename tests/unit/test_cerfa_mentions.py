@@ -304,8 +304,9 @@ def test_an_unknown_edition_is_refused():
 
 
 def test_a_companys_receipt_never_covers_a_period_straddling_two_years():
+    # The company closes on 31/12 (the default): 1 July to 30 June straddles its year end.
     lines = (PaymentLine(dt.date(2026, 12, 5), 1500), PaymentLine(dt.date(2027, 1, 5), 1500))
-    with pytest.raises(ValueError, match="one calendar year"):
+    with pytest.raises(ValueError, match="within one of its financial years"):
         dataclasses.replace(
             KINDS["company_recap"],
             period=(dt.date(2026, 7, 1), dt.date(2027, 6, 30)),

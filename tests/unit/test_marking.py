@@ -7,6 +7,7 @@ leave the issued bytes untouched at its start.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import shutil
@@ -19,8 +20,10 @@ from pypdf import PdfReader, PdfWriter
 
 from receipts.document.cerfa import draw_receipt
 from receipts.document.marking import BAND, mark_cancelled
+from receipts.document.snapshot import EDITIONS
 from tests.support.cerfa_cases import CASES, SIGNATURE
-from tests.support.pdf_words import page_text, pages_of, split
+from tests.support.long_values import ADDRESS_1, COMMUNE, SURNAME, assert_no_overlap, mentions, snapshot_for
+from tests.support.pdf_words import Word, page_text, pages_of, split
 
 CANCELLED_ON = dt.date(2026, 5, 7)
 LONG_REASON = (
@@ -29,14 +32,16 @@ LONG_REASON = (
 )
 
 
-def issued(case: str = "ir_card_gift") -> bytes:
-    return draw_receipt(CASES[case], SIGNATURE)
+def issued(case: str = "ir_card_gift", edition: str | None = None) -> bytes:
+    snapshot = CASES[case] if edition is None else dataclasses.replace(CASES[case], edition=edition)
+    return draw_receipt(snapshot, SIGNATURE)
 
 
+@pytest.mark.parametrize("edition", EDITIONS)
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_the_stamp_covers_no_word_of_the_receipt_and_every_word_of_it_is_still_there(case: str) -> None:
-    original = pages_of(issued(case))
-    [page] = pages_of(mark_cancelled(issued(case), CANCELLED_ON, LONG_REASON, "2026-000099"))
+def test_the_stamp_covers_no_word_of_the_receipt_and_every_word_of_it_is_still_there(case: str, edition: str) -> None:
+    original = pages_of(issued(case, edition))
+    [page] = pages_of(mark_cancelled(issued(case, edition), CANCELLED_ON, LONG_REASON, "2026-000099"))
     stamp, receipt = split(page)
     assert Counter(w.text for w in receipt) == Counter(w.text for w in original[0].words)
     assert not [(s.text, r.text) for s in stamp for r in receipt if s.overlaps(r, tolerance=0)]
@@ -155,3 +160,58 @@ def test_the_copy_of_a_signed_receipt_keeps_its_signature_valid_over_the_issued_
     report = subprocess.run(["pdfsig", str(tmp_path / "copy.pdf")], capture_output=True, text=True, timeout=60).stdout
     assert "Signature is Valid." in report and "Not total document signed" in report
     assert "Remplacé par le reçu n° 2026-000099." in page_text(split(pages_of(copy)[0])[0])
+
+
+# What "legible" means for the stamp: read back word for word by an independent reader (poppler), in order;
+# "ANNULÉ" in type of at least 20 points beside the lines that say why, these and the marks down the margins
+# in at least 8 points; no word of the stamp over another of its words; and the stamped receipt itself still
+# read whole, no word of it under the stamp nor set smaller than 5 points once shrunk to make room.
+TITLE_POINTS, LINE_POINTS, RECEIPT_POINTS = 20.0, 8.0, 5.0
+
+
+def _assert_stamp_legible(page, reason: str, replaced_by: str) -> tuple[list[Word], list[Word]]:  # type: ignore[no-untyped-def]
+    stamp, receipt = split(page)
+    band = [w for w in stamp if w.y1 <= BAND]
+    title = [w for w in band if w.text == "ANNULÉ"]
+    assert len(title) == 1 and title[0].y1 - title[0].y0 >= TITLE_POINTS, title
+    assert all(w.y1 - w.y0 >= LINE_POINTS for w in stamp), min(stamp, key=lambda w: w.y1 - w.y0)
+    said = page_text(sorted((w for w in band if w not in title), key=lambda w: (round(w.y0), w.x0)))
+    assert said == f"Reçu annulé le {CANCELLED_ON:%d/%m/%Y}. Motif : {reason}. Remplacé par le reçu n° {replaced_by}."
+    assert_no_overlap(stamp)
+    assert not [(s.text, r.text) for s in stamp for r in receipt if s.overlaps(r, tolerance=0)]
+    small = [w for w in receipt if w.y1 - w.y0 < RECEIPT_POINTS]
+    assert not small, small[:3]
+    return stamp, receipt
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+@pytest.mark.parametrize("case", ["annual_recap", "company_sepa_gift", "replacement"])
+def test_the_stamp_is_legible_and_hides_none_of_what_the_receipt_must_show_in_every_edition(
+    case: str, edition: str
+) -> None:
+    snapshot = CASES[case]
+    [page] = pages_of(mark_cancelled(issued(case, edition), CANCELLED_ON, "Remboursement partiel", "2026-000099"))
+    _stamp, receipt = _assert_stamp_legible(page, "Remboursement partiel", "2026-000099")
+    words = [w.text for w in receipt]
+    # The number, the amount, the donor, the date or period: the receipt's words, none under the stamp.
+    assert snapshot.number in words and any(w.startswith("***") for w in words)
+    assert (snapshot.donor.company_name or snapshot.donor.last_name).split()[0] in words
+    day = snapshot.period[1] if snapshot.period else snapshot.paid_on
+    assert f"{day:%d/%m/%Y}" in words
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_a_stamped_receipt_of_long_real_names_keeps_each_name_whole_and_uncovered(edition: str) -> None:
+    donor = mentions(last_name=SURNAME, address_line1=ADDRESS_1, city=COMMUNE, postal_code="91700")
+    pdf = draw_receipt(snapshot_for(donor, 12, edition), SIGNATURE)
+    [page] = pages_of(mark_cancelled(pdf, CANCELLED_ON, LONG_REASON, "2026-000099"))
+    [original] = pages_of(pdf)
+    _stamp, receipt = _assert_stamp_legible(page, LONG_REASON, "2026-000099")
+    assert Counter(w.text for w in receipt) == Counter(w.text for w in original.words)
+    assert {SURNAME, COMMUNE} <= {w.text for w in receipt}
+    other = mentions(city="Sainte-Geneviève-des-Bois", postal_code="91700")
+    [page] = pages_of(
+        mark_cancelled(draw_receipt(snapshot_for(other, 0, edition), SIGNATURE), CANCELLED_ON, "Erreur", "2026-000100")
+    )
+    _stamp, receipt = _assert_stamp_legible(page, "Erreur", "2026-000100")
+    assert "Sainte-Geneviève-des-Bois" in [w.text for w in receipt]
