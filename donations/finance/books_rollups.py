@@ -21,8 +21,11 @@ from sqlalchemy.orm import Session
 from donations.finance.fec import BooksAndReceipts
 from donations.models import (
     Donation,
+    DonationKind,
+    DonationStatus,
     FinanceBookDay,
     FinanceDay,
+    FinanceDonationStatus,
     FinanceDonorPeriod,
     FinancePeriodDonors,
     FinanceReceiptYear,
@@ -178,6 +181,30 @@ def rebuild_period_donors(session: Session, since: dt.date | None = None) -> Non
                 .group_by(FinanceDonorPeriod.span, FinanceDonorPeriod.starts_on),
             )
         )
+
+
+def rebuild_donation_statuses(session: Session) -> None:
+    """Recount the donations of each kind in each status, with their amounts."""
+    table = cast(Table, FinanceDonationStatus.__table__)
+    session.execute(delete(table))
+    session.execute(
+        insert(table).from_select(
+            ["kind", "status", "donations", "amount_cents"],
+            select(
+                Donation.kind, Donation.status, func.count(), func.coalesce(func.sum(Donation.amount_cents), 0)
+            ).group_by(Donation.kind, Donation.status),
+        )
+    )
+
+
+def running_monthly(session: Session) -> tuple[int, int]:
+    """How many monthly gifts run, and the amount they bring each month: one counter row."""
+    row = session.execute(
+        select(FinanceDonationStatus.donations, FinanceDonationStatus.amount_cents).where(
+            FinanceDonationStatus.kind == DonationKind.MONTHLY, FinanceDonationStatus.status == DonationStatus.ACTIVE
+        )
+    ).first()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
 def period_donors(session: Session, month: dt.date, year: dt.date) -> tuple[int, int]:

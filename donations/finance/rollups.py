@@ -15,7 +15,12 @@ from typing import cast as typed
 from sqlalchemy import ColumnElement, CursorResult, Date, Table, case, cast, delete, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
-from donations.finance.books_rollups import period_donors, rebuild_books, rebuild_period_donors
+from donations.finance.books_rollups import (
+    period_donors,
+    rebuild_books,
+    rebuild_donation_statuses,
+    rebuild_period_donors,
+)
 from donations.models import Donation, FinanceDay, FinanceDonorPeriod, Payment, PaymentStatus, Span
 from donations.models.rollup_upkeep import month_start, year_start
 
@@ -113,10 +118,13 @@ def _rebuild_accounting(session: Session, since: dt.date | None) -> int:
     """The accounting page's rollups and the donors counted per period, after the rows above."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(
-            text("LOCK TABLE finance_book_day, finance_receipt_year, finance_period_donors IN EXCLUSIVE MODE")
+            text(
+                "LOCK TABLE finance_book_day, finance_receipt_year, finance_period_donors, finance_donation_status IN EXCLUSIVE MODE"
+            )
         )
     rows = rebuild_books(session, since)
     rebuild_period_donors(session, since)
+    rebuild_donation_statuses(session)
     session.flush()
     return rows
 

@@ -6,7 +6,8 @@ received) and debits them (refunds and lost disputes, dated or not), as donation
 writes the entries. `finance_receipt_year`: what the receipts issued in a year state (the art. 222 bis
 total), those of them for earlier years' gifts only, and the money kept of the year's gifts that a
 receipt of the same year covers. `finance_period_donors`: how many donors have a row in
-`finance_donor_period` for a month or a year.
+`finance_donor_period` for a month or a year. `finance_donation_status`: the donations of each kind in
+each status, counted with their amounts.
 
 Kept up to date in the flush that changes a payment, a reversal or a receipt
 (donations.models.books_upkeep, donations.models.rollup_upkeep), rebuilt by `flask finance rebuild-rollups`.
@@ -20,6 +21,7 @@ from sqlalchemy import BigInteger
 from sqlalchemy.orm import Mapped, mapped_column
 
 from donations.models.base import Base
+from donations.models.donation import DonationKind, DonationStatus
 from donations.models.rollup import Span
 from donations.models.types import enum_column
 
@@ -61,3 +63,15 @@ class FinancePeriodDonors(Base):
     span: Mapped[Span] = mapped_column(enum_column(Span, 1), primary_key=True)
     starts_on: Mapped[dt.date] = mapped_column(primary_key=True)
     donors: Mapped[int] = mapped_column(default=0)
+
+
+class FinanceDonationStatus(Base):
+    """How many donations of a kind are in a status, and the amount they state (the dashboard's running
+    monthly gifts: their count and monthly total, read from one row)."""
+
+    __tablename__ = "finance_donation_status"
+
+    kind: Mapped[DonationKind] = mapped_column(enum_column(DonationKind), primary_key=True)
+    status: Mapped[DonationStatus] = mapped_column(enum_column(DonationStatus), primary_key=True)
+    donations: Mapped[int] = mapped_column(default=0)
+    amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,4 +1,4 @@
-"""Accounting rollups (the gift accounts per day and account, the receipts per year) and donors counted per period
+"""Accounting rollups (the gift accounts per day and account, the receipts per year), donors counted per period and donations per status
 
 Revision ID: 1b9344b8caba
 Revises: c4e8a1f2b905
@@ -8,7 +8,8 @@ finance_book_day: per Paris day, account (a company's gift, mécénat, or a pers
 FEC credits the gift accounts (gifts received) and debits them (refunds and lost disputes, those on earlier
 years' gifts apart); finance_receipt_year: per year and mode, the art. 222 bis total of the receipts issued,
 those for earlier years' gifts only, and the money kept of the year's gifts a receipt of the year covers;
-finance_period_donors: the rows of finance_donor_period counted per month and year. All filled here from the
+finance_period_donors: the rows of finance_donor_period counted per month and year; finance_donation_status:
+the donations of each kind in each status, counted with their amounts (the running monthly gifts). All filled here from the
 rows already stored (donations.finance.books_rollups does the same for `flask finance rebuild-rollups`).
 """
 import datetime as dt
@@ -189,10 +190,22 @@ def upgrade():
     sa.Column('donors', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('span', 'starts_on', name=op.f('pk_finance_period_donors'))
     )
+    op.create_table('finance_donation_status',
+    sa.Column('kind', sa.Enum('one_off', 'monthly', 'ifi', name='donationkind', native_enum=False, create_constraint=False, length=24), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'processing', 'paid', 'active', 'paused', 'failed', 'expired', 'cancelled', 'refunded', 'lapsed', name='donationstatus', native_enum=False, create_constraint=False, length=24), nullable=False),
+    sa.Column('donations', sa.Integer(), nullable=False),
+    sa.Column('amount_cents', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('kind', 'status', name=op.f('pk_finance_donation_status'))
+    )
     _fill(op.get_bind(), books_table, years_table)
+    op.execute(
+        "INSERT INTO finance_donation_status (kind, status, donations, amount_cents) "
+        "SELECT kind, status, count(*), coalesce(sum(amount_cents), 0) FROM donation GROUP BY kind, status"
+    )
 
 
 def downgrade():
+    op.drop_table('finance_donation_status')
     op.drop_table('finance_period_donors')
     op.drop_table('finance_receipt_year')
     op.drop_table('finance_book_day')

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import downgrade, upgrade
 from sqlalchemy.orm import Session
 
 from donations.clock import paris_date, utcnow
@@ -22,13 +23,16 @@ from donations.finance.fec_stream import fec_chunks
 from donations.finance.ledger import Chart, entries_of_year
 from donations.fulfilment.payouts import record_reversal
 from donations.models import (
+    Donation,
     DonationKind,
     DonorType,
     FinanceBookDay,
+    FinanceDonationStatus,
     FinanceDonorPeriod,
     FinancePeriodDonors,
     FinanceReceiptYear,
     Payment,
+    PaymentStatus,
     Payout,
     PayoutLine,
     TaxScheme,
@@ -164,7 +168,7 @@ def rollup_rows(app: Flask) -> dict[str, set[tuple[Any, ...]]]:
     with app.app_context(), db.engine.connect() as conn:
         return {
             model.__tablename__: {tuple(row) for row in conn.execute(sa.select(model.__table__))}
-            for model in (FinanceBookDay, FinanceReceiptYear, FinancePeriodDonors)
+            for model in (FinanceBookDay, FinanceReceiptYear, FinancePeriodDonors, FinanceDonationStatus)
         }
 
 
@@ -177,6 +181,13 @@ def counted_from_periods(app: Flask) -> set[tuple[Any, ...]]:
             )
         )
         return {(span.value if hasattr(span, "value") else span, starts_on, count) for span, starts_on, count in rows}
+
+
+def counted_statuses(app: Flask) -> set[tuple[Any, ...]]:
+    """The donations per kind and status counted straight from the donations."""
+    with app.app_context(), db.engine.connect() as conn:
+        query = sa.select(Donation.kind, Donation.status, sa.func.count(), sa.func.sum(Donation.amount_cents))
+        return set(map(tuple, conn.execute(query.group_by(Donation.kind, Donation.status))))
 
 
 def test_the_page_gives_the_fecs_figures_and_the_download_its_bytes(
@@ -217,15 +228,51 @@ def test_the_page_gives_the_fecs_figures_and_the_download_its_bytes(
         assert download == fec_text(db.session, Chart(), 2026).encode("utf-8")
 
     kept = rollup_rows(app)
-    assert {row[:3] for row in kept["finance_period_donors"]} == counted_from_periods(app)
+    assert set(kept["finance_period_donors"]) == counted_from_periods(app)
+    assert kept["finance_donation_status"] == counted_statuses(app)
+    # Four monthly gifts of 30 run (each monthly payment above was made with a gift of its own); the offline
+    # gift moved to refunded when it was cancelled.
+    assert {("monthly", "active", 4, 12000), ("one_off", "refunded", 1, 9000)} <= kept["finance_donation_status"]
     with app.app_context(), db.engine.begin() as conn:  # damaged by hand, as a repair would find them
         conn.execute(sa.delete(FinanceBookDay.__table__))
         conn.execute(sa.update(FinanceReceiptYear.__table__).values(declared_cents=1))
         conn.execute(sa.update(FinancePeriodDonors.__table__).values(donors=99))
+        conn.execute(sa.delete(FinanceDonationStatus.__table__))
     assert runner.invoke(args=["finance", "rebuild-rollups"]).exit_code == 0
     assert rollup_rows(app) == kept
     with app.app_context(), db.engine.begin() as conn:
         conn.execute(sa.delete(FinanceBookDay.__table__).where(FinanceBookDay.day >= dt.date(2026, 1, 1)))
         conn.execute(sa.delete(FinanceReceiptYear.__table__).where(FinanceReceiptYear.year >= 2026))
     assert runner.invoke(args=["finance", "rebuild-rollups", "--from", "2026-01-01"]).exit_code == 0
+    assert rollup_rows(app) == kept
+
+
+def test_a_donor_gone_from_a_period_leaves_its_count(app: Flask) -> None:
+    november = _at(2026, 11, 3)
+    with app.app_context():
+        first = settled_payment(db.session, 2000, received_at=november)
+        settled_payment(db.session, 2500, received_at=november, donor=first.donation.donor)  # the same donor again
+        settled_payment(db.session, 3000, received_at=november)
+        db.session.commit()
+    assert ("M", dt.date(2026, 11, 1), 2) in rollup_rows(app)["finance_period_donors"]
+    with app.app_context():
+        for payment in db.session.scalars(sa.select(Payment).order_by(Payment.id)).all()[:2]:
+            payment.status = PaymentStatus.FAILED  # the first donor's payments no longer count
+            db.session.commit()
+    rows = rollup_rows(app)["finance_period_donors"]
+    assert rows == counted_from_periods(app) and ("Y", dt.date(2026, 1, 1), 1) in rows
+
+
+def test_the_migration_fills_the_accounting_rollups_from_the_rows_already_stored(
+    app: Flask, finance: FlaskClient
+) -> None:
+    with app.app_context():
+        _history(db.session)
+    _offline_gift_recorded_then_cancelled(app, finance)
+    kept = rollup_rows(app)
+    assert all(kept.values())
+    with app.app_context():
+        downgrade(revision="c4e8a1f2b905")
+        assert "finance_book_day" not in sa.inspect(db.engine).get_table_names()
+        upgrade()
     assert rollup_rows(app) == kept
