@@ -191,7 +191,9 @@ def _touched(session: Session) -> tuple[set[int], set[int], list[Any], list[Any]
         if isinstance(obj, Payment):
             if pending:
                 new_payments.append(obj)
-            elif obj in session.deleted or any(state.attrs[n].history.has_changes() for n in PAYMENT_FIELDS):
+            elif obj in session.deleted or any(
+                state.attrs[n].history.has_changes() for n in (*PAYMENT_FIELDS, "donation")
+            ):
                 payment_ids.add(obj.id)
                 if state.attrs.received_on.history.has_changes():
                     moved.add(obj.id)
