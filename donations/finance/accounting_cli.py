@@ -9,7 +9,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from donations.extensions import db
-from donations.finance.fec import books_and_receipts, fec_text
+from donations.finance.fec import books_and_receipts
+from donations.finance.fec_stream import fec_chunks
 from donations.finance.ledger import Chart
 from donations.money import format_euros
 
@@ -29,13 +30,16 @@ accounting_cli = AppGroup("accounting", help="Accounting: the FEC of a year.")
 def fec_command(year: int, output: Path, include_test: bool) -> None:
     """Write the FEC of YEAR (art. A47 A-1 LPF): every gift, fee, payout, refund and lost dispute."""
     chart = Chart.from_config(current_app.config)
-    text = fec_text(db.session, chart, year, include_test)
+    newlines = 0
     try:
-        output.write_bytes(text.encode("utf-8"))
+        with output.open("wb") as file:
+            for chunk in fec_chunks(db.session, chart, year, include_test):
+                file.write(chunk)
+                newlines += chunk.count(b"\n")
     except OSError as error:
         raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from error
     check = books_and_receipts(db.session, chart, year, include_test)
-    click.echo(f"{text.count(chr(10)) - 1} line(s) written to {output}.")
+    click.echo(f"{newlines - 1} line(s) written to {output}.")
     click.echo(
         f"Gifts {format_euros(check.revenue_cents)}, reversed {format_euros(check.reversals_cents)}, "
         f"art. 222 bis receipts {format_euros(check.declared_cents)}; unexplained difference {format_euros(check.unexplained_cents)}."

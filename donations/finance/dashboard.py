@@ -1,6 +1,7 @@
 """The back office's first page: money received this month and this year, monthly gifts, what needs a look.
 
-The money and the donors are read from the daily rollups (donations.models.rollup), never from the payments.
+The money and the donors are read from the daily rollups (donations.models.rollup), never from the payments;
+the donors and the running monthly gifts from counter rows (donations.models.rollup_books).
 """
 
 from __future__ import annotations
@@ -13,7 +14,16 @@ from sqlalchemy.orm import Session
 
 from donations.finance.rollups import donors_in
 from donations.fulfilment.health import WebhookHealth, webhook_health
-from donations.models import Donation, DonationKind, DonationStatus, FinanceDay, Payment, PaymentStatus, Receipt
+from donations.models import (
+    Donation,
+    DonationKind,
+    DonationStatus,
+    FinanceDay,
+    FinanceDonationStatus,
+    Payment,
+    PaymentStatus,
+    Receipt,
+)
 
 MONTHS_CHARTED = 12
 # As many as the list of failed payments shows (donations.finance.failed_payments.LISTED).
@@ -148,7 +158,6 @@ def monthly_chart(rows: DayRows, today: dt.date, width: int = 600, height: int =
 
 def dashboard(session: Session, today: dt.date, now: dt.datetime) -> Dashboard:
     """Everything the first page shows, as of `today` (Paris) and `now`."""
-    running = (Donation.kind == DonationKind.MONTHLY, Donation.status == DonationStatus.ACTIVE)
     with_problem = Receipt.pdf_problem.is_not(None)
     # Counted up to a bound: past it the page says "more than" (the list shows the newest anyway).
     failed_waiting = (
@@ -158,12 +167,16 @@ def dashboard(session: Session, today: dt.date, now: dt.datetime) -> Dashboard:
         .limit(FAILED_COUNTED + 1)
         .subquery()
     )
-    # Four figures, one statement: each a subquery on its own index, the running gifts' read from it alone
-    # (donation (kind, status, amount_cents)), the failed payments' stopping at the bound.
+    # Four figures, one statement: the running monthly gifts' from their counter row (however many run),
+    # the failed payments' stopping at the bound, the PDF problems' on their index.
+    running = (
+        FinanceDonationStatus.kind == DonationKind.MONTHLY,
+        FinanceDonationStatus.status == DonationStatus.ACTIVE,
+    )
     monthly_count, monthly_cents, failed, pdf_problems = session.execute(
         select(
-            select(func.count()).select_from(Donation).where(*running).scalar_subquery(),
-            select(func.coalesce(func.sum(Donation.amount_cents), 0)).where(*running).scalar_subquery(),
+            select(FinanceDonationStatus.donations).where(*running).scalar_subquery(),
+            select(FinanceDonationStatus.amount_cents).where(*running).scalar_subquery(),
             select(func.count()).select_from(failed_waiting).scalar_subquery(),
             select(func.count(Receipt.id)).where(with_problem).scalar_subquery(),
         )

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from donations.clock import paris_date
@@ -145,44 +145,52 @@ def _receipt_numbers(session: Session, payment_ids: list[int]) -> dict[int, str]
     return numbers
 
 
-def _payments(session: Session, first: dt.date, last: dt.date, include_test: bool) -> list[Payment]:
+def payments_received(first: dt.date, last: dt.date, include_test: bool) -> Select[Payment]:
+    """The payments received from `first` to `last`, in the order their gifts are booked."""
     query = (
         select(Payment)
         .options(joinedload(Payment.donation))
         .where(Payment.status == PaymentStatus.SUCCEEDED, Payment.received_on >= first, Payment.received_on <= last)
         .order_by(Payment.received_on, Payment.id)
     )
-    if not include_test:
-        query = query.where(Payment.livemode.is_(True))
-    return list(session.scalars(query).unique())
+    return query if include_test else query.where(Payment.livemode.is_(True))
+
+
+def _payments(session: Session, first: dt.date, last: dt.date, include_test: bool) -> list[Payment]:
+    return list(session.scalars(payments_received(first, last, include_test)).unique())
+
+
+def gift_entries_of(chart: Chart, payment: Payment, numbers: Mapping[int, str]) -> Iterable[Entry]:
+    """A received payment's gift, and Stripe's fee on it."""
+    assert payment.received_on is not None
+    ref = numbers.get(payment.id) or f"PAI-{payment.id}"
+    method = _method(payment)
+    yield _pair(
+        "DON",
+        payment.received_on,
+        ref,
+        f"Don par {METHOD_WORDS.get(method, method)} paiement {payment.id}",
+        chart.holding(method),
+        revenue_account(chart, payment.donation),
+        payment.amount_cents,
+    )
+    if payment.fee_cents and method in STRIPE_METHODS:
+        yield _pair(
+            "STR",
+            payment.received_on,
+            ref,
+            f"Frais Stripe paiement {payment.id}",
+            chart.bank_fees,
+            chart.stripe,
+            payment.fee_cents,
+        )
 
 
 def _gift_entries(session: Session, chart: Chart, first: dt.date, last: dt.date, include_test: bool) -> Iterable[Entry]:
     payments = _payments(session, first, last, include_test)
     numbers = _receipt_numbers(session, [p.id for p in payments])
     for payment in payments:
-        assert payment.received_on is not None
-        ref = numbers.get(payment.id) or f"PAI-{payment.id}"
-        method = _method(payment)
-        yield _pair(
-            "DON",
-            payment.received_on,
-            ref,
-            f"Don par {METHOD_WORDS.get(method, method)} paiement {payment.id}",
-            chart.holding(method),
-            revenue_account(chart, payment.donation),
-            payment.amount_cents,
-        )
-        if payment.fee_cents and method in STRIPE_METHODS:
-            yield _pair(
-                "STR",
-                payment.received_on,
-                ref,
-                f"Frais Stripe paiement {payment.id}",
-                chart.bank_fees,
-                chart.stripe,
-                payment.fee_cents,
-            )
+        yield from gift_entries_of(chart, payment, numbers)
 
 
 def _unrecorded_reversal_day(session: Session, payment: Payment) -> dt.date:
@@ -237,27 +245,46 @@ def _reversal_entries(
 ) -> Iterable[Entry]:
     items = reversals(session, first, last, include_test)
     numbers = _receipt_numbers(session, [payment.id for payment, *_ in items])
-    for payment, kind, day, cents in items:
-        what = "Litige perdu" if kind == ReversalKind.DISPUTE else "Remboursement"
-        yield _pair(
-            "DON",
-            day,
-            numbers.get(payment.id) or f"PAI-{payment.id}",
-            f"{what} paiement {payment.id}",
-            revenue_account(chart, payment.donation),
-            chart.holding(_method(payment)),
-            cents,
-        )
+    for item in items:
+        yield reversal_entry(chart, item, numbers)
+
+
+def reversal_entry(chart: Chart, item: tuple[Payment, ReversalKind, dt.date, int], numbers: Mapping[int, str]) -> Entry:
+    """Money given back: its gift's account debited on the day, where the money waited credited."""
+    payment, kind, day, cents = item
+    what = "Litige perdu" if kind == ReversalKind.DISPUTE else "Remboursement"
+    return _pair(
+        "DON",
+        day,
+        numbers.get(payment.id) or f"PAI-{payment.id}",
+        f"{what} paiement {payment.id}",
+        revenue_account(chart, payment.donation),
+        chart.holding(_method(payment)),
+        cents,
+    )
 
 
 def _payout_entries(
     session: Session, chart: Chart, first: dt.date, last: dt.date, include_test: bool
 ) -> Iterable[Entry]:
-    # Fees Stripe charged apart from a payment's own (a dispute's fee, given back when it is won).
+    yield from payout_fee_entries(session, chart, first, last, include_test)
+    yield from payout_bank_entries(session, chart, first, last, include_test)
+
+
+def payout_fee_entries(
+    session: Session, chart: Chart, first: dt.date, last: dt.date, include_test: bool
+) -> Iterable[Entry]:
+    """Fees Stripe charged apart from a payment's own (a dispute's fee, given back when it is won)."""
     lines = (
         select(PayoutLine)
         .join(Payout, Payout.id == PayoutLine.payout_id)
-        .where(PayoutLine.type.not_in(PAYMENT_TYPES), PayoutLine.fee_cents != 0)
+        .where(
+            PayoutLine.type.not_in(PAYMENT_TYPES),
+            PayoutLine.fee_cents != 0,
+            # From Paris midnight on `first` to the one after `last` (with a day's margin: the day decides).
+            PayoutLine.booked_at >= dt.datetime.combine(first - dt.timedelta(days=1), dt.time(), dt.UTC),
+            PayoutLine.booked_at < dt.datetime.combine(last + dt.timedelta(days=2), dt.time(), dt.UTC),
+        )
     )
     if not include_test:
         lines = lines.where(Payout.livemode.is_(True))
@@ -274,6 +301,12 @@ def _payout_entries(
                 chart.stripe,
                 line.fee_cents,
             )
+
+
+def payout_bank_entries(
+    session: Session, chart: Chart, first: dt.date, last: dt.date, include_test: bool
+) -> Iterable[Entry]:
+    """Each payout paid: the Stripe balance emptied into the bank on the day it arrives."""
     payouts = select(Payout).where(Payout.status == "paid", Payout.arrival_on >= first, Payout.arrival_on <= last)
     if not include_test:
         payouts = payouts.where(Payout.livemode.is_(True))

@@ -1,12 +1,13 @@
 """Back-office pages about the money itself: Stripe payouts and the gifts in each, the FEC of a
-year with its agreement with the art. 222 bis totals, and the reports with their charts.
+year with its agreement with the art. 222 bis totals (read from the accounting rollups; the FEC itself
+is written only for its download, streamed), and the reports with their charts.
 
 Every download is recorded in the audit trail (and committed) before its first byte is sent.
 """
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, make_response, render_template, request
+from flask import Response, abort, current_app, make_response, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -15,9 +16,11 @@ from donations.clock import paris_date, utcnow
 from donations.extensions import db
 from donations.finance import audit
 from donations.finance.access import client_ip, signed_in_staff, staff_required
+from donations.finance.books_rollups import books_of_year
 from donations.finance.charts import bar_chart
 from donations.finance.exports import stream_csv
-from donations.finance.fec import books_and_receipts, fec_file_name, fec_text
+from donations.finance.fec import fec_file_name
+from donations.finance.fec_stream import fec_chunks
 from donations.finance.forms import YearForm
 from donations.finance.ledger import Chart
 from donations.finance.report_labels import DESCRIPTIONS, TITLES, csv_rows, series_label
@@ -88,8 +91,11 @@ def payout(stripe_payout_id: str):  # type: ignore[no-untyped-def]
 def accounting():  # type: ignore[no-untyped-def]
     """The FEC of a year to download, and how the year's gift accounts agree with the art. 222 bis totals."""
     year = _year()
-    check = books_and_receipts(db.session, Chart.from_config(current_app.config), year, _with_test_money())
-    return render_template("finance/accounting.html", year=year, check=check, with_test=_with_test_money())
+    check, accounts = books_of_year(db.session, year, _with_test_money())
+    chart = Chart.from_config(current_app.config)
+    return render_template(
+        "finance/accounting.html", year=year, check=check, accounts=accounts, chart=chart, with_test=_with_test_money()
+    )
 
 
 @bp.get("/accounting/fec")
@@ -97,11 +103,11 @@ def accounting():  # type: ignore[no-untyped-def]
 def accounting_fec():  # type: ignore[no-untyped-def]
     """The FEC of a year (art. A47 A-1 LPF), named as the administration expects."""
     year = _year()
-    text = fec_text(db.session, Chart.from_config(current_app.config), year, _with_test_money())
     _audit_download(audit.FEC_DOWNLOADED, {"year": year, "test": _with_test_money()})
     name = fec_file_name(current_app.config.get("FOUNDATION_SIREN") or "", year)
+    chunks = fec_chunks(db.session, Chart.from_config(current_app.config), year, _with_test_money())
     return Response(
-        text.encode("utf-8"),
+        stream_with_context(chunks),
         mimetype="text/plain",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )

@@ -15,6 +15,12 @@ from typing import cast as typed
 from sqlalchemy import ColumnElement, CursorResult, Date, Table, case, cast, delete, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
+from donations.finance.books_rollups import (
+    period_donors,
+    rebuild_books,
+    rebuild_donation_statuses,
+    rebuild_period_donors,
+)
 from donations.models import Donation, FinanceDay, FinanceDonorPeriod, Payment, PaymentStatus, Span
 from donations.models.rollup_upkeep import month_start, year_start
 
@@ -23,6 +29,7 @@ from donations.models.rollup_upkeep import month_start, year_start
 class Rebuilt:
     days: int
     donor_periods: int
+    book_rows: int = 0
 
 
 def _start_of(session: Session, unit: str, column: Any) -> ColumnElement[dt.date]:
@@ -104,16 +111,24 @@ def rebuild(session: Session, since: dt.date | None = None) -> Rebuilt:
             ),
         ).rowcount
     session.flush()
-    return Rebuilt(days, periods)
+    return Rebuilt(days, periods, _rebuild_accounting(session, since))
+
+
+def _rebuild_accounting(session: Session, since: dt.date | None) -> int:
+    """The accounting page's rollups and the donors counted per period, after the rows above."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text(
+                "LOCK TABLE finance_book_day, finance_receipt_year, finance_period_donors, finance_donation_status IN EXCLUSIVE MODE"
+            )
+        )
+    rows = rebuild_books(session, since)
+    rebuild_period_donors(session, since)
+    rebuild_donation_statuses(session)
+    session.flush()
+    return rows
 
 
 def donors_in(session: Session, month: dt.date, year: dt.date) -> tuple[int, int]:
     """How many donors gave (a succeeded payment) in the month starting `month` and the year starting `year`."""
-    counted = lambda span, starts: (  # noqa: E731
-        select(func.count())
-        .select_from(FinanceDonorPeriod)
-        .where(FinanceDonorPeriod.span == span, FinanceDonorPeriod.starts_on == starts)
-        .scalar_subquery()
-    )
-    month_count, year_count = session.execute(select(counted(Span.MONTH, month), counted(Span.YEAR, year))).one()
-    return month_count or 0, year_count or 0
+    return period_donors(session, month, year)

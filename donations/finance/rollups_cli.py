@@ -25,4 +25,7 @@ def rebuild_rollups_command(since: dt.datetime | None) -> None:
     """Recompute the daily rollups from the succeeded payments, in one transaction."""
     rebuilt = rebuild(db.session, since.date() if since else None)
     db.session.commit()
-    click.echo(f"{rebuilt.days} day row(s) and {rebuilt.donor_periods} donor period row(s) rebuilt.")
+    click.echo(
+        f"{rebuilt.days} day row(s) and {rebuilt.donor_periods} donor period row(s) rebuilt"
+        f" ({rebuilt.book_rows} accounting row(s))."
+    )

@@ -1,5 +1,7 @@
 """The service's data: one module per aggregate, all importable from here."""
 
+from donations.models import books_upkeep as _books_upkeep  # noqa: F401  (keeps the accounting rollups up to date)
+from donations.models import donation_counts as _donation_counts  # noqa: F401  (counts the donations per status)
 from donations.models import rollup_upkeep as _rollup_upkeep  # noqa: F401  (keeps the dashboard's rollups up to date)
 from donations.models import search_text as _search_text  # noqa: F401  (keeps the search columns up to date)
 from donations.models.campaign import DEFAULT_CAMPAIGN_SLUG, Campaign
@@ -29,6 +31,12 @@ from donations.models.receipt import (
     receipt_payment,
 )
 from donations.models.rollup import FinanceDay, FinanceDonorPeriod, Span
+from donations.models.rollup_books import (
+    FinanceBookDay,
+    FinanceDonationStatus,
+    FinancePeriodDonors,
+    FinanceReceiptYear,
+)
 from donations.models.staff import AuditEntry, StaffRole, StaffUser
 from donations.models.stripe_event import EventOutcome, StripeEvent
 
@@ -52,8 +60,12 @@ __all__ = [
     "DonorSignIn",
     "DonorType",
     "EventOutcome",
+    "FinanceBookDay",
     "FinanceDay",
+    "FinanceDonationStatus",
     "FinanceDonorPeriod",
+    "FinancePeriodDonors",
+    "FinanceReceiptYear",
     "Payment",
     "PaymentMethod",
     "PaymentReversal",

@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from donations.models.donation import Donation, Payment, PaymentStatus
 from donations.models.rollup import FinanceDay, FinanceDonorPeriod, Span
+from donations.models.rollup_books import FinancePeriodDonors
 
 # What a payment's contribution reads: its own columns, then its donation's kind and donor.
 PAYMENT_FIELDS = (
@@ -82,15 +83,36 @@ def add_to_periods(connection: Connection, deltas: dict[PeriodKey, int]) -> None
         if not delta:
             continue
         statement = _insert(connection)(table).values(**dict(zip(PERIOD_KEY, key, strict=True)), payments=delta)
-        connection.execute(
+        payments = connection.execute(
             statement.on_conflict_do_update(
                 index_elements=list(PERIOD_KEY),
                 set_={"payments": table.c.payments + statement.excluded.payments},  # type: ignore[attr-defined]
-            )
-        )
+            ).returning(table.c.payments)
+        ).scalar_one()
+        count_period_donor(connection, key, payments - delta, payments)
         if delta < 0:
             where = (table.c[k] == v for k, v in zip(PERIOD_KEY, key, strict=True))
             connection.execute(delete(table).where(*where, table.c.payments <= 0))
+
+
+def count_period_donor(connection: Connection, key: PeriodKey, before: int, after: int) -> None:
+    """A donor's row for a period appeared (payments from none to some) or went: the period's count follows."""
+    change = int(after > 0) - int(before > 0)
+    if not change:
+        return
+    table = cast(Table, FinancePeriodDonors.__table__)
+    span, starts_on, _donor = key
+    statement = _insert(connection)(table).values(span=span, starts_on=starts_on, donors=change)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["span", "starts_on"],
+            set_={"donors": table.c.donors + statement.excluded.donors},  # type: ignore[attr-defined]
+        )
+    )
+    if change < 0:
+        connection.execute(
+            delete(table).where(table.c.span == span, table.c.starts_on == starts_on, table.c.donors <= 0)
+        )
 
 
 def _contribution(values: dict[str, Any], kind: Any, donor_id: int) -> tuple[DayKey, Counter[str], int] | None:
