@@ -15,18 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from donations.clock import paris_date
+from donations.finance.monthly_rollups import monthly_donors_of
 from donations.fulfilment.payouts import PAYMENT_TYPES
-from donations.models import (
-    Donation,
-    DonationKind,
-    DonationStatus,
-    FinanceDay,
-    Payment,
-    PaymentStatus,
-    Payout,
-    PayoutLine,
-    StripeEvent,
-)
+from donations.models import DonationKind, FinanceDay, Payout, PayoutLine
+from donations.models.monthly_rollup import FIGURES
 
 NAMES = ("by-kind", "by-method", "monthly-donors", "average-gift", "fees")
 
@@ -146,59 +138,11 @@ def fees(session: Session, year: int) -> Report:
 
 def monthly_donors(session: Session, year: int) -> Report:
     """Monthly gifts each month: giving (a payment received), new (their first), lapsed (paid the month
-    before, not this month, yet not stopped) and stopped (the monthly gift ended)."""
-    paid = session.execute(
-        select(Payment.donation_id, Payment.received_on)
-        .join(Donation, Donation.id == Payment.donation_id)
-        .where(
-            Donation.kind == DonationKind.MONTHLY,
-            Payment.status == PaymentStatus.SUCCEEDED,
-            Payment.received_on.is_not(None),
-        )
-    ).all()
-    months_paid: dict[int, set[dt.date]] = defaultdict(set)
-    for donation_id, day in paid:
-        if day is not None:
-            months_paid[donation_id].add(_month(day))
-    stopped_on = _stopped_months(session)
-    rows = []
-    for month in months_of(year):
-        previous = _month(month - dt.timedelta(days=1))
-        giving = {d for d, months in months_paid.items() if month in months}
-        new = {d for d in giving if min(months_paid[d]) == month}
-        stopped = {d for d, when in stopped_on.items() if when == month}
-        lapsed = {
-            d
-            for d, months in months_paid.items()
-            if previous in months
-            and month not in months
-            and d not in stopped
-            and (stopped_on.get(d) is None or stopped_on[d] > month)
-        }
-        rows.append((month, (len(giving), len(new), len(lapsed), len(stopped))))
-    return Report("monthly-donors", year, ("giving", "new", "lapsed", "stopped"), tuple(rows), money=False)
-
-
-def _stopped_months(session: Session) -> dict[int, dt.date]:
-    """The month each stopped monthly gift ended: Stripe's subscription.deleted event, else its last change."""
-    stopped = session.execute(
-        select(Donation.id, Donation.updated_at).where(
-            Donation.kind == DonationKind.MONTHLY, Donation.status == DonationStatus.CANCELLED
-        )
-    ).all()
-    if not stopped:
-        return {}
-    ended = dict(
-        session.execute(
-            select(StripeEvent.donation_id, func.min(StripeEvent.created))
-            .where(
-                StripeEvent.type == "customer.subscription.deleted",
-                StripeEvent.donation_id.in_([d for d, _ in stopped]),
-            )
-            .group_by(StripeEvent.donation_id)
-        ).all()
-    )
-    return {donation_id: _month(paris_date(ended.get(donation_id) or updated)) for donation_id, updated in stopped}
+    before, not this month, yet not stopped) and stopped (the monthly gift ended). Read from the counters
+    kept per month (donations.models.monthly_rollup)."""
+    found = monthly_donors_of(session, year)
+    rows = tuple((month, found.get(month, (0, 0, 0, 0))) for month in months_of(year))
+    return Report("monthly-donors", year, FIGURES, rows, money=False)
 
 
 BUILDERS = {

@@ -15,6 +15,8 @@ from typing import cast as typed
 from sqlalchemy import ColumnElement, CursorResult, Date, Table, case, cast, delete, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
+from donations.finance.monthly_rollups import TABLES as MONTHLY_TABLES
+from donations.finance.monthly_rollups import rebuild_monthly_donors
 from donations.models import Donation, FinanceDay, FinanceDonorPeriod, Payment, PaymentStatus, Span
 from donations.models.rollup_upkeep import month_start, year_start
 
@@ -23,6 +25,7 @@ from donations.models.rollup_upkeep import month_start, year_start
 class Rebuilt:
     days: int
     donor_periods: int
+    monthly_donor_months: int = 0
 
 
 def _start_of(session: Session, unit: str, column: Any) -> ColumnElement[dt.date]:
@@ -45,7 +48,8 @@ def rebuild(session: Session, since: dt.date | None = None) -> Rebuilt:
     """Recompute the rollups from the payments (all of them, or from `since`); the caller commits."""
     if session.get_bind().dialect.name == "postgresql":
         # Recording waits for the rebuild's commit, then adds to the rebuilt rows (SQLite serialises writers).
-        session.execute(text("LOCK TABLE finance_day, finance_donor_period IN EXCLUSIVE MODE"))
+        tables = ", ".join(("finance_day", "finance_donor_period", *MONTHLY_TABLES))
+        session.execute(text(f"LOCK TABLE {tables} IN EXCLUSIVE MODE"))
     day_table, period_table = typed(Table, FinanceDay.__table__), typed(Table, FinanceDonorPeriod.__table__)
     session.execute(delete(day_table).where(day_table.c.day >= since) if since else delete(day_table))
     refunded = case((Payment.refunded_cents > 0, 1), else_=0)
@@ -103,8 +107,9 @@ def rebuild(session: Session, since: dt.date | None = None) -> Rebuilt:
                 )
             ),
         ).rowcount
+    monthly = rebuild_monthly_donors(session)  # all of them, whatever `since`: they depend on the whole history
     session.flush()
-    return Rebuilt(days, periods)
+    return Rebuilt(days, periods, monthly)
 
 
 def donors_in(session: Session, month: dt.date, year: dt.date) -> tuple[int, int]:

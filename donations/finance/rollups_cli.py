@@ -26,3 +26,4 @@ def rebuild_rollups_command(since: dt.datetime | None) -> None:
     rebuilt = rebuild(db.session, since.date() if since else None)
     db.session.commit()
     click.echo(f"{rebuilt.days} day row(s) and {rebuilt.donor_periods} donor period row(s) rebuilt.")
+    click.echo(f"{rebuilt.monthly_donor_months} month(s) of monthly donors rebuilt.")

@@ -1,5 +1,6 @@
 """The service's data: one module per aggregate, all importable from here."""
 
+from donations.models import monthly_upkeep as _monthly_upkeep  # noqa: F401  (keeps the monthly-donors report's counters)
 from donations.models import rollup_upkeep as _rollup_upkeep  # noqa: F401  (keeps the dashboard's rollups up to date)
 from donations.models import search_text as _search_text  # noqa: F401  (keeps the search columns up to date)
 from donations.models.campaign import DEFAULT_CAMPAIGN_SLUG, Campaign
@@ -15,6 +16,7 @@ from donations.models.donation import (
     TributeKind,
 )
 from donations.models.donor import Donor, DonorIdentity, DonorSignIn, DonorType
+from donations.models.monthly_rollup import MonthlyDonorsMonth, MonthlyGiftMonth, MonthlyGiftStop
 from donations.models.offline import BankCredit, BankCreditStatus, DepositSlip
 from donations.models.operations import AlertState, AnnualBatchRun, BatchRunStatus
 from donations.models.payout import PaymentReversal, Payout, PayoutLine, ReversalKind
@@ -54,6 +56,9 @@ __all__ = [
     "EventOutcome",
     "FinanceDay",
     "FinanceDonorPeriod",
+    "MonthlyDonorsMonth",
+    "MonthlyGiftMonth",
+    "MonthlyGiftStop",
     "Payment",
     "PaymentMethod",
     "PaymentReversal",
