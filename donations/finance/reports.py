@@ -11,14 +11,14 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from donations.clock import paris_date
+from donations.clock import PARIS, paris_date
 from donations.finance.monthly_rollups import monthly_donors_of
-from donations.fulfilment.payouts import PAYMENT_TYPES
 from donations.models import DonationKind, FinanceDay, Payout, PayoutLine
 from donations.models.monthly_rollup import FIGURES
+from donations.models.payout import other_fees
 
 NAMES = ("by-kind", "by-method", "monthly-donors", "average-gift", "fees")
 
@@ -117,10 +117,13 @@ def fees(session: Session, year: int) -> Report:
         if day is not None:  # a settled payment always has its day
             by_month[_month(day)][0] += int(fee or 0)
             by_month[_month(day)][2] += int(amount or 0)
+    first, after = (dt.datetime(y, 1, 1, tzinfo=PARIS).astimezone(dt.UTC) for y in (year, year + 1))
     others = session.execute(
         select(PayoutLine.booked_at, PayoutLine.fee_cents)
         .join(Payout, Payout.id == PayoutLine.payout_id)
-        .where(PayoutLine.type.not_in(PAYMENT_TYPES), PayoutLine.fee_cents != 0)
+        # The partial index's own predicate (ix_payout_line_other_fees), so that the index serves it.
+        .where(text(other_fees("payout_line")))
+        .where(PayoutLine.booked_at >= first, PayoutLine.booked_at < after)
     ).all()
     for at, fee in others:
         day = paris_date(at)

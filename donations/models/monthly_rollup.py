@@ -4,8 +4,9 @@ stopped monthly gifts, and the two facts of each monthly gift those counters are
 A monthly gift gives in a month when one of its payments succeeded on a Paris day of that month
 (`Payment.received_on`); it is new in its first such month; it lapsed in a month when it gave the month
 before, not this month, and had not stopped by then; it stopped in the Paris month of Stripe's first
-`customer.subscription.deleted` event for it, else of its last change once cancelled. Kept up to date in
-the flush that changes a payment, a donation or an event (donations.models.monthly_upkeep), rebuilt by
+`customer.subscription.deleted` event for it, else of its last change once cancelled. Kept up to date
+before the commit of each transaction that changes a payment, a donation or an event
+(donations.models.monthly_upkeep), rebuilt by
 `flask finance rebuild-rollups` (donations.finance.monthly_rollups).
 """
 

@@ -1,13 +1,15 @@
-"""The monthly-donors counters follow every flush that changes what they are drawn from, in its transaction.
+"""The monthly-donors counters follow every transaction that changes what they are drawn from, before it commits.
 
 A flush that writes a payment (its status, Paris day or donation), a cancelled monthly donation (its
-status, or any change while no `customer.subscription.deleted` event dates its end) or such an event
-names the monthly gifts it touched. After the flush, each of them is read again as the report counts it
-(the months it gave in, the month it stopped) and compared with what the counters hold for it
-(`finance_monthly_gift_month`, `finance_monthly_gift_stop`); a difference is taken off the old months'
-counters and added to the new ones, with one upsert per month (`x = x + excluded.x`). The gift's
-donation row is locked first on PostgreSQL (FOR NO KEY UPDATE, as Stripe's handlers lock it), so two
-transactions never read the same gift's facts at once; SQLite serialises its writers. Core writes bypass
+status, or any change: its last change dates its end when no `customer.subscription.deleted` event
+does) or such an event, and an INSERT or UPDATE of Stripe events run through the session (Stripe's
+handlers link an event to its donation around the ORM), name the monthly gifts they touched. Just before
+the commit, each of them is read again as the report counts it (the months it gave in, the month it
+stopped) and compared with what the counters hold for it (`finance_monthly_gift_month`,
+`finance_monthly_gift_stop`); a difference is taken off the old months' counters and added to the new
+ones, one upsert per month (`x = x + excluded.x`), in the same transaction. The gift's donation row is
+locked first on PostgreSQL (FOR NO KEY UPDATE, as Stripe's handlers lock it), so two transactions never
+read the same gift's facts at once; SQLite serialises its writers. Writes on a bare connection bypass
 this: `flask finance rebuild-rollups` recomputes the counters from the history after them.
 """
 

@@ -8,7 +8,8 @@ finance_monthly_gift_month: the months in which each monthly gift had a succeede
 day); finance_monthly_gift_stop: the Paris month each stopped monthly gift ended (Stripe's first
 customer.subscription.deleted event, else its last change); finance_monthly_donors: per month, how
 many monthly gifts gave, were new, lapsed (gave the month before, not this one, not stopped by then)
-and stopped. Filled here from the history already stored; the flush keeps them up to date afterwards
+and stopped. payout_line (booked_at) over the lines of fees charged apart from a payment: the fees
+report's. Filled here from the history already stored; the flush keeps them up to date afterwards
 (donations.models.monthly_upkeep) and `flask finance rebuild-rollups` recomputes them.
 """
 import datetime as dt
@@ -25,6 +26,8 @@ depends_on = None
 
 PARIS = ZoneInfo("Europe/Paris")
 FIGURES = ("giving", "new", "lapsed", "stopped")
+# The payout lines of fees charged apart from a payment (a dispute's): the fees report reads only them.
+OTHER_FEES = "type NOT IN ('charge', 'payment') AND fee_cents <> 0"
 
 
 def _date(value) -> dt.date:
@@ -96,10 +99,17 @@ def upgrade():
     sa.Column('stopped', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('month', name=op.f('pk_finance_monthly_donors'))
     )
+    with op.batch_alter_table('payout_line', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_payout_line_other_fees', ['booked_at'], unique=False,
+            postgresql_where=sa.text(OTHER_FEES), sqlite_where=sa.text(OTHER_FEES),
+        )
     _fill(op.get_bind())
 
 
 def downgrade():
+    with op.batch_alter_table('payout_line', schema=None) as batch_op:
+        batch_op.drop_index('ix_payout_line_other_fees')
     op.drop_table('finance_monthly_donors')
     op.drop_table('finance_monthly_gift_stop')
     op.drop_table('finance_monthly_gift_month')
