@@ -36,9 +36,10 @@ def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _month_of(session: Session, day: Any) -> ColumnElement[dt.date]:
+def month_of(session: Session, day: Any) -> ColumnElement[dt.date]:
+    """The first day of the month of `day` (a date column), in SQL."""
     if _postgres(session):
-        return cast(func.date_trunc("month", day), Date)
+        return cast(func.date_trunc(literal_column("'month'"), day), Date)
     return func.date(day, "start of month", type_=Date)
 
 
@@ -49,7 +50,7 @@ def _month_after(session: Session, month: Any) -> ColumnElement[dt.date]:
 
 
 def _fill_months(session: Session) -> int:
-    month = _month_of(session, Payment.received_on)
+    month = month_of(session, Payment.received_on)
     paid = (
         select(Payment.donation_id, month)
         .join(Donation, Donation.id == Payment.donation_id)

@@ -2,7 +2,7 @@
 (new, lapsed, stopped), the average gift, Stripe's fees. Each report is a table of figures; the
 charts (donations/finance/charts.py) and the CSV downloads are drawn from the same table.
 
-Sums are grouped by day in SQL and by month here: the same SQL on SQLite and PostgreSQL.
+Sums are read from the rollups (donations.models.rollup, donations.models.monthly_rollup), grouped by month in SQL.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from donations.clock import PARIS, paris_date
-from donations.finance.monthly_rollups import monthly_donors_of
+from donations.finance.monthly_rollups import month_of, monthly_donors_of
 from donations.models import DonationKind, FinanceDay, Payout, PayoutLine
 from donations.models.monthly_rollup import FIGURES
 from donations.models.payout import other_fees
@@ -57,15 +57,16 @@ def _in_year(year: int) -> tuple:
 
 def _kept_by(session: Session, year: int, column) -> dict[tuple[dt.date, str], tuple[int, int]]:  # type: ignore[no-untyped-def]
     """(month, value of `column`) → (cents kept, payments), from the daily rollups (donations.models.rollup)."""
+    month = month_of(session, FinanceDay.day)
     rows = session.execute(
         select(
-            FinanceDay.day,
+            month,
             column,
             func.sum(FinanceDay.amount_cents - FinanceDay.refunded_cents),
             func.sum(FinanceDay.payments),
         )
         .where(*_in_year(year))
-        .group_by(FinanceDay.day, column)
+        .group_by(month, column)
     ).all()
     found: dict[tuple[dt.date, str], tuple[int, int]] = defaultdict(lambda: (0, 0))
     for day, value, cents, count in rows:
@@ -107,10 +108,11 @@ def average_gift(session: Session, year: int) -> Report:
 def fees(session: Session, year: int) -> Report:
     """Stripe's fees each month: each payment's, then those charged apart (a dispute's fee), and the
     money they were taken on."""
+    month = month_of(session, FinanceDay.day)
     rows = session.execute(
-        select(FinanceDay.day, func.sum(FinanceDay.fee_cents), func.sum(FinanceDay.fee_amount_cents))
+        select(month, func.sum(FinanceDay.fee_cents), func.sum(FinanceDay.fee_amount_cents))
         .where(*_in_year(year))
-        .group_by(FinanceDay.day)
+        .group_by(month)
     ).all()
     by_month: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0, 0])
     for day, fee, amount in rows:
