@@ -137,13 +137,14 @@ def test_a_varied_history_gives_the_figures_the_history_gives(app: Flask) -> Non
         # A monthly gift never paid, stopped without an event: its last change dates it.
         unpaid = settled_payment(session, 900, DonationKind.MONTHLY, _at(2025, 2))
         session.refresh(unpaid)  # the dashboard's upkeep reads a deleted payment's figures from it, not the table
+        gift = unpaid.donation
         session.delete(unpaid)
         session.commit()
         check("a payment deleted")
-        unpaid.donation.status = DonationStatus.CANCELLED
+        gift.status = DonationStatus.CANCELLED
         session.commit()
         check("stopped without an event")
-        unpaid.donation.updated_at = _at(2025, 9, 30, 22, 30)
+        gift.updated_at = _at(2025, 9, 30, 22, 30)
         session.commit()
         check("a later change moves the stop")
         # A payment moved to another gift, another moved a month back; one-off gifts count nowhere.
