@@ -59,15 +59,16 @@ def _payment_gifts(payment: Payment, written: bool) -> set[int]:
 
 
 def _donation_gifts(donation: Donation, written: bool) -> set[int]:
-    values = donation.__dict__
-    if values.get("kind") not in (None, DonationKind.MONTHLY) or donation.id is None:
+    values, identity = donation.__dict__, inspect(donation).identity
+    donation_id = identity[0] if identity else values.get("id")  # a new row has its id, not yet its identity
+    if values.get("kind") not in (None, DonationKind.MONTHLY) or donation_id is None:
         return set()
     if written and not inspect(donation).modified:
         return set()
     statuses = set(inspect(donation).attrs.status.history.sum())
     if "status" in values and DonationStatus.CANCELLED not in statuses:
         return set()
-    return {donation.id}
+    return {donation_id}
 
 
 def _event_gifts(stripe_event: StripeEvent, written: bool) -> set[int]:
