@@ -2,7 +2,7 @@
 (new, lapsed, stopped), the average gift, Stripe's fees. Each report is a table of figures; the
 charts (donations/finance/charts.py) and the CSV downloads are drawn from the same table.
 
-Sums are grouped by day in SQL and by month here: the same SQL on SQLite and PostgreSQL.
+Sums are read from the rollups (donations.models.rollup, donations.models.monthly_rollup), grouped by month in SQL.
 """
 
 from __future__ import annotations
@@ -11,22 +11,14 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from donations.clock import paris_date
-from donations.fulfilment.payouts import PAYMENT_TYPES
-from donations.models import (
-    Donation,
-    DonationKind,
-    DonationStatus,
-    FinanceDay,
-    Payment,
-    PaymentStatus,
-    Payout,
-    PayoutLine,
-    StripeEvent,
-)
+from donations.clock import PARIS, paris_date
+from donations.finance.monthly_rollups import month_of, monthly_donors_of
+from donations.models import DonationKind, FinanceDay, Payout, PayoutLine
+from donations.models.monthly_rollup import FIGURES
+from donations.models.payout import other_fees
 
 NAMES = ("by-kind", "by-method", "monthly-donors", "average-gift", "fees")
 
@@ -65,15 +57,16 @@ def _in_year(year: int) -> tuple:
 
 def _kept_by(session: Session, year: int, column) -> dict[tuple[dt.date, str], tuple[int, int]]:  # type: ignore[no-untyped-def]
     """(month, value of `column`) → (cents kept, payments), from the daily rollups (donations.models.rollup)."""
+    month = month_of(session, FinanceDay.day)
     rows = session.execute(
         select(
-            FinanceDay.day,
+            month,
             column,
             func.sum(FinanceDay.amount_cents - FinanceDay.refunded_cents),
             func.sum(FinanceDay.payments),
         )
         .where(*_in_year(year))
-        .group_by(FinanceDay.day, column)
+        .group_by(month, column)
     ).all()
     found: dict[tuple[dt.date, str], tuple[int, int]] = defaultdict(lambda: (0, 0))
     for day, value, cents, count in rows:
@@ -115,20 +108,24 @@ def average_gift(session: Session, year: int) -> Report:
 def fees(session: Session, year: int) -> Report:
     """Stripe's fees each month: each payment's, then those charged apart (a dispute's fee), and the
     money they were taken on."""
+    month = month_of(session, FinanceDay.day)
     rows = session.execute(
-        select(FinanceDay.day, func.sum(FinanceDay.fee_cents), func.sum(FinanceDay.fee_amount_cents))
+        select(month, func.sum(FinanceDay.fee_cents), func.sum(FinanceDay.fee_amount_cents))
         .where(*_in_year(year))
-        .group_by(FinanceDay.day)
+        .group_by(month)
     ).all()
     by_month: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0, 0])
     for day, fee, amount in rows:
         if day is not None:  # a settled payment always has its day
             by_month[_month(day)][0] += int(fee or 0)
             by_month[_month(day)][2] += int(amount or 0)
+    first, after = (dt.datetime(y, 1, 1, tzinfo=PARIS).astimezone(dt.UTC) for y in (year, year + 1))
     others = session.execute(
         select(PayoutLine.booked_at, PayoutLine.fee_cents)
         .join(Payout, Payout.id == PayoutLine.payout_id)
-        .where(PayoutLine.type.not_in(PAYMENT_TYPES), PayoutLine.fee_cents != 0)
+        # The partial index's own predicate (ix_payout_line_other_fees), so that the index serves it.
+        .where(text(other_fees("payout_line")))
+        .where(PayoutLine.booked_at >= first, PayoutLine.booked_at < after)
     ).all()
     for at, fee in others:
         day = paris_date(at)
@@ -146,59 +143,11 @@ def fees(session: Session, year: int) -> Report:
 
 def monthly_donors(session: Session, year: int) -> Report:
     """Monthly gifts each month: giving (a payment received), new (their first), lapsed (paid the month
-    before, not this month, yet not stopped) and stopped (the monthly gift ended)."""
-    paid = session.execute(
-        select(Payment.donation_id, Payment.received_on)
-        .join(Donation, Donation.id == Payment.donation_id)
-        .where(
-            Donation.kind == DonationKind.MONTHLY,
-            Payment.status == PaymentStatus.SUCCEEDED,
-            Payment.received_on.is_not(None),
-        )
-    ).all()
-    months_paid: dict[int, set[dt.date]] = defaultdict(set)
-    for donation_id, day in paid:
-        if day is not None:
-            months_paid[donation_id].add(_month(day))
-    stopped_on = _stopped_months(session)
-    rows = []
-    for month in months_of(year):
-        previous = _month(month - dt.timedelta(days=1))
-        giving = {d for d, months in months_paid.items() if month in months}
-        new = {d for d in giving if min(months_paid[d]) == month}
-        stopped = {d for d, when in stopped_on.items() if when == month}
-        lapsed = {
-            d
-            for d, months in months_paid.items()
-            if previous in months
-            and month not in months
-            and d not in stopped
-            and (stopped_on.get(d) is None or stopped_on[d] > month)
-        }
-        rows.append((month, (len(giving), len(new), len(lapsed), len(stopped))))
-    return Report("monthly-donors", year, ("giving", "new", "lapsed", "stopped"), tuple(rows), money=False)
-
-
-def _stopped_months(session: Session) -> dict[int, dt.date]:
-    """The month each stopped monthly gift ended: Stripe's subscription.deleted event, else its last change."""
-    stopped = session.execute(
-        select(Donation.id, Donation.updated_at).where(
-            Donation.kind == DonationKind.MONTHLY, Donation.status == DonationStatus.CANCELLED
-        )
-    ).all()
-    if not stopped:
-        return {}
-    ended = dict(
-        session.execute(
-            select(StripeEvent.donation_id, func.min(StripeEvent.created))
-            .where(
-                StripeEvent.type == "customer.subscription.deleted",
-                StripeEvent.donation_id.in_([d for d, _ in stopped]),
-            )
-            .group_by(StripeEvent.donation_id)
-        ).all()
-    )
-    return {donation_id: _month(paris_date(ended.get(donation_id) or updated)) for donation_id, updated in stopped}
+    before, not this month, yet not stopped) and stopped (the monthly gift ended). Read from the counters
+    kept per month (donations.models.monthly_rollup)."""
+    found = monthly_donors_of(session, year)
+    rows = tuple((month, found.get(month, (0, 0, 0, 0))) for month in months_of(year))
+    return Report("monthly-donors", year, FIGURES, rows, money=False)
 
 
 BUILDERS = {

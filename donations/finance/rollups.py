@@ -21,8 +21,13 @@ from donations.finance.books_rollups import (
     rebuild_donation_statuses,
     rebuild_period_donors,
 )
+from donations.finance.monthly_rollups import TABLES as MONTHLY_TABLES
+from donations.finance.monthly_rollups import rebuild_monthly_donors
 from donations.models import Donation, FinanceDay, FinanceDonorPeriod, Payment, PaymentStatus, Span
 from donations.models.rollup_upkeep import month_start, year_start
+
+# The accounting page's rollups and the counter rows (donations.finance.books_rollups).
+BOOK_TABLES = ("finance_book_day", "finance_receipt_year", "finance_period_donors", "finance_donation_status")
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class Rebuilt:
     days: int
     donor_periods: int
     book_rows: int = 0
+    monthly_donor_months: int = 0
 
 
 def _start_of(session: Session, unit: str, column: Any) -> ColumnElement[dt.date]:
@@ -52,7 +58,9 @@ def rebuild(session: Session, since: dt.date | None = None) -> Rebuilt:
     """Recompute the rollups from the payments (all of them, or from `since`); the caller commits."""
     if session.get_bind().dialect.name == "postgresql":
         # Recording waits for the rebuild's commit, then adds to the rebuilt rows (SQLite serialises writers).
-        session.execute(text("LOCK TABLE finance_day, finance_donor_period IN EXCLUSIVE MODE"))
+        # One statement for every rollup table: locks taken one after the other could deadlock with a recording.
+        tables = ", ".join(("finance_day", "finance_donor_period", *BOOK_TABLES, *MONTHLY_TABLES))
+        session.execute(text(f"LOCK TABLE {tables} IN EXCLUSIVE MODE"))
     day_table, period_table = typed(Table, FinanceDay.__table__), typed(Table, FinanceDonorPeriod.__table__)
     session.execute(delete(day_table).where(day_table.c.day >= since) if since else delete(day_table))
     refunded = case((Payment.refunded_cents > 0, 1), else_=0)
@@ -110,18 +118,13 @@ def rebuild(session: Session, since: dt.date | None = None) -> Rebuilt:
                 )
             ),
         ).rowcount
+    monthly = rebuild_monthly_donors(session)  # all of them, whatever `since`: they depend on the whole history
     session.flush()
-    return Rebuilt(days, periods, _rebuild_accounting(session, since))
+    return Rebuilt(days, periods, _rebuild_accounting(session, since), monthly)
 
 
 def _rebuild_accounting(session: Session, since: dt.date | None) -> int:
     """The accounting page's rollups and the donors counted per period, after the rows above."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text(
-                "LOCK TABLE finance_book_day, finance_receipt_year, finance_period_donors, finance_donation_status IN EXCLUSIVE MODE"
-            )
-        )
     rows = rebuild_books(session, since)
     rebuild_period_donors(session, since)
     rebuild_donation_statuses(session)

@@ -29,3 +29,4 @@ def rebuild_rollups_command(since: dt.datetime | None) -> None:
         f"{rebuilt.days} day row(s) and {rebuilt.donor_periods} donor period row(s) rebuilt"
         f" ({rebuilt.book_rows} accounting row(s))."
     )
+    click.echo(f"{rebuilt.monthly_donor_months} month(s) of monthly donors rebuilt.")

@@ -2,6 +2,7 @@
 
 from donations.models import books_upkeep as _books_upkeep  # noqa: F401  (keeps the accounting rollups up to date)
 from donations.models import donation_counts as _donation_counts  # noqa: F401  (counts the donations per status)
+from donations.models import monthly_upkeep as _monthly_upkeep  # noqa: F401  (keeps the monthly-donors report's counters)
 from donations.models import rollup_upkeep as _rollup_upkeep  # noqa: F401  (keeps the dashboard's rollups up to date)
 from donations.models import search_text as _search_text  # noqa: F401  (keeps the search columns up to date)
 from donations.models.campaign import DEFAULT_CAMPAIGN_SLUG, Campaign
@@ -17,6 +18,7 @@ from donations.models.donation import (
     TributeKind,
 )
 from donations.models.donor import Donor, DonorIdentity, DonorSignIn, DonorType
+from donations.models.monthly_rollup import MonthlyDonorsMonth, MonthlyGiftMonth, MonthlyGiftStop
 from donations.models.offline import BankCredit, BankCreditStatus, DepositSlip
 from donations.models.operations import AlertState, AnnualBatchRun, BatchRunStatus
 from donations.models.payout import PaymentReversal, Payout, PayoutLine, ReversalKind
@@ -66,6 +68,9 @@ __all__ = [
     "FinanceDonorPeriod",
     "FinancePeriodDonors",
     "FinanceReceiptYear",
+    "MonthlyDonorsMonth",
+    "MonthlyGiftMonth",
+    "MonthlyGiftStop",
     "Payment",
     "PaymentMethod",
     "PaymentReversal",

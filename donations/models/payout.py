@@ -13,7 +13,7 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from donations.clock import utcnow
@@ -48,10 +48,27 @@ class Payout(Base):
     lines: Mapped[list[PayoutLine]] = relationship(back_populates="payout", order_by="PayoutLine.id")
 
 
+# A line of a fee charged apart from a payment: not a payment's own line (Stripe's `charge` and `payment`
+# types, donations.fulfilment.payouts.PAYMENT_TYPES), and a fee taken.
+def other_fees(table: str = "") -> str:
+    """The SQL condition of such a line (its columns named after `table` when given)."""
+    of = f"{table}." if table else ""
+    return f"{of}type NOT IN ('charge', 'payment') AND {of}fee_cents <> 0"
+
+
+OTHER_FEES = other_fees()
+
+
 class PayoutLine(Base):
     """One balance transaction paid out: a payment (+), a refund or dispute (−), a fee."""
 
     __tablename__ = "payout_line"
+    # The fees charged apart from a payment (a dispute's), by day: the fees report reads only them.
+    __table_args__ = (
+        Index(
+            "ix_payout_line_other_fees", "booked_at", postgresql_where=text(OTHER_FEES), sqlite_where=text(OTHER_FEES)
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     payout_id: Mapped[int] = mapped_column(ForeignKey("payout.id"), index=True)

@@ -13,7 +13,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from donations.extensions import db
-from donations.models import DonationKind, DonationStatus, EventOutcome, PaymentMethod, StripeEvent
+from donations.fulfilment.payouts import PAYMENT_TYPES
+from donations.models import (
+    DonationKind,
+    DonationStatus,
+    EventOutcome,
+    PaymentMethod,
+    Payout,
+    PayoutLine,
+    StripeEvent,
+)
 from tests.support.factories import settled_payment
 from tests.support.pages import text_of
 
@@ -125,3 +134,39 @@ def test_each_report_downloads_as_csv_and_the_download_is_audited(app: Flask, fi
 def test_the_reports_are_for_staff_only(client: FlaskClient) -> None:
     assert client.get("/finance/reports").status_code == 302
     assert client.get("/finance/reports/fees.csv").status_code == 302
+
+
+def test_the_fees_charged_apart_count_in_their_paris_month_and_year(app: Flask, finance: FlaskClient) -> None:
+    """A dispute's fee booked at 23:30 UTC on New Year's Eve is January's in Paris; a payment's own line is not
+    a fee charged apart (its fee is the payment's)."""
+    with app.app_context():
+        payout = Payout(
+            stripe_payout_id="po_fees",
+            amount_cents=0,
+            status="paid",
+            arrival_on=dt.date(2026, 1, 5),
+            created_at=_at(12, 31),
+        )
+        lines = [
+            ("adjustment", 1500, dt.datetime(2025, 12, 31, 23, 30, tzinfo=UTC)),
+            ("adjustment", 2000, _at(6, 10)),
+            ("charge", 175, _at(6, 10)),
+            ("stripe_fee", 0, _at(6, 10)),
+        ]
+        for number, (kind, fee, at) in enumerate(lines):
+            payout.lines.append(
+                PayoutLine(
+                    stripe_balance_transaction_id=f"txn_fees_{number}",
+                    type=kind,
+                    amount_cents=-fee,
+                    fee_cents=fee,
+                    net_cents=-fee,
+                    booked_at=at,
+                )
+            )
+        db.session.add(payout)
+        db.session.commit()
+    assert set(PAYMENT_TYPES) == {"charge", "payment"}, "the partial index names them"
+    fees = finance.get("/finance/reports/fees.csv?year=2025").get_data(as_text=True)
+    assert "2025-06;0,00;20,00;0,00" in fees and "2025-12;0,00;0,00;0,00" in fees
+    assert "2026-01;0,00;15,00;0,00" in finance.get("/finance/reports/fees.csv?year=2026").get_data(as_text=True)
