@@ -160,3 +160,42 @@ def object_of(client: stripe.StripeClient, event: dict[str, Any]) -> dict[str, A
         return None
     retrieve = _KINDS[kind][0]
     return retrieve(client, object_id)
+
+
+Read = tuple[Callable[..., Any], tuple[str, ...]]
+# The checkout events whose handler reads the PaymentIntent of a one-off gift (`handlers.checkout_completed`).
+_PAID_CHECKOUTS = frozenset(
+    {"checkout.session.completed", "checkout.session.async_payment_succeeded", "checkout.session.async_payment_failed"}
+)
+
+
+def _object_read(event: dict[str, Any]) -> Read | None:
+    """How `object_of` reads the event's object from Stripe, when it does."""
+    kind = kind_of(type_of(event))
+    if kind is None or not needs_fetch(event):
+        return None
+    object_id = _related_id(event) if is_thin(event) else ((event.get("data") or {}).get("object") or {}).get("id")
+    return (_KINDS[kind][0], (object_id,)) if isinstance(object_id, str) and object_id else None
+
+
+def _str_id(value: Any) -> str | None:
+    found = value.get("id") if isinstance(value, dict) else value
+    return found if isinstance(found, str) and found else None
+
+
+def reads_known_ahead(event: dict[str, Any]) -> list[Read]:
+    """The Stripe reads applying the event makes, as far as the event shows them: made before the
+    write transaction (`stripe_reads`). A read not foreseen here is asked for by the handler itself."""
+    read = _object_read(event)
+    if read is not None:
+        return [read]  # what the object then needs is seen once it is read
+    obj = (event.get("data") or {}).get("object")
+    if not isinstance(obj, dict) or type_of(event) not in HANDLED_EVENTS:
+        return []
+    event_type, object_id = type_of(event), _str_id(obj)
+    if event_type in _PAID_CHECKOUTS and obj.get("mode") == "payment":
+        intent_id = _str_id(obj.get("payment_intent"))
+        return [(payments.retrieve_payment_intent, (intent_id,))] if intent_id else []
+    if event_type.startswith("customer.subscription.") and object_id:
+        return [(payments.retrieve_subscription, (object_id,))]
+    return []

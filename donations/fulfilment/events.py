@@ -1,9 +1,24 @@
 """Stripe events, kept by their id and applied once.
 
-Every verified event is stored before it is applied, in the same transaction
-as the changes it makes. A repeat of an applied event changes nothing; a
-failed one is recorded with its error, answers 500 so that Stripe retries,
-and is applied when the retry comes.
+Every verified event is stored before it is applied. A repeat of an applied
+event changes nothing; a failed one is recorded with its error, answers 500 so
+that Stripe retries, and is applied when the retry comes.
+
+No Stripe call is made inside a write transaction (on SQLite, the database's
+one write lock: every other event would wait behind a network call). An event
+whose handler reads nothing from Stripe (an expired checkout) is stored and
+applied in one transaction. Any other is stored first, in a short transaction
+of its own; what its handler reads from Stripe is then fetched with no
+transaction open (`donations.platform.stripe_reads`: what the event shows
+ahead, `event_objects.reads_known_ahead`, and any read the handler asks for on
+the way, the transaction rolled back and the handler run again); then one
+short write transaction claims the stored row (an UPDATE of a row not finished:
+of two deliveries at once, the second waits on the row's lock, then finds it
+finished), applies it with the reads replayed, records the outcome and
+commits. If another event of the same donation was applied since the reads
+were made, they are made again (what Stripe holds now decides). A Stripe that
+cannot be reached leaves the event stored as failed, with nothing applied and
+no receipt number taken.
 
 An event that can never be applied is rejected instead: one malformed for
 good (`donations.fulfilment.event_shape`: wrong types, text the database cannot hold,
@@ -29,12 +44,13 @@ from donations.clock import from_timestamp, utcnow
 from donations.fulfilment import gift_notices
 from donations.fulfilment.context import Fulfilment
 from donations.fulfilment.dispatch import apply_event
-from donations.fulfilment.event_objects import created_of, type_of
+from donations.fulfilment.event_objects import created_of, reads_known_ahead, type_of
 from donations.fulfilment.event_shape import malformation
 from donations.fulfilment.stripe_ids import EventConflict
 from donations.giving.tributes import TributeNotices
 from donations.models import EventOutcome, Payment, StripeEvent
 from donations.platform import jobs
+from donations.platform.stripe_reads import NeedsStripe, StaleReads, StripeReads, Wanted
 from donations.platform.usable_text import json_problem
 from donations.portal.erasure import scrub_payload
 from donations.receipting.service import PaymentReceipts
@@ -69,6 +85,16 @@ _RECORD_OUTCOME = (
         outcome=bindparam("new_outcome"), donation_id=bindparam("new_donation"), applied_at=bindparam("now"), error=None
     )
 )
+# Another event of the donation applied since a moment (the reads of this one may be older than its).
+_APPLIED_SINCE = (
+    select(_EVENTS.c.id)
+    .where(
+        _EVENTS.c.donation_id == bindparam("donation"),
+        _EVENTS.c.applied_at >= bindparam("since"),
+        _EVENTS.c.id != bindparam("me"),
+    )
+    .limit(1)
+)
 # Built once: a statement made for each event costs more to build than to run.
 _INSERT_IF_NEW = {
     name: dialect.insert(_EVENTS).on_conflict_do_nothing(index_elements=[_EVENTS.c.stripe_id]).returning(_EVENTS.c.id)
@@ -92,9 +118,9 @@ def _facts(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _insert_if_new(session: Session, event: dict[str, Any]) -> int | None:
+def _insert_if_new(session: Session, event: dict[str, Any], attempts: int = 1) -> int | None:
     """Insert the event's row, counting this attempt, unless its id is stored: the new row's id, or None."""
-    row = {**_facts(event), "outcome": EventOutcome.RECEIVED, "attempts": 1, "received_at": utcnow()}
+    row = {**_facts(event), "outcome": EventOutcome.RECEIVED, "attempts": attempts, "received_at": utcnow()}
     return session.execute(_INSERT_IF_NEW[session.get_bind().dialect.name], row).scalar_one_or_none()
 
 
@@ -164,36 +190,123 @@ def receive_event(session: Session, client: stripe.StripeClient, event: dict[str
     problem = malformation(event)
     if problem:
         return _reject(session, event, problem, _rejected_facts(event, problem))
-    claimed = _claim(session, event)
+    reads = StripeReads(client)
+    ahead = reads_known_ahead(event)
+    wanted: list[Wanted] = []
+    if not ahead:  # nothing to read first, as far as the event shows: stored and applied at once
+        claimed = _claim(session, event)
+        if claimed is None:
+            session.rollback()
+            return Delivery.DUPLICATE
+        applied = _apply(session, reads, event, claimed)
+        if isinstance(applied, Delivery):
+            return applied
+        wanted.append(applied)  # rolled back with its row: stored on its own below, then read
+    if not _store(session, event):
+        return Delivery.DUPLICATE
+    try:
+        for call, args in ahead:
+            reads.fetch_ahead(call, *args)  # what Stripe fails is told to the handler when it asks
+    except Exception as error:
+        return _failed(session, event, error)
+    return _apply_stored(session, reads, event, wanted)
+
+
+# How many times a handler may ask for one more Stripe read (or find its reads stale) before its
+# reads are made under its locks instead, as a last resort: a handler makes two or three at most.
+_ROUNDS = 6
+
+
+def _apply_stored(session: Session, reads: StripeReads, event: dict[str, Any], wanted: list[Wanted]) -> Delivery:
+    """Apply a stored event in a short write transaction of its own, its Stripe reads made beforehand."""
+    for _ in range(_ROUNDS):
+        try:
+            for need in wanted:
+                reads.fetch_wanted(need)
+        except Exception as error:
+            return _failed(session, event, error)
+        claimed = session.execute(_CLAIM_STORED, {"claimed_id": event["id"]}).scalar_one_or_none()
+        if claimed is None:  # applied meanwhile by another delivery of it
+            session.rollback()
+            return Delivery.DUPLICATE
+        applied = _apply(session, reads, event, claimed)
+        if isinstance(applied, Delivery):
+            return applied
+        wanted = [applied]
+    log.warning("event %s (%s): its Stripe reads are made under its locks", event["id"], event.get("type"))
+    claimed = session.execute(_CLAIM_STORED, {"claimed_id": event["id"]}).scalar_one_or_none()
     if claimed is None:
         session.rollback()
         return Delivery.DUPLICATE
+    applied = _apply(session, None, event, claimed, reads.client)
+    return applied if isinstance(applied, Delivery) else _failed(session, event, applied)
+
+
+def _store(session: Session, event: dict[str, Any]) -> bool:
+    """Keep the event (not applied yet: no attempt counted) in a transaction of its own; False once it is finished."""
+    if _insert_if_new(session, event, attempts=0) is not None:
+        session.commit()
+        return True
+    stored = _stored(session, event["id"])
+    session.rollback()
+    if stored is None:  # the row that stood in the way is gone: cannot be, events are never deleted
+        raise RuntimeError(f"event {event['id']} is neither new nor stored")
+    return stored.outcome not in FINISHED
+
+
+def _failed(session: Session, event: dict[str, Any], error: BaseException) -> Delivery:
+    session.rollback()
+    log.error("event %s (%s) failed", event.get("id"), event.get("type"), exc_info=error)
+    _record_apart(session, event, repr(error), EventOutcome.FAILED, _facts(event))
+    return Delivery.FAILED
+
+
+def _stale(session: Session, reads: StripeReads, donation_id: int | None, claimed: int) -> bool:
+    """Whether another event of the donation was applied since the reads the handler was answered with were made."""
+    if not reads.answered or reads.fetched_at is None or donation_id is None:
+        return False
+    found = session.execute(_APPLIED_SINCE, {"donation": donation_id, "since": reads.fetched_at, "me": claimed})
+    return found.first() is not None
+
+
+def _apply(
+    session: Session,
+    reads: StripeReads | None,
+    event: dict[str, Any],
+    claimed: int,
+    client: stripe.StripeClient | None = None,
+) -> Delivery | Wanted:
+    """Apply the claimed event, record its outcome and commit; or roll back and answer what to read first.
+
+    With `reads`, every Stripe read is answered from them (`client` is for the last resort only).
+    """
     receipts = PaymentReceipts(session)
     tributes = TributeNotices()
-
     ctx = Fulfilment(
         session=session,
-        client=client,
+        client=reads.as_client if reads is not None else client,  # type: ignore[arg-type]
         event_time=created_of(event) or utcnow(),
         receipts=_Followers(receipts, tributes),
     )
     try:
         applied = apply_event(ctx, event)
         donation_id = applied.donation_id
+        if reads is not None and _stale(session, reads, donation_id, claimed):
+            raise StaleReads(f"event {event['id']}: donation {donation_id} changed since Stripe was read")
         notify = gift_notices.notices_owed(applied.donation)
         session.execute(
             _RECORD_OUTCOME,
             {"event_row": claimed, "new_outcome": applied.outcome, "new_donation": donation_id, "now": utcnow()},
         )
         session.commit()
+    except (NeedsStripe, StaleReads) as wanted:
+        session.rollback()
+        return wanted
     except EventConflict as conflict:  # it would always conflict: retrying cannot help
         session.rollback()
         return _reject(session, event, str(conflict), _facts(event))
     except Exception as error:  # recorded for finance and retried by Stripe
-        session.rollback()
-        log.exception("event %s (%s) failed", event.get("id"), event.get("type"))
-        _record_apart(session, event, repr(error), EventOutcome.FAILED, _facts(event))
-        return Delivery.FAILED
+        return _failed(session, event, error)
     log.info("event %s (%s): %s", event["id"], event.get("type"), applied.outcome)
     receipts.effects.after_commit()
     for job, args in ctx.notices:

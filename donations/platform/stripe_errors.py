@@ -28,6 +28,14 @@ class PaymentServiceError(RuntimeError):
 Call = TypeVar("Call", bound=Callable[..., Any])
 
 
+class ReadsFromMemory:
+    """Handed to the functions of `stripe_api` in place of the client, it answers them itself
+    (`donations.platform.stripe_reads.StripeReads`: the reads fetched before a write transaction)."""
+
+    def answer(self, call: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+
 def stripe_call(function: Call) -> Call:
     """Every function of this module: Stripe's errors come out as one `PaymentServiceError`."""
 
@@ -43,6 +51,9 @@ def stripe_call(function: Call) -> Call:
 
         @functools.wraps(function)
         def pages(*args: Any, **kwargs: Any) -> Any:
+            if args and isinstance(args[0], ReadsFromMemory):
+                yield from args[0].answer(pages, args[1:], kwargs)
+                return
             try:
                 yield from function(*args, **kwargs)
             except stripe.StripeError as error:
@@ -53,6 +64,8 @@ def stripe_call(function: Call) -> Call:
 
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], ReadsFromMemory):
+            return args[0].answer(call, args[1:], kwargs)
         try:
             return function(*args, **kwargs)
         except stripe.StripeError as error:
