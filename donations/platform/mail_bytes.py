@@ -17,17 +17,17 @@ which refuses a header with a line break as it always did.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import dataclasses
 import secrets
 from dataclasses import dataclass
-from email.header import Header
 from email.message import EmailMessage
 from email.utils import getaddresses
 
 CRLF = b"\r\n"
 HEADER_LINE = 78  # what RFC 5322 recommends for a header line
+ENCODED_WORD_BYTES = 39  # 52 in base64, 64 with its marks: the first line, "Subject: " and all, stays within 78
+BASE64_LINE = 76  # characters of a base64 body line (RFC 2045)
 
 
 @dataclass(frozen=True)
@@ -97,11 +97,23 @@ def _safe(value: str) -> bool:
 
 
 def _subject(subject: str) -> bytes:
+    """The Subject header: as is when ASCII and short, else RFC 2047 encoded-words (base64 of UTF-8), one a line."""
     line = f"Subject: {subject}"
     if _safe(subject) and len(line) <= HEADER_LINE:
         return line.encode() + CRLF
-    encoded = Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n")
-    return b"Subject: " + encoded.encode("ascii") + CRLF
+    words, chunk = [], b""
+    for character in subject:  # a word holds whole characters, at most ENCODED_WORD_BYTES of them
+        encoded = character.encode("utf-8")
+        if len(chunk) + len(encoded) > ENCODED_WORD_BYTES:
+            words.append(chunk)
+            chunk = b""
+        chunk += encoded
+    words.append(chunk)
+    return (
+        b"Subject: "
+        + b"\r\n ".join(b"=?utf-8?b?" + binascii.b2a_base64(w, newline=False) + b"?=" for w in words)
+        + CRLF
+    )
 
 
 def _text_part(subtype: str, text: str) -> bytes:
@@ -121,7 +133,8 @@ def _attachment(item: Attachment) -> bytes:
         f"Content-Type: {item.maintype}/{item.subtype}\r\nContent-Transfer-Encoding: base64\r\n"
         f'Content-Disposition: attachment; filename="{filename}"\r\n\r\n'
     ).encode()
-    return head + base64.encodebytes(item.data).replace(b"\n", CRLF)  # lines of 76 characters
+    encoded = binascii.b2a_base64(item.data, newline=False)
+    return head + b"".join(encoded[k : k + BASE64_LINE] + CRLF for k in range(0, len(encoded), BASE64_LINE))
 
 
 def _multipart(subtype: str, parts: list[bytes]) -> bytes:
