@@ -118,9 +118,9 @@ def _subject(subject: str) -> bytes:
 
 def _text_part(subtype: str, text: str) -> bytes:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
+    if not lines.endswith("\r\n"):
+        lines += "\r\n"  # b2a_qp ends its soft line breaks as the text's first line ends: CRLF, then
     body = binascii.b2a_qp(lines.encode("utf-8"), istext=True)
-    if not body.endswith(CRLF):
-        body += CRLF
     return (
         f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'.encode()
         + body
