@@ -18,6 +18,10 @@ from typing import Any
 from flask import current_app, render_template
 
 from donations.config import mail_security
+from donations.platform.mail_bytes import PreparedMail
+
+# What `Mailer.send` takes: a message of the standard library, or one written straight to its bytes.
+Outgoing = EmailMessage | PreparedMail
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +52,9 @@ def _connect(config: Mapping[str, Any]) -> smtplib.SMTP:
     return smtp
 
 
-def _log_instead(config: Mapping[str, Any], message: EmailMessage) -> None:
+def _log_instead(config: Mapping[str, Any], outgoing: Outgoing) -> None:
     # In development the log is the mailbox (sign-in links included); elsewhere it must not hold them.
+    message = outgoing.as_message() if isinstance(outgoing, PreparedMail) else outgoing
     body = message.get_body(("plain",)) if config.get("ENV_NAME") != "production" else None
     log.info(
         "email not sent (no MAIL_SERVER): to=%s subject=%s\n%s",
@@ -99,7 +104,7 @@ class Mailer:
             self.connections += 1
         return self._smtp
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Outgoing) -> None:
         if not self.config.get("MAIL_SERVER"):
             _log_instead(self.config, message)
             return
@@ -111,10 +116,19 @@ class Mailer:
                 log.info("the SMTP connection was dropped; sending again on a new one")
         self._send(message)  # on a new connection: what fails now is reported
 
-    def _send(self, message: EmailMessage) -> None:
+    def _send(self, message: Outgoing) -> None:
+        # Written before the connection is touched: an error in the message leaves the connection whole.
+        direct = message if isinstance(message, PreparedMail) and message.written_directly() else None
+        data = direct.as_bytes() if direct is not None else b""
+        standard = None if direct is not None else message
+        if isinstance(standard, PreparedMail):
+            standard = standard.as_message()
         smtp = self._connection()
         try:
-            smtp.send_message(message)
+            if direct is not None:
+                smtp.sendmail(*direct.envelope(), data)
+            elif standard is not None:
+                smtp.send_message(standard)
         except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
             raise  # refused by the server: this message only, the connection stays
         except BaseException:
@@ -138,7 +152,7 @@ class Mailer:
             self._drop()
 
 
-def deliver(message: EmailMessage) -> None:
+def deliver(message: Outgoing) -> None:
     """Send through the configured SMTP server (a connection of its own), or log the message in development."""
     with Mailer() as mailer:
         mailer.send(message)
@@ -153,10 +167,15 @@ def sender() -> str:
 
 
 def message(to: str, subject: str, template: str, **context: object) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = sender()
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(render_template(f"email/{template}.txt", **context))
-    message.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")
-    return message
+    return prepared(to, subject, template, **context).as_message()
+
+
+def prepared(to: str, subject: str, template: str, **context: object) -> PreparedMail:
+    """The email of `template` (its text and HTML versions), written straight to its bytes when sent."""
+    return PreparedMail(
+        sender(),
+        to,
+        subject,
+        render_template(f"email/{template}.txt", **context),
+        render_template(f"email/{template}.html", **context),
+    )

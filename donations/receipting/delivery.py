@@ -13,6 +13,9 @@ delivered twice at once (a job redelivered, the batch run again) never mails a
 donor twice. A receipt whose PDF or email fails stays pending (no `emailed_at`)
 without holding back the others; the job then raises so that it is retried, and
 `flask receipts send-pending` or the batch run again pick up what is still left.
+
+A payment's receipt, once issued by a webhook, goes the same way by one job
+of its own (`deliver_issued_receipt`): drawn, stored and emailed together.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from donations.extensions import db
 from donations.models import Receipt, ReceiptStatus
 from donations.platform.mail import Mailer
 from donations.receipting.emails import mark_emailed, receipt_email
-from donations.receipting.pdfs import pdf_or_report
+from donations.receipting.pdfs import pdf_or_report, store_receipt_pdf
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,18 @@ def deliver_receipts(receipt_ids: list[int]) -> None:
     log.info("%d receipt(s) delivered, %d pending, of a chunk of %d", delivered, pending, len(receipt_ids))
     if pending:
         raise ReceiptsPending(f"{pending} receipt(s) of {len(receipt_ids)} still pending")
+
+
+def deliver_issued_receipt(receipt_id: int) -> None:
+    """The job queued once a payment's receipt is issued: one job that draws, stores and emails it.
+
+    Raises (so that it is retried) while the receipt is not drawn or emailed,
+    or its PDF, drawn and recorded, could not be stored (the email leaves
+    anyway; storing is tried again, as `store_receipt_pdf` does).
+    """
+    deliver_receipts([receipt_id])
+    if db.session.scalar(select(Receipt.pdf_problem).where(Receipt.id == receipt_id)) is not None:
+        store_receipt_pdf(receipt_id)  # raises ReceiptNotStored while it still cannot be stored
 
 
 def deliver_each(receipt_ids: Sequence[int], mailer: Mailer | None = None) -> tuple[int, int]:

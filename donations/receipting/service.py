@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from donations.clock import utcnow
 from donations.models import Payment
 from donations.platform.jobs import enqueue
-from donations.receipting.emails import send_cancellation_email, send_receipt_email
-from donations.receipting.pdfs import signature_png, store_receipt_pdf
+from donations.receipting.delivery import deliver_issued_receipt
+from donations.receipting.emails import send_cancellation_email
+from donations.receipting.pdfs import signature_png
 from receipts.annual import follow_late_payment
 from receipts.document.snapshot import FoundationMentions
 from receipts.issuing import Issued, IssuingContext, follow_refund, issue_for_payment, receipts_covering
@@ -63,9 +64,7 @@ class ReceiptEffects:
             return
         issued_ids = [item.receipt.id for item in self.issued]  # read once: a failing job rolls the session back
         for receipt_id in issued_ids:
-            enqueue(store_receipt_pdf, receipt_id)
-        for receipt_id in issued_ids:
-            enqueue(send_receipt_email, receipt_id)
+            enqueue(deliver_issued_receipt, receipt_id)  # one job: drawn, stored, then emailed
         for receipt_id in self.cancelled:
             enqueue(send_cancellation_email, receipt_id)
         self.issued.clear()

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from donations.extensions import db
 from donations.models import Receipt
+from donations.receipting.pdfs import receipt_store
 from donations.receipting.service import PaymentReceipts
 from tests.support.celery_workers import CeleryWorker
 from tests.support.factories import settled_payment
@@ -42,7 +43,7 @@ def test_receipt_email_is_sent_by_a_celery_worker(
             receipts = PaymentReceipts(db.session)
             receipts.payment_settled(payment)
             db.session.commit()
-            receipts.effects.after_commit()  # queues the email for the worker
+            receipts.effects.after_commit()  # queues the receipt's one job for the worker
             [message] = mailbox.wait_for(1, timeout=30)
             assert "Votre reçu fiscal" in message["Subject"]
             deadline = time.monotonic() + 10
@@ -51,6 +52,11 @@ def test_receipt_email_is_sent_by_a_celery_worker(
                 if db.session.scalars(select(Receipt)).one().emailed_at is not None:
                     break
                 time.sleep(0.1)
-            assert db.session.scalars(select(Receipt)).one().emailed_at is not None
+            receipt = db.session.scalars(select(Receipt)).one()
+            assert receipt.emailed_at is not None
+            # One job drew, stored and emailed it (not a job to store the PDF and another to email it).
+            assert receipt.pdf_sha256 is not None and receipt_store().load(receipt.number) is not None
+            assert worker.jobs_received == 1, worker.output()
+            assert mailbox.wait_for(2, timeout=0.5) == [message]
     finally:
         worker.stop()
