@@ -211,8 +211,11 @@ def test_one_address_failing_on_many_emails_is_held_back(make_staff: Callable[..
     assert staff_sign_in(app.test_client(), PASSWORD, **through_proxy("192.0.2.45")).status_code == 303
 
 
-def test_gunicorn_tells_the_app_how_many_workers_it_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gunicorn_tells_the_app_how_many_workers_it_starts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("WEB_CONCURRENCY", "1")  # put back as it was after the test
+    # Several workers set the metrics' multiprocess directory: this one, unset again after the test
+    # (left in the environment, it would turn the next tests' /metrics to multiprocess mode).
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
     settings = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
     settings["on_starting"](SimpleNamespace(cfg=SimpleNamespace(workers=6)))  # `gunicorn -w 6` wins over the file
     assert deployment.gunicorn_workers(os.environ) == 6
