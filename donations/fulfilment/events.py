@@ -48,7 +48,7 @@ from donations.fulfilment.event_objects import created_of, reads_known_ahead, ty
 from donations.fulfilment.event_shape import malformation
 from donations.fulfilment.stripe_ids import EventConflict
 from donations.giving.tributes import TributeNotices
-from donations.models import EventOutcome, Payment, StripeEvent
+from donations.models import EventOutcome, Payment, StripeEvent, monthly_upkeep
 from donations.platform import jobs
 from donations.platform.stripe_reads import NeedsStripe, StaleReads, StripeReads, Wanted
 from donations.platform.usable_text import json_problem
@@ -294,6 +294,8 @@ def _apply(
         if reads is not None and _stale(session, reads, donation_id, claimed):
             raise StaleReads(f"event {event['id']}: donation {donation_id} changed since Stripe was read")
         notify = gift_notices.notices_owed(applied.donation)
+        if donation_id is not None and type_of(event) == monthly_upkeep.SUBSCRIPTION_DELETED:
+            monthly_upkeep.linked_stop_event(session, donation_id)  # its day may date the gift's stop
         session.execute(
             _RECORD_OUTCOME,
             {"event_row": claimed, "new_outcome": applied.outcome, "new_donation": donation_id, "now": utcnow()},

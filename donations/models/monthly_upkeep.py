@@ -2,8 +2,8 @@
 
 A flush that writes a payment (its status, Paris day or donation), a cancelled monthly donation (its
 status, or any change: its last change dates its end when no `customer.subscription.deleted` event
-does) or such an event, and an INSERT or UPDATE of Stripe events run through the session (Stripe's
-handlers link an event to its donation around the ORM), name the monthly gifts they touched. Just before
+does) or such an event, an INSERT of such events run through the session, and the stop events Stripe's
+handlers link to their donation around the ORM (`linked_stop_event`), name the monthly gifts they touched. Just before
 the commit, each of them is read again as the report counts it (the months it gave in, the month it
 stopped) and compared with what the counters hold for it (`finance_monthly_gift_month`,
 `finance_monthly_gift_stop`); a difference is taken off the old months' counters and added to the new
@@ -194,7 +194,13 @@ def _event_statement_gifts(state: ORMExecuteState) -> set[int]:
             names.add(value.key)
     given: Any = state.parameters
     rows: list[Any] = list(given) if isinstance(given, (list, tuple)) else [given or {}]
-    return {row[n] for row in rows for n in names if isinstance(row.get(n), int)}
+    return {
+        row[n]
+        for row in rows
+        if row.get("type", SUBSCRIPTION_DELETED) == SUBSCRIPTION_DELETED
+        for n in names
+        if isinstance(row.get(n), int)
+    }
 
 
 def _marked(session: Session) -> set[int]:
@@ -206,9 +212,17 @@ def _after_flush(session: Session, _context: Any) -> None:
     _marked(session).update(touched_gifts(session))
 
 
+def linked_stop_event(session: Session, donation_id: int) -> None:
+    """A `customer.subscription.deleted` event is being linked to the gift by a statement of the caller's
+    (Stripe's handlers record an event's outcome and donation around the ORM): its stop month may move."""
+    _marked(session).add(donation_id)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _on_execute(state: ORMExecuteState) -> None:
-    if state.is_insert or state.is_update:
+    # Only the INSERTs that name their type: an UPDATE of an event's outcome (one per webhook) says
+    # nothing of it, and its caller names the stop events it links (`linked_stop_event`).
+    if state.is_insert:
         _marked(state.session).update(_event_statement_gifts(state))
 
 
