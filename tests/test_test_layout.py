@@ -119,24 +119,23 @@ def test_make_test_runs_everything_and_make_test_fast_skips_the_slow_tests() -> 
     assert '-m "not serial and not slow"' in fast and '-m "serial and not slow"' in fast
 
 
-def test_the_serial_tests_are_those_that_stop_a_shared_server() -> None:
+def files_marked(marker: str) -> tuple[set[str], str]:
+    """The test files pytest selects with `-m marker`, and the end of its listing (for a failure's message)."""
     listed = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "serial", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", marker, "-p", "no:cacheprovider"],
         cwd=ROOT,
         capture_output=True,
         text=True,
     )
-    files = {line.split("::", 1)[0] for line in listed.stdout.splitlines() if "::" in line}
-    assert files == {"tests/load/test_database_outage.py"}, listed.stdout[-2000:]
+    return {line.split("::", 1)[0] for line in listed.stdout.splitlines() if "::" in line}, listed.stdout[-2000:]
+
+
+def test_the_serial_tests_are_those_that_stop_a_shared_server() -> None:
+    files, listing = files_marked("serial")
+    assert files == {"tests/load/test_database_outage.py"}, listing
 
 
 def test_the_slow_tests_are_the_load_and_crash_tests() -> None:
-    listed = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "slow", "-p", "no:cacheprovider"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    files = {line.split("::", 1)[0] for line in listed.stdout.splitlines() if "::" in line}
+    files, listing = files_marked("slow")
     load = {str(path.relative_to(ROOT)) for path in (TESTS / "load").glob("test_*.py")}
-    assert files == load | {"tests/webhooks/test_webhook_concurrency.py"}, listed.stdout[-2000:]
+    assert files == load | {"tests/webhooks/test_webhook_concurrency.py"}, listing

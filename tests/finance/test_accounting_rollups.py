@@ -25,7 +25,6 @@ from donations.fulfilment.payouts import record_reversal
 from donations.models import (
     Donation,
     DonationKind,
-    DonorType,
     FinanceBookDay,
     FinanceDonationStatus,
     FinanceDonorPeriod,
@@ -35,11 +34,10 @@ from donations.models import (
     PaymentStatus,
     Payout,
     PayoutLine,
-    TaxScheme,
 )
 from receipts.annual import issue_recaps
 from receipts.issuing import follow_refund, issue_for_payment
-from tests.support.factories import issuing_context, settled_payment
+from tests.support.factories import issuing_context, make_company_gift, settled_payment
 from tests.support.offline_gifts import gift_form
 from tests.support.pages import form_fields, text_of
 
@@ -68,15 +66,7 @@ def _gift(
     payment.fee_cents = fee
     session.flush()
     if company:  # the gift becomes a company's after it was recorded: the flush moves it to mécénat
-        donor = payment.donation.donor
-        donor.donor_type, donor.company_name, donor.legal_form, donor.siren = (
-            DonorType.COMPANY,
-            "ACME",
-            "SAS",
-            "732829320",
-        )
-        payment.donation.tax_scheme = TaxScheme.COMPANY
-        payment.donation.identity = donor.identity.to_json()
+        make_company_gift(payment)
         session.flush()
     if receipt and kind != DonationKind.MONTHLY:
         issue_for_payment(session, payment, issuing_context(at))

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from donations.extensions import db
 from donations.fulfilment.payouts import record_reversal
-from donations.models import DonationKind, DonorType, Payment, PaymentMethod, Payout, PayoutLine, TaxScheme
+from donations.models import DonationKind, Payment, PaymentMethod, Payout, PayoutLine, TaxScheme
 from receipts.annual import issue_recaps
 from receipts.declaration import declaration_for
 from receipts.issuing import follow_refund, issue_for_payment
-from tests.support.factories import issuing_context, settled_payment
+from tests.support.factories import issuing_context, make_company_gift, settled_payment
 from tests.support.fec_reader import HEADER, balance, entries, read_fec
 from tests.support.pages import text_of
 
@@ -47,15 +47,7 @@ def _gift(
     if kind == DonationKind.IFI:
         payment.donation.tax_scheme = TaxScheme.IFI
     if company:
-        donor = payment.donation.donor
-        donor.donor_type, donor.company_name, donor.legal_form, donor.siren = (
-            DonorType.COMPANY,
-            "ACME",
-            "SAS",
-            "732829320",
-        )
-        payment.donation.tax_scheme = TaxScheme.COMPANY
-        payment.donation.identity = donor.identity.to_json()
+        make_company_gift(payment)
     session.flush()
     if receipt and kind != DonationKind.MONTHLY:
         issue_for_payment(session, payment, issuing_context(at))

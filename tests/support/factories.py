@@ -105,6 +105,19 @@ def settled_payment(
     return payment
 
 
+def make_company_gift(payment: Payment) -> None:
+    """The payment's gift becomes a company's (ACME SAS, a valid SIREN), its identity snapshot with it."""
+    donor = payment.donation.donor
+    donor.donor_type, donor.company_name, donor.legal_form, donor.siren = (
+        DonorType.COMPANY,
+        "ACME",
+        "SAS",
+        "732829320",
+    )
+    payment.donation.tax_scheme = TaxScheme.COMPANY
+    payment.donation.identity = donor.identity.to_json()
+
+
 def as_if_last_year(session: Session) -> int:
     """Move every payment one year back, as if the January batch ran now for the year they were paid in.
 
