@@ -167,15 +167,20 @@ def _render(box, result: dict, expand: list) -> dict:
     return box.store.render(result, expand)
 
 
+def _refuse_unknown_filters(params: dict, filters: dict) -> None:
+    """A list parameter Stripe knows but the sandbox does not filter on is refused, never ignored."""
+    for name in params:
+        if name not in PAGINATION and name not in filters:
+            raise invalid(f"The sandbox does not support filtering this list by {name}.", param=name)
+
+
 def list_page(items: list, params: dict, url: str, filters: dict[str, Callable[[dict], object]]) -> dict:
     """A newest-first page of ``items`` filtered by the list parameters in ``filters``.
 
     A list parameter Stripe knows but the sandbox does not filter on is
     refused, so that no caller believes a filter was applied when it was not.
     """
-    for name in params:
-        if name not in PAGINATION and name not in filters:
-            raise invalid(f"The sandbox does not support filtering this list by {name}.", param=name)
+    _refuse_unknown_filters(params, filters)
     selected = [item for item in items if created_filter(params.get("created"), item.get("created", 0))]
     for name, accessor in filters.items():
         if name in params:
@@ -194,9 +199,7 @@ def list_log_page(
     through 100 000 events does not read them all again for each page. Any
     item of the log is a cursor, as at Stripe, even one the filters leave out.
     """
-    for name in params:
-        if name not in PAGINATION and name not in filters:
-            raise invalid(f"The sandbox does not support filtering this list by {name}.", param=name)
+    _refuse_unknown_filters(params, filters)
     limit = page_limit(params)
     chosen = [(params[name], accessor) for name, accessor in filters.items() if name in params]
 
