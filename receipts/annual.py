@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -146,14 +147,30 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
     for one gift and year. Refuses a year not over (YearNotEnded).
     """
     check_year_ended(year, ctx.today)
-    _hold_monthly_gifts(session, donor_ids)
-    rows = session.execute(
-        _monthly_payments_of_year(session, year, donor_ids)
-        .add_columns(Donation.donor_id, Donation.identity)
-        .where(Donation.donor_id.in_(donor_ids), Payment.status == PaymentStatus.SUCCEEDED)
-        .where(Payment.refunded_cents < Payment.amount_cents)
-        .order_by(Donation.donor_id, Payment.received_on, Payment.id)
+    gifts = _hold_monthly_gifts(session, donor_ids)
+    if not gifts:
+        return []
+    # The gifts' payments, found by their gifts' ids (the payments' donation index) with no join:
+    # the plan stays an index lookup whatever the tables' statistics say (a join planned on the
+    # statistics of a table just loaded compares every payment of the year with every gift).
+    spans = {end: financial_year.bounds(end, year) for end in {gift.year_end for gift in gifts.values()}}
+    payments = session.scalars(
+        select(Payment).where(
+            Payment.donation_id.in_(sorted(gifts)),
+            Payment.status == PaymentStatus.SUCCEEDED,
+            Payment.refunded_cents < Payment.amount_cents,
+            Payment.received_on >= min(start for start, _ in spans.values()),
+            Payment.received_on <= max(end for _, end in spans.values()),
+        )
     ).all()
+    rows = sorted(
+        (
+            (payment, gifts[payment.donation_id])
+            for payment in payments
+            if _within(payment.received_on, spans[gifts[payment.donation_id].year_end])
+        ),
+        key=lambda row: (row[1].donor_id, row[0].received_on, row[0].id),
+    )
     # Payments already on an issued recap of these donors, found through the
     # donors' receipts (indexed) rather than a NOT EXISTS per payment, whose
     # plan goes wrong while the receipt tables' statistics are stale.
@@ -171,9 +188,9 @@ def issue_recaps(session: Session, year: int, donor_ids: Sequence[int], ctx: Iss
     # One recap per donor and identity given: a gift made with someone else's
     # email under another name never lands on that person's recap.
     by_donor: dict[tuple[int, DonorIdentity], list[Payment]] = defaultdict(list)
-    for payment, donor_id, identity in rows:
+    for payment, gift in rows:
         if payment.id not in covered:
-            by_donor[(donor_id, DonorIdentity.from_json(identity))].append(payment)
+            by_donor[(gift.donor_id, DonorIdentity.from_json(gift.identity))].append(payment)
     if not by_donor:
         return []
     donors = {d.id: d for d in session.scalars(select(Donor).where(Donor.id.in_({key[0] for key in by_donor})))}
@@ -281,8 +298,20 @@ def _recap_to_replace(recaps: list[Receipt], identity: DonorIdentity, payments: 
     return None
 
 
-def _hold_monthly_gifts(session: Session, donor_ids: Sequence[int]) -> None:
-    """Lock the donors' monthly gifts until the chunk commits, before anything is read.
+class _Gift(NamedTuple):
+    """A monthly gift held by a chunk: whose it is, in whose name, and the year its recap counts."""
+
+    donor_id: int
+    identity: Mapping[str, Any]
+    year_end: str
+
+
+def _within(day: dt.date | None, span: tuple[dt.date, dt.date]) -> bool:
+    return day is not None and span[0] <= day <= span[1]
+
+
+def _hold_monthly_gifts(session: Session, donor_ids: Sequence[int]) -> dict[int, _Gift]:
+    """Lock the donors' monthly gifts until the chunk commits, before anything is read; the gifts by id.
 
     Two runs over the same donors (a batch started twice, a job redelivered
     while a rerun takes the same donors) then take turns: the second reads
@@ -291,8 +320,14 @@ def _hold_monthly_gifts(session: Session, donor_ids: Sequence[int]) -> None:
     same way, finishes first or waits for the recap.
     """
     gifts = Donation.donor_id.in_(donor_ids) & (Donation.kind == DonationKind.MONTHLY)
+    query = (
+        select(Donation.id, Donation.donor_id, Donation.identity, Donor.financial_year_end)
+        .join(Donor, Donor.id == Donation.donor_id)
+        .where(gifts)
+        .order_by(Donation.id)
+    )
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Donation.id).where(gifts).order_by(Donation.id).with_for_update(key_share=True))
+        query = query.with_for_update(of=Donation.__table__, key_share=True)
     else:  # SQLite has no row locks: a write takes its one write lock now, and reads after it see the last commit
         session.execute(
             update(Donation)
@@ -300,6 +335,10 @@ def _hold_monthly_gifts(session: Session, donor_ids: Sequence[int]) -> None:
             .values(updated_at=Donation.updated_at)
             .execution_options(synchronize_session=False)
         )
+    return {
+        gift_id: _Gift(donor_id, identity, year_end or CALENDAR_YEAR_END)
+        for gift_id, donor_id, identity, year_end in session.execute(query)
+    }
 
 
 def chunks(ids: Sequence[int], size: int) -> list[list[int]]:
