@@ -169,7 +169,7 @@ def main() -> None:
     what = "receipting events applied" if args.receipt else "webhook events applied"
     print(
         f"{what} (gunicorn, 2 workers, {database}, wrk): {figures.service:8.1f} /s  "
-        f"({figures.failures} failures; medians of {ROUNDS} runs in turn)"
+        f"({figures.failures} failures{': ' + figures.failure_kinds if figures.failures else ''}; medians of {ROUNDS} runs in turn)"
     )
     print(
         f"bare durable webhook (signature, parse, insert, move, commit): {figures.anchor:8.1f} /s  "

@@ -17,6 +17,7 @@ import re
 import shutil
 import statistics
 import subprocess
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ class Run:
     requests: int
     failures: int  # non-2xx/3xx answers and socket errors
     next_offset: int = 0  # for POSTs from a file: the first line this run did not send
+    failure_kinds: tuple[tuple[str, int], ...] = ()  # the failures by kind ("timeout": no answer within 2 s)
 
 
 def _number(pattern: str, text: str) -> int:
@@ -61,11 +63,16 @@ def parse_wrk(output: str) -> Run:
         raise RuntimeError(f"wrk printed no rate:\n{output}")
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     socket_errors = sum(int(g) for g in errors.groups()) if errors else 0
+    counts = (
+        zip(("connect", "read", "write", "timeout"), (int(g) for g in errors.groups()), strict=True) if errors else ()
+    )
+    kinds = (("non-2xx", _number(r"Non-2xx or 3xx responses: (\d+)", output)), *counts)
     return Run(
         rate=float(rate.group(1)),
         requests=_number(r"(\d+) requests in", output),
         failures=_number(r"Non-2xx or 3xx responses: (\d+)", output) + socket_errors,
         next_offset=_number(r"next offset: (\d+)", output),
+        failure_kinds=tuple((kind, count) for kind, count in kinds if count),
     )
 
 
@@ -114,6 +121,7 @@ class Paired:
     ratio: float
     failures: int
     sent: int
+    failure_kinds: str = ""  # e.g. "timeout 1": what the service's failures were
 
 
 def paired(service: Callable[[int], Run], anchor: Callable[[int], Run], rounds: int = ROUNDS) -> Paired:
@@ -130,4 +138,8 @@ def paired(service: Callable[[int], Run], anchor: Callable[[int], Run], rounds: 
         ratio=statistics.median(s.rate / a.rate for s, a in runs),
         failures=sum(s.failures for s, _ in runs),
         sent=sum(s.requests for s, _ in runs),
+        failure_kinds=", ".join(
+            f"{kind} {count}"
+            for kind, count in sum((Counter(dict(s.failure_kinds)) for s, _ in runs), Counter()).items()
+        ),
     )

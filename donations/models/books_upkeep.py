@@ -16,15 +16,15 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, event, inspect, select
+from sqlalchemy import BindParameter, Connection, Table, bindparam, event, inspect, select
 from sqlalchemy.orm import Session
 
 from donations.clock import paris_date
+from donations.models.counter_rows import CounterRows
 from donations.models.donation import Donation, Payment, PaymentStatus, TaxScheme
 from donations.models.payout import PaymentReversal
 from donations.models.receipt import Receipt, ReceiptStatus, receipt_payment
 from donations.models.rollup_books import FinanceBookDay, FinanceReceiptYear
-from donations.models.rollup_upkeep import _insert
 
 BOOK_KEY = ("day", "company", "livemode")
 BOOK_COUNTERS = ("credited_cents", "reversed_cents", "earlier_reversed_cents")
@@ -50,6 +50,39 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
 
 
 ALL_PARTS = frozenset({"credits", "dated", "undated", "covered"})
+# The contributions' reads, built once (each flush that moves money runs them before and after it writes).
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_PAYMENTS = (
+    select(
+        Payment.id,
+        Payment.status,
+        Payment.received_on,
+        Payment.livemode,
+        Payment.amount_cents,
+        Payment.refunded_cents,
+        Donation.tax_scheme,
+        Donation.identity,
+    )
+    .join(Donation, Donation.id == Payment.donation_id)
+    .where(Payment.id.in_(_IDS))
+)
+_REVERSALS = select(PaymentReversal.payment_id, PaymentReversal.booked_on, PaymentReversal.amount_cents).where(
+    PaymentReversal.payment_id.in_(_IDS)
+)
+_COVERING = (
+    select(receipt_payment.c.payment_id, Receipt.year, Receipt.status, Receipt.cancelled_at)
+    .join(Receipt, Receipt.id == receipt_payment.c.receipt_id)
+    .where(receipt_payment.c.payment_id.in_(_IDS))
+)
+_RECEIPTS = select(Receipt.id, Receipt.year, Receipt.livemode, Receipt.amount_cents).where(
+    Receipt.id.in_(_IDS), Receipt.status == ReceiptStatus.ISSUED
+)
+_LATEST_PAYMENT = (
+    select(receipt_payment.c.receipt_id, Payment.received_on)
+    .join(Payment, Payment.id == receipt_payment.c.payment_id)
+    .where(receipt_payment.c.receipt_id.in_(_IDS), Payment.received_on.is_not(None))
+    .order_by(Payment.received_on)
+)
 
 
 def payment_contributions(
@@ -59,33 +92,12 @@ def payment_contributions(
     (`parts`: their gifts' credits, their dated reversals, what remains undated, the money a receipt covers)."""
     books, years = found
     for chunk in _chunks(ids):
-        rows = connection.execute(
-            select(
-                Payment.id,
-                Payment.status,
-                Payment.received_on,
-                Payment.livemode,
-                Payment.amount_cents,
-                Payment.refunded_cents,
-                Donation.tax_scheme,
-                Donation.identity,
-            )
-            .join(Donation, Donation.id == Payment.donation_id)
-            .where(Payment.id.in_(chunk))
-        ).all()
+        rows = connection.execute(_PAYMENTS, {"ids": chunk}).all()
         dated: dict[int, list[tuple[dt.date, int]]] = {}
-        for payment_id, booked_on, cents in connection.execute(
-            select(PaymentReversal.payment_id, PaymentReversal.booked_on, PaymentReversal.amount_cents).where(
-                PaymentReversal.payment_id.in_(chunk)
-            )
-        ):
+        for payment_id, booked_on, cents in connection.execute(_REVERSALS, {"ids": chunk}):
             dated.setdefault(payment_id, []).append((booked_on, cents))
         covering: dict[int, list[tuple[int, Any, dt.datetime | None]]] = {}
-        for payment_id, year, status, cancelled_at in connection.execute(
-            select(receipt_payment.c.payment_id, Receipt.year, Receipt.status, Receipt.cancelled_at)
-            .join(Receipt, Receipt.id == receipt_payment.c.receipt_id)
-            .where(receipt_payment.c.payment_id.in_(chunk))
-        ):
+        for payment_id, year, status, cancelled_at in connection.execute(_COVERING, {"ids": chunk}):
             covering.setdefault(payment_id, []).append((year, status, cancelled_at))
         for payment_id, status, received_on, livemode, amount, refunded, scheme, identity in rows:
             company, live = is_company_gift(scheme, identity), bool(livemode)
@@ -120,19 +132,8 @@ def receipt_contributions(connection: Connection, ids: Iterable[int], found: Con
     """Add to `found` what the issued receipts among `ids` put in their year's totals."""
     years = found[1]
     for chunk in _chunks(ids):
-        rows = connection.execute(
-            select(Receipt.id, Receipt.year, Receipt.livemode, Receipt.amount_cents).where(
-                Receipt.id.in_(chunk), Receipt.status == ReceiptStatus.ISSUED
-            )
-        ).all()
-        latest: dict[int, dt.date] = dict(
-            connection.execute(  # type: ignore[arg-type]
-                select(receipt_payment.c.receipt_id, Payment.received_on)
-                .join(Payment, Payment.id == receipt_payment.c.payment_id)
-                .where(receipt_payment.c.receipt_id.in_(chunk), Payment.received_on.is_not(None))
-                .order_by(Payment.received_on)
-            ).all()
-        )
+        rows = connection.execute(_RECEIPTS, {"ids": chunk}).all()
+        latest: dict[int, dt.date] = dict(connection.execute(_LATEST_PAYMENT, {"ids": chunk}).all())  # type: ignore[arg-type]
         for receipt_id, year, livemode, amount in rows:
             row = years.setdefault((year, bool(livemode)), Counter())
             row["declared_cents"] += amount or 0
@@ -140,27 +141,17 @@ def receipt_contributions(connection: Connection, ids: Iterable[int], found: Con
                 row["earlier_receipts_cents"] += amount or 0
 
 
-def add_to_rows(
-    connection: Connection, table: Table, key: tuple[str, ...], counters: tuple[str, ...], deltas: Any
-) -> None:
+BOOK_ROWS = CounterRows(cast(Table, FinanceBookDay.__table__), BOOK_KEY, BOOK_COUNTERS)
+YEAR_ROWS = CounterRows(cast(Table, FinanceReceiptYear.__table__), YEAR_KEY, YEAR_COUNTERS)
+
+
+def add_to_rows(connection: Connection, rows: CounterRows, deltas: Any) -> None:
     """Add each delta to its row (created at its first money); a row left with nothing is removed."""
     for values, delta in deltas.items():
-        if not any(delta[c] for c in counters):
+        if not any(delta[c] for c in rows.counters):
             continue
-        statement = _insert(connection)(table).values(
-            **dict(zip(key, values, strict=True)), **{c: delta[c] for c in counters}
-        )
-        connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=list(key),
-                set_={c: table.c[c] + statement.excluded[c] for c in counters},
-            )
-        )
-        connection.execute(
-            delete(table).where(
-                *(table.c[k] == v for k, v in zip(key, values, strict=True)), *(table.c[c] == 0 for c in counters)
-            )
-        )
+        rows.add(connection, values, delta)
+        rows.drop_when_empty(connection, values, rows.counters, test="==")
 
 
 def _difference(before: Contributions, after: Contributions) -> Contributions:
@@ -262,5 +253,5 @@ def _after_flush(session: Session, _context: Any) -> None:
     receipt_ids = receipt_ids | {r.id for r in new_receipts if r.id is not None}
     connection = session.connection()
     books, years = _difference(before, _contributions(connection, payment_ids, receipt_ids))
-    add_to_rows(connection, cast(Table, FinanceBookDay.__table__), BOOK_KEY, BOOK_COUNTERS, books)
-    add_to_rows(connection, cast(Table, FinanceReceiptYear.__table__), YEAR_KEY, YEAR_COUNTERS, years)
+    add_to_rows(connection, BOOK_ROWS, books)
+    add_to_rows(connection, YEAR_ROWS, years)

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, event, inspect
+from sqlalchemy import Connection, Table, event, inspect
 
+from donations.models.counter_rows import CounterRows
 from donations.models.donation import Donation
 from donations.models.rollup_books import FinanceDonationStatus
-from donations.models.rollup_upkeep import _insert
 
 FIELDS = ("kind", "status", "amount_cents")
 
@@ -33,24 +33,16 @@ def _values(donation: Donation, old: bool) -> tuple[Any, Any, int] | None:
     return (kind, status, int(amount or 0)) if kind is not None and status is not None else None
 
 
+STATUSES = CounterRows(cast(Table, FinanceDonationStatus.__table__), ("kind", "status"), ("donations", "amount_cents"))
+
+
 def add_to_statuses(connection: Connection, deltas: dict[tuple[Any, Any], Counter[str]]) -> None:
-    table = cast(Table, FinanceDonationStatus.__table__)
-    for (kind, status), delta in deltas.items():
+    for key, delta in deltas.items():
         if not (delta["donations"] or delta["amount_cents"]):
             continue
-        statement = _insert(connection)(table).values(
-            kind=kind, status=status, donations=delta["donations"], amount_cents=delta["amount_cents"]
-        )
-        connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=["kind", "status"],
-                set_={c: table.c[c] + statement.excluded[c] for c in ("donations", "amount_cents")},
-            )
-        )
+        STATUSES.add(connection, key, delta)
         if delta["donations"] < 0:
-            connection.execute(
-                delete(table).where(table.c.kind == kind, table.c.status == status, table.c.donations <= 0)
-            )
+            STATUSES.drop_when_empty(connection, key, ("donations",))
 
 
 def _move(connection: Connection, before: tuple[Any, Any, int] | None, after: tuple[Any, Any, int] | None) -> None:

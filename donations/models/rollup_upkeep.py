@@ -15,9 +15,10 @@ import datetime as dt
 from collections import Counter
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, event, inspect, select
+from sqlalchemy import Connection, Table, bindparam, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from donations.models.counter_rows import CounterRows
 from donations.models.donation import Donation, Payment, PaymentStatus
 from donations.models.rollup import FinanceDay, FinanceDonorPeriod, Span
 from donations.models.rollup_books import FinancePeriodDonors
@@ -53,46 +54,30 @@ def _insert(connection: Connection) -> Any:
     return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
 
 
+DAYS = CounterRows(cast(Table, FinanceDay.__table__), DAY_KEY, DAY_COUNTERS)
+PERIODS = CounterRows(cast(Table, FinanceDonorPeriod.__table__), PERIOD_KEY, ("payments",))
+PERIOD_DONORS = CounterRows(cast(Table, FinancePeriodDonors.__table__), ("span", "starts_on"), ("donors",))
+
+
 def add_to_days(connection: Connection, deltas: dict[DayKey, Counter[str]]) -> None:
     """Add each counter delta to its day row (created at the first payment of the day)."""
-    table = cast(Table, FinanceDay.__table__)
     for key, delta in deltas.items():
         if not any(delta.values()):
             continue
-        statement = _insert(connection)(table).values(
-            **dict(zip(DAY_KEY, key, strict=True)), **{c: delta[c] for c in DAY_COUNTERS}
-        )
-        connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=list(DAY_KEY),
-                set_={c: table.c[c] + statement.excluded[c] for c in DAY_COUNTERS},  # type: ignore[attr-defined]
-            )
-        )
+        DAYS.add(connection, key, delta)
         if delta["payments"] < 0:
-            connection.execute(
-                delete(table).where(
-                    *(table.c[k] == v for k, v in zip(DAY_KEY, key, strict=True)), table.c.payments <= 0
-                )
-            )
+            DAYS.drop_when_empty(connection, key, ("payments",))
 
 
 def add_to_periods(connection: Connection, deltas: dict[PeriodKey, int]) -> None:
     """Add to each donor's count of payments in a month or a year; a donor with none left is no row."""
-    table = cast(Table, FinanceDonorPeriod.__table__)
     for key, delta in deltas.items():
         if not delta:
             continue
-        statement = _insert(connection)(table).values(**dict(zip(PERIOD_KEY, key, strict=True)), payments=delta)
-        payments = connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=list(PERIOD_KEY),
-                set_={"payments": table.c.payments + statement.excluded.payments},  # type: ignore[attr-defined]
-            ).returning(table.c.payments)
-        ).scalar_one()
+        payments = PERIODS.add(connection, key, {"payments": delta}, returning="payments")
         count_period_donor(connection, key, payments - delta, payments)
         if delta < 0:
-            where = (table.c[k] == v for k, v in zip(PERIOD_KEY, key, strict=True))
-            connection.execute(delete(table).where(*where, table.c.payments <= 0))
+            PERIODS.drop_when_empty(connection, key, ("payments",))
 
 
 def count_period_donor(connection: Connection, key: PeriodKey, before: int, after: int) -> None:
@@ -100,19 +85,10 @@ def count_period_donor(connection: Connection, key: PeriodKey, before: int, afte
     change = int(after > 0) - int(before > 0)
     if not change:
         return
-    table = cast(Table, FinancePeriodDonors.__table__)
     span, starts_on, _donor = key
-    statement = _insert(connection)(table).values(span=span, starts_on=starts_on, donors=change)
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["span", "starts_on"],
-            set_={"donors": table.c.donors + statement.excluded.donors},  # type: ignore[attr-defined]
-        )
-    )
+    PERIOD_DONORS.add(connection, (span, starts_on), {"donors": change})
     if change < 0:
-        connection.execute(
-            delete(table).where(table.c.span == span, table.c.starts_on == starts_on, table.c.donors <= 0)
-        )
+        PERIOD_DONORS.drop_when_empty(connection, (span, starts_on), ("donors",))
 
 
 def _contribution(values: dict[str, Any], kind: Any, donor_id: int) -> tuple[DayKey, Counter[str], int] | None:
@@ -129,15 +105,16 @@ def _contribution(values: dict[str, Any], kind: Any, donor_id: int) -> tuple[Day
     return (values["received_on"], kind, values["method"], bool(values["livemode"])), counters, donor_id
 
 
+_KIND_AND_DONOR = select(Donation.kind, Donation.donor_id).where(Donation.id == bindparam("donation"))
+
+
 def _donation_of(connection: Connection, payment: Payment, donation_id: int) -> tuple[Any, int]:
     """The kind and donor of the payment's donation, without a lazy load in the middle of the flush."""
     donation = payment.__dict__.get("donation")
     loaded = donation.__dict__ if donation is not None else {}
     if loaded.get("id") == donation_id and loaded.get("donor_id") is not None and "kind" in loaded:
         return loaded["kind"], loaded["donor_id"]
-    kind, donor_id = connection.execute(
-        select(Donation.kind, Donation.donor_id).where(Donation.id == donation_id)
-    ).one()
+    kind, donor_id = connection.execute(_KIND_AND_DONOR, {"donation": donation_id}).one()
     return kind, donor_id
 
 

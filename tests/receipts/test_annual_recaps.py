@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, text
 
 from donations.clock import paris_date
 from donations.models import DonationKind, Payment, PaymentMethod, PaymentStatus, Receipt, ReceiptStatus
+from donations.receipting.batch import plan
 from receipts.annual import YearNotEnded, donors_due, issue_recaps
 from tests.support.factories import issuing_context, settled_payment
 
@@ -107,3 +108,30 @@ def test_a_late_debit_settling_through_the_webhook_replaces_the_recap_at_once(db
     (replacement,) = hooks.effects.issued
     assert (replacement.receipt.amount_cents, replacement.receipt.replaces_id) == (12 * 1500, recap.receipt.id)
     assert db.session.get(Receipt, recap.receipt.id).status == ReceiptStatus.CANCELLED  # type: ignore[union-attr]
+
+
+def test_the_batch_plans_on_statistics_it_has_just_refreshed(db) -> None:  # type: ignore[no-untyped-def]
+    """Run right after a bulk import, PostgreSQL would plan the batch's reads on the statistics of
+    near-empty tables (a join of every payment of the year with every gift): `plan` ANALYZEs first."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL plans on table statistics; SQLite keeps none for these tables")
+    tables = ("payment", "donation", "donor", "receipt", "receipt_payment")
+    _monthly(db, range(1, 13))
+    db.session.commit()
+
+    def analyzed() -> dict[str, dt.datetime]:
+        with db.engine.connect() as connection:  # a new snapshot of the statistics each time
+            rows = connection.execute(
+                text(
+                    "SELECT relname, coalesce(last_analyze, 'epoch'::timestamptz) FROM pg_stat_user_tables"
+                    " WHERE relname IN :tables"
+                ).bindparams(bindparam("tables", expanding=True)),
+                {"tables": list(tables)},
+            )
+            return dict(rows.all())  # type: ignore[arg-type]
+
+    before = analyzed()
+    due, waiting = plan(2025)
+    after = analyzed()
+    assert len(due) == 1 and not waiting
+    assert [table for table in tables if not after[table] > before[table]] == []
