@@ -72,15 +72,13 @@ def check_year_ended(year: int, today: dt.date) -> None:
         )
 
 
-def _monthly_payments_of_year(session: Session, year: int, donor_ids: Sequence[int] | None = None):  # type: ignore[no-untyped-def]
+def _monthly_payments_of_year(session: Session, year: int):  # type: ignore[no-untyped-def]
     """The monthly payments recapped by the batch of `year`: of the calendar year, or of the financial year
     ending in it for a company whose year ends on another day (found once, by its distinct year ends)."""
     query = (
         select(Payment).join(Donation, Payment.donation_id == Donation.id).where(Donation.kind == DonationKind.MONTHLY)
     )
     others = select(Donor.financial_year_end).where(Donor.financial_year_end != CALENDAR_YEAR_END)
-    if donor_ids is not None:
-        others = others.where(Donor.id.in_(donor_ids))
     ends = set(session.scalars(others.distinct()))
     if not ends:  # every donor counts by calendar year: the one range on the payments' index
         start, end = year_bounds(year)

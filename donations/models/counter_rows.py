@@ -19,10 +19,10 @@ class CounterRows:
 
     def __init__(self, table: Table, key: Sequence[str], counters: Sequence[str]) -> None:
         self.table, self.key, self.counters = table, tuple(key), tuple(counters)
-        self._built: dict[tuple[str, str], Executable] = {}
+        self._built: dict[tuple[str, ...], Executable] = {}
 
     def _upsert(self, dialect: str, returning: str) -> Executable:
-        built = self._built.get((dialect, f"add {returning}"))
+        built = self._built.get(("add", dialect, returning))
         if built is None:
             statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(self.table)
             built = statement.on_conflict_do_update(
@@ -31,17 +31,17 @@ class CounterRows:
             )
             if returning:
                 built = built.returning(self.table.c[returning])
-            self._built[(dialect, f"add {returning}")] = built
+            self._built[("add", dialect, returning)] = built
         return built
 
     def _drop(self, dialect: str, empty: tuple[str, ...], test: str) -> Executable:
-        name = f"drop {test} {' '.join(empty)}"
-        built = self._built.get((dialect, name))
+        name = ("drop", dialect, test, *empty)
+        built = self._built.get(name)
         if built is None:
             columns = self.table.c
             nothing = (columns[c] <= 0 if test == "<=" else columns[c] == 0 for c in empty)
             built = delete(self.table).where(*(columns[k] == bindparam(f"key_{k}") for k in self.key), *nothing)
-            self._built[(dialect, name)] = built
+            self._built[name] = built
         return built
 
     def add(self, connection: Connection, key: Sequence[Any], deltas: Mapping[str, int], returning: str = "") -> Any:

@@ -19,11 +19,11 @@ import datetime as dt
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, delete, event, func, insert, inspect, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.elements import BindParameter
 
 from donations.clock import paris_date
+from donations.models.counter_rows import CounterRows
 from donations.models.donation import Donation, DonationKind, DonationStatus, Payment, PaymentStatus
 from donations.models.monthly_rollup import FIGURES, MonthlyDonorsMonth, MonthlyGiftMonth, MonthlyGiftStop, figures_of
 from donations.models.stripe_event import StripeEvent
@@ -130,27 +130,19 @@ def facts_kept(connection: Connection, donation_id: int) -> Facts:
     return frozenset(months), stopped
 
 
-def _insert(connection: Connection) -> Any:
-    return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+MONTHS = CounterRows(cast(Table, MonthlyDonorsMonth.__table__), ("month",), FIGURES)
 
 
 def add_to_months(connection: Connection, deltas: dict[tuple[dt.date, str], int]) -> None:
     """Add each figure's delta to its month's row (made at its first count, gone when all are 0)."""
-    table = cast(Table, MonthlyDonorsMonth.__table__)
     by_month: dict[dt.date, dict[str, int]] = {}
     for (month, figure), delta in deltas.items():
         if delta:
             by_month.setdefault(month, dict.fromkeys(FIGURES, 0))[figure] += delta
     for month, counts in sorted(by_month.items()):
-        statement = _insert(connection)(table).values(month=month, **counts)
-        connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=["month"],
-                set_={f: table.c[f] + statement.excluded[f] for f in FIGURES},  # type: ignore[attr-defined]
-            )
-        )
+        MONTHS.add(connection, (month,), counts)
         if any(v < 0 for v in counts.values()):
-            connection.execute(delete(table).where(table.c.month == month, *(table.c[f] == 0 for f in FIGURES)))
+            MONTHS.drop_when_empty(connection, (month,), FIGURES, test="==")
 
 
 def move(connection: Connection, donation_id: int, before: Facts, after: Facts) -> None:

@@ -16,7 +16,6 @@ from collections import Counter
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, event, inspect, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from donations.models.counter_rows import CounterRows
 from donations.models.donation import Donation, Payment, PaymentStatus
@@ -48,10 +47,6 @@ def month_start(day: dt.date) -> dt.date:
 
 def year_start(day: dt.date) -> dt.date:
     return dt.date(day.year, 1, 1)
-
-
-def _insert(connection: Connection) -> Any:
-    return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
 
 
 DAYS = CounterRows(cast(Table, FinanceDay.__table__), DAY_KEY, DAY_COUNTERS)
